@@ -1,0 +1,133 @@
+//! The document shell, the router and the layout every page shares.
+
+use crate::components::NotFound;
+use crate::error::AppError;
+use crate::features::auth::{
+    CurrentUser,
+    api::{SignIn, SignOut, me},
+    views::SignInPage,
+};
+use crate::features::dashboard::views::DashboardPage;
+use crate::features::pages::{ApprovalsPage, HistoryPage, MyRequestsPage, NewRequestPage};
+use crate::features::users::views::UsersPage;
+use leptos::prelude::*;
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, and the actions that change it. Provided once by [`App`].
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get()),
+        |_| me(),
+    );
+    provide_context(Auth {
+        user,
+        sign_in,
+        sign_out,
+    });
+    // Lets browser tests tell a hydrated page from server-rendered HTML.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/certdesk.css" />
+        <Link rel="icon" type_="image/x-icon" href="/favicon.ico" />
+        <Title formatter=|text| format!("{text} · certdesk") />
+        <Router>
+            <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+                <TopBar />
+                <main id="main">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("/requests/new") view=NewRequestPage ssr=SsrMode::Async />
+                        <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async />
+                        <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
+                        <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
+                        <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// Brand, the navigation the signed-in person may use, and sign-out.
+#[component]
+fn TopBar() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                "certdesk"
+            </a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    auth.user.await.ok().flatten().map(|user| view! { <Navigation user /> })
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+#[component]
+fn Navigation(user: CurrentUser) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let items = user
+        .navigation()
+        .into_iter()
+        .map(|item| {
+            view! {
+                <li>
+                    <a href=item.href()>{item.label()}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav aria-label="Main">
+            <ul>{items}</ul>
+        </nav>
+        <div class="who">
+            <span class="who-name">{user.display_name}</span>
+            <ActionForm action=auth.sign_out>
+                <button type="submit" class="secondary">
+                    "Sign out"
+                </button>
+            </ActionForm>
+        </div>
+    }
+}

@@ -1,0 +1,97 @@
+//! Building blocks shared by every feature's pages.
+
+use crate::app::Auth;
+use crate::error::AppError;
+use crate::features::auth::Role;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+/// Sets the HTTP status of the page being rendered on the server; does nothing in the browser.
+pub fn set_page_status(_status: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(_status),
+    ) {
+        response.set_status(status);
+    }
+}
+
+/// Renders `children` for a signed-in user holding `role` (any signed-in user when no role is
+/// given); visitors are sent to sign in, others see a 403 page. The server functions behind each
+/// page check again: this only decides what to show.
+#[component]
+pub fn Guarded(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) if role.is_none_or(|r| user.has(r)) => children().into_any(),
+                        Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/sign-in" /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    set_page_status(403);
+    view! {
+        <section class="card">
+            <h1>"Not allowed"</h1>
+            <p>"Your roles do not include this page. Ask an administrator if you need access."</p>
+            <p><a href="/">"Back to the dashboard"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_page_status(404);
+    view! {
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p>"There is no page at this address."</p>
+            <p><a href="/">"Back to the dashboard"</a></p>
+        </section>
+    }
+}
+
+/// A failed load, shown where the content would have been.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    set_page_status(error.status_code());
+    view! {
+        <div class="alert" role="alert">
+            <strong>"Could not load this page. "</strong>
+            {error.to_string()}
+        </div>
+    }
+}
+
+/// The message under a form field, when there is one.
+#[component]
+pub fn FieldError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .and_then(|e| e.form().and_then(|f| f.for_field(field)))
+            .map(|message| {
+                view! {
+                    <p class="field-error" id=format!("{field}-error")>
+                        {message}
+                    </p>
+                }
+            })
+    }
+}

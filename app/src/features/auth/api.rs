@@ -1,0 +1,72 @@
+//! Sign-in and session server functions. Thin: who is calling, then the service.
+
+use super::model::{CurrentUser, DemoAccounts};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Signs in and redirects to `next` (same-site paths only). Works as a plain form post.
+#[server(prefix = "/api", endpoint = "auth/sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::{model::safe_next_path, service};
+    use crate::server::{client_ip, context, context::USER_ID_KEY, session};
+    use secrecy::SecretString;
+
+    let state = context::state()?;
+    let ip = client_ip(&state).await;
+    let user = service::authenticate(
+        &state.pool,
+        &state.config,
+        &email,
+        SecretString::from(password),
+        &ip,
+    )
+    .await?;
+    let session = session().await?;
+    // A fresh id at sign-in: a session id known before sign-in is worthless after it.
+    session.cycle_id().await?;
+    session.insert(USER_ID_KEY, user.id).await?;
+    leptos_axum::redirect(&safe_next_path(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::audit::{self, AuditEvent};
+    use crate::server::{client_ip, context, require_user, session};
+
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    session().await?.flush().await?;
+    let ip = client_ip(&state).await;
+    audit::record(
+        &state.pool,
+        AuditEvent {
+            actor_id: Some(user.id),
+            action: "sign_out",
+            subject: Some(&user.email),
+            client_ip: Some(&ip),
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// The signed-in user, or `None` for a visitor.
+#[server(prefix = "/api", endpoint = "auth/me")]
+pub async fn me() -> Result<Option<CurrentUser>, AppError> {
+    let state = crate::server::context::state()?;
+    crate::server::current_user(&state).await
+}
+
+/// The demo accounts for the sign-in banner; `None` outside demo mode.
+#[server(prefix = "/api", endpoint = "auth/demo_accounts")]
+pub async fn load_demo_accounts() -> Result<Option<DemoAccounts>, AppError> {
+    let state = crate::server::context::state()?;
+    Ok(super::service::demo_accounts(&state))
+}

@@ -1,0 +1,39 @@
+//! Pages whose features are still being built: each is guarded by its role and says plainly what
+//! it will hold, so the navigation of every role already leads somewhere true.
+
+use crate::components::Guarded;
+use crate::features::auth::Role;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+fn Upcoming(title: &'static str, role: Role, what: &'static str) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <Guarded role>
+            <h1>{title}</h1>
+            <p class="muted">{what}</p>
+            <p class="notice">"This part of certdesk is not available yet."</p>
+        </Guarded>
+    }
+}
+
+#[component]
+pub fn NewRequestPage() -> impl IntoView {
+    view! { <Upcoming title="New request" role=Role::Requester what="Order a DigiCert certificate: choose a product, paste or upload a CSR, and send the request for approval." /> }
+}
+
+#[component]
+pub fn MyRequestsPage() -> impl IntoView {
+    view! { <Upcoming title="My requests" role=Role::Requester what="Your certificate requests, their status and the certificates issued for them." /> }
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    view! { <Upcoming title="Approvals" role=Role::Approver what="Requests waiting for your decision, oldest first." /> }
+}
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    view! { <Upcoming title="History" role=Role::Admin what="Every request and order, searchable and exportable." /> }
+}

@@ -1,0 +1,10 @@
+//! Server-only infrastructure: configuration, state, sessions, passwords, audit.
+pub mod audit;
+pub mod config;
+pub mod context;
+pub mod password;
+pub mod state;
+
+pub use config::Config;
+pub use context::{client_ip, current_user, require_role, require_user, session};
+pub use state::AppState;

@@ -1,0 +1,16 @@
+use super::Config;
+use crate::features::auth::model::DemoAccounts;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Everything a request handler or server function needs, handed out through the router.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+    /// Present only in demo mode: the seeded accounts and their password.
+    pub demo: Option<Arc<DemoAccounts>>,
+}

@@ -1,0 +1,6 @@
+//! The certdesk server: start-up, the HTTP router, the private PostgreSQL cluster and the
+//! command line.
+pub mod cli;
+pub mod embedded_pg;
+pub mod startup;
+pub mod telemetry;
