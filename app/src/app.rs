@@ -4,7 +4,7 @@ use crate::components::NotFound;
 use crate::error::AppError;
 use crate::features::auth::{
     CurrentUser,
-    api::{SignIn, SignOut, me},
+    api::{SignOut, me},
     views::SignInPage,
 };
 use crate::features::dashboard::views::DashboardPage;
@@ -36,26 +36,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Who is signed in, and the actions that change it. Provided once by [`App`].
+/// Who is signed in. Provided once by [`App`]; `refresh` reloads the user after sign-in.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
+    pub refresh: Trigger,
     pub sign_out: ServerAction<SignOut>,
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let sign_in = ServerAction::<SignIn>::new();
+    let refresh = Trigger::new();
     let sign_out = ServerAction::<SignOut>::new();
     let user = Resource::new(
-        move || (sign_in.version().get(), sign_out.version().get()),
+        move || {
+            refresh.track();
+            sign_out.version().get()
+        },
         |_| me(),
     );
     provide_context(Auth {
         user,
-        sign_in,
+        refresh,
         sign_out,
     });
     // Lets browser tests tell a hydrated page from server-rendered HTML.

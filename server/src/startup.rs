@@ -15,7 +15,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use leptos::config::{Env, LeptosOptions};
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use std::{sync::Arc, time::Duration};
@@ -104,10 +104,6 @@ pub fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
-        .route(
-            "/api/{*fn_name}",
-            get(server_fn_handler).post(server_fn_handler),
-        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -115,6 +111,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(status_for_server_fn_errors))
         .layer(middleware::from_fn(guard_requests))
         .layer(sessions)
         .layer(
@@ -132,12 +129,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Runs server functions and gives their errors the HTTP status of the [`AppError`] kind, so
-/// API callers see 401/403/422 rather than Leptos' blanket 500.
-async fn server_fn_handler(State(state): State<AppState>, req: Request) -> Response {
-    let response = handle_server_fns_with_context(move || provide_context(state.clone()), req)
-        .await
-        .into_response();
+/// Gives server-function errors the HTTP status of their [`AppError`] kind, so API callers see
+/// 401/403/422 rather than Leptos' blanket 500. (Plain form posts are redirects and pass by.)
+async fn status_for_server_fn_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response
             .headers()

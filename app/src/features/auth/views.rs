@@ -1,4 +1,4 @@
-use super::api::load_demo_accounts;
+use super::api::{SignIn, load_demo_accounts};
 use super::model::DemoAccounts;
 use crate::app::Auth;
 use crate::components::FieldError;
@@ -10,10 +10,18 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    // Created inside the routes, so a failed plain-form sign-in (no JavaScript) finds its error
+    // in the URL it was redirected to.
+    let sign_in = ServerAction::<SignIn>::new();
+    Effect::new(move |_| {
+        if matches!(sign_in.value().get(), Some(Ok(()))) {
+            auth.refresh.notify();
+        }
+    });
     let demo = Resource::new(|| (), |_| load_demo_accounts());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let outcome = auth.sign_in.value();
+    let outcome = sign_in.value();
     let error = Signal::derive(move || outcome.get().and_then(Result::err));
     let kept_email = move || {
         error
@@ -31,7 +39,7 @@ pub fn SignInPage() -> impl IntoView {
                 })}
             </Suspense>
             {move || error.get().map(|e: AppError| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
-            <ActionForm action=auth.sign_in>
+            <ActionForm action=sign_in>
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="email">"Email"</label>

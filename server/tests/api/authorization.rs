@@ -1,0 +1,74 @@
+//! Every server function × every kind of caller → the status it must answer with.
+//! A server function without a row here fails `every_server_function_is_in_the_matrix`.
+
+use crate::helpers::{TestApp, client, spawn_app};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug)]
+enum Caller {
+    Anonymous,
+    Requester,
+    Approver,
+    /// An admin who holds no other role.
+    Admin,
+}
+
+const CALLERS: [Caller; 4] = [Caller::Anonymous, Caller::Requester, Caller::Approver, Caller::Admin];
+
+/// (endpoint, form body, expected status for [anonymous, requester, approver, admin]).
+const MATRIX: &[(&str, &[(&str, &str)], [u16; 4])] = &[
+    // An empty sign-in lacks its arguments: a request error, whoever sends it.
+    ("/api/auth/sign_in", &[], [400, 400, 400, 400]),
+    ("/api/auth/sign_out", &[], [401, 200, 200, 200]),
+    ("/api/auth/me", &[], [200, 200, 200, 200]),
+    ("/api/auth/demo_accounts", &[], [200, 200, 200, 200]),
+    ("/api/dashboard/summary", &[], [401, 200, 200, 200]),
+    ("/api/users/list", &[], [401, 403, 403, 200]),
+];
+
+async fn client_for(app: &TestApp, caller: Caller) -> reqwest::Client {
+    match caller {
+        Caller::Anonymous => client(),
+        Caller::Requester => app.signed_in(&["requester"]).await,
+        Caller::Approver => app.signed_in(&["approver"]).await,
+        Caller::Admin => app.signed_in(&["admin"]).await,
+    }
+}
+
+#[test]
+fn every_server_function_is_in_the_matrix() {
+    let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let covered: BTreeSet<String> = MATRIX.iter().map(|(path, _, _)| path.to_string()).collect();
+    let missing: Vec<_> = registered.difference(&covered).collect();
+    let stale: Vec<_> = covered.difference(&registered).collect();
+    assert!(missing.is_empty(), "server functions without a row in the matrix: {missing:?}");
+    assert!(stale.is_empty(), "matrix rows for server functions that do not exist: {stale:?}");
+}
+
+#[tokio::test]
+async fn every_caller_gets_the_expected_status() {
+    let app = spawn_app().await;
+    let mut failures = Vec::new();
+    for (endpoint, body, expected) in MATRIX {
+        for (caller, want) in CALLERS.iter().zip(expected) {
+            let client = client_for(&app, *caller).await;
+            let res = app.call(&client, endpoint, body).await;
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap();
+            if status != *want {
+                failures.push(format!("{endpoint} as {caller:?}: got {status}, want {want} ({text})"));
+            }
+            if status >= 400 {
+                // Errors are readable JSON, never an internal error page.
+                assert!(
+                    serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                    "{endpoint} as {caller:?} answered a non-JSON error: {text}"
+                );
+                assert_ne!(status, 500, "{endpoint} as {caller:?} answered 500");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

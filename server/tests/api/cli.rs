@@ -1,0 +1,93 @@
+//! The `certdesk` binary itself: user creation and start-up failures.
+
+use crate::helpers::fresh_database;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn certdesk(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn add_user(url: &str, email: &str, roles: &[&str], password: &str) -> Output {
+    let mut args = vec!["user", "add", "--email", email, "--name", "Ada Lovelace"];
+    for role in roles {
+        args.extend(["--role", role]);
+    }
+    args.push("--password-stdin");
+    certdesk(&args, &[("DATABASE_URL", url)], &format!("{password}\n"))
+}
+
+#[tokio::test]
+async fn user_add_creates_a_user_with_roles() {
+    let (pool, url) = fresh_database().await;
+    let out = add_user(&url, "Ada@Example.com", &["admin", "approver"], "a long enough password");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (email, roles): (String, Vec<String>) =
+        sqlx::query_as("select email, roles from users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(email, "ada@example.com");
+    assert_eq!(roles, ["admin", "approver"]);
+}
+
+#[tokio::test]
+async fn user_add_refuses_duplicates_weak_passwords_and_unknown_roles() {
+    let (pool, url) = fresh_database().await;
+    assert!(add_user(&url, "ada@example.com", &["requester"], "a long enough password").status.success());
+    let cases = [
+        (add_user(&url, "ADA@example.com", &["requester"], "a long enough password"), "already exists"),
+        (add_user(&url, "bob@example.com", &["requester"], "short"), "at least 12 characters"),
+        (add_user(&url, "carl@example.com", &["superuser"], "a long enough password"), "unknown role"),
+    ];
+    for (out, expected) in cases {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("a long enough password"), "the password leaked: {stderr}");
+    }
+    let users: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&pool).await.unwrap();
+    assert_eq!(users, 1);
+}
+
+#[test]
+fn missing_arguments_are_usage_errors() {
+    let out = certdesk(&["user", "add", "--email", "a@example.com"], &[], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--name"));
+}
+
+#[test]
+fn an_unreachable_database_is_a_clear_error_not_a_panic() {
+    let out = certdesk(
+        &["serve"],
+        &[
+            ("DATABASE_URL", "postgres://certdesk:s3cret-pw@127.0.0.1:1/certdesk"),
+            ("CERTDESK_LISTEN", "127.0.0.1:0"),
+        ],
+        "",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot reach the database"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pw"), "the password leaked: {stderr}");
+}
+
+#[test]
+fn bad_configuration_names_the_variable() {
+    let out = certdesk(&["serve"], &[("CERTDESK_SESSION_IDLE_MINUTES", "soon")], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("CERTDESK_SESSION_IDLE_MINUTES"), "{stderr}");
+}

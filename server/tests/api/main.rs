@@ -1,0 +1,7 @@
+//! HTTP-level tests: the real router on port 0, a fresh database per test.
+mod auth;
+mod authorization;
+mod cli;
+mod health;
+mod helpers;
+mod pages;
