@@ -178,7 +178,9 @@ impl From<sqlx::Error> for AppError {
         match err {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::error!(%err, "database unreachable");
-                AppError::Unavailable("The database is unreachable. Please try again shortly.".into())
+                AppError::Unavailable(
+                    "The database is unreachable. Please try again shortly.".into(),
+                )
             }
             err => {
                 tracing::error!(%err, "database error");

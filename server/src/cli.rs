@@ -10,7 +10,11 @@ use std::{io::BufRead, net::SocketAddr};
 use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
-#[command(name = "certdesk", version, about = "certdesk: order DigiCert certificates with approval")]
+#[command(
+    name = "certdesk",
+    version,
+    about = "certdesk: order DigiCert certificates with approval"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -94,7 +98,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             let problems: Vec<String> = form
                                 .fields
                                 .iter()
-                                .map(|(field, msgs)| format!("{}: {}", flag_for(field), msgs.join(" ")))
+                                .map(|(field, msgs)| {
+                                    format!("{}: {}", flag_for(field), msgs.join(" "))
+                                })
                                 .collect();
                             bail!("user not created\n  {}", problems.join("\n  "))
                         }
@@ -108,10 +114,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if config.database_url.is_some() {
                 bail!("DATABASE_URL is set; the private cluster is used only without it");
             }
-            let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
             match action {
-                DbAction::Start => println!("{}", cluster.database_url().expose_secret()),
-                DbAction::Stop => cluster.stop(true)?,
+                DbAction::Start => {
+                    let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
+                    println!("{}", cluster.database_url().expose_secret());
+                }
+                DbAction::Stop => {
+                    EmbeddedPostgres::new(&config.data_dir, EMBEDDED_PORT)?.stop(true)?
+                }
             }
             Ok(())
         }
@@ -137,7 +147,9 @@ fn read_password_line() -> anyhow::Result<SecretString> {
         .context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     if password.is_empty() {
-        bail!("no password on standard input (pipe it in, e.g. `printf '%s' \"$PW\" | certdesk user add ... --password-stdin`)");
+        bail!(
+            "no password on standard input (pipe it in, e.g. `printf '%s' \"$PW\" | certdesk user add ... --password-stdin`)"
+        );
     }
     Ok(SecretString::from(password))
 }

@@ -26,20 +26,26 @@ pub struct EmbeddedPostgres {
 }
 
 impl EmbeddedPostgres {
-    /// Creates the cluster the first time, then starts it unless it is already running.
-    pub async fn start(data_dir: &Path, port: u16) -> anyhow::Result<Self> {
+    /// The cluster under `data_dir`, whether or not it exists or runs yet.
+    pub fn new(data_dir: &Path, port: u16) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
         let root = data_dir
             .canonicalize()
             .with_context(|| format!("cannot resolve {}", data_dir.display()))?;
-        let mut cluster = EmbeddedPostgres {
+        Ok(EmbeddedPostgres {
             bin_dir: find_bin_dir()?,
+            // SAFETY: geteuid has no preconditions and cannot fail.
             as_postgres_user: unsafe { libc::geteuid() } == 0,
             root,
             port,
             started_here: false,
-        };
+        })
+    }
+
+    /// Creates the cluster the first time, then starts it unless it is already running.
+    pub async fn start(data_dir: &Path, port: u16) -> anyhow::Result<Self> {
+        let mut cluster = EmbeddedPostgres::new(data_dir, port)?;
         let cluster_ref = &mut cluster;
         tokio::task::block_in_place(|| cluster_ref.start_blocking())?;
         cluster.create_database().await?;
@@ -147,11 +153,15 @@ impl EmbeddedPostgres {
 
     /// Stops the cluster if this process started it (or if `force`).
     pub fn stop(&self, force: bool) -> anyhow::Result<()> {
-        if !(self.started_here || force) {
+        let exists = self.pgdata().join("PG_VERSION").exists();
+        if !exists || !(self.started_here || force) || !self.is_running()? {
             return Ok(());
         }
         let pgdata = self.pgdata();
-        self.run("pg_ctl", &["-D", path_str(&pgdata)?, "-m", "fast", "-w", "stop"])?;
+        self.run(
+            "pg_ctl",
+            &["-D", path_str(&pgdata)?, "-m", "fast", "-w", "stop"],
+        )?;
         tracing::info!("stopped the private PostgreSQL cluster");
         Ok(())
     }
@@ -160,12 +170,14 @@ impl EmbeddedPostgres {
     fn hand_to_postgres_user(&self) -> anyhow::Result<()> {
         let mut dir = Some(self.root.as_path());
         while let Some(current) = dir {
-            let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(current)?.permissions());
+            let mode =
+                std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(current)?.permissions());
             if mode & 0o001 == 0 {
                 let mut perms = std::fs::metadata(current)?.permissions();
                 std::os::unix::fs::PermissionsExt::set_mode(&mut perms, mode | 0o001);
-                std::fs::set_permissions(current, perms)
-                    .with_context(|| format!("cannot let postgres traverse {}", current.display()))?;
+                std::fs::set_permissions(current, perms).with_context(|| {
+                    format!("cannot let postgres traverse {}", current.display())
+                })?;
             }
             dir = current.parent();
         }
@@ -177,14 +189,20 @@ impl EmbeddedPostgres {
                 .status()
                 .context("running chown")?;
             if !status.success() {
-                bail!("cannot give {} to the postgres user (is PostgreSQL installed?)", dir.display());
+                bail!(
+                    "cannot give {} to the postgres user (is PostgreSQL installed?)",
+                    dir.display()
+                );
             }
         }
         let log = self.root.join("postgres.log");
         if !log.exists() {
             std::fs::write(&log, b"")?;
         }
-        Command::new("chown").arg("postgres:postgres").arg(&log).status()?;
+        Command::new("chown")
+            .arg("postgres:postgres")
+            .arg(&log)
+            .status()?;
         Ok(())
     }
 

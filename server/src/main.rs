@@ -3,7 +3,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = certdesk::cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("certdesk: cannot start the async runtime: {err}");

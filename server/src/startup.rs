@@ -13,8 +13,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
-use leptos::prelude::provide_context;
 use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgPool, postgres::PgPoolOptions};
@@ -217,8 +217,9 @@ async fn healthz(State(state): State<AppState>) -> Response {
     )
     .await;
     match probe {
-        Ok(Ok(_)) => Json(serde_json::json!({ "status": "ok", "database": "reachable" }))
-            .into_response(),
+        Ok(Ok(_)) => {
+            Json(serde_json::json!({ "status": "ok", "database": "reachable" })).into_response()
+        }
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({ "status": "degraded", "database": "unreachable" })),
@@ -234,14 +235,10 @@ pub fn spawn_cleanup(pool: PgPool) -> tokio::task::JoinHandle<()> {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
-            if let Err(err) =
-                tower_sessions::ExpiredDeletion::delete_expired(&store).await
-            {
+            if let Err(err) = tower_sessions::ExpiredDeletion::delete_expired(&store).await {
                 tracing::warn!(%err, "deleting expired sessions failed");
             }
-            if let Err(err) =
-                app::features::auth::repo::delete_old_sign_in_attempts(&pool).await
-            {
+            if let Err(err) = app::features::auth::repo::delete_old_sign_in_attempts(&pool).await {
                 tracing::warn!(%err, "deleting old sign-in attempts failed");
             }
         }
@@ -257,14 +254,23 @@ mod tests {
         assert!(is_page("/"));
         assert!(is_page("/approvals"));
         assert!(is_page("/no-such-page"));
-        for open in ["/sign-in", "/healthz", "/favicon.ico", "/pkg/certdesk.js", "/api/auth/me"] {
+        for open in [
+            "/sign-in",
+            "/healthz",
+            "/favicon.ico",
+            "/pkg/certdesk.js",
+            "/api/auth/me",
+        ] {
             assert!(!is_page(open), "{open}");
         }
     }
 
     #[test]
     fn next_parameter_is_encoded() {
-        assert_eq!(percent_encode("/users?after=a@b.c"), "/users%3Fafter%3Da%40b.c");
+        assert_eq!(
+            percent_encode("/users?after=a@b.c"),
+            "/users%3Fafter%3Da%40b.c"
+        );
     }
 
     #[test]

@@ -68,8 +68,7 @@ impl Config {
             }
         };
         let digicert_base_url = get("DIGICERT_BASE_URL").unwrap_or_else(|| DIGICERT_US.into());
-        if !digicert_base_url.starts_with("https://") && !digicert_base_url.starts_with("http://")
-        {
+        if !digicert_base_url.starts_with("https://") && !digicert_base_url.starts_with("http://") {
             return Err(format!(
                 "DIGICERT_BASE_URL={digicert_base_url:?} must start with https://"
             ));
@@ -117,7 +116,9 @@ fn parse_number(
         None => Ok(default),
         Some(text) => match text.parse::<u32>() {
             Ok(n) if n >= min => Ok(n),
-            _ => Err(format!("{name}={text:?} is not a whole number of at least {min}")),
+            _ => Err(format!(
+                "{name}={text:?} is not a whole number of at least {min}"
+            )),
         },
     }
 }
@@ -142,7 +143,10 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
         assert!(c.database_url.is_none());
         assert!(c.demo_mode());
-        assert!(!c.cookie_secure, "loopback http must not get Secure cookies");
+        assert!(
+            !c.cookie_secure,
+            "loopback http must not get Secure cookies"
+        );
         assert_eq!(c.session_idle_minutes, 60);
         assert_eq!((c.sign_in_max_failures, c.sign_in_window_minutes), (5, 15));
         assert_eq!(c.log_format, LogFormat::Text);
@@ -151,18 +155,32 @@ mod tests {
 
     #[test]
     fn public_listen_address_gets_secure_cookies() {
-        assert!(config(&[("CERTDESK_LISTEN", "0.0.0.0:8080")]).unwrap().cookie_secure);
+        assert!(
+            config(&[("CERTDESK_LISTEN", "0.0.0.0:8080")])
+                .unwrap()
+                .cookie_secure
+        );
         let forced = config(&[("CERTDESK_COOKIE_SECURE", "true")]).unwrap();
         assert!(forced.cookie_secure);
     }
 
     #[test]
     fn api_key_ends_demo_mode_and_stays_secret() {
-        let c = config(&[("DIGICERT_API_KEY", "k-123"), ("DATABASE_URL", "postgres://x")]).unwrap();
+        let c = config(&[
+            ("DIGICERT_API_KEY", "k-123"),
+            ("DATABASE_URL", "postgres://x"),
+        ])
+        .unwrap();
         assert!(!c.demo_mode());
-        assert_eq!(c.digicert_api_key.as_ref().unwrap().expose_secret(), "k-123");
+        assert_eq!(
+            c.digicert_api_key.as_ref().unwrap().expose_secret(),
+            "k-123"
+        );
         let printed = format!("{c:?}");
-        assert!(!printed.contains("k-123"), "the key leaked into Debug: {printed}");
+        assert!(
+            !printed.contains("k-123"),
+            "the key leaked into Debug: {printed}"
+        );
         assert!(!printed.contains("postgres://x"));
     }
 

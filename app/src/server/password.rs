@@ -64,20 +64,36 @@ mod tests {
             .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password(Some(hash.clone()), SecretString::from("correct horse battery")).await);
+        assert!(
+            verify_password(
+                Some(hash.clone()),
+                SecretString::from("correct horse battery")
+            )
+            .await
+        );
         assert!(!verify_password(Some(hash), SecretString::from("wrong horse battery")).await);
     }
 
     #[tokio::test]
     async fn salts_differ_between_hashes() {
-        let a = hash_password(SecretString::from("same password!")).await.unwrap();
-        let b = hash_password(SecretString::from("same password!")).await.unwrap();
+        let a = hash_password(SecretString::from("same password!"))
+            .await
+            .unwrap();
+        let b = hash_password(SecretString::from("same password!"))
+            .await
+            .unwrap();
         assert_ne!(a, b);
     }
 
     #[tokio::test]
     async fn unknown_users_and_garbage_hashes_never_verify() {
-        assert!(!verify_password(None, SecretString::from("certdesk dummy password that nobody has")).await);
+        assert!(
+            !verify_password(
+                None,
+                SecretString::from("certdesk dummy password that nobody has")
+            )
+            .await
+        );
         assert!(!verify_password(Some("not a hash".into()), SecretString::from("x")).await);
     }
 }

@@ -18,15 +18,25 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
     app.add_user("ada@example.com", &["requester"]).await;
     let client = client();
-    let wrong = app.sign_in(&client, "ada@example.com", "not the password").await;
+    let wrong = app
+        .sign_in(&client, "ada@example.com", "not the password")
+        .await;
     let wrong_status = wrong.status();
     let wrong_body: Value = wrong.json().await.unwrap();
-    let unknown = app.sign_in(&client, "eve@example.com", "not the password").await;
+    let unknown = app
+        .sign_in(&client, "eve@example.com", "not the password")
+        .await;
     assert_eq!(wrong_status, 422);
     assert_eq!(unknown.status(), 422);
     let unknown_body: Value = unknown.json().await.unwrap();
-    assert_eq!(wrong_body["detail"]["message"], "Email or password is incorrect.");
-    assert_eq!(unknown_body["detail"]["message"], wrong_body["detail"]["message"]);
+    assert_eq!(
+        wrong_body["detail"]["message"],
+        "Email or password is incorrect."
+    );
+    assert_eq!(
+        unknown_body["detail"]["message"],
+        wrong_body["detail"]["message"]
+    );
     assert_eq!(app.me(&client).await, Value::Null);
 }
 
@@ -50,13 +60,23 @@ async fn five_failures_for_one_account_pause_its_sign_in() {
         assert_eq!(res.status(), 422);
     }
     let refused = app.sign_in(&client, "ada@example.com", PASSWORD).await;
-    assert_eq!(refused.status(), 429, "the right password is refused while paused");
+    assert_eq!(
+        refused.status(),
+        429,
+        "the right password is refused while paused"
+    );
     let body: Value = refused.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("Too many failed sign-in attempts"));
-    let refusals: i64 = sqlx::query_scalar("select count(*) from audit_events where action = 'sign_in_refused'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Too many failed sign-in attempts")
+    );
+    let refusals: i64 =
+        sqlx::query_scalar("select count(*) from audit_events where action = 'sign_in_refused'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(refusals, 1);
 }
 
@@ -66,7 +86,8 @@ async fn five_failures_from_one_address_pause_it_for_every_account() {
     app.add_user("victim@example.com", &["requester"]).await;
     let client = client();
     for i in 0..5 {
-        app.sign_in(&client, &format!("guess{i}@example.com"), "guess").await;
+        app.sign_in(&client, &format!("guess{i}@example.com"), "guess")
+            .await;
     }
     let res = app.sign_in(&client, "victim@example.com", PASSWORD).await;
     assert_eq!(res.status(), 429);
@@ -84,7 +105,12 @@ async fn failures_expire_after_the_window() {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(app.sign_in(&client, "ada@example.com", PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.sign_in(&client, "ada@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -103,7 +129,10 @@ async fn sign_ins_and_failures_are_audited() {
     .unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(actions, ["sign_in_failed", "sign_in", "sign_out"]);
-    assert!(rows.iter().all(|r| r.1.as_deref() == Some("ada@example.com")));
+    assert!(
+        rows.iter()
+            .all(|r| r.1.as_deref() == Some("ada@example.com"))
+    );
     assert!(rows.iter().all(|r| r.2.as_deref() == Some("127.0.0.1")));
 }
 
@@ -209,7 +238,9 @@ async fn expired_sessions_are_refused_and_cleaned_up() {
         .unwrap();
     assert_eq!(app.me(&client).await, Value::Null);
     let store = tower_sessions_sqlx_store::PostgresStore::new(app.pool.clone());
-    tower_sessions::ExpiredDeletion::delete_expired(&store).await.unwrap();
+    tower_sessions::ExpiredDeletion::delete_expired(&store)
+        .await
+        .unwrap();
     let rows: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
         .fetch_one(&app.pool)
         .await
@@ -225,7 +256,11 @@ async fn plain_form_sign_in_redirects_to_next_page() {
         .post(app.url("/api/auth/sign_in"))
         .header("accept", "text/html")
         .header("referer", app.url("/sign-in?next=/approvals"))
-        .form(&[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/approvals")])
+        .form(&[
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("next", "/approvals"),
+        ])
         .send()
         .await
         .unwrap();
@@ -241,16 +276,30 @@ async fn plain_form_failure_comes_back_to_the_form_with_message_and_email() {
         .post(app.url("/api/auth/sign_in"))
         .header("accept", "text/html")
         .header("referer", app.url("/sign-in"))
-        .form(&[("email", "Eve@Example.com"), ("password", "nope"), ("next", "")])
+        .form(&[
+            ("email", "Eve@Example.com"),
+            ("password", "nope"),
+            ("next", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.contains("/sign-in?"), "{location}");
-    let page = client.get(&location).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Email or password is incorrect."));
-    assert!(page.contains(r#"value="Eve@Example.com""#), "the typed email is kept");
+    assert!(
+        page.contains(r#"value="Eve@Example.com""#),
+        "the typed email is kept"
+    );
 }
 
 #[tokio::test]
@@ -260,7 +309,11 @@ async fn open_redirects_are_refused() {
     let res = client()
         .post(app.url("/api/auth/sign_in"))
         .header("accept", "text/html")
-        .form(&[("email", "ada@example.com"), ("password", PASSWORD), ("next", "//evil.example/")])
+        .form(&[
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -283,7 +336,14 @@ async fn cross_site_posts_are_refused() {
 #[tokio::test]
 async fn demo_mode_shows_working_demo_accounts() {
     let app = spawn_app_with(&[("DIGICERT_API_KEY", "")]).await;
-    let page = client().get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+    let page = client()
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Demo mode."));
     let password: String = sqlx::query_scalar("select password from demo_settings")
         .fetch_one(&app.pool)
@@ -305,7 +365,14 @@ async fn demo_mode_shows_working_demo_accounts() {
 #[tokio::test]
 async fn no_demo_accounts_outside_demo_mode() {
     let app = spawn_app().await;
-    let page = client().get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+    let page = client()
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!page.contains("Demo mode."));
     let users: i64 = sqlx::query_scalar("select count(*) from users")
         .fetch_one(&app.pool)

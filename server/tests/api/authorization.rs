@@ -13,7 +13,12 @@ enum Caller {
     Admin,
 }
 
-const CALLERS: [Caller; 4] = [Caller::Anonymous, Caller::Requester, Caller::Approver, Caller::Admin];
+const CALLERS: [Caller; 4] = [
+    Caller::Anonymous,
+    Caller::Requester,
+    Caller::Approver,
+    Caller::Admin,
+];
 
 /// (endpoint, form body, expected status for [anonymous, requester, approver, admin]).
 const MATRIX: &[(&str, &[(&str, &str)], [u16; 4])] = &[
@@ -43,8 +48,14 @@ fn every_server_function_is_in_the_matrix() {
     let covered: BTreeSet<String> = MATRIX.iter().map(|(path, _, _)| path.to_string()).collect();
     let missing: Vec<_> = registered.difference(&covered).collect();
     let stale: Vec<_> = covered.difference(&registered).collect();
-    assert!(missing.is_empty(), "server functions without a row in the matrix: {missing:?}");
-    assert!(stale.is_empty(), "matrix rows for server functions that do not exist: {stale:?}");
+    assert!(
+        missing.is_empty(),
+        "server functions without a row in the matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for server functions that do not exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -58,7 +69,9 @@ async fn every_caller_gets_the_expected_status() {
             let status = res.status().as_u16();
             let text = res.text().await.unwrap();
             if status != *want {
-                failures.push(format!("{endpoint} as {caller:?}: got {status}, want {want} ({text})"));
+                failures.push(format!(
+                    "{endpoint} as {caller:?}: got {status}, want {want} ({text})"
+                ));
             }
             if status >= 400 {
                 // Errors are readable JSON, never an internal error page.

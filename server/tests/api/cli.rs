@@ -14,7 +14,12 @@ fn certdesk(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -30,13 +35,21 @@ fn add_user(url: &str, email: &str, roles: &[&str], password: &str) -> Output {
 #[tokio::test]
 async fn user_add_creates_a_user_with_roles() {
     let (pool, url) = fresh_database().await;
-    let out = add_user(&url, "Ada@Example.com", &["admin", "approver"], "a long enough password");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (email, roles): (String, Vec<String>) =
-        sqlx::query_as("select email, roles from users")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let out = add_user(
+        &url,
+        "Ada@Example.com",
+        &["admin", "approver"],
+        "a long enough password",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (email, roles): (String, Vec<String>) = sqlx::query_as("select email, roles from users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(email, "ada@example.com");
     assert_eq!(roles, ["admin", "approver"]);
 }
@@ -44,19 +57,53 @@ async fn user_add_creates_a_user_with_roles() {
 #[tokio::test]
 async fn user_add_refuses_duplicates_weak_passwords_and_unknown_roles() {
     let (pool, url) = fresh_database().await;
-    assert!(add_user(&url, "ada@example.com", &["requester"], "a long enough password").status.success());
+    assert!(
+        add_user(
+            &url,
+            "ada@example.com",
+            &["requester"],
+            "a long enough password"
+        )
+        .status
+        .success()
+    );
     let cases = [
-        (add_user(&url, "ADA@example.com", &["requester"], "a long enough password"), "already exists"),
-        (add_user(&url, "bob@example.com", &["requester"], "short"), "at least 12 characters"),
-        (add_user(&url, "carl@example.com", &["superuser"], "a long enough password"), "unknown role"),
+        (
+            add_user(
+                &url,
+                "ADA@example.com",
+                &["requester"],
+                "a long enough password",
+            ),
+            "already exists",
+        ),
+        (
+            add_user(&url, "bob@example.com", &["requester"], "short"),
+            "at least 12 characters",
+        ),
+        (
+            add_user(
+                &url,
+                "carl@example.com",
+                &["superuser"],
+                "a long enough password",
+            ),
+            "unknown role",
+        ),
     ];
     for (out, expected) in cases {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(stderr.contains(expected), "{stderr}");
-        assert!(!stderr.contains("a long enough password"), "the password leaked: {stderr}");
+        assert!(
+            !stderr.contains("a long enough password"),
+            "the password leaked: {stderr}"
+        );
     }
-    let users: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(users, 1);
 }
 
@@ -72,7 +119,10 @@ fn an_unreachable_database_is_a_clear_error_not_a_panic() {
     let out = certdesk(
         &["serve"],
         &[
-            ("DATABASE_URL", "postgres://certdesk:s3cret-pw@127.0.0.1:1/certdesk"),
+            (
+                "DATABASE_URL",
+                "postgres://certdesk:s3cret-pw@127.0.0.1:1/certdesk",
+            ),
             ("CERTDESK_LISTEN", "127.0.0.1:0"),
         ],
         "",
@@ -81,7 +131,10 @@ fn an_unreachable_database_is_a_clear_error_not_a_panic() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot reach the database"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!stderr.contains("s3cret-pw"), "the password leaked: {stderr}");
+    assert!(
+        !stderr.contains("s3cret-pw"),
+        "the password leaked: {stderr}"
+    );
 }
 
 #[test]

@@ -28,7 +28,9 @@ fn base_database_url() -> String {
 pub async fn fresh_database() -> (PgPool, String) {
     let base = base_database_url();
     let name = format!("certdesk_http_{}", Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&base).await.expect("connect to DATABASE_URL");
+    let mut admin = PgConnection::connect(&base)
+        .await
+        .expect("connect to DATABASE_URL");
     sqlx::query(&format!("create database {name}"))
         .execute(&mut admin)
         .await
@@ -125,7 +127,12 @@ impl TestApp {
     }
 
     /// Calls a server function the way the wasm client does (form-encoded in, JSON out).
-    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn call(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         client
             .post(self.url(endpoint))
             .header("accept", "application/json")
@@ -136,13 +143,21 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, client: &Client, email: &str, password: &str) -> reqwest::Response {
-        self.call(client, "/api/auth/sign_in", &[("email", email), ("password", password)])
-            .await
+        self.call(
+            client,
+            "/api/auth/sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// A client signed in as a new user holding `roles`.
     pub async fn signed_in(&self, roles: &[&str]) -> Client {
-        let email = format!("{}-{}@example.com", roles.join("-"), Uuid::new_v4().simple());
+        let email = format!(
+            "{}-{}@example.com",
+            roles.join("-"),
+            Uuid::new_v4().simple()
+        );
         self.add_user(&email, roles).await;
         let client = client();
         let res = self.sign_in(&client, &email, PASSWORD).await;
@@ -151,7 +166,11 @@ impl TestApp {
     }
 
     pub async fn me(&self, client: &Client) -> serde_json::Value {
-        self.call(client, "/api/auth/me", &[]).await.json().await.unwrap()
+        self.call(client, "/api/auth/me", &[])
+            .await
+            .json()
+            .await
+            .unwrap()
     }
 }
 
@@ -171,6 +190,12 @@ fn database_name_is_replaced_in_urls() {
         with_database_name("postgres://u@localhost:5432/postgres?host=/tmp/run", "x"),
         "postgres://u@localhost:5432/x?host=/tmp/run"
     );
-    assert_eq!(with_database_name("postgres://u@h/db", "x"), "postgres://u@h/x");
-    assert_eq!(with_database_name("postgres://u@h", "x"), "postgres://u@h/x");
+    assert_eq!(
+        with_database_name("postgres://u@h/db", "x"),
+        "postgres://u@h/x"
+    );
+    assert_eq!(
+        with_database_name("postgres://u@h", "x"),
+        "postgres://u@h/x"
+    );
 }

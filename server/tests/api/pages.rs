@@ -13,25 +13,60 @@ async fn visitors_are_sent_to_sign_in_with_the_page_they_wanted() {
 #[tokio::test]
 async fn sign_in_page_has_labelled_fields_and_a_button() {
     let app = spawn_app().await;
-    let page = client().get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+    let page = client()
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(r#"<label for="email">Email</label>"#));
     assert!(page.contains(r#"<label for="password">Password</label>"#));
     assert!(page.contains("Sign in"));
-    assert!(page.contains(r#"action="/api/auth/sign_in""#), "the form posts without JavaScript");
+    assert!(
+        page.contains(r#"action="/api/auth/sign_in""#),
+        "the form posts without JavaScript"
+    );
 }
 
 #[tokio::test]
 async fn navigation_shows_each_role_only_its_pages() {
     let app = spawn_app().await;
     let cases: [(&[&str], &[&str], &[&str]); 3] = [
-        (&["requester"], &["New request", "My requests"], &["Approvals", "History", "Users"]),
-        (&["approver"], &["Approvals"], &["New request", "History", "Users"]),
-        (&["admin", "approver"], &["Approvals", "History", "Users"], &["New request", "My requests"]),
+        (
+            &["requester"],
+            &["New request", "My requests"],
+            &["Approvals", "History", "Users"],
+        ),
+        (
+            &["approver"],
+            &["Approvals"],
+            &["New request", "History", "Users"],
+        ),
+        (
+            &["admin", "approver"],
+            &["Approvals", "History", "Users"],
+            &["New request", "My requests"],
+        ),
     ];
     for (roles, shown, hidden) in cases {
         let client = app.signed_in(roles).await;
-        let page = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-        let nav = page.split("<nav").nth(1).expect("a navigation").split("</nav>").next().unwrap();
+        let page = client
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let nav = page
+            .split("<nav")
+            .nth(1)
+            .expect("a navigation")
+            .split("</nav>")
+            .next()
+            .unwrap();
         for label in shown {
             assert!(nav.contains(label), "{roles:?} should see {label}");
         }
@@ -70,7 +105,14 @@ async fn unknown_pages_answer_404() {
 async fn dashboard_lists_recent_activity() {
     let app = spawn_app().await;
     let client = app.signed_in(&["requester"]).await;
-    let page = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Welcome"));
     assert!(page.contains("sign in"), "the sign-in just made is listed");
 }

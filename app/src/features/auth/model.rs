@@ -174,9 +174,17 @@ pub struct DemoAccounts {
 }
 
 pub const DEMO_EMAILS: [(&str, &str, &[Role]); 3] = [
-    ("requester@example.com", "Riley Requester", &[Role::Requester]),
+    (
+        "requester@example.com",
+        "Riley Requester",
+        &[Role::Requester],
+    ),
     ("approver@example.com", "Avery Approver", &[Role::Approver]),
-    ("admin@example.com", "Ada Admin", &[Role::Admin, Role::Approver]),
+    (
+        "admin@example.com",
+        "Ada Admin",
+        &[Role::Admin, Role::Approver],
+    ),
 ];
 
 #[cfg(test)]
@@ -227,7 +235,15 @@ mod tests {
     fn emails_normalise_and_validate() {
         assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
         assert!(check_email("ada@example.com").is_ok());
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@@b.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@@b.com",
+        ] {
             assert!(check_email(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -20,7 +20,11 @@ impl From<UserRow> for CurrentUser {
             email: row.email,
             display_name: row.display_name,
             // The column's check constraint admits only known roles.
-            roles: row.roles.iter().filter_map(|r| Role::parse(r).ok()).collect(),
+            roles: row
+                .roles
+                .iter()
+                .filter_map(|r| Role::parse(r).ok())
+                .collect(),
         }
     }
 }
@@ -185,10 +189,18 @@ mod tests {
         let user = find_active_user(&pool, id).await.unwrap().unwrap();
         assert_eq!(user.email, "ada@example.com");
         assert_eq!(user.roles, [Role::Admin, Role::Approver]);
-        let creds = find_credentials(&pool, "ada@example.com").await.unwrap().unwrap();
+        let creds = find_credentials(&pool, "ada@example.com")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(creds.id, id);
         assert!(creds.active);
-        assert!(find_credentials(&pool, "nobody@example.com").await.unwrap().is_none());
+        assert!(
+            find_credentials(&pool, "nobody@example.com")
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[sqlx::test(migrations = "../migrations")]
@@ -248,21 +260,51 @@ mod tests {
     #[sqlx::test(migrations = "../migrations")]
     async fn failures_count_per_account_since_last_success_and_per_client(pool: PgPool) {
         for _ in 0..3 {
-            record_sign_in_attempt(&pool, "a@example.com", "10.0.0.1", false).await.unwrap();
+            record_sign_in_attempt(&pool, "a@example.com", "10.0.0.1", false)
+                .await
+                .unwrap();
         }
-        record_sign_in_attempt(&pool, "b@example.com", "10.0.0.1", false).await.unwrap();
-        let counts = recent_failures(&pool, "a@example.com", "10.0.0.1", 15).await.unwrap();
-        assert_eq!(counts, RecentFailures { account: 3, client: 4 });
+        record_sign_in_attempt(&pool, "b@example.com", "10.0.0.1", false)
+            .await
+            .unwrap();
+        let counts = recent_failures(&pool, "a@example.com", "10.0.0.1", 15)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            RecentFailures {
+                account: 3,
+                client: 4
+            }
+        );
 
-        record_sign_in_attempt(&pool, "a@example.com", "10.0.0.2", true).await.unwrap();
-        let counts = recent_failures(&pool, "a@example.com", "10.0.0.2", 15).await.unwrap();
-        assert_eq!(counts, RecentFailures { account: 0, client: 0 });
+        record_sign_in_attempt(&pool, "a@example.com", "10.0.0.2", true)
+            .await
+            .unwrap();
+        let counts = recent_failures(&pool, "a@example.com", "10.0.0.2", 15)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            RecentFailures {
+                account: 0,
+                client: 0
+            }
+        );
 
         sqlx::query("update sign_in_attempts set at = now() - interval '16 minutes'")
             .execute(&pool)
             .await
             .unwrap();
-        let counts = recent_failures(&pool, "b@example.com", "10.0.0.1", 15).await.unwrap();
-        assert_eq!(counts, RecentFailures { account: 0, client: 0 });
+        let counts = recent_failures(&pool, "b@example.com", "10.0.0.1", 15)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts,
+            RecentFailures {
+                account: 0,
+                client: 0
+            }
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! Sign-in, user creation and demo accounts as plain functions over the database.
 
 use super::model::{
-    CurrentUser, DEMO_EMAILS, DemoAccounts, Role, SIGN_IN_FAILED, check_email,
-    check_new_password, normalize_email,
+    CurrentUser, DEMO_EMAILS, DemoAccounts, Role, SIGN_IN_FAILED, check_email, check_new_password,
+    normalize_email,
 };
 use super::repo::{self, NewUser};
 use crate::error::{AppError, FormErrors};
@@ -78,7 +78,9 @@ pub async fn authenticate(
             },
         )
         .await?;
-        return Err(FormErrors::new(SIGN_IN_FAILED).keep("email", typed_email).into());
+        return Err(FormErrors::new(SIGN_IN_FAILED)
+            .keep("email", typed_email)
+            .into());
     };
     repo::record_sign_in_attempt(pool, &email, client_ip, true).await?;
     audit::record(
@@ -131,7 +133,8 @@ pub async fn create_user(
     if input.roles.is_empty() {
         form.add("roles", "Give the user at least one role.");
     }
-    if let Err(problem) = check_new_password(secrecy::ExposeSecret::expose_secret(&input.password)) {
+    if let Err(problem) = check_new_password(secrecy::ExposeSecret::expose_secret(&input.password))
+    {
         form.add("password", problem);
     }
     if !form.is_empty() {
@@ -269,14 +272,21 @@ mod tests {
     #[sqlx::test(migrations = "../migrations")]
     async fn sign_in_accepts_any_case_and_audits(pool: PgPool) {
         let id = add_user(&pool, "ada@example.com", "a long password").await;
-        let user = authenticate(&pool, &test_config(), " Ada@Example.com ", SecretString::from("a long password".to_owned()), "127.0.0.1")
-            .await
-            .unwrap();
+        let user = authenticate(
+            &pool,
+            &test_config(),
+            " Ada@Example.com ",
+            SecretString::from("a long password".to_owned()),
+            "127.0.0.1",
+        )
+        .await
+        .unwrap();
         assert_eq!(user.id, id);
-        let actions: Vec<String> = sqlx::query_scalar("select action from audit_events order by id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        let actions: Vec<String> =
+            sqlx::query_scalar("select action from audit_events order by id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
         assert_eq!(actions, ["user_created", "sign_in"]);
     }
 
@@ -284,12 +294,24 @@ mod tests {
     async fn wrong_password_and_unknown_email_fail_alike(pool: PgPool) {
         add_user(&pool, "ada@example.com", "a long password").await;
         let config = test_config();
-        let wrong = authenticate(&pool, &config, "ada@example.com", SecretString::from("nope".to_owned()), "10.0.0.1")
-            .await
-            .unwrap_err();
-        let unknown = authenticate(&pool, &config, "eve@example.com", SecretString::from("nope".to_owned()), "10.0.0.2")
-            .await
-            .unwrap_err();
+        let wrong = authenticate(
+            &pool,
+            &config,
+            "ada@example.com",
+            SecretString::from("nope".to_owned()),
+            "10.0.0.1",
+        )
+        .await
+        .unwrap_err();
+        let unknown = authenticate(
+            &pool,
+            &config,
+            "eve@example.com",
+            SecretString::from("nope".to_owned()),
+            "10.0.0.2",
+        )
+        .await
+        .unwrap_err();
         assert_eq!(wrong.to_string(), SIGN_IN_FAILED);
         assert_eq!(unknown.to_string(), SIGN_IN_FAILED);
         assert_eq!(wrong.status_code(), unknown.status_code());
@@ -302,8 +324,14 @@ mod tests {
         let again = ensure_demo_accounts(&pool).await.unwrap().unwrap();
         assert_eq!(first.password, again.password);
         assert_eq!(repo::count_users(&pool).await.unwrap(), 3);
-        let admin = repo::find_credentials(&pool, "admin@example.com").await.unwrap().unwrap();
-        let admin = repo::find_active_user(&pool, admin.id).await.unwrap().unwrap();
+        let admin = repo::find_credentials(&pool, "admin@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        let admin = repo::find_active_user(&pool, admin.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(admin.has(Role::Admin) && admin.has(Role::Approver));
     }
 

@@ -5,7 +5,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Keyset pagination on the unique email index: no OFFSET scans however many users there are.
-pub async fn list_users(pool: &PgPool, after: Option<&str>, limit: i64) -> Result<UserPage, AppError> {
+pub async fn list_users(
+    pool: &PgPool,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<UserPage, AppError> {
     let rows: Vec<(Uuid, String, String, Vec<String>, bool)> = sqlx::query_as(
         "select id, email, display_name, roles, active from users
           where $1::text is null or email > $1
@@ -27,7 +31,9 @@ pub async fn list_users(pool: &PgPool, after: Option<&str>, limit: i64) -> Resul
             active,
         })
         .collect();
-    let next_after = more.then(|| users.last().map(|u| u.email.clone())).flatten();
+    let next_after = more
+        .then(|| users.last().map(|u| u.email.clone()))
+        .flatten();
     Ok(UserPage { users, next_after })
 }
 

@@ -1,0 +1,52 @@
+import { defineConfig } from '@playwright/test';
+
+// scripts/test.sh builds certdesk, prepares a fresh database and exports E2E_DATABASE_URL.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: '../target/end2end/results',
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    { name: 'js', use: { javaScriptEnabled: true } },
+    { name: 'nojs', use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: '../target/debug/certdesk serve',
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? '',
+      CERTDESK_LISTEN: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: '../target/site',
+      DIGICERT_API_KEY: '',
+      RUST_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds a release, and runs certdesk at http://127.0.0.1:3000.
+# Without DATABASE_URL it starts a private PostgreSQL cluster under ./.data and stops it on exit;
+# without DIGICERT_API_KEY it runs in demo mode on the built-in DigiCert simulator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+
+cargo leptos build --release
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
+exec target/release/certdesk serve

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs whatever certdesk needs that is missing on Debian 12, and nothing else.
+# Idempotent: when everything is present it only checks versions and returns in seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages: PostgreSQL server programs, Chromium for browser tests, Node.js for Playwright,
+# a C toolchain for crates with C parts, brotli to measure the wasm.
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v psql >/dev/null || missing+=(postgresql-client)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+command -v cc >/dev/null || missing+=(build-essential)
+command -v brotli >/dev/null || missing+=(brotli)
+command -v git >/dev/null || missing+=(git)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  sudo_if_needed apt-get update -q
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust is not installed. Install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos 0.3.10" ]; then
+  say "installing cargo-leptos 0.3.10 (about 12 minutes the first time)"
+  cargo install --locked cargo-leptos@0.3.10 --features no_downloads
+fi
+
+# The CLI must equal the wasm-bindgen crate version pinned in Cargo.toml.
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
+  say "installing wasm-bindgen-cli 0.2.130"
+  cargo install wasm-bindgen-cli --version 0.2.130
+fi
+
+# Playwright and binaryen's wasm-opt (Debian's binaryen is too old: its output fails to hydrate).
+if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing Node packages for end2end/"
+  (cd end2end && npm ci --no-audit --no-fund)
+fi

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test: formatting and lints, unit and database tests,
+# HTTP tests against the real app, and Playwright in Chromium with JavaScript on and off.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# The same flags cargo-leptos uses for debug builds, so tests reuse its build instead of redoing it.
+export RUSTFLAGS="--cfg erase_components"
+export LEPTOS_OUTPUT_NAME=certdesk
+
+say "checking formatting"
+cargo fmt --all --check
+
+say "building the portal (server and wasm)"
+cargo leptos build
+
+say "clippy: server and browser builds"
+cargo clippy -p certdesk -p certdesk-app --features certdesk-app/ssr --all-targets -- -D warnings
+cargo clippy -p certdesk-frontend --target wasm32-unknown-unknown -- -D warnings
+
+# A throwaway PostgreSQL cluster for this run, separate from the portal's own data.
+test_data=.data/test
+export CERTDESK_DATA_DIR="$test_data"
+target/debug/certdesk db stop >/dev/null 2>&1 || true
+rm -rf "$test_data"
+say "starting a test PostgreSQL cluster in $test_data"
+DATABASE_URL="$(env -u DATABASE_URL target/debug/certdesk db start)"
+export DATABASE_URL
+trap 'env -u DATABASE_URL target/debug/certdesk db stop >/dev/null 2>&1 || true' EXIT
+
+say "unit and database tests"
+cargo test -p certdesk-app --features ssr
+say "HTTP and command-line tests"
+cargo test -p certdesk
+
+say "browser tests (Chromium, JavaScript on and off)"
+psql -q "$DATABASE_URL" -c "create database certdesk_e2e"
+export E2E_DATABASE_URL="${DATABASE_URL/\/certdesk\?//certdesk_e2e?}"
+(cd end2end && npx playwright test)
+
+say "all tests passed"
