@@ -36,29 +36,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Who is signed in. Provided once by [`App`]; `refresh` reloads the user after sign-in.
+/// Who is signed in. Provided once by [`App`]; bumping `signed_in` reloads the user after a
+/// sign-in (a resource refetches only when its source value changes).
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-    pub refresh: Trigger,
+    pub signed_in: RwSignal<u32>,
     pub sign_out: ServerAction<SignOut>,
+}
+
+impl Auth {
+    pub fn reload_user(&self) {
+        self.signed_in.update(|n| *n += 1);
+    }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let refresh = Trigger::new();
+    let signed_in = RwSignal::new(0);
     let sign_out = ServerAction::<SignOut>::new();
     let user = Resource::new(
-        move || {
-            refresh.track();
-            sign_out.version().get()
-        },
+        move || (signed_in.get(), sign_out.version().get()),
         |_| me(),
     );
     provide_context(Auth {
         user,
-        refresh,
+        signed_in,
         sign_out,
     });
     // Lets browser tests tell a hydrated page from server-rendered HTML.

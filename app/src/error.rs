@@ -133,6 +133,33 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Database failures are logged in full here and leave as a generic message.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::error!(%err, "database unreachable");
+                AppError::Unavailable(
+                    "The database is unreachable. Please try again shortly.".into(),
+                )
+            }
+            err => {
+                tracing::error!(%err, "database error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        tracing::error!(%err, "session store error");
+        AppError::Internal
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,32 +195,5 @@ mod tests {
         let form = FormErrors::new("x").field("a", "one.").field("a", "two.");
         assert_eq!(form.for_field("a").as_deref(), Some("one. two."));
         assert_eq!(form.for_field("b"), None);
-    }
-}
-
-/// Database failures are logged in full here and leave as a generic message.
-#[cfg(feature = "ssr")]
-impl From<sqlx::Error> for AppError {
-    fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::error!(%err, "database unreachable");
-                AppError::Unavailable(
-                    "The database is unreachable. Please try again shortly.".into(),
-                )
-            }
-            err => {
-                tracing::error!(%err, "database error");
-                AppError::Internal
-            }
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<tower_sessions::session::Error> for AppError {
-    fn from(err: tower_sessions::session::Error) -> Self {
-        tracing::error!(%err, "session store error");
-        AppError::Internal
     }
 }

@@ -78,22 +78,32 @@ pub async fn require_role(state: &AppState, role: Role) -> Result<CurrentUser, A
     }
 }
 
+/// A form posted by the browser itself (JavaScript off), which expects a redirect; the browser
+/// app's own calls ask for JSON.
+pub fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// The caller's address: the socket peer, or the first `X-Forwarded-For` hop when configured to
 /// trust a proxy.
 pub async fn client_ip(state: &AppState) -> String {
-    if state.config.trust_forwarded_for {
-        if let Some(parts) = use_context::<http::request::Parts>() {
-            if let Some(first) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-            {
-                return first.to_owned();
-            }
-        }
+    if state.config.trust_forwarded_for
+        && let Some(parts) = use_context::<http::request::Parts>()
+        && let Some(first) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return first.to_owned();
     }
     leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await

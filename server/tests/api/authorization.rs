@@ -20,15 +20,22 @@ const CALLERS: [Caller; 4] = [
     Caller::Admin,
 ];
 
-/// (endpoint, form body, expected status for [anonymous, requester, approver, admin]).
-const MATRIX: &[(&str, &[(&str, &str)], [u16; 4])] = &[
+/// A server function, the form body sent to it, and the status expected for
+/// [anonymous, requester, approver, admin].
+struct Row(
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    [u16; 4],
+);
+
+const MATRIX: &[Row] = &[
     // An empty sign-in lacks its arguments: a request error, whoever sends it.
-    ("/api/auth/sign_in", &[], [400, 400, 400, 400]),
-    ("/api/auth/sign_out", &[], [401, 200, 200, 200]),
-    ("/api/auth/me", &[], [200, 200, 200, 200]),
-    ("/api/auth/demo_accounts", &[], [200, 200, 200, 200]),
-    ("/api/dashboard/summary", &[], [401, 200, 200, 200]),
-    ("/api/users/list", &[], [401, 403, 403, 200]),
+    Row("/api/auth/sign_in", &[], [400, 400, 400, 400]),
+    Row("/api/auth/sign_out", &[], [401, 200, 200, 200]),
+    Row("/api/auth/me", &[], [200, 200, 200, 200]),
+    Row("/api/auth/demo_accounts", &[], [200, 200, 200, 200]),
+    Row("/api/dashboard/summary", &[], [401, 200, 200, 200]),
+    Row("/api/users/list", &[], [401, 403, 403, 200]),
 ];
 
 async fn client_for(app: &TestApp, caller: Caller) -> reqwest::Client {
@@ -45,7 +52,10 @@ fn every_server_function_is_in_the_matrix() {
     let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_owned())
         .collect();
-    let covered: BTreeSet<String> = MATRIX.iter().map(|(path, _, _)| path.to_string()).collect();
+    let covered: BTreeSet<String> = MATRIX
+        .iter()
+        .map(|Row(path, _, _)| path.to_string())
+        .collect();
     let missing: Vec<_> = registered.difference(&covered).collect();
     let stale: Vec<_> = covered.difference(&registered).collect();
     assert!(
@@ -62,7 +72,7 @@ fn every_server_function_is_in_the_matrix() {
 async fn every_caller_gets_the_expected_status() {
     let app = spawn_app().await;
     let mut failures = Vec::new();
-    for (endpoint, body, expected) in MATRIX {
+    for Row(endpoint, body, expected) in MATRIX {
         for (caller, want) in CALLERS.iter().zip(expected) {
             let client = client_for(&app, *caller).await;
             let res = app.call(&client, endpoint, body).await;

@@ -74,6 +74,11 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::from([
         ("CERTDESK_LISTEN".into(), "127.0.0.1:0".into()),
         ("DIGICERT_API_KEY".into(), "test-key".into()),
+        // Tests run in server/; the site that `cargo leptos build` made is one level up.
+        (
+            "LEPTOS_SITE_ROOT".into(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site").into(),
+        ),
     ]);
     for (k, v) in settings {
         env.insert(k.to_string(), v.to_string());

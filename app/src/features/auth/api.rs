@@ -4,13 +4,15 @@ use super::model::{CurrentUser, DemoAccounts};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Signs in and redirects to `next` (same-site paths only). Works as a plain form post.
+/// Signs in and answers the page to go to next (`next`, same-site paths only). A plain form post
+/// (no JavaScript) is redirected there; the browser app navigates itself once it has reloaded
+/// the signed-in user.
 #[server(prefix = "/api", endpoint = "auth/sign_in")]
 pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     use super::{model::safe_next_path, service};
     use crate::server::{client_ip, context, context::USER_ID_KEY, session};
     use secrecy::SecretString;
@@ -29,8 +31,11 @@ pub async fn sign_in(
     // A fresh id at sign-in: a session id known before sign-in is worthless after it.
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.id).await?;
-    leptos_axum::redirect(&safe_next_path(next.as_deref()));
-    Ok(())
+    let next = safe_next_path(next.as_deref());
+    if context::is_plain_form_post() {
+        leptos_axum::redirect(&next);
+    }
+    Ok(next)
 }
 
 #[server(prefix = "/api", endpoint = "auth/sign_out")]

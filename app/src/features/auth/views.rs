@@ -5,7 +5,7 @@ use crate::components::FieldError;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -13,9 +13,11 @@ pub fn SignInPage() -> impl IntoView {
     // Created inside the routes, so a failed plain-form sign-in (no JavaScript) finds its error
     // in the URL it was redirected to.
     let sign_in = ServerAction::<SignIn>::new();
+    let navigate = use_navigate();
     Effect::new(move |_| {
-        if matches!(sign_in.value().get(), Some(Ok(()))) {
-            auth.refresh.notify();
+        if let Some(Ok(next)) = sign_in.value().get() {
+            auth.reload_user();
+            navigate(&next, Default::default());
         }
     });
     let demo = Resource::new(|| (), |_| load_demo_accounts());
@@ -48,7 +50,15 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required />
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        // Emptied after every attempt: a password is never kept or shown again.
+                        prop:value=move || outcome.with(|_| String::new())
+                    />
                     <FieldError error field="password" />
                 </div>
                 <button type="submit">"Sign in"</button>

@@ -104,7 +104,10 @@ mod tests {
 
     #[test]
     fn formats_match_the_documentation() {
-        assert_eq!(DayMonthYear(date!(2025 - 06 - 09)).to_string(), "09 JUN 2025");
+        assert_eq!(
+            DayMonthYear(date!(2025 - 06 - 09)).to_string(),
+            "09 JUN 2025"
+        );
         assert_eq!(IsoDate(date!(2025 - 06 - 09)).to_string(), "2025-06-09");
     }
 
@@ -116,12 +119,18 @@ mod tests {
         assert_eq!(serde_json::from_str::<DayMonthYear>(&json).unwrap(), d);
         let i = IsoDate(date!(2027 - 01 - 02));
         assert_eq!(serde_json::to_string(&i).unwrap(), "\"2027-01-02\"");
-        assert_eq!(serde_json::from_str::<IsoDate>("\"2027-01-02\"").unwrap(), i);
+        assert_eq!(
+            serde_json::from_str::<IsoDate>("\"2027-01-02\"").unwrap(),
+            i
+        );
     }
 
     #[test]
     fn parsing_accepts_lower_case_months_and_refuses_nonsense() {
-        assert_eq!(DayMonthYear::parse("9 jun 2025").unwrap().0, date!(2025 - 06 - 09));
+        assert_eq!(
+            DayMonthYear::parse("9 jun 2025").unwrap().0,
+            date!(2025 - 06 - 09)
+        );
         for bad in ["", "31 FEB 2025", "09 JUNE 2025", "2025-06-09", "09 JUN"] {
             assert!(DayMonthYear::parse(bad).is_err(), "{bad}");
         }

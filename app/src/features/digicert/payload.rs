@@ -24,7 +24,11 @@ pub enum SignatureHash {
 }
 
 impl SignatureHash {
-    pub const ALL: [SignatureHash; 3] = [SignatureHash::Sha256, SignatureHash::Sha384, SignatureHash::Sha512];
+    pub const ALL: [SignatureHash; 3] = [
+        SignatureHash::Sha256,
+        SignatureHash::Sha384,
+        SignatureHash::Sha512,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             SignatureHash::Sha256 => "sha256",
@@ -350,11 +354,19 @@ pub struct DocumentSigningOrder {
 }
 
 /// An order for one product: where it is posted and what is posted.
+// Built once per request and moved, never stored in bulk: boxing would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "family", rename_all = "snake_case")]
 pub enum OrderRequest {
-    Tls { product: ProductId, body: TlsOrder },
-    DocumentSigning { product: ProductId, body: DocumentSigningOrder },
+    Tls {
+        product: ProductId,
+        body: TlsOrder,
+    },
+    DocumentSigning {
+        product: ProductId,
+        body: DocumentSigningOrder,
+    },
 }
 
 impl OrderRequest {
@@ -402,7 +414,10 @@ impl OrderRequest {
     }
 
     /// Parses a posted body for `product` (the simulator's side).
-    pub fn from_body(product: ProductId, body: serde_json::Value) -> Result<Self, serde_json::Error> {
+    pub fn from_body(
+        product: ProductId,
+        body: serde_json::Value,
+    ) -> Result<Self, serde_json::Error> {
         Ok(match product.family() {
             super::products::Family::Tls => OrderRequest::Tls {
                 product,
@@ -567,9 +582,14 @@ mod tests {
         });
         body.custom_expiration_date = Some(IsoDate(date!(2027 - 06 - 09)));
         body.dcv_method = Some(DcvMethod::DnsTxtToken);
-        body.product = Some(ProductHint { type_hint: TypeHint::Private });
+        body.product = Some(ProductHint {
+            type_hint: TypeHint::Private,
+        });
         let json = serde_json::to_value(&body).unwrap();
-        assert_eq!(json["order_validity"]["custom_expiration_date"], "09 JUN 2027");
+        assert_eq!(
+            json["order_validity"]["custom_expiration_date"],
+            "09 JUN 2027"
+        );
         assert_eq!(json["custom_expiration_date"], "2027-06-09");
         assert_eq!(json["dcv_method"], "dns-txt-token");
         assert_eq!(json["product"]["type_hint"], "private");
@@ -603,7 +623,10 @@ mod tests {
             use_org_as_common_name: Some(true),
             validity_years: 2,
             comments: None,
-            organization: Organization { id: Some(1), ..Organization::default() },
+            organization: Organization {
+                id: Some(1),
+                ..Organization::default()
+            },
             container: None,
             ship_info: Some(ShipInfo {
                 name: "Ada".into(),

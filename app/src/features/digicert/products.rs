@@ -27,7 +27,12 @@ pub enum TypeHint {
 }
 
 impl TypeHint {
-    pub const ALL: [TypeHint; 4] = [TypeHint::Ov, TypeHint::Ev, TypeHint::Grid, TypeHint::Private];
+    pub const ALL: [TypeHint; 4] = [
+        TypeHint::Ov,
+        TypeHint::Ev,
+        TypeHint::Grid,
+        TypeHint::Private,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -186,7 +191,10 @@ impl ProductId {
         match self {
             SslBasic | SslSecuresiteFlex | SslSecuresitePro | SslThawteWebserver
             | SslGeotrustTruebizid => Some(Validation::Ov),
-            SslEvBasic | SslEvSecuresiteFlex | SslEvSecuresitePro | SslEvThawteWebserver
+            SslEvBasic
+            | SslEvSecuresiteFlex
+            | SslEvSecuresitePro
+            | SslEvThawteWebserver
             | SslEvGeotrustTruebizid => Some(Validation::Ev),
             SslDvThawte | SslDvGeotrustFlex | SslDvRapidssl | WildcardDvRapidssl => {
                 Some(Validation::Dv)
@@ -225,16 +233,26 @@ mod tests {
     #[test]
     fn fourteen_multi_year_products_all_tls() {
         assert_eq!(ProductId::MULTI_YEAR.len(), 14);
-        assert!(ProductId::MULTI_YEAR.iter().all(|p| p.family() == Family::Tls));
+        assert!(
+            ProductId::MULTI_YEAR
+                .iter()
+                .all(|p| p.family() == Family::Tls)
+        );
         assert!(!ProductId::Ssl.is_multi_year());
         assert!(!ProductId::DocumentSigningOrg1.is_multi_year());
     }
 
     #[test]
     fn ev_products_are_ev() {
-        assert_eq!(ProductId::SslEvSecuresitePro.validation(), Some(Validation::Ev));
+        assert_eq!(
+            ProductId::SslEvSecuresitePro.validation(),
+            Some(Validation::Ev)
+        );
         assert_eq!(ProductId::SslBasic.validation(), Some(Validation::Ov));
-        assert_eq!(TypeHint::parse("private").unwrap().validation(), Validation::Private);
+        assert_eq!(
+            TypeHint::parse("private").unwrap().validation(),
+            Validation::Private
+        );
         assert_eq!(TypeHint::parse("dv"), None);
     }
 }

@@ -86,15 +86,21 @@ impl Findings {
         if value.trim().is_empty() {
             self.required(field, format!("Enter the {label}."));
         } else if value.chars().count() > max {
-            self.invalid(field, format!("The {label} is longer than {max} characters."));
+            self.invalid(
+                field,
+                format!("The {label} is longer than {max} characters."),
+            );
         }
     }
 
     fn optional_text(&mut self, field: &str, value: Option<&str>, label: &str, max: usize) {
-        if let Some(v) = value {
-            if v.chars().count() > max {
-                self.invalid(field, format!("The {label} is longer than {max} characters."));
-            }
+        if let Some(v) = value
+            && v.chars().count() > max
+        {
+            self.invalid(
+                field,
+                format!("The {label} is longer than {max} characters."),
+            );
         }
     }
 
@@ -153,17 +159,31 @@ fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, today: Date)
         ),
         Some(_) => {}
     }
-    if let Some(platform) = cert.server_platform {
-        if platform.id < -1 {
-            f.invalid("certificate.server_platform.id", "Choose a server platform from the list.");
-        }
+    if let Some(platform) = cert.server_platform
+        && platform.id < -1
+    {
+        f.invalid(
+            "certificate.server_platform.id",
+            "Choose a server platform from the list.",
+        );
     }
     if type_hint == Some(TypeHint::Private)
-        && cert.ca_cert_id.as_deref().is_none_or(|id| id.trim().is_empty())
+        && cert
+            .ca_cert_id
+            .as_deref()
+            .is_none_or(|id| id.trim().is_empty())
     {
-        f.required("certificate.ca_cert_id", "Choose the issuing CA for a private certificate.");
+        f.required(
+            "certificate.ca_cert_id",
+            "Choose the issuing CA for a private certificate.",
+        );
     }
-    f.optional_text("certificate.profile_option", cert.profile_option.as_deref(), "profile option", 100);
+    f.optional_text(
+        "certificate.profile_option",
+        cert.profile_option.as_deref(),
+        "profile option",
+        100,
+    );
 
     let order_days = check_order_validity(f, body, today);
     if let Some(cert_validity) = &cert.cert_validity {
@@ -172,7 +192,10 @@ fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, today: Date)
 
     if validation == Some(Validation::Ev) {
         let has_approver = body.organization.contacts.iter().any(|c| {
-            matches!(c.contact_type, ContactType::EvApprover | ContactType::VerifiedContact)
+            matches!(
+                c.contact_type,
+                ContactType::EvApprover | ContactType::VerifiedContact
+            )
         });
         if !has_approver {
             f.required(
@@ -206,16 +229,24 @@ fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, today: Date)
         f.invalid("server_licenses", "Ask for at least one server license.");
     }
     if body.renewal_of_order_id.is_some_and(|id| id <= 0) {
-        f.invalid("renewal_of_order_id", "Give the DigiCert order id being renewed.");
+        f.invalid(
+            "renewal_of_order_id",
+            "Give the DigiCert order id being renewed.",
+        );
     }
-    if let Some(thumbprint) = &body.renewed_thumbprint {
-        if thumbprint.len() != 40 || !thumbprint.chars().all(|c| c.is_ascii_hexdigit()) {
-            f.invalid("renewed_thumbprint", "A thumbprint is 40 hexadecimal characters (SHA-1).");
-        }
+    if let Some(thumbprint) = &body.renewed_thumbprint
+        && (thumbprint.len() != 40 || !thumbprint.chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        f.invalid(
+            "renewed_thumbprint",
+            "A thumbprint is 40 hexadecimal characters (SHA-1).",
+        );
     }
     if let Some(locale) = &body.locale {
         let ok = (2..=5).contains(&locale.len())
-            && locale.chars().all(|c| c.is_ascii_alphabetic() || c == '_' || c == '-');
+            && locale
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '_' || c == '-');
         if !ok {
             f.invalid("locale", "Use a locale code such as en or pt_BR.");
         }
@@ -237,7 +268,10 @@ fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, today: Date)
 
 fn check_document_signing(f: &mut Findings, product: ProductId, body: &DocumentSigningOrder) {
     if product.family() != super::products::Family::DocumentSigning {
-        f.invalid("product", format!("{product} is not a document signing product."));
+        f.invalid(
+            "product",
+            format!("{product} is not a document signing product."),
+        );
         return;
     }
     if body.certificate.signature_hash != SignatureHash::Sha256 {
@@ -247,7 +281,12 @@ fn check_document_signing(f: &mut Findings, product: ProductId, body: &DocumentS
         );
     }
     let method = body.cs_provisioning_method;
-    let csr = body.certificate.csr.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let csr = body
+        .certificate
+        .csr
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     match (method, csr) {
         (Some(ProvisioningMethod::Email), None) => f.required(
             "certificate.csr",
@@ -270,7 +309,12 @@ fn check_document_signing(f: &mut Findings, product: ProductId, body: &DocumentS
         (Some(ship), _) => {
             f.text("ship_info.name", &ship.name, "recipient's name", 128);
             f.text("ship_info.addr1", &ship.addr1, "street address", 128);
-            f.optional_text("ship_info.addr2", ship.addr2.as_deref(), "second address line", 128);
+            f.optional_text(
+                "ship_info.addr2",
+                ship.addr2.as_deref(),
+                "second address line",
+                128,
+            );
             f.text("ship_info.city", &ship.city, "city", 128);
             f.text("ship_info.state", &ship.state, "state or province", 128);
             f.text("ship_info.zip", &ship.zip, "postal code", 32);
@@ -280,8 +324,18 @@ fn check_document_signing(f: &mut Findings, product: ProductId, body: &DocumentS
     }
     let subject = &body.subject;
     f.text("subject.name", &subject.name, "subject's full name", 128);
-    f.text("subject.job_title", &subject.job_title, "subject's job title", 128);
-    f.text("subject.phone", &subject.phone, "subject's phone number", 32);
+    f.text(
+        "subject.job_title",
+        &subject.job_title,
+        "subject's job title",
+        128,
+    );
+    f.text(
+        "subject.phone",
+        &subject.phone,
+        "subject's phone number",
+        32,
+    );
     f.email("subject.email", &subject.email);
     check_organization(f, &body.organization);
     f.optional_text("comments", body.comments.as_deref(), "comment", 2000);
@@ -304,16 +358,19 @@ fn check_common_tail(
     }
     for (i, field) in custom_fields.iter().enumerate() {
         if field.metadata_id <= 0 {
-            f.invalid(&format!("custom_fields.{i}.metadata_id"), "Unknown custom field.");
+            f.invalid(
+                &format!("custom_fields.{i}.metadata_id"),
+                "Unknown custom field.",
+            );
         }
         if field.value.trim().is_empty() {
             f.required(&format!("custom_fields.{i}.value"), "Enter a value.");
         }
     }
-    if let Some(id) = alternative_order_id {
-        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            f.invalid("alternative_order_id", "Up to 64 letters and digits.");
-        }
+    if let Some(id) = alternative_order_id
+        && (id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        f.invalid("alternative_order_id", "Up to 64 letters and digits.");
     }
 }
 
@@ -321,7 +378,15 @@ fn check_common_tail(
 fn check_order_validity(f: &mut Findings, body: &TlsOrder, today: Date) -> Option<u32> {
     let limit = add_years(today, MAX_ORDER_YEARS);
     if let Some(v) = &body.order_validity {
-        return validity_days(f, "order_validity", v, today, limit, MAX_ORDER_YEARS, MAX_ORDER_DAYS);
+        return validity_days(
+            f,
+            "order_validity",
+            v,
+            today,
+            limit,
+            MAX_ORDER_YEARS,
+            MAX_ORDER_DAYS,
+        );
     }
     // The deprecated top-level fields; the most specific one wins.
     if let Some(IsoDate(end)) = body.custom_expiration_date {
@@ -333,7 +398,10 @@ fn check_order_validity(f: &mut Findings, body: &TlsOrder, today: Date) -> Optio
     if let Some(years) = body.validity_years {
         return year_count(f, "validity_years", years, MAX_ORDER_YEARS);
     }
-    f.required("order_validity", "Choose how long the order runs (1 to 3 years).");
+    f.required(
+        "order_validity",
+        "Choose how long the order runs (1 to 3 years).",
+    );
     None
 }
 
@@ -344,7 +412,11 @@ fn check_cert_validity(
     public: bool,
     today: Date,
 ) {
-    let cap = if public { max_public_cert_days(today) } else { MAX_ORDER_DAYS };
+    let cap = if public {
+        max_public_cert_days(today)
+    } else {
+        MAX_ORDER_DAYS
+    };
     let limit = today + Duration::days(i64::from(cap));
     let Some(days) = validity_days(f, "certificate.cert_validity", v, today, limit, 1, cap) else {
         return;
@@ -374,7 +446,13 @@ fn validity_days(
     max_days: u32,
 ) -> Option<u32> {
     if let Some(DayMonthYear(end)) = v.custom_expiration_date {
-        return end_date_days(f, &format!("{field}.custom_expiration_date"), end, today, latest_end);
+        return end_date_days(
+            f,
+            &format!("{field}.custom_expiration_date"),
+            end,
+            today,
+            latest_end,
+        );
     }
     if let Some(days) = v.days {
         return day_count(f, &format!("{field}.days"), days, max_days);
@@ -386,13 +464,22 @@ fn validity_days(
     None
 }
 
-fn end_date_days(f: &mut Findings, field: &str, end: Date, today: Date, latest: Date) -> Option<u32> {
+fn end_date_days(
+    f: &mut Findings,
+    field: &str,
+    end: Date,
+    today: Date,
+    latest: Date,
+) -> Option<u32> {
     if end <= today {
         f.invalid(field, "The end date must be in the future.");
         return None;
     }
     if end > latest {
-        f.invalid(field, format!("The end date must be on or before {}.", IsoDate(latest)));
+        f.invalid(
+            field,
+            format!("The end date must be on or before {}.", IsoDate(latest)),
+        );
         return None;
     }
     Some((end - today).whole_days() as u32)
@@ -421,21 +508,55 @@ fn year_count(f: &mut Findings, field: &str, years: u32, max: u32) -> Option<u32
 
 fn add_years(date: Date, years: u32) -> Date {
     let target = date.year() + years as i32;
-    date.replace_year(target)
-        .unwrap_or_else(|_| date.replace_day(28).and_then(|d| d.replace_year(target)).unwrap_or(date))
+    date.replace_year(target).unwrap_or_else(|_| {
+        date.replace_day(28)
+            .and_then(|d| d.replace_year(target))
+            .unwrap_or(date)
+    })
 }
 
 fn check_organization(f: &mut Findings, org: &Organization) {
     match org.id {
-        Some(id) if id <= 0 => f.invalid("organization.id", "Choose an organization from the list."),
+        Some(id) if id <= 0 => {
+            f.invalid("organization.id", "Choose an organization from the list.")
+        }
         Some(_) => {}
         None => {
-            f.text("organization.name", org.name.as_deref().unwrap_or(""), "organization name", 255);
-            f.text("organization.address", org.address.as_deref().unwrap_or(""), "organization address", 255);
-            f.text("organization.city", org.city.as_deref().unwrap_or(""), "organization city", 128);
-            f.text("organization.zip", org.zip.as_deref().unwrap_or(""), "organization postal code", 32);
-            f.text("organization.telephone", org.telephone.as_deref().unwrap_or(""), "organization telephone", 32);
-            check_country(f, "organization.country", org.country.as_deref().unwrap_or(""));
+            f.text(
+                "organization.name",
+                org.name.as_deref().unwrap_or(""),
+                "organization name",
+                255,
+            );
+            f.text(
+                "organization.address",
+                org.address.as_deref().unwrap_or(""),
+                "organization address",
+                255,
+            );
+            f.text(
+                "organization.city",
+                org.city.as_deref().unwrap_or(""),
+                "organization city",
+                128,
+            );
+            f.text(
+                "organization.zip",
+                org.zip.as_deref().unwrap_or(""),
+                "organization postal code",
+                32,
+            );
+            f.text(
+                "organization.telephone",
+                org.telephone.as_deref().unwrap_or(""),
+                "organization telephone",
+                32,
+            );
+            check_country(
+                f,
+                "organization.country",
+                org.country.as_deref().unwrap_or(""),
+            );
         }
     }
     for (i, contact) in org.contacts.iter().enumerate() {
@@ -445,24 +566,67 @@ fn check_organization(f: &mut Findings, org: &Organization) {
 
 fn check_org_contact(f: &mut Findings, field: &str, c: &OrgContact) {
     match c.user_id {
-        Some(id) if id <= 0 => f.invalid(&format!("{field}.user_id"), "Choose a person from the list."),
+        Some(id) if id <= 0 => f.invalid(
+            &format!("{field}.user_id"),
+            "Choose a person from the list.",
+        ),
         Some(_) => {}
         None => {
-            f.text(&format!("{field}.first_name"), c.first_name.as_deref().unwrap_or(""), "first name", 128);
-            f.text(&format!("{field}.last_name"), c.last_name.as_deref().unwrap_or(""), "last name", 128);
-            f.text(&format!("{field}.job_title"), c.job_title.as_deref().unwrap_or(""), "job title", 128);
-            f.text(&format!("{field}.telephone"), c.telephone.as_deref().unwrap_or(""), "telephone", 32);
+            f.text(
+                &format!("{field}.first_name"),
+                c.first_name.as_deref().unwrap_or(""),
+                "first name",
+                128,
+            );
+            f.text(
+                &format!("{field}.last_name"),
+                c.last_name.as_deref().unwrap_or(""),
+                "last name",
+                128,
+            );
+            f.text(
+                &format!("{field}.job_title"),
+                c.job_title.as_deref().unwrap_or(""),
+                "job title",
+                128,
+            );
+            f.text(
+                &format!("{field}.telephone"),
+                c.telephone.as_deref().unwrap_or(""),
+                "telephone",
+                32,
+            );
             f.email(&format!("{field}.email"), c.email.as_deref().unwrap_or(""));
         }
     }
 }
 
 fn check_order_contact(f: &mut Findings, field: &str, c: &OrderContact) {
-    f.text(&format!("{field}.first_name"), &c.first_name, "first name", 128);
-    f.text(&format!("{field}.last_name"), &c.last_name, "last name", 128);
+    f.text(
+        &format!("{field}.first_name"),
+        &c.first_name,
+        "first name",
+        128,
+    );
+    f.text(
+        &format!("{field}.last_name"),
+        &c.last_name,
+        "last name",
+        128,
+    );
     f.email(&format!("{field}.email"), &c.email);
-    f.optional_text(&format!("{field}.job_title"), c.job_title.as_deref(), "job title", 128);
-    f.optional_text(&format!("{field}.telephone"), c.telephone.as_deref(), "telephone", 32);
+    f.optional_text(
+        &format!("{field}.job_title"),
+        c.job_title.as_deref(),
+        "job title",
+        128,
+    );
+    f.optional_text(
+        &format!("{field}.telephone"),
+        c.telephone.as_deref(),
+        "telephone",
+        32,
+    );
 }
 
 fn check_country(f: &mut Findings, field: &str, country: &str) {
@@ -513,7 +677,9 @@ pub fn check_dns_name(name: &str, public: bool) -> Result<(), String> {
     let name = name.trim();
     if name.parse::<std::net::IpAddr>().is_ok() {
         return if public {
-            Err(format!("{name} is an IP address; public certificates name domains only."))
+            Err(format!(
+                "{name} is an IP address; public certificates name domains only."
+            ))
         } else {
             Ok(())
         };
@@ -546,7 +712,10 @@ pub fn check_dns_name(name: &str, public: bool) -> Result<(), String> {
             return bad("a label cannot start or end with a hyphen");
         }
     }
-    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
         return bad("the top-level domain cannot be numeric");
     }
     Ok(())
@@ -559,7 +728,8 @@ mod tests {
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 11 - 23);
-    const CSR: &str = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----";
+    const CSR: &str =
+        "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----";
 
     fn tls(product: ProductId) -> (ProductId, TlsOrder) {
         let body = TlsOrder {
@@ -572,9 +742,15 @@ mod tests {
                 server_platform: Some(IdRef { id: -1 }),
                 profile_option: None,
                 ca_cert_id: None,
-                cert_validity: Some(Validity { days: Some(199), ..Validity::default() }),
+                cert_validity: Some(Validity {
+                    days: Some(199),
+                    ..Validity::default()
+                }),
             },
-            order_validity: Some(Validity { years: Some(1), ..Validity::default() }),
+            order_validity: Some(Validity {
+                years: Some(1),
+                ..Validity::default()
+            }),
             validity_years: None,
             validity_days: None,
             custom_expiration_date: None,
@@ -599,7 +775,10 @@ mod tests {
             disable_ct: false,
             organization_contact: None,
             technical_contact: None,
-            organization: Organization { id: Some(1001), ..Organization::default() },
+            organization: Organization {
+                id: Some(1001),
+                ..Organization::default()
+            },
             container: Some(IdRef { id: 5 }),
             custom_fields: vec![],
             user_id_assignments: vec![],
@@ -628,7 +807,10 @@ mod tests {
             use_org_as_common_name: Some(true),
             validity_years: 1,
             comments: None,
-            organization: Organization { id: Some(1001), ..Organization::default() },
+            organization: Organization {
+                id: Some(1001),
+                ..Organization::default()
+            },
             container: None,
             ship_info: None,
             subject: Subject {
@@ -647,7 +829,10 @@ mod tests {
 
     fn check_signing(body: DocumentSigningOrder) -> Vec<Violation> {
         check_order(
-            &OrderRequest::DocumentSigning { product: ProductId::DocumentSigningOrg1, body },
+            &OrderRequest::DocumentSigning {
+                product: ProductId::DocumentSigningOrg1,
+                body,
+            },
             TODAY,
         )
     }
@@ -669,29 +854,78 @@ mod tests {
     #[test]
     fn certificate_validity_is_capped_and_never_above_order_validity() {
         let (p, mut body) = tls(ProductId::SslBasic);
-        body.certificate.cert_validity = Some(Validity { days: Some(200), ..Validity::default() });
+        body.certificate.cert_validity = Some(Validity {
+            days: Some(200),
+            ..Validity::default()
+        });
         let v = check(p, body.clone());
         assert_eq!(fields(&v), ["certificate.cert_validity.days"]);
 
-        body.certificate.cert_validity = Some(Validity { days: Some(150), ..Validity::default() });
-        body.order_validity = Some(Validity { days: Some(100), ..Validity::default() });
+        body.certificate.cert_validity = Some(Validity {
+            days: Some(150),
+            ..Validity::default()
+        });
+        body.order_validity = Some(Validity {
+            days: Some(100),
+            ..Validity::default()
+        });
         let v = check(p, body.clone());
         assert_eq!(v[0].code, "cert_validity_exceeds_order_validity");
 
-        body.certificate.cert_validity = Some(Validity { years: Some(1), ..Validity::default() });
-        body.order_validity = Some(Validity { years: Some(2), ..Validity::default() });
+        body.certificate.cert_validity = Some(Validity {
+            years: Some(1),
+            ..Validity::default()
+        });
+        body.order_validity = Some(Validity {
+            years: Some(2),
+            ..Validity::default()
+        });
         let v = check(p, body);
-        assert_eq!(fields(&v), ["certificate.cert_validity"], "1 year is above 199 days");
+        assert_eq!(
+            fields(&v),
+            ["certificate.cert_validity"],
+            "1 year is above 199 days"
+        );
     }
 
     #[test]
     fn order_validity_is_one_to_three_years() {
         for (validity, ok) in [
-            (Validity { years: Some(3), ..Validity::default() }, true),
-            (Validity { years: Some(4), ..Validity::default() }, false),
-            (Validity { years: Some(6), ..Validity::default() }, false),
-            (Validity { days: Some(1095), ..Validity::default() }, true),
-            (Validity { days: Some(2190), ..Validity::default() }, false),
+            (
+                Validity {
+                    years: Some(3),
+                    ..Validity::default()
+                },
+                true,
+            ),
+            (
+                Validity {
+                    years: Some(4),
+                    ..Validity::default()
+                },
+                false,
+            ),
+            (
+                Validity {
+                    years: Some(6),
+                    ..Validity::default()
+                },
+                false,
+            ),
+            (
+                Validity {
+                    days: Some(1095),
+                    ..Validity::default()
+                },
+                true,
+            ),
+            (
+                Validity {
+                    days: Some(2190),
+                    ..Validity::default()
+                },
+                false,
+            ),
             (
                 Validity {
                     custom_expiration_date: Some(DayMonthYear(date!(2029 - 11 - 23))),
@@ -719,7 +953,10 @@ mod tests {
             let v = check(p, body);
             assert_eq!(v.is_empty(), ok, "{validity:?}: {v:?}");
             if !ok {
-                assert!(v[0].code.starts_with("invalid_value:order_validity"), "{v:?}");
+                assert!(
+                    v[0].code.starts_with("invalid_value:order_validity"),
+                    "{v:?}"
+                );
             }
         }
     }
@@ -728,7 +965,10 @@ mod tests {
     fn missing_order_validity_is_required_but_deprecated_fields_count() {
         let (p, mut body) = tls(ProductId::SslBasic);
         body.order_validity = None;
-        assert_eq!(check(p, body.clone())[0].code, "required_param:order_validity");
+        assert_eq!(
+            check(p, body.clone())[0].code,
+            "required_param:order_validity"
+        );
         body.validity_years = Some(2);
         assert_eq!(check(p, body.clone()), vec![]);
         body.validity_years = Some(6);
@@ -752,7 +992,9 @@ mod tests {
         });
         assert_eq!(check(p, with), vec![]);
         let (p, mut hinted) = tls(ProductId::Ssl);
-        hinted.product = Some(ProductHint { type_hint: TypeHint::Ev });
+        hinted.product = Some(ProductHint {
+            type_hint: TypeHint::Ev,
+        });
         assert_eq!(fields(&check(p, hinted)), ["organization.contacts"]);
     }
 
@@ -761,13 +1003,27 @@ mod tests {
         let (p, body) = tls(ProductId::Ssl);
         assert_eq!(check(p, body.clone())[0].code, "ambiguous_product");
         let mut private = body;
-        private.product = Some(ProductHint { type_hint: TypeHint::Private });
-        assert_eq!(fields(&check(p, private.clone())), ["certificate.ca_cert_id"]);
+        private.product = Some(ProductHint {
+            type_hint: TypeHint::Private,
+        });
+        assert_eq!(
+            fields(&check(p, private.clone())),
+            ["certificate.ca_cert_id"]
+        );
         private.certificate.ca_cert_id = Some("3EE6E4F6856DF7FC".into());
-        private.certificate.cert_validity = Some(Validity { days: Some(365), ..Validity::default() });
-        assert_eq!(check(p, private), vec![], "private certificates are not held to 199 days");
+        private.certificate.cert_validity = Some(Validity {
+            days: Some(365),
+            ..Validity::default()
+        });
+        assert_eq!(
+            check(p, private),
+            vec![],
+            "private certificates are not held to 199 days"
+        );
         let (p, mut basic) = tls(ProductId::SslBasic);
-        basic.product = Some(ProductHint { type_hint: TypeHint::Ov });
+        basic.product = Some(ProductHint {
+            type_hint: TypeHint::Ov,
+        });
         assert_eq!(fields(&check(p, basic)), ["product.type_hint"]);
     }
 
@@ -775,7 +1031,10 @@ mod tests {
     fn csr_is_required_for_tls() {
         let (p, mut body) = tls(ProductId::SslBasic);
         body.certificate.csr = None;
-        assert_eq!(check(p, body.clone())[0].code, "required_param:certificate.csr");
+        assert_eq!(
+            check(p, body.clone())[0].code,
+            "required_param:certificate.csr"
+        );
         body.certificate.csr = Some("hello".into());
         assert_eq!(check(p, body)[0].code, "csr_invalid_cannot_parse");
     }
@@ -857,7 +1116,13 @@ mod tests {
         let v = check(p, body);
         assert_eq!(
             fields(&v),
-            ["additional_emails.1", "auto_renew", "renewed_thumbprint", "locale", "alternative_order_id"]
+            [
+                "additional_emails.1",
+                "auto_renew",
+                "renewed_thumbprint",
+                "locale",
+                "alternative_order_id"
+            ]
         );
     }
 
@@ -867,11 +1132,17 @@ mod tests {
 
         let mut email = signing();
         email.cs_provisioning_method = Some(ProvisioningMethod::Email);
-        assert_eq!(check_signing(email)[0].code, "required_param:certificate.csr");
+        assert_eq!(
+            check_signing(email)[0].code,
+            "required_param:certificate.csr"
+        );
 
         let mut token = signing();
         token.cs_provisioning_method = Some(ProvisioningMethod::ShipToken);
-        assert_eq!(check_signing(token.clone())[0].code, "required_param:ship_info");
+        assert_eq!(
+            check_signing(token.clone())[0].code,
+            "required_param:ship_info"
+        );
         token.ship_info = Some(ShipInfo {
             name: "".into(),
             addr1: "1 Main".into(),
@@ -890,7 +1161,11 @@ mod tests {
         hash.subject.email = "x".into();
         assert_eq!(
             fields(&check_signing(hash)),
-            ["certificate.signature_hash", "validity_years", "subject.email"]
+            [
+                "certificate.signature_hash",
+                "validity_years",
+                "subject.email"
+            ]
         );
     }
 }

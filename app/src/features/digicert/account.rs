@@ -1,0 +1,388 @@
+//! Answers of the non-order endpoints: organizations, approvers, containers, products, users,
+//! order look-ups and certificates. Unknown fields are ignored; DigiCert is not consistent about
+//! which ones it returns.
+
+use super::payload::{ChainCertificate, RequestRef};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// DigiCert sends some ids as strings (`"user_id": "123456"`); accept both.
+fn id_from_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(i64),
+        Text(String),
+    }
+    match Either::deserialize(d)? {
+        Either::Number(n) => Ok(n),
+        Either::Text(t) => t.trim().parse().map_err(serde::de::Error::custom),
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerRef {
+    pub id: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationSummary {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub assumed_name: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub address2: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub zip: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub telephone: Option<String>,
+    #[serde(default)]
+    pub container: Option<ContainerRef>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationList {
+    pub organizations: Vec<OrganizationSummary>,
+    #[serde(default)]
+    pub page: Option<Page>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedUser {
+    #[serde(deserialize_with = "id_from_string_or_number")]
+    pub id: i64,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationValidation {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub date_created: Option<String>,
+    #[serde(default)]
+    pub validated_until: Option<String>,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verified_users: Vec<VerifiedUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationList {
+    pub validations: Vec<OrganizationValidation>,
+}
+
+/// A person who may be named EV approver (verified contact) for an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PotentialApprover {
+    #[serde(alias = "id", deserialize_with = "id_from_string_or_number")]
+    pub user_id: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub telephone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl PotentialApprover {
+    pub fn full_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            format!(
+                "{} {}",
+                self.first_name.as_deref().unwrap_or(""),
+                self.last_name.as_deref().unwrap_or("")
+            )
+            .trim()
+            .to_owned()
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PotentialApprovers {
+    #[serde(default)]
+    pub users: Vec<PotentialApprover>,
+    #[serde(default)]
+    pub contacts: Vec<PotentialApprover>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub public_id: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerList {
+    pub containers: Vec<Container>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerPlatform {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub install_url: Option<String>,
+    #[serde(default)]
+    pub csr_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaCert {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashType {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashTypes {
+    pub allowed_hash_types: Vec<HashType>,
+    #[serde(default)]
+    pub default_hash_type_id: Option<String>,
+}
+
+/// `GET product/{name_id}`: what the account may order and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductInfo {
+    pub name_id: String,
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub validation_type: Option<String>,
+    #[serde(default)]
+    pub allowed_validity_years: Vec<u32>,
+    #[serde(default)]
+    pub allowed_order_validity_years: Vec<u32>,
+    #[serde(default)]
+    pub signature_hash_types: Option<HashTypes>,
+    #[serde(default)]
+    pub allowed_ca_certs: Vec<CaCert>,
+    #[serde(default)]
+    pub server_platforms: Vec<ServerPlatform>,
+    #[serde(default)]
+    pub csr_required: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigicertUser {
+    pub id: i64,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub telephone: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<DigicertUser>,
+    #[serde(default)]
+    pub page: Option<Page>,
+}
+
+/// One order in `order/alternate/{id}` and `status-changes` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatusEntry {
+    pub order_id: i64,
+    #[serde(default)]
+    pub certificate_id: Option<i64>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatusList {
+    #[serde(default)]
+    pub orders: Vec<OrderStatusEntry>,
+    #[serde(default)]
+    pub page: Option<Page>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRef {
+    pub name_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCertificate {
+    #[serde(default)]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub thumbprint: Option<String>,
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    #[serde(default)]
+    pub common_name: Option<String>,
+    #[serde(default)]
+    pub dns_names: Vec<String>,
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_till: Option<String>,
+    #[serde(default)]
+    pub days_remaining: Option<i64>,
+    #[serde(default)]
+    pub signature_hash: Option<String>,
+    #[serde(default)]
+    pub key_size: Option<i64>,
+}
+
+/// `GET order/certificate/{order_id}` (the parts certdesk reads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderInfo {
+    pub id: i64,
+    pub status: String,
+    #[serde(default)]
+    pub certificate: OrderCertificate,
+    #[serde(default)]
+    pub product: Option<ProductRef>,
+    #[serde(default)]
+    pub alternative_order_id: Option<String>,
+    #[serde(default)]
+    pub date_created: Option<String>,
+    #[serde(default)]
+    pub order_valid_till: Option<String>,
+    #[serde(default)]
+    pub organization: Option<ContainerRef>,
+    #[serde(default)]
+    pub requests: Vec<RequestRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainAnswer {
+    pub intermediates: Vec<ChainCertificate>,
+}
+
+/// What an order status means for a request: still moving, issued, or ended without a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderProgress {
+    Pending,
+    Issued,
+    Failed,
+}
+
+/// Maps DigiCert's order statuses; `needs_approval` is pending, unknown statuses count as pending
+/// so that a new status never fails an order by mistake.
+pub fn order_progress(status: &str) -> OrderProgress {
+    match status {
+        "issued" => OrderProgress::Issued,
+        "rejected" | "denied" | "canceled" | "cancelled" | "revoked" | "expired" => {
+            OrderProgress::Failed
+        }
+        _ => OrderProgress::Pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn approver_ids_may_be_strings() {
+        let list: PotentialApprovers = serde_json::from_value(json!({
+            "users": [{"user_id": "123456", "first_name": "Jill", "last_name": "Valentine", "job_title": "CFO", "email": "jill@example.com"}],
+            "contacts": [{"id": 7, "name": "Chris Redfield"}]
+        }))
+        .unwrap();
+        assert_eq!(list.users[0].user_id, 123456);
+        assert_eq!(list.users[0].full_name(), "Jill Valentine");
+        assert_eq!(list.contacts[0].user_id, 7);
+        assert_eq!(list.contacts[0].full_name(), "Chris Redfield");
+    }
+
+    #[test]
+    fn order_info_reads_a_pending_order_without_serial() {
+        let info: OrderInfo = serde_json::from_value(json!({
+            "id": 1, "status": "needs_approval", "certificate": {"id": 2, "common_name": "example.com", "dns_names": ["example.com"]},
+            "product": {"name_id": "ssl_basic", "name": "Basic OV"}, "surprise": [1, 2]
+        }))
+        .unwrap();
+        assert_eq!(info.certificate.id, Some(2));
+        assert_eq!(info.certificate.serial_number, None);
+        assert_eq!(order_progress(&info.status), OrderProgress::Pending);
+    }
+
+    #[test]
+    fn statuses_map_to_progress() {
+        assert_eq!(order_progress("issued"), OrderProgress::Issued);
+        for failed in ["rejected", "denied", "canceled", "revoked", "expired"] {
+            assert_eq!(order_progress(failed), OrderProgress::Failed);
+        }
+        for pending in [
+            "pending",
+            "processing",
+            "waiting_pickup",
+            "approved",
+            "reissue_pending",
+            "new_status",
+        ] {
+            assert_eq!(order_progress(pending), OrderProgress::Pending);
+        }
+    }
+}
