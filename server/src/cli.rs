@@ -1,5 +1,6 @@
 //! The `certdesk` command line.
 
+use crate::simulator::{FaultPlan, Issuance, SimSettings, Simulator};
 use crate::{embedded_pg::EmbeddedPostgres, startup, telemetry};
 use anyhow::{Context, bail};
 use app::features::auth::service::{NewUserInput, create_user};
@@ -29,6 +30,8 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Run the DigiCert simulator on its own (CertCentral Services API under /services/v2).
+    DigicertSim(SimArgs),
     /// Start or stop the private PostgreSQL cluster under the data directory.
     Db {
         #[command(subcommand)]
@@ -53,6 +56,64 @@ pub enum UserAction {
     },
 }
 
+#[derive(clap::Args, Debug)]
+pub struct SimArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// The API key clients must send in X-DC-DEVKEY.
+    #[arg(long, env = "DIGICERT_SIM_API_KEY")]
+    pub api_key: String,
+    /// When orders are issued: `immediate`, `manual`, or a number of seconds after placement.
+    #[arg(long, default_value = "immediate", value_parser = parse_issuance)]
+    pub issue: Issuance,
+    /// Probability (0-1) of each injected fault, e.g. --fault server_error=0.1 --fault timeout=0.05.
+    /// Kinds: server_error, unavailable, too_many_requests, timeout, drop_after_create.
+    #[arg(long = "fault", value_parser = parse_fault)]
+    pub faults: Vec<(String, f64)>,
+}
+
+fn parse_issuance(text: &str) -> Result<Issuance, String> {
+    Issuance::parse(text)
+}
+
+fn parse_fault(text: &str) -> Result<(String, f64), String> {
+    let (kind, p) = text
+        .split_once('=')
+        .ok_or_else(|| format!("\"{text}\" is not KIND=PROBABILITY"))?;
+    const KINDS: [&str; 5] = [
+        "server_error",
+        "unavailable",
+        "too_many_requests",
+        "timeout",
+        "drop_after_create",
+    ];
+    if !KINDS.contains(&kind) {
+        return Err(format!(
+            "unknown fault \"{kind}\"; use one of {}",
+            KINDS.join(", ")
+        ));
+    }
+    match p.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok((kind.to_owned(), p)),
+        _ => Err(format!("\"{p}\" is not a probability between 0 and 1")),
+    }
+}
+
+fn fault_plan(faults: &[(String, f64)]) -> FaultPlan {
+    let mut plan = FaultPlan::default();
+    for (kind, p) in faults {
+        match kind.as_str() {
+            "server_error" => plan.server_error = *p,
+            "unavailable" => plan.unavailable = *p,
+            "too_many_requests" => plan.too_many_requests = *p,
+            "timeout" => plan.timeout = *p,
+            _ => plan.drop_after_create = *p,
+        }
+    }
+    plan
+}
+
 #[derive(Subcommand, Debug)]
 pub enum DbAction {
     /// Start the cluster (creating it the first time) and print its DATABASE_URL.
@@ -68,6 +129,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env().map_err(|msg| anyhow::anyhow!("configuration: {msg}"))?;
     telemetry::init(config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
+        Command::DigicertSim(args) => run_simulator(args).await,
         Command::Serve => with_database(&config, |url| serve(config.clone(), url)).await,
         Command::User {
             action:
@@ -128,6 +190,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+async fn run_simulator(args: SimArgs) -> anyhow::Result<()> {
+    if args.api_key.trim().is_empty() {
+        bail!("--api-key must not be empty");
+    }
+    let mut settings = SimSettings::new(args.api_key);
+    settings.issuance = args.issue;
+    settings.faults = fault_plan(&args.faults);
+    let simulator = Simulator::new(settings)?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    // Standard output, so scripts and tests can read the address when the port was 0.
+    println!(
+        "DigiCert simulator listening on http://{}/services/v2",
+        listener.local_addr()?
+    );
+    simulator.serve(listener, shutdown_signal()).await?;
+    Ok(())
+}
+
 /// The command-line flag a form field came from, for error messages.
 fn flag_for(field: &str) -> &str {
     match field {
@@ -175,7 +257,22 @@ where
 async fn serve(config: Config, database_url: SecretString) -> anyhow::Result<()> {
     let pool = startup::connect(&database_url).await?;
     startup::prepare_database(&pool).await?;
-    let state = startup::build_state(config.clone(), pool.clone()).await?;
+    // Demo mode: the simulator runs inside this process, on its own loopback port.
+    let (target, simulator) = match &config.digicert_api_key {
+        Some(key) => (
+            startup::DigicertTarget {
+                base_url: config.digicert_base_url.clone(),
+                api_key: key.clone(),
+            },
+            None,
+        ),
+        None => {
+            let embedded = crate::simulator::EmbeddedSimulator::start(&config).await?;
+            tracing::info!(url = %embedded.target.base_url, "DigiCert simulator running (demo mode)");
+            (embedded.target.clone(), Some(embedded))
+        }
+    };
+    let state = startup::build_state(config.clone(), pool.clone(), target).await?;
     if let Some(demo) = &state.demo {
         println!(
             "\n  certdesk demo mode (no DIGICERT_API_KEY): sign in as {} with password {}\n",
@@ -196,6 +293,9 @@ async fn serve(config: Config, database_url: SecretString) -> anyhow::Result<()>
     .await
     .context("the HTTP server failed")?;
     cleanup.abort();
+    if let Some(simulator) = simulator {
+        simulator.stop().await;
+    }
     pool.close().await;
     tracing::info!("certdesk stopped");
     Ok(())

@@ -2,5 +2,6 @@
 //! command line.
 pub mod cli;
 pub mod embedded_pg;
+pub mod simulator;
 pub mod startup;
 pub mod telemetry;

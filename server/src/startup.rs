@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use app::features::auth::service::ensure_demo_accounts;
+use app::server::digicert::{ClientSettings, DigicertClient};
 use app::server::{AppState, Config, context::USER_ID_KEY};
 use app::{App, error::AppError, shell};
 use axum::{
@@ -73,8 +74,21 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// Where DigiCert is: CertCentral with the configured key, or the simulator in demo mode.
+#[derive(Clone)]
+pub struct DigicertTarget {
+    pub base_url: String,
+    pub api_key: SecretString,
+}
+
 /// Builds the shared state; in demo mode seeds the demo users first.
-pub async fn build_state(config: Config, pool: PgPool) -> anyhow::Result<AppState> {
+pub async fn build_state(
+    config: Config,
+    pool: PgPool,
+    digicert: DigicertTarget,
+) -> anyhow::Result<AppState> {
+    let client = DigicertClient::new(ClientSettings::new(digicert.base_url, digicert.api_key))
+        .map_err(|err| anyhow::anyhow!("cannot set up the DigiCert client: {err}"))?;
     let demo = if config.demo_mode() {
         ensure_demo_accounts(&pool)
             .await
@@ -87,6 +101,7 @@ pub async fn build_state(config: Config, pool: PgPool) -> anyhow::Result<AppStat
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         pool,
+        digicert: Arc::new(client),
         demo,
     })
 }

@@ -34,6 +34,11 @@ pub struct Config {
     pub digicert_base_url: String,
     /// `CERTDESK_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `CERTDESK_SIMULATOR_LISTEN`: where the demo-mode simulator listens (default: a free
+    /// loopback port).
+    pub simulator_listen: SocketAddr,
+    /// `CERTDESK_SIMULATOR_ISSUE`: `immediate`, `manual` or seconds until issuance (demo mode).
+    pub simulator_issuance: Option<String>,
     /// `LEPTOS_SITE_ROOT`: where the compiled wasm, JavaScript and CSS are served from.
     pub site_root: String,
 }
@@ -73,7 +78,14 @@ impl Config {
                 "DIGICERT_BASE_URL={digicert_base_url:?} must start with https://"
             ));
         }
+        let simulator_text =
+            get("CERTDESK_SIMULATOR_LISTEN").unwrap_or_else(|| "127.0.0.1:0".into());
+        let simulator_listen: SocketAddr = simulator_text.parse().map_err(|_| {
+            format!("CERTDESK_SIMULATOR_LISTEN={simulator_text:?} is not an address such as 127.0.0.1:8443")
+        })?;
         Ok(Config {
+            simulator_listen,
+            simulator_issuance: get("CERTDESK_SIMULATOR_ISSUE"),
             listen,
             database_url: get("DATABASE_URL").map(SecretString::from),
             data_dir: PathBuf::from(get("CERTDESK_DATA_DIR").unwrap_or_else(|| ".data".into())),

@@ -1,4 +1,5 @@
 use super::Config;
+use super::digicert::DigicertClient;
 use crate::features::auth::model::DemoAccounts;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -11,6 +12,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// CertCentral, or the simulator in demo mode.
+    pub digicert: Arc<DigicertClient>,
     /// Present only in demo mode: the seeded accounts and their password.
     pub demo: Option<Arc<DemoAccounts>>,
 }

@@ -2,7 +2,8 @@
 
 use app::features::auth::service::{NewUserInput, create_user};
 use app::server::Config;
-use certdesk::startup;
+use certdesk::simulator::{SimSettings, Simulator};
+use certdesk::startup::{self, DigicertTarget};
 use reqwest::{Client, redirect::Policy};
 use secrecy::SecretString;
 use sqlx::{
@@ -17,6 +18,38 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
+    pub sim: TestSim,
+}
+
+/// A simulator on its own loopback port, as the portal reaches DigiCert.
+pub struct TestSim {
+    pub simulator: Simulator,
+    pub base_url: String,
+    pub key: String,
+}
+
+pub const SIM_KEY: &str = "sim-test-key";
+
+pub async fn spawn_simulator(settings: SimSettings) -> TestSim {
+    let key = settings.api_keys[0].0.clone();
+    let simulator = Simulator::new(settings).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(simulator.clone().serve(listener, std::future::pending()));
+    TestSim {
+        simulator,
+        base_url: format!("http://{addr}/services/v2"),
+        key,
+    }
+}
+
+impl TestSim {
+    pub fn target(&self) -> DigicertTarget {
+        DigicertTarget {
+            base_url: self.base_url.clone(),
+            api_key: SecretString::from(self.key.clone()),
+        }
+    }
 }
 
 fn base_database_url() -> String {
@@ -84,7 +117,10 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         env.insert(k.to_string(), v.to_string());
     }
     let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let state = startup::build_state(config, pool.clone()).await.unwrap();
+    let sim = spawn_simulator(SimSettings::new(SIM_KEY)).await;
+    let state = startup::build_state(config, pool.clone(), sim.target())
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = startup::router(state);
@@ -99,6 +135,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     TestApp {
         address: format!("http://{addr}"),
         pool,
+        sim,
     }
 }
 

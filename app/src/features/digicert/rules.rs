@@ -125,6 +125,36 @@ pub fn check_order(order: &OrderRequest, today: Date) -> Vec<Violation> {
     f.0
 }
 
+/// Days an order runs and days its first certificate lasts, as DigiCert works them out for an
+/// order that passed [`check_order`]: `cert_validity` when given, else the shorter of the order
+/// and the dated maximum for public certificates.
+pub fn planned_days(order: &OrderRequest, today: Date) -> (u32, u32) {
+    let mut scratch = Findings::default();
+    match order {
+        OrderRequest::Tls { body, .. } => {
+            let order_days = check_order_validity(&mut scratch, body, today).unwrap_or(365);
+            let public = !matches!(validation_of(order), Some(Validation::Private));
+            let cap = if public {
+                max_public_cert_days(today)
+            } else {
+                MAX_ORDER_DAYS
+            };
+            let limit = today + Duration::days(i64::from(cap));
+            let cert_days = body
+                .certificate
+                .cert_validity
+                .as_ref()
+                .and_then(|v| validity_days(&mut scratch, "", v, today, limit, 1, cap))
+                .unwrap_or(order_days.min(cap));
+            (order_days, cert_days.min(order_days))
+        }
+        OrderRequest::DocumentSigning { body, .. } => {
+            let days = body.validity_years.clamp(1, MAX_ORDER_YEARS) * 365;
+            (days, days)
+        }
+    }
+}
+
 fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, today: Date) {
     if product.family() != super::products::Family::Tls {
         f.invalid("product", format!("{product} is not a TLS product."));
@@ -835,6 +865,27 @@ mod tests {
             },
             TODAY,
         )
+    }
+
+    #[test]
+    fn planned_days_follow_the_cap_and_the_order() {
+        let (p, mut body) = tls(ProductId::SslBasic);
+        body.certificate.cert_validity = None;
+        body.order_validity = Some(Validity {
+            years: Some(2),
+            ..Validity::default()
+        });
+        let order = OrderRequest::Tls {
+            product: p,
+            body: body.clone(),
+        };
+        assert_eq!(planned_days(&order, TODAY), (730, 199));
+        body.order_validity = Some(Validity {
+            days: Some(90),
+            ..Validity::default()
+        });
+        let order = OrderRequest::Tls { product: p, body };
+        assert_eq!(planned_days(&order, TODAY), (90, 90));
     }
 
     #[test]

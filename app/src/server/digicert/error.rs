@@ -13,7 +13,10 @@ pub struct ApiErrorItem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigicertError {
     /// DigiCert answered with an error status.
-    Api { status: u16, errors: Vec<ApiErrorItem> },
+    Api {
+        status: u16,
+        errors: Vec<ApiErrorItem>,
+    },
     /// No answer within the read timeout; the request may or may not have been processed.
     Timeout,
     /// The connection could not be opened; the request never left.
@@ -29,7 +32,9 @@ impl DigicertError {
     pub fn is_transient(&self) -> bool {
         match self {
             DigicertError::Api { status, .. } => matches!(status, 408 | 429 | 500..=599),
-            DigicertError::Timeout | DigicertError::Connect(_) | DigicertError::Transport(_) => true,
+            DigicertError::Timeout | DigicertError::Connect(_) | DigicertError::Transport(_) => {
+                true
+            }
             DigicertError::Decode(_) => false,
         }
     }
@@ -87,8 +92,12 @@ impl DigicertError {
             errors: Errors,
         }
         let items = match serde_json::from_str::<Body>(body) {
-            Ok(Body { errors: Errors::Many(items) }) => items,
-            Ok(Body { errors: Errors::One(item) }) => vec![item],
+            Ok(Body {
+                errors: Errors::Many(items),
+            }) => items,
+            Ok(Body {
+                errors: Errors::One(item),
+            }) => vec![item],
             Err(_) => {
                 let excerpt: String = body.chars().filter(|c| !c.is_control()).take(200).collect();
                 return DigicertError::Api {
@@ -148,15 +157,25 @@ mod tests {
             400,
             r#"{"errors":[{"code":"invalid_value:validity_years","message":"validity_years contains an invalid value."},{"code":"required_param:csr","message":"csr is required"}]}"#,
         );
-        assert_eq!(err.codes(), ["invalid_value:validity_years", "required_param:csr"]);
+        assert_eq!(
+            err.codes(),
+            ["invalid_value:validity_years", "required_param:csr"]
+        );
         let text = err.to_string();
-        assert!(text.contains("400") && text.contains("required_param:csr") && text.contains("invalid value"));
+        assert!(
+            text.contains("400")
+                && text.contains("required_param:csr")
+                && text.contains("invalid value")
+        );
         assert!(!err.is_transient());
     }
 
     #[test]
     fn single_object_and_description_are_accepted() {
-        let err = DigicertError::from_response(404, r#"{"errors":{"code":"not_found|order","description":"Order not found"}}"#);
+        let err = DigicertError::from_response(
+            404,
+            r#"{"errors":{"code":"not_found|order","description":"Order not found"}}"#,
+        );
         assert_eq!(err.codes(), ["not_found|order"]);
         assert!(err.to_string().contains("Order not found"));
         assert!(err.is_not_found());
@@ -174,7 +193,10 @@ mod tests {
 
     #[test]
     fn classification_follows_the_api_notes() {
-        let api = |status| DigicertError::Api { status, errors: vec![] };
+        let api = |status| DigicertError::Api {
+            status,
+            errors: vec![],
+        };
         for terminal in [400, 401, 403, 404, 409, 422] {
             assert!(!api(terminal).is_transient(), "{terminal}");
         }
@@ -184,10 +206,16 @@ mod tests {
         assert!(DigicertError::Timeout.is_transient());
         assert!(DigicertError::Timeout.may_have_created());
         assert!(!DigicertError::Connect("refused".into()).may_have_created());
-        assert!(!api(429).may_have_created(), "a rate-limited request was not processed");
+        assert!(
+            !api(429).may_have_created(),
+            "a rate-limited request was not processed"
+        );
         let duplicate = DigicertError::Api {
             status: 400,
-            errors: vec![ApiErrorItem { code: "duplicate_alternative_order_id".into(), message: String::new() }],
+            errors: vec![ApiErrorItem {
+                code: "duplicate_alternative_order_id".into(),
+                message: String::new(),
+            }],
         };
         assert!(duplicate.may_have_created());
     }

@@ -29,8 +29,14 @@ impl RateLimiter {
     /// DigiCert's documented limits.
     pub fn digicert_default() -> Self {
         RateLimiter::new(vec![
-            Window { max_requests: 100, period: Duration::from_secs(5) },
-            Window { max_requests: 1000, period: Duration::from_secs(300) },
+            Window {
+                max_requests: 100,
+                period: Duration::from_secs(5),
+            },
+            Window {
+                max_requests: 1000,
+                period: Duration::from_secs(300),
+            },
         ])
     }
 
@@ -40,13 +46,25 @@ impl RateLimiter {
             let wait = {
                 let mut sent = self.sent.lock().expect("rate limiter lock");
                 let now = Instant::now();
-                let longest = self.windows.iter().map(|w| w.period).max().unwrap_or_default();
-                while sent.front().is_some_and(|t| now.duration_since(*t) >= longest) {
+                let longest = self
+                    .windows
+                    .iter()
+                    .map(|w| w.period)
+                    .max()
+                    .unwrap_or_default();
+                while sent
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= longest)
+                {
                     sent.pop_front();
                 }
                 let mut ready_at = now;
                 for w in &self.windows {
-                    let in_window = sent.iter().rev().take_while(|t| now.duration_since(**t) < w.period).count();
+                    let in_window = sent
+                        .iter()
+                        .rev()
+                        .take_while(|t| now.duration_since(**t) < w.period)
+                        .count();
                     if in_window >= w.max_requests {
                         // The request that must leave the window before another may enter it.
                         let oldest_blocking = sent[sent.len() - w.max_requests];
@@ -71,8 +89,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn never_exceeds_any_window() {
         let limiter = RateLimiter::new(vec![
-            Window { max_requests: 5, period: Duration::from_secs(1) },
-            Window { max_requests: 12, period: Duration::from_secs(10) },
+            Window {
+                max_requests: 5,
+                period: Duration::from_secs(1),
+            },
+            Window {
+                max_requests: 12,
+                period: Duration::from_secs(10),
+            },
         ]);
         let start = Instant::now();
         let mut times = Vec::new();
@@ -81,8 +105,14 @@ mod tests {
             times.push(Instant::now() - start);
         }
         for (i, t) in times.iter().enumerate() {
-            let in_1s = times[..=i].iter().filter(|u| *t - **u < Duration::from_secs(1)).count();
-            let in_10s = times[..=i].iter().filter(|u| *t - **u < Duration::from_secs(10)).count();
+            let in_1s = times[..=i]
+                .iter()
+                .filter(|u| *t - **u < Duration::from_secs(1))
+                .count();
+            let in_10s = times[..=i]
+                .iter()
+                .filter(|u| *t - **u < Duration::from_secs(10))
+                .count();
             assert!(in_1s <= 5, "{in_1s} in one second at {t:?}");
             assert!(in_10s <= 12, "{in_10s} in ten seconds at {t:?}");
         }

@@ -1,0 +1,419 @@
+use super::error::DigicertError;
+use super::ratelimit::RateLimiter;
+use crate::features::digicert::account::{
+    ChainAnswer, ContainerList, OrderInfo, OrderStatusEntry, OrderStatusList, OrganizationList,
+    OrganizationSummary, PotentialApprovers, ProductInfo, UserList, ValidationList,
+};
+use crate::features::digicert::payload::{OrderCreated, OrderRequest};
+use rand::Rng;
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// Backoff for transient failures: full jitter between zero and `base × 2^attempt`, capped.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn delay(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_delay);
+        let millis = ceiling.as_millis() as u64;
+        Duration::from_millis(rand::thread_rng().gen_range(0..=millis))
+    }
+}
+
+pub struct ClientSettings {
+    /// `https://www.digicert.com/services/v2`, the EU instance, or the simulator.
+    pub base_url: String,
+    pub api_key: SecretString,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub limiter: RateLimiter,
+}
+
+impl ClientSettings {
+    pub fn new(base_url: impl Into<String>, api_key: SecretString) -> Self {
+        ClientSettings {
+            base_url: base_url.into(),
+            api_key,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(45),
+            retry: RetryPolicy::default(),
+            limiter: RateLimiter::digicert_default(),
+        }
+    }
+}
+
+/// How an order came to exist at DigiCert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// Our POST was answered: the order is new.
+    Created(OrderCreated),
+    /// An earlier attempt had already placed it; found by its alternative order id.
+    Adopted(OrderStatusEntry),
+}
+
+impl Placement {
+    pub fn order_id(&self) -> i64 {
+        match self {
+            Placement::Created(created) => created.id,
+            Placement::Adopted(entry) => entry.order_id,
+        }
+    }
+
+    pub fn certificate_id(&self) -> Option<i64> {
+        match self {
+            Placement::Created(created) => created.certificate_id,
+            Placement::Adopted(entry) => entry.certificate_id,
+        }
+    }
+}
+
+/// The CertCentral Services API client. The key is sent only in the `X-DC-DEVKEY` header and
+/// appears in no error, log line or `Debug` output.
+pub struct DigicertClient {
+    http: reqwest::Client,
+    base_url: String,
+    api_key: SecretString,
+    retry: RetryPolicy,
+    limiter: RateLimiter,
+}
+
+impl std::fmt::Debug for DigicertClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DigicertClient")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DigicertClient {
+    pub fn new(settings: ClientSettings) -> Result<Self, DigicertError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.read_timeout)
+            .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| DigicertError::Connect(e.to_string()))?;
+        Ok(DigicertClient {
+            http,
+            base_url: settings.base_url.trim_end_matches('/').to_owned(),
+            api_key: settings.api_key,
+            retry: settings.retry,
+            limiter: settings.limiter,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// One HTTP exchange, rate limited; answers the status and body text.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(StatusCode, String), DigicertError> {
+        self.limiter.acquire().await;
+        let url = format!("{}/{}", self.base_url, path.trim_start_matches('/'));
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("X-DC-DEVKEY", self.api_key.expose_secret())
+            .header("Accept", "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(network_error)?;
+        let status = response.status();
+        let text = response.text().await.map_err(network_error)?;
+        if status.is_success() {
+            Ok((status, text))
+        } else {
+            Err(DigicertError::from_response(status.as_u16(), &text))
+        }
+    }
+
+    /// A GET decoded as `T`, retried with backoff while the failure is transient.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DigicertError> {
+        let text = self.get_text(path).await?;
+        serde_json::from_str(&text).map_err(|e| DigicertError::Decode(e.to_string()))
+    }
+
+    async fn get_text(&self, path: &str) -> Result<String, DigicertError> {
+        let mut attempt = 0;
+        loop {
+            match self.send(Method::GET, path, None).await {
+                Ok((_, text)) => return Ok(text),
+                Err(err) if err.is_transient() && attempt + 1 < self.retry.max_attempts => {
+                    tracing::warn!(%err, path, attempt, "DigiCert read failed; retrying");
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    attempt += 1;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Places an order exactly once. The order must carry an `alternative_order_id`. After an
+    /// answer that leaves it unknown whether DigiCert created the order (a timeout, a 5xx, a
+    /// broken connection, a duplicate-id refusal), the order is looked up by that id before any
+    /// new POST. `may_exist` says an earlier attempt (say, before a restart) may have placed it.
+    pub async fn place_order(
+        &self,
+        order: &OrderRequest,
+        may_exist: bool,
+    ) -> Result<Placement, DigicertError> {
+        let alternative_id = order
+            .alternative_order_id()
+            .ok_or_else(|| DigicertError::Decode("an order needs an alternative_order_id".into()))?
+            .to_owned();
+        let body = order.body_json();
+        let mut uncertain = may_exist;
+        let mut last_error = None;
+        for attempt in 0..self.retry.max_attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.retry.delay(attempt - 1)).await;
+            }
+            if uncertain {
+                match self.orders_by_alternative_id(&alternative_id).await {
+                    Ok(found) => {
+                        if let Some(existing) = found.into_iter().next() {
+                            tracing::info!(
+                                order_id = existing.order_id,
+                                "found the order placed by an earlier attempt"
+                            );
+                            return Ok(Placement::Adopted(existing));
+                        }
+                        uncertain = false;
+                    }
+                    Err(err) if err.is_transient() => {
+                        last_error = Some(err);
+                        continue;
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
+            match self.send(Method::POST, &order.path(), Some(&body)).await {
+                Ok((_, text)) => {
+                    return match serde_json::from_str::<OrderCreated>(&text) {
+                        Ok(created) => Ok(Placement::Created(created)),
+                        Err(e) => {
+                            // Accepted, but unreadable: look it up rather than POST again.
+                            uncertain = true;
+                            last_error = Some(DigicertError::Decode(e.to_string()));
+                            continue;
+                        }
+                    };
+                }
+                Err(err) if err.may_have_created() => {
+                    tracing::warn!(%err, attempt, "order placement answer lost; will look it up");
+                    uncertain = true;
+                    last_error = Some(err);
+                }
+                Err(err) if err.is_transient() => {
+                    tracing::warn!(%err, attempt, "order placement refused for now; will retry");
+                    last_error = Some(err);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Err(last_error.unwrap_or(DigicertError::Timeout))
+    }
+
+    /// `GET order/alternate/{id}`; a 404 means no such order.
+    pub async fn orders_by_alternative_id(
+        &self,
+        alternative_id: &str,
+    ) -> Result<Vec<OrderStatusEntry>, DigicertError> {
+        match self
+            .get::<OrderStatusList>(&format!("order/alternate/{}", encode(alternative_id)))
+            .await
+        {
+            Ok(list) => Ok(list.orders),
+            Err(err) if err.is_not_found() => Ok(Vec::new()),
+            Err(err) => Err(err),
+        }
+    }
+
+    pub async fn order_info(&self, order_id: i64) -> Result<OrderInfo, DigicertError> {
+        self.get(&format!("order/certificate/{order_id}")).await
+    }
+
+    /// Orders whose status changed in the last `minutes` (at most a week).
+    pub async fn status_changes(
+        &self,
+        minutes: u32,
+    ) -> Result<Vec<OrderStatusEntry>, DigicertError> {
+        let list: OrderStatusList = self
+            .get(&format!(
+                "order/certificate/status-changes?minutes={}",
+                minutes.min(10080)
+            ))
+            .await?;
+        Ok(list.orders)
+    }
+
+    /// `PUT order/certificate/{id}/status`, e.g. to cancel with a note.
+    pub async fn update_order_status(
+        &self,
+        order_id: i64,
+        status: &str,
+        note: &str,
+    ) -> Result<(), DigicertError> {
+        let body = serde_json::json!({ "status": status, "note": note });
+        self.send(
+            Method::PUT,
+            &format!("order/certificate/{order_id}/status"),
+            Some(&body),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The leaf, intermediates and root as one PEM bundle.
+    pub async fn download_pem_all(&self, certificate_id: i64) -> Result<String, DigicertError> {
+        self.get_text(&format!(
+            "certificate/{certificate_id}/download/format/pem_all"
+        ))
+        .await
+    }
+
+    pub async fn certificate_chain(
+        &self,
+        certificate_id: i64,
+    ) -> Result<ChainAnswer, DigicertError> {
+        self.get(&format!("certificate/{certificate_id}/chain"))
+            .await
+    }
+
+    pub async fn organizations(&self) -> Result<Vec<OrganizationSummary>, DigicertError> {
+        Ok(self
+            .get::<OrganizationList>("organization")
+            .await?
+            .organizations)
+    }
+
+    pub async fn organization(
+        &self,
+        organization_id: i64,
+    ) -> Result<OrganizationSummary, DigicertError> {
+        self.get(&format!("organization/{organization_id}")).await
+    }
+
+    pub async fn organization_validations(
+        &self,
+        organization_id: i64,
+    ) -> Result<ValidationList, DigicertError> {
+        self.get(&format!("organization/{organization_id}/validation"))
+            .await
+    }
+
+    /// People who may be named EV approver for the organization.
+    pub async fn potential_approvers(
+        &self,
+        organization_id: i64,
+    ) -> Result<PotentialApprovers, DigicertError> {
+        self.get(&format!(
+            "organization/potential-approvers?organization_id={organization_id}"
+        ))
+        .await
+    }
+
+    pub async fn containers(&self) -> Result<ContainerList, DigicertError> {
+        self.get("container").await
+    }
+
+    pub async fn product_info(&self, name_id: &str) -> Result<ProductInfo, DigicertError> {
+        self.get(&format!("product/{}", encode(name_id))).await
+    }
+
+    pub async fn users(&self) -> Result<UserList, DigicertError> {
+        self.get("user").await
+    }
+}
+
+/// Classifies a reqwest failure without its URL or headers.
+fn network_error(err: reqwest::Error) -> DigicertError {
+    if err.is_timeout() {
+        DigicertError::Timeout
+    } else if err.is_connect() {
+        DigicertError::Connect(root_cause(&err))
+    } else {
+        DigicertError::Transport(root_cause(&err))
+    }
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// Path segments are ids and product names; anything else is percent-encoded.
+fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_under_its_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
+        for attempt in 0..20 {
+            let d = policy.delay(attempt);
+            assert!(d <= Duration::from_secs(1), "{d:?}");
+            assert!(d <= Duration::from_millis(100) * 2u32.pow(attempt.min(10)));
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let client = DigicertClient::new(ClientSettings::new(
+            "http://127.0.0.1:9/services/v2",
+            SecretString::from("super-secret-key".to_owned()),
+        ))
+        .unwrap();
+        assert!(!format!("{client:?}").contains("super-secret-key"));
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode("cd0123"), "cd0123");
+        assert_eq!(encode("a/b c"), "a%2Fb%20c");
+    }
+}

@@ -1,0 +1,284 @@
+//! The DigiCert simulator: the CertCentral Services API paths under `/services/v2`, with
+//! validation (the same rules certdesk applies), DigiCert's error bodies, per-key rate limits,
+//! real X.509 issuance from a test CA, and injectable faults. Runs alone
+//! (`certdesk digicert-sim`) or inside the portal in demo mode.
+//!
+//! Besides DigiCert's own paths it serves `/services/v2/__simulator/…` for tests: counts,
+//! fault plans, issuance mode and manual issuance. These are not part of DigiCert's API.
+
+mod account;
+pub mod ca;
+mod handlers;
+
+use app::server::digicert::Window;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a key may do: everything, or only read (DigiCert's "View Only" role 102).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRole {
+    Full,
+    ViewOnly,
+}
+
+/// When orders placed with `skip_approval` are issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issuance {
+    /// In the order's own answer, with `certificate_chain` (domains and organization validated).
+    Immediate,
+    /// This many seconds after the order is placed (validation taking time).
+    AfterSeconds(u64),
+    /// Only when a test calls `POST __simulator/orders/{id}/issue`.
+    Manual,
+}
+
+impl Issuance {
+    /// `immediate`, `manual`, or a number of seconds.
+    pub fn parse(text: &str) -> Result<Issuance, String> {
+        match text.trim() {
+            "immediate" => Ok(Issuance::Immediate),
+            "manual" => Ok(Issuance::Manual),
+            seconds => seconds
+                .parse::<u64>()
+                .map(Issuance::AfterSeconds)
+                .map_err(|_| format!("\"{text}\" is not immediate, manual or a number of seconds")),
+        }
+    }
+}
+
+/// Probabilities (0–1) of each injected fault, drawn per request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultPlan {
+    /// 500 before the request is processed.
+    pub server_error: f64,
+    /// 503 before the request is processed.
+    pub unavailable: f64,
+    /// 429 before the request is processed (on top of the real rate limit).
+    pub too_many_requests: f64,
+    /// The request is processed, then the answer is held back longer than clients wait.
+    pub timeout: f64,
+    /// An order is created, then the connection breaks before the answer's body arrives.
+    pub drop_after_create: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub requests: u64,
+    pub orders_created: u64,
+    pub rate_limited: u64,
+    pub injected_server_error: u64,
+    pub injected_unavailable: u64,
+    pub injected_too_many_requests: u64,
+    pub injected_timeout: u64,
+    pub injected_drop_after_create: u64,
+}
+
+/// Answer of `GET __simulator/stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub counters: Counters,
+    /// Orders per alternative order id.
+    pub orders_per_alternative_id: BTreeMap<String, u64>,
+    /// Alternative ids that carry more than one order.
+    pub duplicated_alternative_ids: Vec<String>,
+}
+
+pub struct SimSettings {
+    pub api_keys: Vec<(String, KeyRole)>,
+    /// Rolling windows per key; DigiCert's are 100 per 5 s and 1000 per 5 min.
+    pub limits: Vec<Window>,
+    pub issuance: Issuance,
+    /// The account option "Require unique alternative order IDs".
+    pub require_unique_alternative_ids: bool,
+    pub faults: FaultPlan,
+    /// How long an injected timeout holds the answer.
+    pub slow_answer: Duration,
+}
+
+impl SimSettings {
+    pub fn new(api_key: impl Into<String>) -> Self {
+        SimSettings {
+            api_keys: vec![(api_key.into(), KeyRole::Full)],
+            limits: vec![
+                Window {
+                    max_requests: 100,
+                    period: Duration::from_secs(5),
+                },
+                Window {
+                    max_requests: 1000,
+                    period: Duration::from_secs(300),
+                },
+            ],
+            issuance: Issuance::Immediate,
+            require_unique_alternative_ids: true,
+            faults: FaultPlan::default(),
+            slow_answer: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One order held by the simulator.
+pub(crate) struct SimOrder {
+    pub id: i64,
+    pub certificate_id: i64,
+    pub request_id: Option<i64>,
+    pub request_status: Option<String>,
+    pub alternative_order_id: Option<String>,
+    pub product: app::features::digicert::products::ProductId,
+    pub status: String,
+    pub status_changed: time::OffsetDateTime,
+    pub created: time::OffsetDateTime,
+    pub common_name: String,
+    pub dns_names: Vec<String>,
+    pub csr: Option<String>,
+    pub organization_id: Option<i64>,
+    pub organization_name: Option<String>,
+    pub signature_hash: String,
+    pub cert_days: u32,
+    pub order_valid_till: time::Date,
+    pub issue_at: Option<Instant>,
+    pub issued: Option<ca::Issued>,
+    pub server_auth: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Orders {
+    pub next_id: i64,
+    pub by_id: BTreeMap<i64, SimOrder>,
+    pub by_alternative_id: HashMap<String, Vec<i64>>,
+    pub by_certificate_id: HashMap<i64, i64>,
+}
+
+pub(crate) struct Inner {
+    pub keys: Vec<(String, KeyRole)>,
+    pub limits: Vec<Window>,
+    pub require_unique_alternative_ids: bool,
+    pub slow_answer: Duration,
+    pub faults: Mutex<FaultPlan>,
+    pub issuance: Mutex<Issuance>,
+    pub sent: Mutex<HashMap<String, VecDeque<Instant>>>,
+    pub orders: Mutex<Orders>,
+    pub counters: Mutex<Counters>,
+    pub ca: ca::TestCa,
+    pub account: account::Account,
+}
+
+/// A running simulator's shared state; cheap to clone.
+#[derive(Clone)]
+pub struct Simulator {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Simulator {
+    pub fn new(settings: SimSettings) -> anyhow::Result<Simulator> {
+        Ok(Simulator {
+            inner: Arc::new(Inner {
+                keys: settings.api_keys,
+                limits: settings.limits,
+                require_unique_alternative_ids: settings.require_unique_alternative_ids,
+                slow_answer: settings.slow_answer,
+                faults: Mutex::new(settings.faults),
+                issuance: Mutex::new(settings.issuance),
+                sent: Mutex::new(HashMap::new()),
+                orders: Mutex::new(Orders {
+                    next_id: 100_001,
+                    ..Orders::default()
+                }),
+                counters: Mutex::new(Counters::default()),
+                ca: ca::TestCa::new().map_err(|e| anyhow::anyhow!("creating the test CA: {e}"))?,
+                account: account::Account::seeded(),
+            }),
+        })
+    }
+
+    /// The API under `/services/v2`.
+    pub fn router(&self) -> axum::Router {
+        handlers::router(self.clone())
+    }
+
+    pub fn stats(&self) -> Stats {
+        handlers::stats(&self.inner)
+    }
+
+    pub fn set_faults(&self, plan: FaultPlan) {
+        *self.inner.faults.lock().expect("faults lock") = plan;
+    }
+
+    pub fn set_issuance(&self, issuance: Issuance) {
+        *self.inner.issuance.lock().expect("issuance lock") = issuance;
+    }
+
+    /// Serves the simulator on `listener` until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// The simulator inside the portal (demo mode): a loopback port of its own and a random key.
+pub struct EmbeddedSimulator {
+    pub target: crate::startup::DigicertTarget,
+    pub simulator: Simulator,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl EmbeddedSimulator {
+    /// `CERTDESK_SIMULATOR_LISTEN` (default a free loopback port) and `CERTDESK_SIMULATOR_ISSUE`
+    /// (default `immediate`) shape it.
+    pub async fn start(config: &app::server::Config) -> anyhow::Result<EmbeddedSimulator> {
+        let mut settings = SimSettings::new(random_key());
+        settings.issuance = config
+            .simulator_issuance
+            .as_deref()
+            .map(Issuance::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("CERTDESK_SIMULATOR_ISSUE: {e}"))?
+            .unwrap_or(Issuance::Immediate);
+        let key = settings.api_keys[0].0.clone();
+        let listener = tokio::net::TcpListener::bind(config.simulator_listen)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot start the DigiCert simulator on {}: {e}",
+                    config.simulator_listen
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        let simulator = Simulator::new(settings)?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(simulator.clone().serve(listener, async {
+            let _ = stopped.await;
+        }));
+        Ok(EmbeddedSimulator {
+            target: crate::startup::DigicertTarget {
+                base_url: format!("http://{addr}/services/v2"),
+                api_key: secrecy::SecretString::from(key),
+            },
+            simulator,
+            stop,
+            task,
+        })
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+fn random_key() -> String {
+    use rand::Rng;
+    let bytes: [u8; 24] = rand::thread_rng().r#gen();
+    hex::encode(bytes)
+}
