@@ -144,3 +144,60 @@ fn bad_configuration_names_the_variable() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("CERTDESK_SESSION_IDLE_MINUTES"), "{stderr}");
 }
+
+#[tokio::test]
+async fn digicert_sim_runs_alone_and_answers_with_its_key() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args([
+            "digicert-sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "standalone-key",
+            "--fault",
+            "timeout=0",
+        ])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(
+        base.starts_with("http://127.0.0.1:") && base.ends_with("/services/v2"),
+        "{line}"
+    );
+    let http = reqwest::Client::new();
+    let ok = http
+        .get(format!("{base}/organization"))
+        .header("X-DC-DEVKEY", "standalone-key")
+        .send()
+        .await
+        .unwrap();
+    let refused = http
+        .get(format!("{base}/organization"))
+        .header("X-DC-DEVKEY", "other")
+        .send()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(refused.status(), 401);
+}
+
+#[test]
+fn digicert_sim_refuses_bad_arguments() {
+    let out = certdesk(
+        &["digicert-sim", "--api-key", "k", "--fault", "meteor=0.5"],
+        &[],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault"));
+}

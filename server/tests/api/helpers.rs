@@ -18,7 +18,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
-    pub sim: TestSim,
 }
 
 /// A simulator on its own loopback port, as the portal reaches DigiCert.
@@ -135,7 +134,6 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     TestApp {
         address: format!("http://{addr}"),
         pool,
-        sim,
     }
 }
 

@@ -2,6 +2,7 @@
 mod auth;
 mod authorization;
 mod cli;
+mod digicert;
 mod health;
 mod helpers;
 mod pages;

@@ -1,0 +1,616 @@
+//! The DigiCert client against the simulator over real HTTP on loopback.
+
+use crate::helpers::{SIM_KEY, TestSim, spawn_simulator};
+use app::features::digicert::payload::*;
+use app::features::digicert::products::{ProductId, TypeHint};
+use app::server::digicert::{
+    ClientSettings, DigicertClient, DigicertError, Placement, RateLimiter, RetryPolicy, Window,
+};
+use certdesk::simulator::{FaultPlan, Issuance, SimSettings};
+use secrecy::SecretString;
+use std::time::Duration;
+
+fn csr(common_name: &str) -> String {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec![common_name.to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    params.serialize_request(&key).unwrap().pem().unwrap()
+}
+
+fn client_for(sim: &TestSim, read_timeout: Duration, limiter: RateLimiter) -> DigicertClient {
+    DigicertClient::new(ClientSettings {
+        base_url: sim.base_url.clone(),
+        api_key: SecretString::from(sim.key.clone()),
+        connect_timeout: Duration::from_secs(2),
+        read_timeout,
+        retry: RetryPolicy {
+            max_attempts: 12,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(100),
+        },
+        limiter,
+    })
+    .unwrap()
+}
+
+fn unlimited() -> RateLimiter {
+    RateLimiter::new(vec![Window {
+        max_requests: 1_000_000,
+        period: Duration::from_secs(1),
+    }])
+}
+
+async fn sim_and_client() -> (TestSim, DigicertClient) {
+    let sim = spawn_simulator(SimSettings::new(SIM_KEY)).await;
+    let client = client_for(&sim, Duration::from_secs(5), unlimited());
+    (sim, client)
+}
+
+fn basic_order(alt: &str, common_name: &str) -> OrderRequest {
+    OrderRequest::Tls {
+        product: ProductId::SslBasic,
+        body: TlsOrder {
+            certificate: TlsCertificate {
+                common_name: common_name.into(),
+                dns_names: vec![format!("www.{common_name}")],
+                csr: Some(csr(common_name)),
+                signature_hash: SignatureHash::Sha256,
+                organization_units: vec![],
+                server_platform: Some(IdRef { id: 45 }),
+                profile_option: None,
+                ca_cert_id: None,
+                cert_validity: None,
+            },
+            order_validity: Some(Validity {
+                years: Some(1),
+                ..Validity::default()
+            }),
+            validity_years: None,
+            validity_days: None,
+            custom_expiration_date: None,
+            comments: None,
+            product: None,
+            auto_renew: None,
+            auto_reissue: None,
+            custom_renewal_message: None,
+            disable_renewal_notifications: false,
+            additional_emails: vec![],
+            locale: None,
+            server_licenses: None,
+            renewal_of_order_id: None,
+            renewed_thumbprint: None,
+            apply_cr_discount: false,
+            serial_number: None,
+            payment_method: Some(PaymentMethod::Balance),
+            vat_number: None,
+            dcv_method: Some(DcvMethod::DnsTxtToken),
+            certificate_dcv_scope: None,
+            skip_approval: true,
+            disable_ct: false,
+            organization_contact: None,
+            technical_contact: None,
+            organization: Organization {
+                id: Some(1001),
+                ..Organization::default()
+            },
+            container: Some(IdRef { id: 5 }),
+            custom_fields: vec![],
+            user_id_assignments: vec![],
+            alternative_order_id: Some(alt.into()),
+            enable_guest_access: None,
+        },
+    }
+}
+
+fn pem_blocks(text: &str) -> usize {
+    text.matches("-----BEGIN CERTIFICATE-----").count()
+}
+
+#[tokio::test]
+async fn an_order_is_issued_and_downloaded() {
+    let (_sim, client) = sim_and_client().await;
+    let placed = client
+        .place_order(&basic_order("cd1", "example.com"), false)
+        .await
+        .unwrap();
+    let Placement::Created(created) = &placed else {
+        panic!("expected a new order")
+    };
+    assert_eq!(
+        created.certificate_chain.len(),
+        3,
+        "issued at once: leaf, intermediate, root"
+    );
+    assert!(created.certificate_chain[0].pem.contains("\r\n"));
+    assert_eq!(created.domains.len(), 2);
+    assert!(created.dcv_random_value.is_some());
+    let info = client.order_info(placed.order_id()).await.unwrap();
+    assert_eq!(info.status, "issued");
+    assert_eq!(info.alternative_order_id.as_deref(), Some("cd1"));
+    assert_eq!(
+        info.certificate.dns_names,
+        ["example.com", "www.example.com"]
+    );
+    let cert_id = placed.certificate_id().unwrap();
+    assert_eq!(
+        pem_blocks(&client.download_pem_all(cert_id).await.unwrap()),
+        3
+    );
+    assert_eq!(
+        client
+            .certificate_chain(cert_id)
+            .await
+            .unwrap()
+            .intermediates
+            .len(),
+        3
+    );
+    let changes = client.status_changes(5).await.unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.order_id == placed.order_id() && c.status == "issued")
+    );
+}
+
+#[tokio::test]
+async fn every_product_family_is_accepted() {
+    let (_sim, client) = sim_and_client().await;
+    // Secure Site Pro EV with the organization's EV approver.
+    let mut ev = basic_order("cdev", "ev.example.com");
+    if let OrderRequest::Tls { product, body } = &mut ev {
+        *product = ProductId::SslEvSecuresitePro;
+        body.server_licenses = Some(2);
+        body.organization.contacts.push(OrgContact {
+            contact_type: ContactType::EvApprover,
+            user_id: Some(2001),
+            first_name: None,
+            last_name: None,
+            job_title: None,
+            telephone: None,
+            email: None,
+        });
+    }
+    client.place_order(&ev, false).await.unwrap();
+    // SSL by type, private, with the account's private CA.
+    let mut private = basic_order("cdpriv", "intranet.example.com");
+    if let OrderRequest::Tls { product, body } = &mut private {
+        *product = ProductId::Ssl;
+        body.product = Some(ProductHint {
+            type_hint: TypeHint::Private,
+        });
+        body.certificate.ca_cert_id = Some("SIMPRIVATECA01".into());
+    }
+    client.place_order(&private, false).await.unwrap();
+    // A three-year Multi-year Plan on another product.
+    let mut plan = basic_order("cdplan", "plan.example.com");
+    if let OrderRequest::Tls { product, body } = &mut plan {
+        *product = ProductId::SslSecuresiteFlex;
+        body.order_validity = Some(Validity {
+            years: Some(3),
+            ..Validity::default()
+        });
+        body.certificate.cert_validity = Some(Validity {
+            days: Some(199),
+            ..Validity::default()
+        });
+    }
+    client.place_order(&plan, false).await.unwrap();
+    // Document signing on a shipped token.
+    let signing = OrderRequest::DocumentSigning {
+        product: ProductId::DocumentSigningOrg2,
+        body: DocumentSigningOrder {
+            certificate: SigningCertificate {
+                csr: None,
+                server_platform: None,
+                signature_hash: SignatureHash::Sha256,
+            },
+            cs_provisioning_method: Some(ProvisioningMethod::ShipToken),
+            use_org_as_common_name: Some(true),
+            validity_years: 2,
+            comments: None,
+            organization: Organization {
+                id: Some(1001),
+                ..Organization::default()
+            },
+            container: None,
+            ship_info: Some(ShipInfo {
+                name: "Ada Lovelace".into(),
+                addr1: "1 Main St".into(),
+                addr2: None,
+                city: "Lehi".into(),
+                state: "UT".into(),
+                zip: "84043".into(),
+                country: "us".into(),
+                method: ShippingMethod::Standard,
+            }),
+            subject: Subject {
+                name: "Ada Lovelace".into(),
+                job_title: "Engineer".into(),
+                phone: "+1 555 0100".into(),
+                email: "ada@example.com".into(),
+            },
+            custom_fields: vec![],
+            user_id_assignments: vec![],
+            skip_approval: true,
+            payment_method: None,
+            alternative_order_id: Some("cdsign".into()),
+        },
+    };
+    let placed = client.place_order(&signing, false).await.unwrap();
+    let info = client.order_info(placed.order_id()).await.unwrap();
+    assert_eq!(
+        info.certificate.common_name.as_deref(),
+        Some("Example Corp")
+    );
+}
+
+#[tokio::test]
+async fn broken_rules_are_terminal_400s_with_every_code() {
+    let (_sim, client) = sim_and_client().await;
+    let mut order = basic_order("cdbad", "example.com");
+    if let OrderRequest::Tls { body, .. } = &mut order {
+        body.order_validity = Some(Validity {
+            years: Some(6),
+            ..Validity::default()
+        });
+        body.certificate.dns_names = vec!["10.0.0.1".into()];
+    }
+    let err = client.place_order(&order, false).await.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert!(!err.is_transient());
+    let codes = err.codes();
+    assert!(
+        codes.contains(&"invalid_value:order_validity.years"),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"invalid_value:certificate.dns_names.0"),
+        "{codes:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_simulator_checks_the_csr_and_the_account() {
+    let (_sim, client) = sim_and_client().await;
+    let cases = [
+        (
+            include_str!("fixtures/rsa1024.csr").to_owned(),
+            1001,
+            0,
+            "invalid_value:certificate.csr",
+        ),
+        (
+            "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----"
+                .to_owned(),
+            1001,
+            0,
+            "csr_invalid_cannot_parse",
+        ),
+        (csr("example.com"), 9999, 0, "invalid_value:organization.id"),
+        (csr("example.com"), 1003, 0, "invalid_value:organization.id"),
+    ];
+    for (i, (csr_text, org, _, code)) in cases.into_iter().enumerate() {
+        let mut order = basic_order(&format!("cdcase{i}"), "example.com");
+        if let OrderRequest::Tls { body, .. } = &mut order {
+            body.certificate.csr = Some(csr_text);
+            body.organization.id = Some(org);
+        }
+        let err = client.place_order(&order, false).await.unwrap_err();
+        assert_eq!(err.codes(), [code], "case {i}");
+    }
+    // A 2048-bit RSA key is fine.
+    let mut rsa = basic_order("cdrsa", "rsa.example.com");
+    if let OrderRequest::Tls { body, .. } = &mut rsa {
+        body.certificate.csr = Some(include_str!("fixtures/rsa2048.csr").to_owned());
+    }
+    client.place_order(&rsa, false).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_duplicate_alternative_id_is_adopted_not_ordered_twice() {
+    let (sim, client) = sim_and_client().await;
+    let order = basic_order("cdsame", "example.com");
+    let first = client.place_order(&order, false).await.unwrap();
+    // A worker that restarted does not know whether its POST arrived: it looks first.
+    let again = client.place_order(&order, true).await.unwrap();
+    assert!(matches!(again, Placement::Adopted(_)));
+    assert_eq!(again.order_id(), first.order_id());
+    // Even without that hint, DigiCert's duplicate refusal leads to the existing order.
+    let third = client.place_order(&order, false).await.unwrap();
+    assert_eq!(third.order_id(), first.order_id());
+    assert_eq!(sim.simulator.stats().orders_per_alternative_id["cdsame"], 1);
+}
+
+#[tokio::test]
+async fn faults_never_duplicate_or_lose_an_order() {
+    let sim = spawn_simulator(SimSettings {
+        slow_answer: Duration::from_millis(600),
+        ..SimSettings::new(SIM_KEY)
+    })
+    .await;
+    sim.simulator.set_faults(FaultPlan {
+        server_error: 0.1,
+        unavailable: 0.05,
+        too_many_requests: 0.05,
+        timeout: 0.05,
+        drop_after_create: 0.2,
+    });
+    let client = client_for(&sim, Duration::from_millis(300), unlimited());
+    let mut placed = Vec::new();
+    for i in 0..40 {
+        let order = basic_order(&format!("cdfault{i}"), &format!("h{i}.example.com"));
+        let mut result = client.place_order(&order, false).await;
+        // A caller that gives up after the client's own retries tries again later, knowing an
+        // order may exist.
+        for _ in 0..20 {
+            match &result {
+                Err(err) => {
+                    assert!(err.is_transient() || err.may_have_created(), "{err}");
+                    result = client.place_order(&order, true).await;
+                }
+                Ok(_) => break,
+            }
+        }
+        placed.push(result.expect("placed within 20 rounds").order_id());
+    }
+    sim.simulator.set_faults(FaultPlan::default());
+    let stats = sim.simulator.stats();
+    assert_eq!(stats.orders_per_alternative_id.len(), 40, "no order lost");
+    assert!(
+        stats.duplicated_alternative_ids.is_empty(),
+        "duplicates: {:?}",
+        stats.duplicated_alternative_ids
+    );
+    assert_eq!(stats.counters.orders_created, 40);
+    let injected = stats.counters.injected_server_error
+        + stats.counters.injected_unavailable
+        + stats.counters.injected_drop_after_create
+        + stats.counters.injected_timeout;
+    assert!(injected > 0, "the faults did happen: {:?}", stats.counters);
+    placed.sort();
+    placed.dedup();
+    assert_eq!(placed.len(), 40);
+}
+
+#[tokio::test]
+async fn the_client_keeps_under_the_rate_limit() {
+    let mut settings = SimSettings::new(SIM_KEY);
+    settings.limits = vec![Window {
+        max_requests: 5,
+        period: Duration::from_millis(500),
+    }];
+    let sim = spawn_simulator(settings).await;
+    let limited = client_for(
+        &sim,
+        Duration::from_secs(5),
+        RateLimiter::new(vec![Window {
+            max_requests: 5,
+            period: Duration::from_millis(550),
+        }]),
+    );
+    for _ in 0..15 {
+        limited.organizations().await.unwrap();
+    }
+    assert_eq!(
+        sim.simulator.stats().counters.rate_limited,
+        0,
+        "no 429 with the limiter on"
+    );
+
+    // Without the limiter the simulator does answer 429, and reads still succeed by backing off.
+    let eager = DigicertClient::new(ClientSettings {
+        retry: RetryPolicy {
+            max_attempts: 12,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        },
+        limiter: unlimited(),
+        ..ClientSettings::new(sim.base_url.clone(), SecretString::from(sim.key.clone()))
+    })
+    .unwrap();
+    for _ in 0..10 {
+        eager.containers().await.unwrap();
+    }
+    assert!(sim.simulator.stats().counters.rate_limited > 0);
+}
+
+#[tokio::test]
+async fn a_bad_key_is_refused_and_never_echoed() {
+    let (sim, _) = sim_and_client().await;
+    let client = DigicertClient::new(ClientSettings::new(
+        sim.base_url.clone(),
+        SecretString::from("wrong-key-123".to_owned()),
+    ))
+    .unwrap();
+    let err = client.organizations().await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.codes(), ["access_denied|invalid_api_key"]);
+    assert!(!err.to_string().contains("wrong-key-123"));
+    assert!(!format!("{err:?}").contains("wrong-key-123"));
+}
+
+#[tokio::test]
+async fn an_unreachable_digicert_is_a_transient_connect_error() {
+    let client = DigicertClient::new(ClientSettings {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+        },
+        ..ClientSettings::new(
+            "http://127.0.0.1:9/services/v2",
+            SecretString::from("k".to_owned()),
+        )
+    })
+    .unwrap();
+    let err = client.organizations().await.unwrap_err();
+    assert!(matches!(err, DigicertError::Connect(_)), "{err:?}");
+    assert!(err.is_transient());
+}
+
+#[tokio::test]
+async fn account_endpoints_fill_the_pickers() {
+    let (_sim, client) = sim_and_client().await;
+    let orgs = client.organizations().await.unwrap();
+    assert!(orgs.iter().any(|o| o.id == 1001 && o.is_active));
+    let approvers = client.potential_approvers(1001).await.unwrap();
+    assert!(
+        approvers
+            .users
+            .iter()
+            .any(|a| a.user_id == 2001 && a.job_title.is_some())
+    );
+    let validations = client.organization_validations(1001).await.unwrap();
+    assert!(
+        validations
+            .validations
+            .iter()
+            .any(|v| v.kind == "ev" && v.status == "active")
+    );
+    assert_eq!(
+        client.organization(1002).await.unwrap().name,
+        "Example Labs GmbH"
+    );
+    assert!(!client.containers().await.unwrap().containers.is_empty());
+    let product = client.product_info("ssl_basic").await.unwrap();
+    assert!(product.server_platforms.iter().any(|p| p.id == -1));
+    assert_eq!(
+        client.product_info("ssl_plus").await.unwrap_err().codes(),
+        ["not_found|product"]
+    );
+    assert!(!client.users().await.unwrap().users.is_empty());
+}
+
+#[tokio::test]
+async fn pending_orders_issue_later_and_can_be_canceled() {
+    let (sim, client) = sim_and_client().await;
+    sim.simulator.set_issuance(Issuance::Manual);
+    let placed = client
+        .place_order(&basic_order("cdlater", "later.example.com"), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.order_info(placed.order_id()).await.unwrap().status,
+        "pending"
+    );
+    let cert_id = placed.certificate_id().unwrap();
+    assert!(
+        client
+            .download_pem_all(cert_id)
+            .await
+            .unwrap_err()
+            .is_not_found(),
+        "not issued yet"
+    );
+    let other = client
+        .place_order(&basic_order("cdcancel", "cancel.example.com"), false)
+        .await
+        .unwrap();
+    client
+        .update_order_status(other.order_id(), "canceled", "not needed")
+        .await
+        .unwrap();
+    assert_eq!(
+        client.order_info(other.order_id()).await.unwrap().status,
+        "canceled"
+    );
+    let again = client
+        .update_order_status(other.order_id(), "canceled", "again")
+        .await
+        .unwrap_err();
+    assert_eq!(again.status(), Some(400));
+
+    sim.simulator.set_issuance(Issuance::AfterSeconds(0));
+    let soon = client
+        .place_order(&basic_order("cdsoon", "soon.example.com"), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.order_info(soon.order_id()).await.unwrap().status,
+        "issued"
+    );
+}
+
+#[tokio::test]
+async fn raw_protocol_errors_look_like_digicert() {
+    let (sim, _) = sim_and_client().await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: &'static str| {
+        http.post(format!("{}/{path}", sim.base_url))
+            .header("X-DC-DEVKEY", SIM_KEY)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let bad_json = post("order/certificate/ssl_basic", "{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_json.status(), 400);
+    assert!(
+        bad_json
+            .text()
+            .await
+            .unwrap()
+            .contains("bad_request_format")
+    );
+    let missing = post(
+        "order/certificate/ssl_basic",
+        r#"{"organization":{"id":1001}}"#,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(missing.status(), 400);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("required_param:certificate")
+    );
+    let card = post(
+        "order/certificate/ssl_basic",
+        r#"{"certificate":{"common_name":"a.example.com","signature_hash":"sha256"},"organization":{"id":1001},"payment_method":"card"}"#,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert!(
+        card.text()
+            .await
+            .unwrap()
+            .contains("invalid_value:payment_method")
+    );
+    let unknown = post("order/certificate/ssl_plus", "{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let route = http
+        .get(format!("{}/no/such/route", sim.base_url))
+        .header("X-DC-DEVKEY", SIM_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(route.status(), 404);
+    assert!(route.text().await.unwrap().contains("not_found|route"));
+    let missing_window = http
+        .get(format!(
+            "{}/order/certificate/status-changes?minutes=20000",
+            sim.base_url
+        ))
+        .header("X-DC-DEVKEY", SIM_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        missing_window
+            .text()
+            .await
+            .unwrap()
+            .contains("time_frame_too_long")
+    );
+}
