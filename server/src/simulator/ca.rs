@@ -245,9 +245,10 @@ pub(crate) mod tests {
     #[test]
     fn issues_a_chain_that_verifies() {
         let ca = TestCa::new().unwrap();
+        let csr = make_csr("example.com");
         let issued = ca
             .issue(
-                &make_csr("example.com"),
+                &csr,
                 "example.com",
                 &["www.example.com".into()],
                 Some("Example Corp"),
@@ -262,6 +263,11 @@ pub(crate) mod tests {
         let inter_der = pem_body(&ca.intermediate_pem()).unwrap();
         let (_, inter) = x509_parser::parse_x509_certificate(&inter_der).unwrap();
         leaf.verify_signature(Some(inter.public_key())).unwrap();
+        assert_eq!(
+            leaf.public_key().raw,
+            check_csr(&csr).unwrap().as_slice(),
+            "the CSR's key"
+        );
         let sans: Vec<String> = leaf
             .subject_alternative_name()
             .unwrap()
