@@ -488,7 +488,7 @@ pub struct OrderCreated {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
     use time::macros::date;

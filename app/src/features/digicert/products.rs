@@ -108,25 +108,18 @@ impl ProductId {
         ProductId::WildcardDvRapidssl,
     ];
 
-    pub const ALL: [ProductId; 17] = [
-        ProductId::SslBasic,
-        ProductId::SslEvBasic,
-        ProductId::SslSecuresiteFlex,
-        ProductId::SslEvSecuresiteFlex,
-        ProductId::SslSecuresitePro,
-        ProductId::SslEvSecuresitePro,
-        ProductId::SslDvThawte,
-        ProductId::SslThawteWebserver,
-        ProductId::SslEvThawteWebserver,
-        ProductId::SslDvGeotrustFlex,
-        ProductId::SslGeotrustTruebizid,
-        ProductId::SslEvGeotrustTruebizid,
-        ProductId::SslDvRapidssl,
-        ProductId::WildcardDvRapidssl,
-        ProductId::Ssl,
-        ProductId::DocumentSigningOrg1,
-        ProductId::DocumentSigningOrg2,
-    ];
+    /// Every product: the Multi-year ones, the generic `ssl` endpoint, document signing.
+    pub const ALL: [ProductId; 17] = {
+        let mut all = [ProductId::Ssl; 17];
+        let mut i = 0;
+        while i < ProductId::MULTI_YEAR.len() {
+            all[i] = ProductId::MULTI_YEAR[i];
+            i += 1;
+        }
+        all[15] = ProductId::DocumentSigningOrg1;
+        all[16] = ProductId::DocumentSigningOrg2;
+        all
+    };
 
     pub fn name_id(self) -> &'static str {
         match self {

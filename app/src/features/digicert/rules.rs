@@ -761,60 +761,20 @@ mod tests {
     const CSR: &str =
         "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----";
 
+    /// The payload tests' complete order, with every optional field these rules look at set.
     fn tls(product: ProductId) -> (ProductId, TlsOrder) {
-        let body = TlsOrder {
-            certificate: TlsCertificate {
-                common_name: "example.com".into(),
-                dns_names: vec!["www.example.com".into()],
-                csr: Some(CSR.into()),
-                signature_hash: SignatureHash::Sha256,
-                organization_units: vec![],
-                server_platform: Some(IdRef { id: -1 }),
-                profile_option: None,
-                ca_cert_id: None,
-                cert_validity: Some(Validity {
-                    days: Some(199),
-                    ..Validity::default()
-                }),
-            },
-            order_validity: Some(Validity {
-                years: Some(1),
-                ..Validity::default()
-            }),
-            validity_years: None,
-            validity_days: None,
-            custom_expiration_date: None,
-            comments: None,
-            product: None,
-            auto_renew: Some(0),
-            auto_reissue: None,
-            custom_renewal_message: None,
-            disable_renewal_notifications: false,
-            additional_emails: vec![],
-            locale: None,
-            server_licenses: None,
-            renewal_of_order_id: None,
-            renewed_thumbprint: None,
-            apply_cr_discount: false,
-            serial_number: None,
-            payment_method: Some(PaymentMethod::Balance),
-            vat_number: None,
-            dcv_method: Some(DcvMethod::DnsTxtToken),
-            certificate_dcv_scope: None,
-            skip_approval: false,
-            disable_ct: false,
-            organization_contact: None,
-            technical_contact: None,
-            organization: Organization {
-                id: Some(1001),
-                ..Organization::default()
-            },
-            container: Some(IdRef { id: 5 }),
-            custom_fields: vec![],
-            user_id_assignments: vec![],
-            alternative_order_id: Some("cd0123abc".into()),
-            enable_guest_access: None,
+        let mut body = crate::features::digicert::payload::tests::basic_tls();
+        body.certificate.csr = Some(CSR.into());
+        body.certificate.server_platform = Some(IdRef { id: -1 });
+        body.auto_renew = Some(0);
+        body.payment_method = Some(PaymentMethod::Balance);
+        body.dcv_method = Some(DcvMethod::DnsTxtToken);
+        body.organization = Organization {
+            id: Some(1001),
+            ..Organization::default()
         };
+        body.container = Some(IdRef { id: 5 });
+        body.alternative_order_id = Some("cd0123abc".into());
         (product, body)
     }
 
