@@ -363,8 +363,8 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
     orders.next_id += 1;
     let certificate_id = id + 500_000;
     let skip_approval = match &order {
-        OrderRequest::Tls { body, .. } => body.skip_approval,
-        OrderRequest::DocumentSigning { body, .. } => body.skip_approval,
+        OrderRequest::Tls { body, .. } => body.skip_approval.unwrap_or(false),
+        OrderRequest::DocumentSigning { body, .. } => body.skip_approval.unwrap_or(false),
     };
     let (common_name, dns_names, signature_hash, org_id, dcv_method) = match &order {
         OrderRequest::Tls { body, .. } => (

@@ -5,10 +5,6 @@ use super::dates::{DayMonthYear, IsoDate};
 use super::products::{ProductId, TypeHint};
 use serde::{Deserialize, Serialize};
 
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
 /// `{"id": …}`: a reference to a container, server platform and the like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdRef {
@@ -176,8 +172,8 @@ pub struct OrgContact {
 pub struct Organization {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub skip_duplicate_org_check: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_duplicate_org_check: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,8 +244,8 @@ pub struct TlsOrder {
     pub auto_reissue: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_renewal_message: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub disable_renewal_notifications: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_renewal_notifications: Option<bool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub additional_emails: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,8 +256,8 @@ pub struct TlsOrder {
     pub renewal_of_order_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed_thumbprint: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub apply_cr_discount: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_cr_discount: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,10 +268,10 @@ pub struct TlsOrder {
     pub dcv_method: Option<DcvMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_dcv_scope: Option<DcvScope>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub skip_approval: bool,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub disable_ct: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_approval: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_ct: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_contact: Option<OrderContact>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,6 +328,10 @@ pub struct DocumentSigningOrder {
     pub cs_provisioning_method: Option<ProvisioningMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_org_as_common_name: Option<bool>,
+    /// 1 when the Certificate Services Agreement was accepted; in DigiCert's sample body,
+    /// missing from its parameter table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csa_agreed_to: Option<u8>,
     pub validity_years: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<String>,
@@ -345,8 +345,8 @@ pub struct DocumentSigningOrder {
     pub custom_fields: Vec<CustomField>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub user_id_assignments: Vec<i64>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub skip_approval: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_approval: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<PaymentMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -408,8 +408,8 @@ impl OrderRequest {
 
     pub fn set_skip_approval(&mut self, skip: bool) {
         match self {
-            OrderRequest::Tls { body, .. } => body.skip_approval = skip,
-            OrderRequest::DocumentSigning { body, .. } => body.skip_approval = skip,
+            OrderRequest::Tls { body, .. } => body.skip_approval = Some(skip),
+            OrderRequest::DocumentSigning { body, .. } => body.skip_approval = Some(skip),
         }
     }
 
@@ -521,20 +521,20 @@ pub(crate) mod tests {
             auto_renew: None,
             auto_reissue: None,
             custom_renewal_message: None,
-            disable_renewal_notifications: false,
+            disable_renewal_notifications: None,
             additional_emails: vec![],
             locale: None,
             server_licenses: None,
             renewal_of_order_id: None,
             renewed_thumbprint: None,
-            apply_cr_discount: false,
+            apply_cr_discount: None,
             serial_number: None,
             payment_method: None,
             vat_number: None,
             dcv_method: None,
             certificate_dcv_scope: None,
-            skip_approval: false,
-            disable_ct: false,
+            skip_approval: None,
+            disable_ct: None,
             organization_contact: None,
             technical_contact: None,
             organization: Organization {
@@ -621,6 +621,7 @@ pub(crate) mod tests {
             },
             cs_provisioning_method: Some(ProvisioningMethod::ShipToken),
             use_org_as_common_name: Some(true),
+            csa_agreed_to: None,
             validity_years: 2,
             comments: None,
             organization: Organization {
@@ -646,7 +647,7 @@ pub(crate) mod tests {
             },
             custom_fields: vec![],
             user_id_assignments: vec![],
-            skip_approval: true,
+            skip_approval: Some(true),
             payment_method: Some(PaymentMethod::Balance),
             alternative_order_id: Some("cd1".into()),
         };

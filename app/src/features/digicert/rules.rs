@@ -795,6 +795,7 @@ mod tests {
             },
             cs_provisioning_method: Some(ProvisioningMethod::ClientApp),
             use_org_as_common_name: Some(true),
+            csa_agreed_to: None,
             validity_years: 1,
             comments: None,
             organization: Organization {
@@ -811,7 +812,7 @@ mod tests {
             },
             custom_fields: vec![],
             user_id_assignments: vec![],
-            skip_approval: false,
+            skip_approval: None,
             payment_method: None,
             alternative_order_id: None,
         }
@@ -1178,5 +1179,436 @@ mod tests {
                 "subject.email"
             ]
         );
+    }
+
+    // ---- every product: a valid order, then each rule broken once ----
+
+    type TlsBreak = (&'static str, &'static str, fn(&mut TlsOrder));
+
+    fn ev_approver() -> OrgContact {
+        OrgContact {
+            contact_type: ContactType::EvApprover,
+            user_id: Some(2001),
+            first_name: None,
+            last_name: None,
+            job_title: None,
+            telephone: None,
+            email: None,
+        }
+    }
+
+    fn contact() -> OrderContact {
+        OrderContact {
+            first_name: "Grace".into(),
+            last_name: "Hopper".into(),
+            email: "grace@example.com".into(),
+            job_title: None,
+            telephone: None,
+            telephone_extension: None,
+        }
+    }
+
+    /// Every TLS product made valid: `ssl` once per type hint, EV with its approver, private
+    /// with its issuing CA.
+    fn valid_tls_orders() -> Vec<(String, ProductId, TlsOrder)> {
+        let mut out = Vec::new();
+        for product in ProductId::ALL {
+            if product.family() != super::super::products::Family::Tls {
+                continue;
+            }
+            let hints: Vec<Option<TypeHint>> = if product == ProductId::Ssl {
+                TypeHint::ALL.iter().copied().map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for hint in hints {
+                let (_, mut body) = tls(product);
+                body.product = hint.map(|type_hint| ProductHint { type_hint });
+                let order = OrderRequest::Tls {
+                    product,
+                    body: body.clone(),
+                };
+                match validation_of(&order) {
+                    Some(Validation::Ev) => body.organization.contacts.push(ev_approver()),
+                    Some(Validation::Private) => {
+                        body.certificate.ca_cert_id = Some("SIMPRIVATECA01".into())
+                    }
+                    _ => {}
+                }
+                let label = match hint {
+                    Some(h) => format!("{product} ({})", h.as_str()),
+                    None => product.to_string(),
+                };
+                out.push((label, product, body));
+            }
+        }
+        out
+    }
+
+    fn days(n: u32) -> Option<Validity> {
+        Some(Validity {
+            days: Some(n),
+            ..Validity::default()
+        })
+    }
+
+    const TLS_BREAKS: &[TlsBreak] = &[
+        ("empty common name", "certificate.common_name", |b| {
+            b.certificate.common_name = " ".into()
+        }),
+        ("common name with a space", "certificate.common_name", |b| {
+            b.certificate.common_name = "exa mple.com".into()
+        }),
+        ("wildcard not leftmost", "certificate.dns_names.1", |b| {
+            b.certificate.dns_names.push("app.*.example.com".into())
+        }),
+        ("duplicate name", "certificate.dns_names.1", |b| {
+            b.certificate.dns_names.push("WWW.example.com".into())
+        }),
+        ("251 names", "certificate.dns_names", |b| {
+            b.certificate.dns_names = (0..250).map(|i| format!("h{i}.example.com")).collect()
+        }),
+        ("no CSR", "certificate.csr", |b| b.certificate.csr = None),
+        ("not a CSR", "certificate.csr", |b| {
+            b.certificate.csr = Some("-----BEGIN PRIVATE KEY-----".into())
+        }),
+        (
+            "unknown server platform",
+            "certificate.server_platform.id",
+            |b| b.certificate.server_platform = Some(IdRef { id: -7 }),
+        ),
+        ("long profile option", "certificate.profile_option", |b| {
+            b.certificate.profile_option = Some("p".repeat(101))
+        }),
+        ("no order validity", "order_validity", |b| {
+            b.order_validity = None
+        }),
+        ("four-year order", "order_validity.years", |b| {
+            b.order_validity = Some(Validity {
+                years: Some(4),
+                ..Validity::default()
+            })
+        }),
+        ("zero-day order", "order_validity.days", |b| {
+            b.order_validity = days(0)
+        }),
+        (
+            "order ending in the past",
+            "order_validity.custom_expiration_date",
+            |b| {
+                b.order_validity = Some(Validity {
+                    custom_expiration_date: Some(DayMonthYear(date!(2026 - 01 - 01))),
+                    ..Validity::default()
+                })
+            },
+        ),
+        ("deprecated six-year validity", "validity_years", |b| {
+            b.order_validity = None;
+            b.validity_years = Some(6);
+        }),
+        (
+            "deprecated end date too late",
+            "custom_expiration_date",
+            |b| {
+                b.order_validity = None;
+                b.custom_expiration_date = Some(IsoDate(date!(2030 - 01 - 01)));
+            },
+        ),
+        (
+            "certificate outlasting the order",
+            "certificate.cert_validity",
+            |b| {
+                b.order_validity = days(30);
+                b.certificate.cert_validity = days(60);
+            },
+        ),
+        (
+            "two-year certificate",
+            "certificate.cert_validity.years",
+            |b| {
+                b.certificate.cert_validity = Some(Validity {
+                    years: Some(2),
+                    ..Validity::default()
+                })
+            },
+        ),
+        (
+            "empty certificate validity",
+            "certificate.cert_validity",
+            |b| b.certificate.cert_validity = Some(Validity::default()),
+        ),
+        ("unknown organization", "organization.id", |b| {
+            b.organization.id = Some(0)
+        }),
+        (
+            "contact chosen badly",
+            "organization.contacts.0.user_id",
+            |b| {
+                b.organization.contacts.insert(
+                    0,
+                    OrgContact {
+                        contact_type: ContactType::TechnicalContact,
+                        user_id: Some(-1),
+                        ..ev_approver()
+                    },
+                )
+            },
+        ),
+        ("order contact email", "organization_contact.email", |b| {
+            b.organization_contact = Some(OrderContact {
+                email: "grace@".into(),
+                ..contact()
+            })
+        }),
+        (
+            "technical contact name",
+            "technical_contact.first_name",
+            |b| {
+                b.technical_contact = Some(OrderContact {
+                    first_name: "".into(),
+                    ..contact()
+                })
+            },
+        ),
+        ("notification email", "additional_emails.0", |b| {
+            b.additional_emails = vec!["team at example.com".into()]
+        }),
+        ("auto renew 2", "auto_renew", |b| b.auto_renew = Some(2)),
+        ("auto reissue 3", "auto_reissue", |b| {
+            b.auto_reissue = Some(3)
+        }),
+        ("guest access 9", "enable_guest_access", |b| {
+            b.enable_guest_access = Some(9)
+        }),
+        ("zero server licenses", "server_licenses", |b| {
+            b.server_licenses = Some(0)
+        }),
+        ("renewal of order 0", "renewal_of_order_id", |b| {
+            b.renewal_of_order_id = Some(0)
+        }),
+        ("short thumbprint", "renewed_thumbprint", |b| {
+            b.renewed_thumbprint = Some("abc".into())
+        }),
+        ("odd locale", "locale", |b| {
+            b.locale = Some("klingon".into())
+        }),
+        ("long comment", "comments", |b| {
+            b.comments = Some("c".repeat(2001))
+        }),
+        ("long renewal message", "custom_renewal_message", |b| {
+            b.custom_renewal_message = Some("m".repeat(2001))
+        }),
+        ("unknown container", "container.id", |b| {
+            b.container = Some(IdRef { id: 0 })
+        }),
+        ("unknown custom field", "custom_fields.0.metadata_id", |b| {
+            b.custom_fields = vec![CustomField {
+                metadata_id: 0,
+                value: "x".into(),
+            }]
+        }),
+        ("empty custom field", "custom_fields.0.value", |b| {
+            b.custom_fields = vec![CustomField {
+                metadata_id: 12,
+                value: " ".into(),
+            }]
+        }),
+        ("alternative id with dashes", "alternative_order_id", |b| {
+            b.alternative_order_id = Some("not-alnum".into())
+        }),
+    ];
+
+    #[test]
+    fn every_tls_product_passes_then_fails_each_rule_alone() {
+        let orders = valid_tls_orders();
+        assert_eq!(
+            orders.len(),
+            14 + 4,
+            "14 Multi-year products and 4 type hints"
+        );
+        for (label, product, valid) in orders {
+            assert_eq!(check(product, valid.clone()), vec![], "{label} is valid");
+            let public = !matches!(
+                validation_of(&OrderRequest::Tls {
+                    product,
+                    body: valid.clone()
+                }),
+                Some(Validation::Private)
+            );
+            let mut breaks: Vec<(&str, &str, Box<dyn Fn(&mut TlsOrder)>)> = TLS_BREAKS
+                .iter()
+                .map(|(what, field, f)| (*what, *field, Box::new(*f) as Box<dyn Fn(&mut TlsOrder)>))
+                .collect();
+            if public {
+                breaks.push((
+                    "IP address",
+                    "certificate.dns_names.1",
+                    Box::new(|b| b.certificate.dns_names.push("192.0.2.1".into())),
+                ));
+                breaks.push((
+                    "200-day certificate",
+                    "certificate.cert_validity.days",
+                    Box::new(|b| b.certificate.cert_validity = days(200)),
+                ));
+            } else {
+                breaks.push((
+                    "no issuing CA",
+                    "certificate.ca_cert_id",
+                    Box::new(|b| b.certificate.ca_cert_id = None),
+                ));
+            }
+            match product {
+                ProductId::Ssl => breaks.push((
+                    "no type hint",
+                    "product.type_hint",
+                    Box::new(|b| {
+                        b.product = None;
+                        b.certificate.ca_cert_id = None;
+                        b.organization.contacts.clear();
+                    }),
+                )),
+                _ => breaks.push((
+                    "type hint on a named product",
+                    "product.type_hint",
+                    Box::new(|b| {
+                        b.product = Some(ProductHint {
+                            type_hint: TypeHint::Ov,
+                        })
+                    }),
+                )),
+            }
+            if valid
+                .organization
+                .contacts
+                .iter()
+                .any(|c| c.contact_type == ContactType::EvApprover)
+            {
+                breaks.push((
+                    "EV without approver",
+                    "organization.contacts",
+                    Box::new(|b| b.organization.contacts.clear()),
+                ));
+            }
+            for (what, field, apply) in breaks {
+                let mut body = valid.clone();
+                apply(&mut body);
+                let found = check(product, body);
+                assert_eq!(fields(&found), [field], "{label}, {what}: {found:?}");
+                assert!(
+                    !found[0].message.is_empty() && !found[0].code.is_empty(),
+                    "{label}, {what}: {found:?}"
+                );
+            }
+        }
+    }
+
+    type SigningBreak = (&'static str, &'static str, fn(&mut DocumentSigningOrder));
+
+    fn ship_info() -> ShipInfo {
+        ShipInfo {
+            name: "Erin Guerra".into(),
+            addr1: "360 Taylor Street".into(),
+            addr2: Some("Floor 74".into()),
+            city: "Richmond".into(),
+            state: "va".into(),
+            zip: "69662".into(),
+            country: "us".into(),
+            method: ShippingMethod::Expedited,
+        }
+    }
+
+    const SIGNING_BREAKS: &[SigningBreak] = &[
+        ("SHA-384", "certificate.signature_hash", |b| {
+            b.certificate.signature_hash = SignatureHash::Sha384
+        }),
+        ("email delivery without CSR", "certificate.csr", |b| {
+            b.cs_provisioning_method = Some(ProvisioningMethod::Email);
+            b.certificate.csr = None;
+        }),
+        ("not a CSR", "certificate.csr", |b| {
+            b.certificate.csr = Some("MIIB".into())
+        }),
+        ("zero years", "validity_years", |b| b.validity_years = 0),
+        ("four years", "validity_years", |b| b.validity_years = 4),
+        ("token without address", "ship_info", |b| {
+            b.cs_provisioning_method = Some(ProvisioningMethod::ShipToken);
+            b.ship_info = None;
+        }),
+        ("no recipient", "ship_info.name", |b| {
+            b.ship_info.as_mut().unwrap().name.clear()
+        }),
+        ("no street", "ship_info.addr1", |b| {
+            b.ship_info.as_mut().unwrap().addr1.clear()
+        }),
+        ("long second line", "ship_info.addr2", |b| {
+            b.ship_info.as_mut().unwrap().addr2 = Some("a".repeat(129))
+        }),
+        ("no city", "ship_info.city", |b| {
+            b.ship_info.as_mut().unwrap().city.clear()
+        }),
+        ("no state", "ship_info.state", |b| {
+            b.ship_info.as_mut().unwrap().state.clear()
+        }),
+        ("no postal code", "ship_info.zip", |b| {
+            b.ship_info.as_mut().unwrap().zip.clear()
+        }),
+        ("three-letter country", "ship_info.country", |b| {
+            b.ship_info.as_mut().unwrap().country = "usa".into()
+        }),
+        ("no subject name", "subject.name", |b| {
+            b.subject.name.clear()
+        }),
+        ("no job title", "subject.job_title", |b| {
+            b.subject.job_title.clear()
+        }),
+        ("no phone", "subject.phone", |b| b.subject.phone.clear()),
+        ("bad subject email", "subject.email", |b| {
+            b.subject.email = "rene@".into()
+        }),
+        ("unknown organization", "organization.id", |b| {
+            b.organization.id = Some(-3)
+        }),
+        ("long comment", "comments", |b| {
+            b.comments = Some("c".repeat(2001))
+        }),
+        ("unknown container", "container.id", |b| {
+            b.container = Some(IdRef { id: -1 })
+        }),
+        ("alternative id too long", "alternative_order_id", |b| {
+            b.alternative_order_id = Some("a".repeat(65))
+        }),
+    ];
+
+    #[test]
+    fn every_document_signing_product_passes_then_fails_each_rule_alone() {
+        for product in [
+            ProductId::DocumentSigningOrg1,
+            ProductId::DocumentSigningOrg2,
+        ] {
+            let mut valid = signing();
+            valid.cs_provisioning_method = Some(ProvisioningMethod::ShipToken);
+            valid.ship_info = Some(ship_info());
+            valid.container = Some(IdRef { id: 5 });
+            let run = |body: DocumentSigningOrder| {
+                check_order(&OrderRequest::DocumentSigning { product, body }, TODAY)
+            };
+            assert_eq!(run(valid.clone()), vec![], "{product} is valid");
+            for (what, field, apply) in SIGNING_BREAKS {
+                let mut body = valid.clone();
+                apply(&mut body);
+                let found = run(body);
+                assert_eq!(fields(&found), [*field], "{product}, {what}: {found:?}");
+            }
+            let mut on_tls = valid.clone();
+            on_tls.validity_years = 1;
+            let wrong = check_order(
+                &OrderRequest::DocumentSigning {
+                    product: ProductId::SslBasic,
+                    body: on_tls,
+                },
+                TODAY,
+            );
+            assert_eq!(fields(&wrong), ["product"]);
+        }
     }
 }
