@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod csr;
 pub mod dashboard;
 pub mod digicert;
 pub mod pages;

@@ -1,0 +1,191 @@
+//! CSR checks against CSRs made with openssl (app/tests/fixtures/csr).
+
+use super::*;
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!("../../../tests/fixtures/csr/", $name)).as_slice()
+    };
+}
+
+fn accepted(input: &[u8]) -> CsrReport {
+    let report = inspect(input);
+    assert!(report.ok, "{report:#?}");
+    assert!(report.errors.is_empty());
+    assert_eq!(report.signature_verified, Some(true));
+    report
+}
+
+fn refused(input: &[u8]) -> String {
+    let report = inspect(input);
+    assert!(!report.ok, "{report:#?}");
+    assert!(report.pem.is_none(), "a refused CSR is not kept");
+    report.errors.join(" ")
+}
+
+#[test]
+fn rsa_and_ec_csrs_pass_with_their_details() {
+    for (input, algorithm, bits, curve, hash) in [
+        (
+            fixture!("rsa2048.csr"),
+            "RSA",
+            2048,
+            None,
+            "sha256WithRSAEncryption",
+        ),
+        (
+            fixture!("rsa3072.csr"),
+            "RSA",
+            3072,
+            None,
+            "sha384WithRSAEncryption",
+        ),
+        (
+            fixture!("rsa4096.csr"),
+            "RSA",
+            4096,
+            None,
+            "sha512WithRSAEncryption",
+        ),
+        (
+            fixture!("ec-p256.csr"),
+            "EC",
+            256,
+            Some("P-256"),
+            "ecdsa-with-SHA256",
+        ),
+        (
+            fixture!("ec-p384.csr"),
+            "EC",
+            384,
+            Some("P-384"),
+            "ecdsa-with-SHA384",
+        ),
+    ] {
+        let report = accepted(input);
+        let key = report.key.clone().unwrap();
+        assert_eq!(key.algorithm, algorithm);
+        assert_eq!(key.bits, Some(bits));
+        assert_eq!(key.curve.as_deref(), curve);
+        assert_eq!(report.signature_algorithm.as_deref(), Some(hash));
+        assert_eq!(report.common_name.as_deref(), Some("www.example.com"));
+        assert_eq!(report.sans, ["www.example.com", "example.com"]);
+        assert_eq!(report.names(), ["www.example.com", "example.com"]);
+        assert!(report.subject.contains(&("O".into(), "Example Inc".into())));
+        assert!(report.warnings.is_empty());
+        assert!(
+            report
+                .pem
+                .as_deref()
+                .unwrap()
+                .starts_with("-----BEGIN CERTIFICATE REQUEST-----\n")
+        );
+    }
+}
+
+#[test]
+fn der_and_bare_base64_are_read_and_stored_as_the_same_pem() {
+    let from_pem = accepted(fixture!("rsa2048.csr"));
+    let from_der = accepted(fixture!("rsa2048.der"));
+    assert_eq!(from_pem.pem, from_der.pem);
+    let text = std::str::from_utf8(fixture!("rsa2048.csr")).unwrap();
+    let bare: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_eq!(accepted(bare.as_bytes()).pem, from_pem.pem);
+    // What certdesk stores parses back to the same report.
+    let again = accepted(from_pem.pem.as_deref().unwrap().as_bytes());
+    assert_eq!(again.pem, from_pem.pem);
+}
+
+#[test]
+fn each_bad_csr_fails_with_its_own_message() {
+    assert!(refused(fixture!("rsa1024.csr")).contains("RSA 1024 bits"));
+    assert!(refused(fixture!("dsa.csr")).contains("DSA keys are not accepted"));
+    assert!(refused(fixture!("ed25519.csr")).contains("Ed25519 keys are not accepted"));
+    assert!(refused(fixture!("ec-p521.csr")).contains("P-521 curve"));
+    assert!(refused(fixture!("md5.csr")).contains("md5WithRSAEncryption, a broken hash"));
+    assert!(refused(fixture!("certificate.pem")).contains("This is a certificate"));
+    assert!(refused(b"").contains("Paste or upload a CSR"));
+    assert!(refused(b"hello there").contains("This is not a certificate signing request"));
+    assert!(
+        refused(b"-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----")
+            .contains("is a public key")
+    );
+}
+
+#[test]
+fn a_certificate_in_der_is_named_as_such() {
+    let text = std::str::from_utf8(fixture!("certificate.pem")).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = decode_base64(&body).unwrap();
+    assert!(refused(&der).contains("This is a certificate"));
+}
+
+#[test]
+fn corrupted_base64_and_cut_off_pem_fail() {
+    let text = std::str::from_utf8(fixture!("rsa2048.csr")).unwrap();
+    let body_start = text.find('\n').unwrap() + 1;
+    let corrupted = format!("{}!{}", &text[..body_start], &text[body_start + 1..]);
+    assert!(refused(corrupted.as_bytes()).contains("base64 cannot be decoded"));
+    let cut = &text[..text.find("-----END").unwrap()];
+    assert!(refused(cut.as_bytes()).contains("cut off"));
+    let lines: Vec<&str> = text.lines().collect();
+    let mut shortened: Vec<&str> = lines[..3].to_vec();
+    shortened.push(lines[lines.len() - 1]);
+    let message = refused(shortened.join("\n").as_bytes());
+    assert!(
+        message.contains("cannot be read") || message.contains("base64"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_tampered_signature_or_body_fails_verification() {
+    let der = fixture!("rsa2048.der");
+    let mut signature_flipped = der.to_vec();
+    let last = signature_flipped.len() - 1;
+    signature_flipped[last] ^= 0x01;
+    assert!(refused(&signature_flipped).contains("signature does not match"));
+
+    // Change one letter of the common name: the body no longer matches its signature.
+    let at = der
+        .windows(15)
+        .position(|w| w == b"www.example.com")
+        .unwrap();
+    let mut renamed = der.to_vec();
+    renamed[at] = b'v';
+    assert!(refused(&renamed).contains("signature does not match"));
+}
+
+#[test]
+fn sha1_is_a_warning_not_an_error() {
+    let report = accepted(fixture!("sha1.csr"));
+    assert_eq!(report.warnings.len(), 1, "{report:?}");
+    assert!(report.warnings[0].contains("SHA-1"));
+}
+
+#[test]
+fn a_private_key_is_refused_and_nothing_of_it_is_kept() {
+    let report = inspect(fixture!("private-key.pem"));
+    assert!(!report.ok);
+    assert!(report.private_key_refused);
+    assert_eq!(report.errors, [PRIVATE_KEY_MESSAGE]);
+    assert!(report.pem.is_none() && report.subject.is_empty() && report.key.is_none());
+    // A CSR with its key pasted below it is refused as a whole.
+    let both = [fixture!("rsa2048.csr"), fixture!("private-key.pem")].concat();
+    assert!(inspect(&both).private_key_refused);
+    let json = serde_json::to_string(&inspect(fixture!("private-key.pem"))).unwrap();
+    assert!(!json.contains("MII"), "the report carries no key material");
+}
+
+#[test]
+fn base64_round_trips() {
+    for len in 0..10 {
+        let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+        let encoded = encode_base64(&data);
+        if len > 0 {
+            assert_eq!(decode_base64(&encoded).unwrap(), data);
+        }
+    }
+    assert!(decode_base64("abc").is_err());
+    assert!(decode_base64("ab=c").is_err());
+}
