@@ -7,7 +7,7 @@ use app::features::auth::service::{NewUserInput, create_user};
 use app::server::Config;
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use std::{io::BufRead, net::SocketAddr};
+use std::{io::BufRead, net::SocketAddr, process::ExitCode};
 use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
@@ -36,6 +36,21 @@ pub enum Command {
     Db {
         #[command(subcommand)]
         action: DbAction,
+    },
+    /// Check certificate signing requests the way the order forms do.
+    Csr {
+        #[command(subcommand)]
+        action: CsrAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CsrAction {
+    /// Print a JSON verdict (ok, errors, warnings, subject, SANs, key) for a PEM or DER CSR.
+    /// Exits 0 when the CSR is accepted, 1 when it is rejected, 2 when the file cannot be read.
+    Inspect {
+        /// The CSR file, or `-` for standard input.
+        file: std::path::PathBuf,
     },
 }
 
@@ -125,10 +140,48 @@ pub enum DbAction {
 /// Postgres port of the private cluster; it names the socket file, nothing listens on TCP.
 const EMBEDDED_PORT: u16 = 5432;
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command.unwrap_or(Command::Serve) {
+        // Reads no configuration: it runs anywhere, even without a database.
+        Command::Csr {
+            action: CsrAction::Inspect { file },
+        } => Ok(inspect_csr(&file)),
+        command => run_with_config(command).await.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+/// `certdesk csr inspect`: the verdict on stdout as JSON. It never echoes the input, so a
+/// private key given by mistake is not printed back.
+fn inspect_csr(file: &std::path::Path) -> ExitCode {
+    use std::io::Read;
+    let mut input = Vec::new();
+    let read = if file.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut input).map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut input).map(|_| ()))
+    };
+    if let Err(err) = read {
+        eprintln!("certdesk: cannot read {}: {err}", file.display());
+        return ExitCode::from(2);
+    }
+    let mut report = app::features::csr::inspect(&input);
+    report.pem = None;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).expect("a report always serialises")
+    );
+    if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn run_with_config(command: Command) -> anyhow::Result<()> {
     let config = Config::from_env().map_err(|msg| anyhow::anyhow!("configuration: {msg}"))?;
     telemetry::init(config.log_format);
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
+        Command::Csr { .. } => unreachable!("answered before the configuration is read"),
         Command::DigicertSim(args) => run_simulator(args).await,
         Command::Serve => with_database(&config, |url| serve(config.clone(), url)).await,
         Command::User {

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(certdesk::cli::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("certdesk: {err:#}");
             ExitCode::FAILURE

@@ -201,3 +201,89 @@ fn digicert_sim_refuses_bad_arguments() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault"));
 }
+
+fn csr_fixture(name: &str) -> String {
+    format!(
+        "{}/../app/tests/fixtures/csr/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn verdict(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[test]
+fn csr_inspect_accepts_a_good_csr_with_exit_0() {
+    let out = certdesk(&["csr", "inspect", &csr_fixture("ec-p256.csr")], &[], "");
+    assert_eq!(out.status.code(), Some(0));
+    let json = verdict(&out);
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["errors"], serde_json::json!([]));
+    assert_eq!(json["key"]["curve"], "P-256");
+    assert_eq!(json["common_name"], "www.example.com");
+    assert_eq!(
+        json["sans"],
+        serde_json::json!(["www.example.com", "example.com"])
+    );
+    assert_eq!(json["signature_verified"], true);
+}
+
+#[test]
+fn csr_inspect_reads_standard_input_and_der() {
+    let pem = std::fs::read_to_string(csr_fixture("rsa3072.csr")).unwrap();
+    let out = certdesk(&["csr", "inspect", "-"], &[], &pem);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(verdict(&out)["key"]["bits"], 3072);
+    let out = certdesk(&["csr", "inspect", &csr_fixture("rsa2048.der")], &[], "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn csr_inspect_rejects_with_exit_1_and_a_reason() {
+    for (file, expected) in [
+        ("rsa1024.csr", "1024 bits"),
+        ("md5.csr", "broken hash"),
+        ("dsa.csr", "DSA"),
+        (
+            "certificate.pem",
+            "certificate, not a certificate signing request",
+        ),
+    ] {
+        let out = certdesk(&["csr", "inspect", &csr_fixture(file)], &[], "");
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let json = verdict(&out);
+        assert_eq!(json["ok"], false);
+        assert!(
+            json["errors"][0].as_str().unwrap().contains(expected),
+            "{file}: {json}"
+        );
+    }
+}
+
+#[test]
+fn csr_inspect_never_prints_a_private_key_back() {
+    let key = std::fs::read_to_string(csr_fixture("private-key.pem")).unwrap();
+    let out = certdesk(&["csr", "inspect", "-"], &[], &key);
+    assert_eq!(out.status.code(), Some(1));
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key_line = key.lines().nth(1).unwrap();
+    assert!(!printed.contains(key_line), "the key leaked: {printed}");
+    assert_eq!(verdict(&out)["private_key_refused"], true);
+}
+
+#[test]
+fn csr_inspect_on_a_missing_file_exits_2() {
+    let out = certdesk(&["csr", "inspect", "/nonexistent/request.csr"], &[], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/request.csr"));
+}
