@@ -11,9 +11,10 @@ pub struct IdRef {
     pub id: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignatureHash {
+    #[default]
     Sha256,
     Sha384,
     Sha512,
@@ -128,7 +129,7 @@ pub struct Validity {
     pub custom_expiration_date: Option<DayMonthYear>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsCertificate {
     pub common_name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -222,7 +223,7 @@ pub struct ProductHint {
 }
 
 /// Body of `POST order/certificate/{ssl_basic | ssl | ssl_ev_securesite_pro | multi-year product}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsOrder {
     pub certificate: TlsCertificate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -289,7 +290,7 @@ pub struct TlsOrder {
     pub enable_guest_access: Option<u8>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningCertificate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csr: Option<String>,
@@ -312,7 +313,7 @@ pub struct ShipInfo {
 }
 
 /// The person a document signing certificate is issued to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     pub name: String,
     pub job_title: String,
@@ -321,7 +322,7 @@ pub struct Subject {
 }
 
 /// Body of `POST order/certificate/document_signing_org_{1,2}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentSigningOrder {
     pub certificate: SigningCertificate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
