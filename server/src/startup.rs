@@ -102,6 +102,7 @@ pub async fn build_state(
         config: Arc::new(config),
         pool,
         digicert: Arc::new(client),
+        order_options: Arc::default(),
         demo,
     })
 }

@@ -32,6 +32,9 @@ pub struct Config {
     pub digicert_api_key: Option<SecretString>,
     /// `DIGICERT_BASE_URL`: the US or EU CertCentral Services API.
     pub digicert_base_url: String,
+    /// `DIGICERT_SKIP_APPROVAL`: send approved orders with `skip_approval: true`, so DigiCert does
+    /// not ask for a second approval (certdesk's approvers already decided). Default true.
+    pub digicert_skip_approval: bool,
     /// `CERTDESK_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
     /// `CERTDESK_SIMULATOR_LISTEN`: where the demo-mode simulator listens (default: a free
@@ -99,6 +102,10 @@ impl Config {
             sign_in_window_minutes: parse_number(&get, "CERTDESK_SIGN_IN_WINDOW_MINUTES", 15, 1)?,
             digicert_api_key: get("DIGICERT_API_KEY").map(SecretString::from),
             digicert_base_url: digicert_base_url.trim_end_matches('/').to_owned(),
+            digicert_skip_approval: match get("DIGICERT_SKIP_APPROVAL") {
+                Some(v) => parse_bool("DIGICERT_SKIP_APPROVAL", &v)?,
+                None => true,
+            },
             log_format,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
         })

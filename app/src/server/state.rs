@@ -14,6 +14,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// CertCentral, or the simulator in demo mode.
     pub digicert: Arc<DigicertClient>,
+    /// DigiCert's lists for the order forms, kept for a few minutes.
+    pub order_options: Arc<crate::features::requests::options::OptionsCache>,
     /// Present only in demo mode: the seeded accounts and their password.
     pub demo: Option<Arc<DemoAccounts>>,
 }

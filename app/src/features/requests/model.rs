@@ -691,6 +691,32 @@ pub fn name_difference(form: &RequestForm, report: &CsrReport) -> Option<NameDif
         .then_some(difference)
 }
 
+/// The CSR preview: what the CSR says, and how its names differ from the form's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsrCheck {
+    pub report: CsrReport,
+    pub difference: Option<NameDifference>,
+}
+
+impl CsrCheck {
+    /// Checks the form's CSR (nothing when the box is empty). The report never carries the CSR
+    /// itself back, and a private key leaves nothing of itself in it.
+    pub fn of(form: &RequestForm) -> Option<CsrCheck> {
+        if form.csr.trim().is_empty() {
+            return None;
+        }
+        let mut report = csr::inspect(form.csr.as_bytes());
+        report.pem = None;
+        let tls = form.form_kind().is_none_or(FormKind::is_tls);
+        let difference = if report.ok && tls {
+            name_difference(form, &report)
+        } else {
+            None
+        };
+        Some(CsrCheck { report, difference })
+    }
+}
+
 /// Where a request is in its life. Transitions are listed in [`RequestStatus::can_become`] and
 /// enforced again by the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,0 +1,105 @@
+//! Request server functions: each checks who is calling, then hands over to the service.
+
+use super::model::{CsrCheck, RequestDetail, RequestForm, RequestPage};
+use super::options::OrderOptions;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+pub const MY_REQUESTS_PAGE_SIZE: i64 = 50;
+
+/// Stores a new request and answers its id. A plain form post (no JavaScript) is redirected to
+/// the request's page; on errors it comes back to the form with every value kept.
+#[server(prefix = "/api", endpoint = "requests/submit")]
+pub async fn submit_request(form: RequestForm) -> Result<i64, AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    let user = require_role(&state, Role::Requester).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let id = super::service::submit(
+        &state.pool,
+        &user,
+        &form,
+        state.config.digicert_skip_approval,
+        today,
+    )
+    .await?;
+    if context::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/requests/{id}"));
+    }
+    Ok(id)
+}
+
+#[server(prefix = "/api", endpoint = "requests/mine")]
+pub async fn my_requests(before: Option<i64>) -> Result<RequestPage, AppError> {
+    use crate::server::{context, require_user};
+
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    super::repo::list_for_requester(&state.pool, user.id, before, MY_REQUESTS_PAGE_SIZE).await
+}
+
+#[server(prefix = "/api", endpoint = "requests/detail")]
+pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
+    use crate::server::{context, require_user};
+
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    super::service::detail_for(&state.pool, &user, id).await
+}
+
+#[server(prefix = "/api", endpoint = "requests/cancel")]
+pub async fn cancel_request(id: i64) -> Result<(), AppError> {
+    use crate::server::{context, require_user};
+
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    super::service::cancel(&state.pool, &user, id).await?;
+    if context::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/requests/{id}"));
+    }
+    Ok(())
+}
+
+/// The full CSR check, signature included, for the form's live preview. The CSR is not stored
+/// or logged here; a private key never reaches this point from the browser, and if sent anyway
+/// it is refused without being echoed.
+#[server(prefix = "/api", endpoint = "requests/check_csr")]
+pub async fn check_csr(form: RequestForm) -> Result<Option<CsrCheck>, AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    require_role(&state, Role::Requester).await?;
+    Ok(CsrCheck::of(&form))
+}
+
+/// DigiCert's lists for one form: organizations (with EV approvers for EV), containers, server
+/// platforms and private CAs.
+#[server(prefix = "/api", endpoint = "requests/options")]
+pub async fn load_order_options(
+    kind: String,
+    product: String,
+    type_hint: String,
+) -> Result<OrderOptions, AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    require_role(&state, Role::Requester).await?;
+    let form = RequestForm {
+        kind,
+        product,
+        type_hint,
+        ..RequestForm::default()
+    };
+    let product = form.product_id().ok_or(AppError::NotFound)?;
+    super::options::order_options(
+        &state.digicert,
+        &state.order_options,
+        product,
+        form.needs_ev_approver(),
+    )
+    .await
+}

@@ -1,0 +1,266 @@
+//! Requests in PostgreSQL. Every status change goes through a guarded update (`where status = …`)
+//! and the database's transition trigger, and writes its timeline row in the same transaction.
+
+use super::model::{
+    RequestDetail, RequestEvent, RequestForm, RequestPage, RequestStatus, RequestSummary,
+};
+use crate::error::AppError;
+use crate::features::csr::CsrReport;
+use crate::features::digicert::products::ProductId;
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use time::macros::format_description;
+use uuid::Uuid;
+
+pub fn format_time(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default()
+}
+
+pub struct NewRequest<'a> {
+    pub requester_id: Uuid,
+    pub form_kind: &'a str,
+    pub product: ProductId,
+    pub title: &'a str,
+    pub dns_names: &'a [String],
+    pub organization_id: Option<i64>,
+    pub form: &'a RequestForm,
+    pub csr: Option<&'a CsrReport>,
+    pub payload: serde_json::Value,
+}
+
+/// Reserves the next request id, so the DigiCert payload can carry an `alternative_order_id`
+/// derived from it before the row is written.
+pub async fn next_request_id(db: &mut PgConnection) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("select nextval(pg_get_serial_sequence('requests', 'id'))")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+pub async fn insert_request(
+    db: &mut PgConnection,
+    id: i64,
+    new: NewRequest<'_>,
+) -> Result<(), AppError> {
+    // The stored form never holds the CSR twice: it lives in csr_pem.
+    let mut form = new.form.clone();
+    form.csr.clear();
+    let csr_summary = new.csr.map(|report| {
+        let mut summary = report.clone();
+        summary.pem = None;
+        summary
+    });
+    sqlx::query(
+        "insert into requests (id, requester_id, form_kind, product, title, dns_names,
+                               organization_id, form, csr_pem, csr_summary, payload)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id)
+    .bind(new.requester_id)
+    .bind(new.form_kind)
+    .bind(new.product.name_id())
+    .bind(new.title)
+    .bind(new.dns_names)
+    .bind(new.organization_id)
+    .bind(sqlx::types::Json(&form))
+    .bind(new.csr.and_then(|r| r.pem.as_deref()))
+    .bind(csr_summary.map(sqlx::types::Json))
+    .bind(&new.payload)
+    .execute(&mut *db)
+    .await?;
+    add_event(
+        db,
+        id,
+        Some(new.requester_id),
+        None,
+        RequestStatus::PendingApproval,
+        None,
+    )
+    .await
+}
+
+pub async fn add_event(
+    db: &mut PgConnection,
+    request_id: i64,
+    actor_id: Option<Uuid>,
+    from: Option<RequestStatus>,
+    to: RequestStatus,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into request_events (request_id, actor_id, from_status, to_status, note)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(request_id)
+    .bind(actor_id)
+    .bind(from.map(RequestStatus::as_str))
+    .bind(to.as_str())
+    .bind(note)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves a request from `from` to `to` if it is still in `from`; `false` when it was not.
+pub async fn transition(
+    db: &mut PgConnection,
+    request_id: i64,
+    from: RequestStatus,
+    to: RequestStatus,
+    actor_id: Option<Uuid>,
+    note: Option<&str>,
+) -> Result<bool, AppError> {
+    debug_assert!(from.can_become(to));
+    let moved = sqlx::query(
+        "update requests set status = $3, updated_at = now() where id = $1 and status = $2",
+    )
+    .bind(request_id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .execute(&mut *db)
+    .await?
+    .rows_affected()
+        == 1;
+    if moved {
+        add_event(db, request_id, actor_id, Some(from), to, note).await?;
+    }
+    Ok(moved)
+}
+
+type SummaryRow = (i64, String, String, String, OffsetDateTime, OffsetDateTime);
+
+fn summary((id, product, title, status, submitted, updated): SummaryRow) -> RequestSummary {
+    RequestSummary {
+        id,
+        product: ProductId::parse(&product).unwrap_or(ProductId::Ssl),
+        title,
+        status: RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval),
+        submitted_at: format_time(submitted),
+        updated_at: format_time(updated),
+    }
+}
+
+/// One requester's requests, newest first, `limit` at a time after id `before` (keyset).
+pub async fn list_for_requester(
+    pool: &PgPool,
+    requester_id: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<RequestPage, AppError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "select id, product, title, status, submitted_at, updated_at from requests
+          where requester_id = $1 and ($2::bigint is null or id < $2)
+          order by id desc limit $3",
+    )
+    .bind(requester_id)
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<RequestSummary> = rows.into_iter().take(limit as usize).map(summary).collect();
+    let next = more.then(|| rows.last().map(|r| r.id)).flatten();
+    Ok(RequestPage { rows, next })
+}
+
+/// The owner of a request, if it exists.
+pub async fn requester_of(pool: &PgPool, id: i64) -> Result<Option<Uuid>, AppError> {
+    Ok(
+        sqlx::query_scalar("select requester_id from requests where id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+type DetailRow = (
+    i64,
+    String,
+    String,
+    String,
+    OffsetDateTime,
+    OffsetDateTime,
+    String,
+    sqlx::types::Json<RequestForm>,
+    Option<String>,
+    Option<sqlx::types::Json<CsrReport>>,
+    serde_json::Value,
+);
+
+/// A request with its timeline: two queries, whatever the timeline's length.
+pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<RequestDetail>, AppError> {
+    let row: Option<DetailRow> = sqlx::query_as(
+        "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at,
+                u.display_name || ' <' || u.email || '>', r.form, r.csr_pem, r.csr_summary, r.payload
+           from requests r join users u on u.id = r.requester_id
+          where r.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, product, title, status, submitted, updated, requester, form, pem, csr, payload)) =
+        row
+    else {
+        return Ok(None);
+    };
+    let events: Vec<(
+        OffsetDateTime,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+    )> = sqlx::query_as(
+        "select e.at, u.display_name, e.from_status, e.to_status, e.note
+               from request_events e left join users u on u.id = e.actor_id
+              where e.request_id = $1 order by e.id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let summary = summary((id, product, title, status, submitted, updated));
+    let mut form = form.0;
+    form.csr = pem.unwrap_or_default();
+    let product = summary.product;
+    Ok(Some(RequestDetail {
+        can_cancel: summary.status == RequestStatus::PendingApproval,
+        endpoint: format!("POST order/certificate/{}", product.name_id()),
+        payload: serde_json::to_string_pretty(&payload).unwrap_or_default(),
+        summary,
+        requester,
+        form,
+        csr: csr.map(|c| c.0),
+        events: events
+            .into_iter()
+            .map(|(at, actor, from, to, note)| RequestEvent {
+                at: format_time(at),
+                actor,
+                from_status: from.as_deref().and_then(RequestStatus::parse),
+                to_status: RequestStatus::parse(&to).unwrap_or(RequestStatus::PendingApproval),
+                note,
+            })
+            .collect(),
+    }))
+}
+
+/// Current status, locked for the rest of the transaction.
+pub async fn status_for_update(
+    db: &mut PgConnection,
+    id: i64,
+) -> Result<Option<(Uuid, RequestStatus)>, AppError> {
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("select requester_id, status from requests where id = $1 for update")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(owner, status)| {
+        (
+            owner,
+            RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval),
+        )
+    }))
+}

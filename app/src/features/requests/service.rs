@@ -1,0 +1,285 @@
+//! What the request server functions do, as plain functions the tests call directly.
+
+use super::model::{RequestDetail, RequestForm, RequestStatus, prepare};
+use super::repo::{self, NewRequest};
+use crate::error::AppError;
+use crate::features::auth::{CurrentUser, Role};
+use crate::server::audit::{self, AuditEvent};
+use sqlx::PgPool;
+use time::Date;
+
+/// `alternative_order_id` of a request: letters and digits, unique per request, so a retried
+/// placement finds the order an earlier attempt created.
+pub fn alternative_order_id(request_id: i64) -> String {
+    format!("certdesk{request_id}")
+}
+
+/// Checks the form again with the shared rules and stores the request, its first timeline entry
+/// and an audit row in one transaction. Nothing is written when anything is wrong.
+pub async fn submit(
+    pool: &PgPool,
+    requester: &CurrentUser,
+    form: &RequestForm,
+    skip_approval: bool,
+    today: Date,
+) -> Result<i64, AppError> {
+    let prepared = prepare(form, today).map_err(AppError::Invalid)?;
+    let mut tx = pool.begin().await?;
+    let id = repo::next_request_id(&mut tx).await?;
+    let mut order = prepared.order.clone();
+    order.set_alternative_order_id(alternative_order_id(id));
+    if skip_approval {
+        order.set_skip_approval(true);
+    }
+    repo::insert_request(
+        &mut tx,
+        id,
+        NewRequest {
+            requester_id: requester.id,
+            form_kind: &form.kind,
+            product: prepared.product,
+            title: &prepared.title,
+            dns_names: &prepared.dns_names,
+            organization_id: prepared.organization_id,
+            form,
+            csr: prepared.csr.as_ref(),
+            payload: order.body_json(),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        AuditEvent {
+            actor_id: Some(requester.id),
+            action: "request_submitted",
+            subject: Some(&format!("request {id}")),
+            client_ip: None,
+            details: serde_json::json!({
+                "product": prepared.product.name_id(),
+                "title": prepared.title,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Approvers and admins see every request; everyone else only their own. Others get 404, so
+/// request ids reveal nothing.
+pub async fn detail_for(
+    pool: &PgPool,
+    viewer: &CurrentUser,
+    id: i64,
+) -> Result<RequestDetail, AppError> {
+    let mut detail = repo::detail(pool, id).await?.ok_or(AppError::NotFound)?;
+    let sees_all = viewer.has(Role::Approver) || viewer.has(Role::Admin);
+    let owner = repo::requester_of(pool, id).await? == Some(viewer.id);
+    if !owner && !sees_all {
+        return Err(AppError::NotFound);
+    }
+    detail.can_cancel &= owner;
+    Ok(detail)
+}
+
+/// Cancels one's own request while it waits for approval.
+pub async fn cancel(pool: &PgPool, requester: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let Some((owner, status)) = repo::status_for_update(&mut tx, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    if owner != requester.id {
+        return Err(AppError::NotFound);
+    }
+    if status != RequestStatus::PendingApproval {
+        return Err(AppError::Conflict(format!(
+            "This request is {} and can no longer be cancelled.",
+            status.label().to_lowercase()
+        )));
+    }
+    repo::transition(
+        &mut tx,
+        id,
+        RequestStatus::PendingApproval,
+        RequestStatus::Cancelled,
+        Some(requester.id),
+        None,
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        AuditEvent {
+            actor_id: Some(requester.id),
+            action: "request_cancelled",
+            subject: Some(&format!("request {id}")),
+            client_ip: None,
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::auth::repo::{NewUser, insert_user};
+    use crate::features::requests::model::{FormKind, RequestForm};
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 23);
+    const CSR: &str = include_str!("../../../tests/fixtures/csr/rsa2048.csr");
+
+    async fn user(pool: &PgPool, email: &str, roles: &[Role]) -> CurrentUser {
+        let id = insert_user(
+            pool,
+            NewUser {
+                email,
+                display_name: "Test Person",
+                roles,
+                password_hash: "x",
+            },
+        )
+        .await
+        .unwrap();
+        CurrentUser {
+            id,
+            email: email.into(),
+            display_name: "Test Person".into(),
+            roles: roles.to_vec(),
+        }
+    }
+
+    fn form() -> RequestForm {
+        let mut form = RequestForm::blank(FormKind::BasicOv);
+        form.organization = "1001".into();
+        form.common_name = "www.example.com".into();
+        form.dns_names = "example.com".into();
+        form.csr = CSR.into();
+        form
+    }
+
+    async fn count(pool: &PgPool, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn submit_stores_request_payload_timeline_and_audit(pool: PgPool) {
+        let ada = user(&pool, "ada@example.com", &[Role::Requester]).await;
+        let id = submit(&pool, &ada, &form(), true, TODAY).await.unwrap();
+        let detail = detail_for(&pool, &ada, id).await.unwrap();
+        assert_eq!(detail.summary.status, RequestStatus::PendingApproval);
+        assert_eq!(detail.summary.title, "www.example.com");
+        let payload: serde_json::Value = serde_json::from_str(&detail.payload).unwrap();
+        assert_eq!(payload["alternative_order_id"], format!("certdesk{id}"));
+        assert_eq!(payload["skip_approval"], true);
+        assert!(
+            payload["certificate"]["csr"]
+                .as_str()
+                .unwrap()
+                .starts_with("-----BEGIN")
+        );
+        assert_eq!(
+            detail.form.csr,
+            payload["certificate"]["csr"].as_str().unwrap()
+        );
+        assert_eq!(detail.events.len(), 1);
+        assert!(detail.can_cancel);
+        assert_eq!(count(&pool, "audit_events").await, 1);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_bad_form_writes_nothing(pool: PgPool) {
+        let ada = user(&pool, "ada@example.com", &[Role::Requester]).await;
+        let mut bad = form();
+        bad.common_name = "not a name".into();
+        let err = submit(&pool, &ada, &bad, true, TODAY).await.unwrap_err();
+        assert!(err.form().unwrap().fields.contains_key("common_name"));
+        for table in ["requests", "request_events", "audit_events"] {
+            assert_eq!(count(&pool, table).await, 0, "{table}");
+        }
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn only_the_owner_cancels_and_only_while_pending(pool: PgPool) {
+        let ada = user(&pool, "ada@example.com", &[Role::Requester]).await;
+        let bob = user(&pool, "bob@example.com", &[Role::Requester]).await;
+        let id = submit(&pool, &ada, &form(), true, TODAY).await.unwrap();
+        assert_eq!(cancel(&pool, &bob, id).await, Err(AppError::NotFound));
+        assert_eq!(
+            detail_for(&pool, &bob, id).await.unwrap_err(),
+            AppError::NotFound
+        );
+        cancel(&pool, &ada, id).await.unwrap();
+        assert!(matches!(
+            cancel(&pool, &ada, id).await,
+            Err(AppError::Conflict(_))
+        ));
+        let detail = detail_for(&pool, &ada, id).await.unwrap();
+        assert_eq!(detail.summary.status, RequestStatus::Cancelled);
+        assert_eq!(detail.events.len(), 2);
+        assert!(!detail.can_cancel);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_database_refuses_illegal_transitions(pool: PgPool) {
+        let ada = user(&pool, "ada@example.com", &[Role::Requester]).await;
+        let id = submit(&pool, &ada, &form(), true, TODAY).await.unwrap();
+        for status in ["issued", "forwarding", "pending_approval_x"] {
+            let refused = sqlx::query("update requests set status = $2 where id = $1")
+                .bind(id)
+                .bind(status)
+                .execute(&pool)
+                .await;
+            assert!(refused.is_err(), "{status} was allowed");
+        }
+        sqlx::query("update requests set status = 'approved' where id = $1")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let back = sqlx::query("update requests set status = 'pending_approval' where id = $1")
+            .bind(id)
+            .execute(&pool)
+            .await;
+        assert!(back.is_err());
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn my_requests_pages_newest_first(pool: PgPool) {
+        let ada = user(&pool, "ada@example.com", &[Role::Requester]).await;
+        let bob = user(&pool, "bob@example.com", &[Role::Requester]).await;
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            ids.push(submit(&pool, &ada, &form(), true, TODAY).await.unwrap());
+        }
+        submit(&pool, &bob, &form(), true, TODAY).await.unwrap();
+        let first = repo::list_for_requester(&pool, ada.id, None, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            first.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [ids[4], ids[3]]
+        );
+        let second = repo::list_for_requester(&pool, ada.id, first.next, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            second.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [ids[2], ids[1]]
+        );
+        let last = repo::list_for_requester(&pool, ada.id, second.next, 2)
+            .await
+            .unwrap();
+        assert_eq!(last.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [ids[0]]);
+        assert_eq!(last.next, None);
+        let exact = repo::list_for_requester(&pool, bob.id, None, 1)
+            .await
+            .unwrap();
+        assert_eq!((exact.rows.len(), exact.next), (1, None));
+    }
+}
