@@ -8,7 +8,10 @@ use crate::features::auth::{
     views::SignInPage,
 };
 use crate::features::dashboard::views::DashboardPage;
-use crate::features::pages::{ApprovalsPage, HistoryPage, MyRequestsPage, NewRequestPage};
+use crate::features::pages::{ApprovalsPage, HistoryPage};
+use crate::features::requests::views::{
+    MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
+};
 use crate::features::users::views::UsersPage;
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -81,6 +84,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                         <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                         <Route path=path!("/requests/new") view=NewRequestPage ssr=SsrMode::Async />
+                        <Route path=path!("/requests/new/:kind") view=RequestFormPage ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async />
                         <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async />
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                         <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />

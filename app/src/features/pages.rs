@@ -19,16 +19,6 @@ fn Upcoming(title: &'static str, role: Role, what: &'static str) -> impl IntoVie
 }
 
 #[component]
-pub fn NewRequestPage() -> impl IntoView {
-    view! { <Upcoming title="New request" role=Role::Requester what="Order a DigiCert certificate: choose a product, paste or upload a CSR, and send the request for approval." /> }
-}
-
-#[component]
-pub fn MyRequestsPage() -> impl IntoView {
-    view! { <Upcoming title="My requests" role=Role::Requester what="Your certificate requests, their status and the certificates issued for them." /> }
-}
-
-#[component]
 pub fn ApprovalsPage() -> impl IntoView {
     view! { <Upcoming title="Approvals" role=Role::Approver what="Requests waiting for your decision, oldest first." /> }
 }

@@ -36,6 +36,33 @@ const MATRIX: &[Row] = &[
     Row("/api/auth/demo_accounts", &[], [200, 200, 200, 200]),
     Row("/api/dashboard/summary", &[], [401, 200, 200, 200]),
     Row("/api/users/list", &[], [401, 403, 403, 200]),
+    // An empty form: the requester is told what is missing; others may not order at all.
+    Row(
+        "/api/requests/submit",
+        &[("form[kind]", "basic-ov")],
+        [401, 422, 403, 403],
+    ),
+    Row("/api/requests/mine", &[], [401, 200, 200, 200]),
+    Row(
+        "/api/requests/detail",
+        &[("id", "999999")],
+        [401, 404, 404, 404],
+    ),
+    Row(
+        "/api/requests/cancel",
+        &[("id", "999999")],
+        [401, 404, 404, 404],
+    ),
+    Row(
+        "/api/requests/check_csr",
+        &[("form[csr]", "not a csr")],
+        [401, 200, 403, 403],
+    ),
+    Row(
+        "/api/requests/options",
+        &[("kind", "basic-ov"), ("product", ""), ("type_hint", "")],
+        [401, 200, 403, 403],
+    ),
 ];
 
 async fn client_for(app: &TestApp, caller: Caller) -> reqwest::Client {

@@ -6,3 +6,4 @@ mod digicert;
 mod health;
 mod helpers;
 mod pages;
+mod requests;

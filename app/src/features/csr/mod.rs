@@ -267,7 +267,9 @@ pub fn to_pem(der: &[u8]) -> String {
     pem
 }
 
-/// The parts of a CSR the checks need.
+/// The parts of a CSR the checks need. The signed bytes, key and signature are only read where
+/// the signature is verified (on the server).
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 struct ParsedCsr<'a> {
     info: &'a [u8],
     subject: Vec<(String, String)>,

@@ -8,3 +8,4 @@ pub mod options;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod views;

@@ -1,7 +1,6 @@
 //! The pickers of the order forms, filled from DigiCert (the simulator in demo mode): the
 //! organizations with their EV approvers, containers, server platforms and private CAs.
 
-use crate::features::digicert::products::ProductId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +45,7 @@ mod server {
     use super::*;
     use crate::error::AppError;
     use crate::features::digicert::dates::IsoDate;
+    use crate::features::digicert::products::ProductId;
     use crate::features::digicert::rules::max_public_cert_days;
     use crate::server::digicert::{DigicertClient, DigicertError};
     use std::collections::HashMap;

@@ -1,0 +1,94 @@
+use super::super::api::{CancelRequest, load_request};
+use super::super::model::RequestDetail;
+use crate::components::{ErrorPanel, Guarded};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// `/requests/:id`: status, timeline, the values, the CSR and the exact DigiCert JSON.
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let cancel = ServerAction::<CancelRequest>::new();
+    let detail = Resource::new(
+        move || (id(), cancel.version().get()),
+        |(id, _)| load_request(id),
+    );
+    view! {
+        <Guarded>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Ok(detail) => view! { <Detail detail cancel /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Guarded>
+    }
+}
+
+#[component]
+fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl IntoView {
+    let s = detail.summary.clone();
+    let cancel_error = move || cancel.value().get().and_then(|r| r.err());
+    let copy_href = format!("/requests/new/{}?copy={}", detail.form.kind, s.id);
+    view! {
+        <Title text=format!("Request {}", s.id) />
+        <p><a href="/requests">"← My requests"</a></p>
+        <div class="page-head">
+            <h1>{format!("Request {}: {}", s.id, s.title)}</h1>
+            <span class=format!("status status-{}", s.status.as_str()) id="request-status">{s.status.label()}</span>
+        </div>
+        <p class="muted">{format!("{} · requested by {} · submitted {}", s.product.display_name(), detail.requester, s.submitted_at)}</p>
+        {move || cancel_error().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+        <div class="actions">
+            {detail.can_cancel.then(|| view! {
+                <ActionForm action=cancel>
+                    <input type="hidden" name="id" value=s.id />
+                    <button type="submit" class="secondary">"Cancel request"</button>
+                </ActionForm>
+            })}
+            <a class="button secondary" href=copy_href>"Copy as new request"</a>
+        </div>
+        <section>
+            <h2>"Timeline"</h2>
+            <ol class="timeline">
+                {detail.events.into_iter().map(|e| view! {
+                    <li>
+                        <time>{e.at}</time>" "
+                        <strong>{e.to_status.label()}</strong>
+                        {e.actor.map(|a| format!(" by {a}"))}
+                        {e.note.map(|n| view! { <p class="note">{n}</p> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+        {detail.csr.map(|csr| view! {
+            <section>
+                <h2>"CSR"</h2>
+                <dl>
+                    <dt>"Subject"</dt><dd>{csr.subject.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")}</dd>
+                    <dt>"Names (SANs)"</dt><dd>{csr.sans.join(", ")}</dd>
+                    <dt>"Key"</dt><dd>{csr.key.map(|k| k.describe()).unwrap_or_default()}</dd>
+                    <dt>"Signature"</dt><dd>{csr.signature_algorithm.unwrap_or_default()}</dd>
+                </dl>
+            </section>
+        })}
+        {(!detail.form.comments.is_empty()).then(|| view! {
+            <section><h2>"Comments for the approver"</h2><p class="prewrap">{detail.form.comments.clone()}</p></section>
+        })}
+        <section>
+            <h2>"What approval sends to DigiCert"</h2>
+            <p class="muted"><code>{detail.endpoint}</code></p>
+            <pre class="json" id="payload">{detail.payload}</pre>
+        </section>
+    }
+}
