@@ -7,5 +7,7 @@ pub mod error;
 pub mod features;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(all(test, feature = "ssr"))]
+pub mod test_support;
 
 pub use app::{App, shell};

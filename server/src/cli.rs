@@ -338,14 +338,17 @@ async fn serve(config: Config, database_url: SecretString) -> anyhow::Result<()>
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!("certdesk is serving http://{}", listener.local_addr()?);
     let cleanup = startup::spawn_cleanup(pool.clone());
+    let workers = startup::spawn_workers(&state, config.workers);
     axum::serve(
         listener,
-        startup::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        startup::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("the HTTP server failed")?;
     cleanup.abort();
+    // A job in hand is left to its lease; the next worker to start resumes it.
+    workers.iter().for_each(|w| w.abort());
     if let Some(simulator) = simulator {
         simulator.stop().await;
     }

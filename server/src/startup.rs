@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/requests/{id}/certificate.pem", get(download_certificate))
+        .route("/requests/{id}/chain.pem", get(download_chain))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -143,6 +145,80 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
+}
+
+/// Starts `count` forwarding workers sharing this process's pool and DigiCert client; they stop
+/// when the returned handles are aborted. Other server processes may run their own.
+pub fn spawn_workers(state: &AppState, count: u32) -> Vec<tokio::task::JoinHandle<()>> {
+    use app::features::forwarding::worker::{Worker, WorkerSettings};
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "certdesk".into());
+    (0..count)
+        .map(|n| {
+            let owner = format!(
+                "{host}:{}:{n}:{}",
+                std::process::id(),
+                Uuid::new_v4().simple()
+            );
+            let worker = Worker::new(
+                state.pool.clone(),
+                state.digicert.clone(),
+                WorkerSettings::new(owner),
+            );
+            tokio::spawn(worker.run(std::future::pending()))
+        })
+        .collect()
+}
+
+/// `GET /requests/{id}/certificate.pem`: the issued leaf, for whoever may see the request.
+async fn download_certificate(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    download(&state, &session, id, false).await
+}
+
+/// `GET /requests/{id}/chain.pem`: leaf, intermediates and root.
+async fn download_chain(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    download(&state, &session, id, true).await
+}
+
+async fn download(state: &AppState, session: &Session, id: i64, chain: bool) -> Response {
+    use app::features::requests::service::certificate_for;
+    let user = match app::server::context::user_of_session(state, session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to(&format!("/sign-in?next=/requests/{id}")).into_response(),
+        Err(err) => {
+            return (
+                StatusCode::from_u16(err.status_code())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                err.to_string(),
+            )
+                .into_response();
+        }
+    };
+    match certificate_for(&state.pool, &user, id, chain).await {
+        Ok((name, pem)) => (
+            [
+                (header::CONTENT_TYPE, "application/x-pem-file".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            pem,
+        )
+            .into_response(),
+        Err(err) => (
+            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            err.to_string(),
+        )
+            .into_response(),
+    }
 }
 
 /// Gives server-function errors the HTTP status of their [`AppError`] kind, so API callers see

@@ -1,7 +1,9 @@
+pub mod approvals;
 pub mod auth;
 pub mod csr;
 pub mod dashboard;
 pub mod digicert;
+pub mod forwarding;
 pub mod pages;
 pub mod requests;
 pub mod users;

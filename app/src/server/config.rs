@@ -35,6 +35,8 @@ pub struct Config {
     /// `DIGICERT_SKIP_APPROVAL`: send approved orders with `skip_approval: true`, so DigiCert does
     /// not ask for a second approval (certdesk's approvers already decided). Default true.
     pub digicert_skip_approval: bool,
+    /// `CERTDESK_WORKERS`: forwarding workers in this process (0: none; other processes may run them).
+    pub workers: u32,
     /// `CERTDESK_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
     /// `CERTDESK_SIMULATOR_LISTEN`: where the demo-mode simulator listens (default: a free
@@ -106,6 +108,7 @@ impl Config {
                 Some(v) => parse_bool("DIGICERT_SKIP_APPROVAL", &v)?,
                 None => true,
             },
+            workers: parse_number(&get, "CERTDESK_WORKERS", 1, 0)?,
             log_format,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
         })

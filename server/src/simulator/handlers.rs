@@ -547,7 +547,14 @@ fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), Response> {
                 "No organization with this ID exists in the account.",
             ));
         };
-        if !org.summary.is_active {
+        let active = inner
+            .organization_active
+            .lock()
+            .expect("organization lock")
+            .get(&id)
+            .copied()
+            .unwrap_or(org.summary.is_active);
+        if !active {
             return Err(api_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_value:organization.id",

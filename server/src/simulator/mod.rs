@@ -166,6 +166,8 @@ pub(crate) struct Inner {
     pub counters: Mutex<Counters>,
     pub ca: ca::TestCa,
     pub account: account::Account,
+    /// Organizations switched active or inactive at run time (an account admin's fix).
+    pub organization_active: Mutex<HashMap<i64, bool>>,
 }
 
 /// A running simulator's shared state; cheap to clone.
@@ -192,6 +194,7 @@ impl Simulator {
                 counters: Mutex::new(Counters::default()),
                 ca: ca::TestCa::new().map_err(|e| anyhow::anyhow!("creating the test CA: {e}"))?,
                 account: account::Account::seeded(),
+                organization_active: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -207,6 +210,16 @@ impl Simulator {
 
     pub fn set_faults(&self, plan: FaultPlan) {
         *self.inner.faults.lock().expect("faults lock") = plan;
+    }
+
+    /// Activates or deactivates an organization of the seeded account, as DigiCert's account
+    /// admins do (a fix that lets a refused order through on retry).
+    pub fn set_organization_active(&self, id: i64, active: bool) {
+        self.inner
+            .organization_active
+            .lock()
+            .expect("organization lock")
+            .insert(id, active);
     }
 
     pub fn set_issuance(&self, issuance: Issuance) {

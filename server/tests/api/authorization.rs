@@ -58,6 +58,22 @@ const MATRIX: &[Row] = &[
         &[("form[csr]", "not a csr")],
         [401, 200, 403, 403],
     ),
+    Row("/api/approvals/queue", &[], [401, 403, 200, 403]),
+    Row(
+        "/api/approvals/decide",
+        &[("id", "999999"), ("decision", "approve")],
+        [401, 403, 404, 403],
+    ),
+    Row(
+        "/api/approvals/approve_many",
+        &[("ids[0]", "999999")],
+        [401, 403, 200, 403],
+    ),
+    Row(
+        "/api/approvals/retry_forwarding",
+        &[("id", "999999")],
+        [401, 403, 403, 404],
+    ),
     Row(
         "/api/requests/options",
         &[("kind", "basic-ov"), ("product", ""), ("type_hint", "")],

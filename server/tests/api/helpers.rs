@@ -18,6 +18,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
+    /// The DigiCert simulator this app talks to.
+    pub sim: TestSim,
 }
 
 /// A simulator on its own loopback port, as the portal reaches DigiCert.
@@ -122,6 +124,8 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // The forwarding workers run as in production (CERTDESK_WORKERS, default one).
+    startup::spawn_workers(&state, state.config.workers);
     let router = startup::router(state);
     tokio::spawn(async move {
         axum::serve(
@@ -134,6 +138,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     TestApp {
         address: format!("http://{addr}"),
         pool,
+        sim,
     }
 }
 

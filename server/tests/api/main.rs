@@ -1,8 +1,10 @@
 //! HTTP-level tests: the real router on port 0, a fresh database per test.
+mod approvals;
 mod auth;
 mod authorization;
 mod cli;
 mod digicert;
+mod forwarding;
 mod health;
 mod helpers;
 mod pages;

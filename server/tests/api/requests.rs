@@ -7,9 +7,9 @@ use serde_json::Value;
 const CSR: &str = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr");
 const KEY: &str = include_str!("../../../app/tests/fixtures/csr/private-key.pem");
 
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn tls_form(kind: &str, extra: &[(&str, &str)]) -> Fields {
+pub(crate) fn tls_form(kind: &str, extra: &[(&str, &str)]) -> Fields {
     let mut fields: Fields = [
         ("kind", kind),
         ("common_name", "www.example.com"),
@@ -65,7 +65,11 @@ fn set(fields: &mut Fields, extra: &[(&str, &str)]) {
     }
 }
 
-async fn submit(app: &TestApp, client: &reqwest::Client, fields: &Fields) -> reqwest::Response {
+pub(crate) async fn submit(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &Fields,
+) -> reqwest::Response {
     let pairs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

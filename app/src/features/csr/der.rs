@@ -81,7 +81,7 @@ impl<'a> Reader<'a> {
         self.data.get(self.pos).copied()
     }
 
-    pub fn next(&mut self) -> Result<Tlv<'a>, DerError> {
+    pub fn read(&mut self) -> Result<Tlv<'a>, DerError> {
         let start = self.pos;
         let bytes = &self.data[start..];
         let (&tag, rest) = bytes
@@ -169,7 +169,7 @@ pub fn decode_string(tlv: Tlv<'_>) -> Result<String, DerError> {
         // T61String: treated as Latin-1, as most software does.
         0x14 => Ok(tlv.content.iter().map(|b| *b as char).collect()),
         0x1E => {
-            if tlv.content.len() % 2 != 0 {
+            if !tlv.content.len().is_multiple_of(2) {
                 return err("a BMPString of odd length");
             }
             let units: Vec<u16> = tlv
@@ -209,11 +209,11 @@ mod tests {
 
     #[test]
     fn lengths_are_bounded() {
-        assert!(Reader::new(&[0x30, 0x05, 0x01]).next().is_err());
-        assert!(Reader::new(&[0x30, 0x80, 0x00, 0x00]).next().is_err());
-        assert!(Reader::new(&[0x30, 0x85, 1, 1, 1, 1, 1]).next().is_err());
+        assert!(Reader::new(&[0x30, 0x05, 0x01]).read().is_err());
+        assert!(Reader::new(&[0x30, 0x80, 0x00, 0x00]).read().is_err());
+        assert!(Reader::new(&[0x30, 0x85, 1, 1, 1, 1, 1]).read().is_err());
         let long = [&[0x04, 0x81, 0x80][..], &[7u8; 128]].concat();
-        let tlv = Reader::new(&long).next().unwrap();
+        let tlv = Reader::new(&long).read().unwrap();
         assert_eq!(tlv.content.len(), 128);
     }
 

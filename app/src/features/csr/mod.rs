@@ -215,7 +215,7 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, ()> {
         .rposition(|c| *c != b'=')
         .map_or(&chars[..0], |i| &chars[..=i]);
     let padding = chars.len() - data.len();
-    if chars.is_empty() || chars.len() % 4 != 0 || padding > 2 {
+    if chars.is_empty() || !chars.len().is_multiple_of(4) || padding > 2 {
         return Err(());
     }
     let mut out = Vec::with_capacity(data.len() * 3 / 4);
@@ -295,34 +295,34 @@ const OID_SAN: &str = "2.5.29.17";
 
 fn parse(der: &[u8]) -> Result<ParsedCsr<'_>, DerError> {
     let mut top = Reader::new(der);
-    let outer = top.next()?.expect(der::SEQUENCE, "the CSR")?;
+    let outer = top.read()?.expect(der::SEQUENCE, "the CSR")?;
     top.finish("the CSR")?;
     let mut parts = outer.reader();
     let info = parts
-        .next()?
+        .read()?
         .expect(der::SEQUENCE, "the request information")?;
     let signature_algorithm = parts
-        .next()?
+        .read()?
         .expect(der::SEQUENCE, "the signature algorithm")?;
     let signature = parts
-        .next()?
+        .read()?
         .expect(der::BIT_STRING, "the signature")?
         .bit_string_bytes()?;
     parts.finish("the signature")?;
-    let signature_oid = signature_algorithm.reader().next()?.oid()?;
+    let signature_oid = signature_algorithm.reader().read()?.oid()?;
 
     let mut fields = info.reader();
-    let version = fields.next()?.expect(der::INTEGER, "the version")?;
+    let version = fields.read()?.expect(der::INTEGER, "the version")?;
     if version.content != [0] {
         return Err(DerError("an unknown CSR version".into()));
     }
-    let subject = parse_name(fields.next()?.expect(der::SEQUENCE, "the subject")?)?;
-    let spki = fields.next()?.expect(der::SEQUENCE, "the public key")?;
+    let subject = parse_name(fields.read()?.expect(der::SEQUENCE, "the subject")?)?;
+    let spki = fields.read()?.expect(der::SEQUENCE, "the public key")?;
     let (key, public_key) = parse_key(spki)?;
     let mut dns_sans = Vec::new();
     let mut other_sans = Vec::new();
     if fields.peek_tag() == Some(der::CONTEXT_0) {
-        let attributes = fields.next()?;
+        let attributes = fields.read()?;
         parse_attributes(attributes, &mut dns_sans, &mut other_sans)?;
     }
     fields.finish("the attributes")?;
@@ -340,10 +340,10 @@ fn parse(der: &[u8]) -> Result<ParsedCsr<'_>, DerError> {
 
 fn looks_like_certificate(der: &[u8]) -> bool {
     // A certificate's first inner element is a SEQUENCE starting with the [0] version tag.
-    let Ok(outer) = Reader::new(der).next() else {
+    let Ok(outer) = Reader::new(der).read() else {
         return false;
     };
-    let Ok(tbs) = outer.reader().next() else {
+    let Ok(tbs) = outer.reader().read() else {
         return false;
     };
     tbs.tag == der::SEQUENCE && tbs.reader().peek_tag() == Some(der::CONTEXT_0)
@@ -369,14 +369,14 @@ fn parse_name(name: Tlv<'_>) -> Result<Vec<(String, String)>, DerError> {
     let mut out = Vec::new();
     let mut rdns = name.reader();
     while !rdns.is_empty() {
-        let mut set = rdns.next()?.expect(der::SET, "a name component")?.reader();
+        let mut set = rdns.read()?.expect(der::SET, "a name component")?.reader();
         while !set.is_empty() {
             let mut pair = set
-                .next()?
+                .read()?
                 .expect(der::SEQUENCE, "a name attribute")?
                 .reader();
-            let oid = pair.next()?.oid()?;
-            let value = der::decode_string(pair.next()?)?;
+            let oid = pair.read()?.oid()?;
+            let value = der::decode_string(pair.read()?)?;
             out.push((attribute_name(&oid), value));
         }
     }
@@ -386,26 +386,26 @@ fn parse_name(name: Tlv<'_>) -> Result<Vec<(String, String)>, DerError> {
 fn parse_key(spki: Tlv<'_>) -> Result<(KeyInfo, &[u8]), DerError> {
     let mut parts = spki.reader();
     let mut algorithm = parts
-        .next()?
+        .read()?
         .expect(der::SEQUENCE, "the key algorithm")?
         .reader();
-    let oid = algorithm.next()?.oid()?;
+    let oid = algorithm.read()?.oid()?;
     let parameter = if algorithm.is_empty() {
         None
     } else {
-        Some(algorithm.next()?)
+        Some(algorithm.read()?)
     };
     let bits = parts
-        .next()?
+        .read()?
         .expect(der::BIT_STRING, "the public key bits")?
         .bit_string_bytes()?;
     let key = match oid.as_str() {
         OID_RSA => {
             let mut rsa = Reader::new(bits)
-                .next()?
+                .read()?
                 .expect(der::SEQUENCE, "the RSA key")?
                 .reader();
-            let modulus = rsa.next()?.expect(der::INTEGER, "the RSA modulus")?;
+            let modulus = rsa.read()?.expect(der::INTEGER, "the RSA modulus")?;
             KeyInfo {
                 algorithm: "RSA".into(),
                 bits: Some(der::unsigned_bits(modulus.content)),
@@ -457,28 +457,28 @@ fn parse_attributes(
 ) -> Result<(), DerError> {
     let mut list = attributes.reader();
     while !list.is_empty() {
-        let mut attribute = list.next()?.expect(der::SEQUENCE, "an attribute")?.reader();
-        if attribute.next()?.oid()? != OID_EXTENSION_REQUEST {
+        let mut attribute = list.read()?.expect(der::SEQUENCE, "an attribute")?.reader();
+        if attribute.read()?.oid()? != OID_EXTENSION_REQUEST {
             continue;
         }
         let mut values = attribute
-            .next()?
+            .read()?
             .expect(der::SET, "the extensions")?
             .reader();
         let mut extensions = values
-            .next()?
+            .read()?
             .expect(der::SEQUENCE, "the extensions")?
             .reader();
         while !extensions.is_empty() {
             let mut extension = extensions
-                .next()?
+                .read()?
                 .expect(der::SEQUENCE, "an extension")?
                 .reader();
-            let oid = extension.next()?.oid()?;
-            let mut value = extension.next()?;
+            let oid = extension.read()?.oid()?;
+            let mut value = extension.read()?;
             if value.tag == 0x01 {
                 // The optional "critical" flag.
-                value = extension.next()?;
+                value = extension.read()?;
             }
             let value = value.expect(der::OCTET_STRING, "an extension value")?;
             if oid == OID_SAN {
@@ -495,11 +495,11 @@ fn parse_san(
     other: &mut Vec<String>,
 ) -> Result<(), DerError> {
     let mut names = Reader::new(content)
-        .next()?
+        .read()?
         .expect(der::SEQUENCE, "the alternative names")?
         .reader();
     while !names.is_empty() {
-        let name = names.next()?;
+        let name = names.read()?;
         match name.tag {
             0x82 => dns.push(
                 String::from_utf8(name.content.to_vec())

@@ -1184,6 +1184,7 @@ mod tests {
     // ---- every product: a valid order, then each rule broken once ----
 
     type TlsBreak = (&'static str, &'static str, fn(&mut TlsOrder));
+    type BoxedBreak = (&'static str, &'static str, Box<dyn Fn(&mut TlsOrder)>);
 
     fn ev_approver() -> OrgContact {
         OrgContact {
@@ -1435,7 +1436,7 @@ mod tests {
                 }),
                 Some(Validation::Private)
             );
-            let mut breaks: Vec<(&str, &str, Box<dyn Fn(&mut TlsOrder)>)> = TLS_BREAKS
+            let mut breaks: Vec<BoxedBreak> = TLS_BREAKS
                 .iter()
                 .map(|(what, field, f)| (*what, *field, Box::new(*f) as Box<dyn Fn(&mut TlsOrder)>))
                 .collect();

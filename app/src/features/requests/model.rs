@@ -821,6 +821,21 @@ pub struct RequestDetail {
     pub endpoint: String,
     pub events: Vec<RequestEvent>,
     pub can_cancel: bool,
+    /// What DigiCert knows of it, once forwarded.
+    pub digicert: Option<DigicertState>,
+    /// DigiCert's codes and messages when it refused the order.
+    pub forward_error: Option<String>,
+    /// An admin may send a refused order again.
+    pub can_retry: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigicertState {
+    pub order_id: i64,
+    pub status: Option<String>,
+    pub certificate_id: Option<i64>,
+    /// Set once the certificate is issued and stored.
+    pub expires_at: Option<String>,
 }
 
 /// A page of "My requests", newest first; `next` continues after the last row.

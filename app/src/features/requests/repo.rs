@@ -2,7 +2,8 @@
 //! and the database's transition trigger, and writes its timeline row in the same transaction.
 
 use super::model::{
-    RequestDetail, RequestEvent, RequestForm, RequestPage, RequestStatus, RequestSummary,
+    DigicertState, RequestDetail, RequestEvent, RequestForm, RequestPage, RequestStatus,
+    RequestSummary,
 };
 use crate::error::AppError;
 use crate::features::csr::CsrReport;
@@ -192,6 +193,46 @@ type DetailRow = (
     serde_json::Value,
 );
 
+/// DigiCert's side of a request: order id, status, certificate id, expiry, refusal.
+type DigicertRow = (
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<OffsetDateTime>,
+    Option<serde_json::Value>,
+);
+
+/// `code: message; …` of a stored refusal.
+fn describe_refusal(details: &serde_json::Value) -> String {
+    let status = details["status"]
+        .as_u64()
+        .map(|s| format!("HTTP {s}: "))
+        .unwrap_or_default();
+    let errors: Vec<String> = details["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let code = e["code"].as_str().unwrap_or_default();
+            let message = e["message"].as_str().unwrap_or_default();
+            if code.is_empty() {
+                message.to_owned()
+            } else {
+                format!("{code}: {message}")
+            }
+        })
+        .collect();
+    format!("{status}{}", errors.join("; "))
+}
+
+type EventRow = (
+    OffsetDateTime,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
 /// A request with its timeline: two queries, whatever the timeline's length.
 pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<RequestDetail>, AppError> {
     let row: Option<DetailRow> = sqlx::query_as(
@@ -208,13 +249,7 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<RequestDetail>, App
     else {
         return Ok(None);
     };
-    let events: Vec<(
-        OffsetDateTime,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<String>,
-    )> = sqlx::query_as(
+    let events: Vec<EventRow> = sqlx::query_as(
         "select e.at, u.display_name, e.from_status, e.to_status, e.note
                from request_events e left join users u on u.id = e.actor_id
               where e.request_id = $1 order by e.id",
@@ -222,12 +257,28 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<RequestDetail>, App
     .bind(id)
     .fetch_all(pool)
     .await?;
+    let (order_id, digicert_status, certificate_id, expires_at, refusal): DigicertRow =
+        sqlx::query_as(
+            "select digicert_order_id, digicert_status, certificate_id, expires_at, forward_error
+               from requests where id = $1",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
     let summary = summary((id, product, title, status, submitted, updated));
     let mut form = form.0;
     form.csr = pem.unwrap_or_default();
     let product = summary.product;
     Ok(Some(RequestDetail {
         can_cancel: summary.status == RequestStatus::PendingApproval,
+        digicert: order_id.map(|order_id| DigicertState {
+            order_id,
+            status: digicert_status,
+            certificate_id,
+            expires_at: expires_at.map(format_time),
+        }),
+        forward_error: refusal.as_ref().map(describe_refusal),
+        can_retry: summary.status == RequestStatus::ForwardFailed,
         endpoint: format!("POST order/certificate/{}", product.name_id()),
         payload: serde_json::to_string_pretty(&payload).unwrap_or_default(),
         summary,

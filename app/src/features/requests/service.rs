@@ -79,6 +79,7 @@ pub async fn detail_for(
         return Err(AppError::NotFound);
     }
     detail.can_cancel &= owner;
+    detail.can_retry &= viewer.has(Role::Admin);
     Ok(detail)
 }
 
@@ -121,51 +122,38 @@ pub async fn cancel(pool: &PgPool, requester: &CurrentUser, id: i64) -> Result<(
     Ok(())
 }
 
+/// The issued leaf (or the whole chain) and a file name, for whoever may see the request.
+pub async fn certificate_for(
+    pool: &PgPool,
+    viewer: &CurrentUser,
+    id: i64,
+    chain: bool,
+) -> Result<(String, String), AppError> {
+    let detail = detail_for(pool, viewer, id).await?;
+    let (leaf, bundle): (Option<String>, Option<String>) =
+        sqlx::query_as("select certificate_pem, chain_pem from requests where id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+    let pem = if chain { bundle } else { leaf };
+    let pem =
+        pem.ok_or_else(|| AppError::Conflict("The certificate has not been issued yet.".into()))?;
+    let stem = detail.summary.title.replace(
+        |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+        "_",
+    );
+    let name = if chain {
+        format!("{stem}-chain.pem")
+    } else {
+        format!("{stem}.pem")
+    };
+    Ok((name, pem))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::auth::repo::{NewUser, insert_user};
-    use crate::features::requests::model::{FormKind, RequestForm};
-    use time::macros::date;
-
-    const TODAY: Date = date!(2026 - 11 - 23);
-    const CSR: &str = include_str!("../../../tests/fixtures/csr/rsa2048.csr");
-
-    async fn user(pool: &PgPool, email: &str, roles: &[Role]) -> CurrentUser {
-        let id = insert_user(
-            pool,
-            NewUser {
-                email,
-                display_name: "Test Person",
-                roles,
-                password_hash: "x",
-            },
-        )
-        .await
-        .unwrap();
-        CurrentUser {
-            id,
-            email: email.into(),
-            display_name: "Test Person".into(),
-            roles: roles.to_vec(),
-        }
-    }
-
-    fn form() -> RequestForm {
-        let mut form = RequestForm::blank(FormKind::BasicOv);
-        form.organization = "1001".into();
-        form.common_name = "www.example.com".into();
-        form.dns_names = "example.com".into();
-        form.csr = CSR.into();
-        form
-    }
-
-    async fn count(pool: &PgPool, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("select count(*) from {table}"))
-            .fetch_one(pool)
-            .await
-            .unwrap()
-    }
+    use crate::test_support::{TODAY, basic_ov_form as form, count, user};
 
     #[sqlx::test(migrations = "../migrations")]
     async fn submit_stores_request_payload_timeline_and_audit(pool: PgPool) {
@@ -237,8 +225,10 @@ mod tests {
                 .await;
             assert!(refused.is_err(), "{status} was allowed");
         }
-        sqlx::query("update requests set status = 'approved' where id = $1")
+        let vic = user(&pool, "vic@example.com", &[Role::Approver]).await;
+        sqlx::query("update requests set status = 'approved', decided_by = $2 where id = $1")
             .bind(id)
+            .bind(vic.id)
             .execute(&pool)
             .await
             .unwrap();

@@ -1,0 +1,88 @@
+//! Approval server functions.
+
+use super::model::{ApprovalQueue, BulkOutcome};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Pending requests, oldest first, filtered by product, requester (part of the email or name)
+/// and organization; `after` continues from a previous page.
+#[server(prefix = "/api", endpoint = "approvals/queue")]
+pub async fn load_approval_queue(
+    product: Option<String>,
+    requester: Option<String>,
+    organization: Option<String>,
+    after: Option<String>,
+) -> Result<ApprovalQueue, AppError> {
+    use super::model::QueueFilter;
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    let approver = require_role(&state, Role::Approver).await?;
+    let filter = QueueFilter {
+        product: product.unwrap_or_default(),
+        requester: requester.unwrap_or_default(),
+        organization: organization.unwrap_or_default(),
+        after: after.unwrap_or_default(),
+    };
+    super::service::queue(
+        &state.pool,
+        &approver,
+        &filter,
+        super::service::QUEUE_PAGE_SIZE,
+    )
+    .await
+}
+
+/// Approves or rejects one request. `decision` is `approve` or `reject`; a rejection needs `note`.
+#[server(prefix = "/api", endpoint = "approvals/decide")]
+pub async fn decide_request(
+    id: i64,
+    decision: String,
+    note: Option<String>,
+) -> Result<(), AppError> {
+    use super::model::Decision;
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    let approver = require_role(&state, Role::Approver).await?;
+    let decision = Decision::parse(&decision)
+        .ok_or_else(|| AppError::BadRequest("decision must be approve or reject".into()))?;
+    super::service::decide(&state.pool, &approver, id, decision, note.as_deref()).await?;
+    if context::is_plain_form_post() {
+        leptos_axum::redirect("/approvals");
+    }
+    Ok(())
+}
+
+/// Approves the selected requests (`ids[0]=…&ids[1]=…`) with one comment.
+#[server(prefix = "/api", endpoint = "approvals/approve_many")]
+pub async fn approve_many(ids: Vec<i64>, comment: Option<String>) -> Result<BulkOutcome, AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    let approver = require_role(&state, Role::Approver).await?;
+    let outcome =
+        super::service::approve_many(&state.pool, &approver, &ids, comment.as_deref()).await?;
+    if context::is_plain_form_post() {
+        leptos_axum::redirect("/approvals");
+    }
+    Ok(outcome)
+}
+
+/// Sends a refused order again once its cause is fixed (admins).
+#[server(prefix = "/api", endpoint = "approvals/retry_forwarding")]
+pub async fn retry_forwarding(id: i64) -> Result<(), AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    let admin = require_role(&state, Role::Admin).await?;
+    crate::features::forwarding::worker::retry_forwarding(&state.pool, &admin, id).await?;
+    if context::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/requests/{id}"));
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! The approval queue and decisions.
+
+use crate::features::csr::CsrReport;
+use crate::features::requests::model::{RequestForm, RequestSummary};
+use serde::{Deserialize, Serialize};
+
+/// One request waiting for a decision, with everything an approver needs to judge it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingRequest {
+    pub summary: RequestSummary,
+    pub requester: String,
+    pub organization_id: Option<i64>,
+    pub form: RequestForm,
+    pub csr: Option<CsrReport>,
+    /// The exact DigiCert JSON approval sends, pretty-printed.
+    pub payload: String,
+    /// The approver's own request: shown, but it cannot be decided by them.
+    pub own: bool,
+}
+
+/// Pending requests oldest first; `next` continues after the last one (keyset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalQueue {
+    pub rows: Vec<PendingRequest>,
+    pub next: Option<String>,
+}
+
+/// Filters of the queue, as the page's query string carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueFilter {
+    pub product: String,
+    /// Part of the requester's email or name.
+    pub requester: String,
+    pub organization: String,
+    /// Cursor from [`ApprovalQueue::next`].
+    pub after: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+impl Decision {
+    pub fn parse(text: &str) -> Option<Decision> {
+        match text {
+            "approve" => Some(Decision::Approve),
+            "reject" => Some(Decision::Reject),
+            _ => None,
+        }
+    }
+}
+
+/// What a bulk approval did, request by request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub approved: Vec<i64>,
+    /// Requests left alone, with the reason (decided meanwhile, one's own, …).
+    pub skipped: Vec<(i64, String)>,
+}

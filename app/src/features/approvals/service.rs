@@ -1,0 +1,263 @@
+//! Deciding requests. A decision locks the request row, so of two approvers deciding at the same
+//! moment exactly one is recorded and the other is told who decided first. Approval writes the
+//! decision, its timeline entry, an audit row and the forwarding job in one transaction.
+
+use super::model::{ApprovalQueue, BulkOutcome, Decision, PendingRequest, QueueFilter};
+use crate::error::{AppError, FormErrors};
+use crate::features::auth::CurrentUser;
+use crate::features::csr::CsrReport;
+use crate::features::digicert::products::ProductId;
+use crate::features::requests::model::{RequestForm, RequestStatus, RequestSummary};
+use crate::features::requests::repo::{self, format_time};
+use crate::server::audit::{self, AuditEvent};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub const QUEUE_PAGE_SIZE: i64 = 50;
+
+/// Records one decision. `note` is the optional approval comment or the required reason.
+pub async fn decide(
+    pool: &PgPool,
+    approver: &CurrentUser,
+    id: i64,
+    decision: Decision,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if decision == Decision::Reject && note.is_none() {
+        return Err(AppError::Invalid(
+            FormErrors::new("Say why the request is rejected.")
+                .field("note", "A reason is required; the requester will see it."),
+        ));
+    }
+    if note.is_some_and(|n| n.chars().count() > 2000) {
+        return Err(AppError::Invalid(
+            FormErrors::new("The note is too long.").field("note", "At most 2000 characters."),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("select requester_id, status from requests where id = $1 for update")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((requester_id, status)) = row else {
+        return Err(AppError::NotFound);
+    };
+    if requester_id == approver.id {
+        return Err(AppError::Forbidden);
+    }
+    let status = RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval);
+    if status != RequestStatus::PendingApproval {
+        // A fresh statement: it sees the decision that was committed while this one waited.
+        let decider: Option<(Option<String>, Option<OffsetDateTime>)> = sqlx::query_as(
+            "select u.display_name, r.decided_at
+               from requests r left join users u on u.id = r.decided_by where r.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (decided_by, decided_at) = decider.unwrap_or((None, None));
+        let who = match (decided_by, decided_at) {
+            (Some(name), Some(at)) => format!(" by {name} at {}", format_time(at)),
+            _ => String::new(),
+        };
+        return Err(AppError::Conflict(format!(
+            "Request {id} was already decided{who}: it is {}.",
+            status.label().to_lowercase()
+        )));
+    }
+    let to = match decision {
+        Decision::Approve => RequestStatus::Approved,
+        Decision::Reject => RequestStatus::Rejected,
+    };
+    sqlx::query(
+        "update requests set status = $2, decided_by = $3, decided_at = now(), decision_note = $4,
+                updated_at = now()
+          where id = $1 and status = 'pending_approval'",
+    )
+    .bind(id)
+    .bind(to.as_str())
+    .bind(approver.id)
+    .bind(note)
+    .execute(&mut *tx)
+    .await?;
+    repo::add_event(
+        &mut tx,
+        id,
+        Some(approver.id),
+        Some(RequestStatus::PendingApproval),
+        to,
+        note,
+    )
+    .await?;
+    if decision == Decision::Approve {
+        sqlx::query("insert into forward_jobs (request_id) values ($1)")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut *tx,
+        AuditEvent {
+            actor_id: Some(approver.id),
+            action: match decision {
+                Decision::Approve => "request_approved",
+                Decision::Reject => "request_rejected",
+            },
+            subject: Some(&format!("request {id}")),
+            client_ip: None,
+            details: serde_json::json!({ "note": note }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Approves several requests with one comment; each is decided on its own, so one that was
+/// decided meanwhile (or is the approver's own) is skipped with the reason.
+pub async fn approve_many(
+    pool: &PgPool,
+    approver: &CurrentUser,
+    ids: &[i64],
+    comment: Option<&str>,
+) -> Result<BulkOutcome, AppError> {
+    if ids.is_empty() {
+        return Err(AppError::Invalid(
+            FormErrors::new("Select the requests to approve.").field("ids", "Nothing selected."),
+        ));
+    }
+    let mut outcome = BulkOutcome::default();
+    for &id in ids {
+        match decide(pool, approver, id, Decision::Approve, comment).await {
+            Ok(()) => outcome.approved.push(id),
+            Err(AppError::Forbidden) => outcome
+                .skipped
+                .push((id, "Your own request: another approver decides it.".into())),
+            Err(AppError::Conflict(why)) => outcome.skipped.push((id, why)),
+            Err(AppError::NotFound) => outcome.skipped.push((id, "No such request.".into())),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(outcome)
+}
+
+type QueueRow = (
+    i64,
+    String,
+    String,
+    String,
+    OffsetDateTime,
+    OffsetDateTime,
+    Uuid,
+    String,
+    Option<i64>,
+    sqlx::types::Json<RequestForm>,
+    Option<sqlx::types::Json<CsrReport>>,
+    serde_json::Value,
+);
+
+/// Cursor text for a row: its submission time (microseconds) and id.
+fn cursor(at: OffsetDateTime, id: i64) -> String {
+    format!("{}-{id}", at.unix_timestamp_nanos() / 1000)
+}
+
+fn parse_cursor(text: &str) -> Option<(OffsetDateTime, i64)> {
+    let (micros, id) = text.split_once('-')?;
+    let micros: i128 = micros.parse().ok()?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).ok()?;
+    Some((at, id.parse().ok()?))
+}
+
+/// Pending requests, oldest first, filtered; one query per page (requester names joined in).
+pub async fn queue(
+    pool: &PgPool,
+    viewer: &CurrentUser,
+    filter: &QueueFilter,
+    limit: i64,
+) -> Result<ApprovalQueue, AppError> {
+    let after = parse_cursor(&filter.after);
+    let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
+    let requester = Some(filter.requester.trim())
+        .filter(|p| !p.is_empty())
+        .map(|r| {
+            format!(
+                "%{}%",
+                r.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+    let organization: Option<i64> = filter.organization.trim().parse().ok();
+    let rows: Vec<QueueRow> = sqlx::query_as(
+        "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at, r.requester_id,
+                u.display_name || ' <' || u.email || '>', r.organization_id, r.form, r.csr_summary,
+                r.payload
+           from requests r join users u on u.id = r.requester_id
+          where r.status = 'pending_approval'
+            and ($1::timestamptz is null or (r.submitted_at, r.id) > ($1, $2))
+            and ($3::text is null or r.product = $3)
+            and ($4::text is null or u.email ilike $4 or u.display_name ilike $4)
+            and ($5::bigint is null or r.organization_id = $5)
+          order by r.submitted_at, r.id
+          limit $6",
+    )
+    .bind(after.map(|(at, _)| at))
+    .bind(after.map(|(_, id)| id).unwrap_or(0))
+    .bind(product)
+    .bind(requester)
+    .bind(organization)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let mut last = None;
+    let rows: Vec<PendingRequest> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(
+            |(
+                id,
+                product,
+                title,
+                status,
+                submitted,
+                updated,
+                requester_id,
+                requester,
+                org,
+                form,
+                csr,
+                payload,
+            )| {
+                last = Some(cursor(submitted, id));
+                PendingRequest {
+                    summary: RequestSummary {
+                        id,
+                        product: ProductId::parse(&product).unwrap_or(ProductId::Ssl),
+                        title,
+                        status: RequestStatus::parse(&status)
+                            .unwrap_or(RequestStatus::PendingApproval),
+                        submitted_at: format_time(submitted),
+                        updated_at: format_time(updated),
+                    },
+                    requester,
+                    organization_id: org,
+                    form: form.0,
+                    csr: csr.map(|c| c.0),
+                    payload: serde_json::to_string_pretty(&payload).unwrap_or_default(),
+                    own: requester_id == viewer.id,
+                }
+            },
+        )
+        .collect();
+    Ok(ApprovalQueue {
+        rows,
+        next: if more { last } else { None },
+    })
+}
+
+#[cfg(test)]
+mod tests;

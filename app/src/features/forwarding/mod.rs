@@ -1,0 +1,6 @@
+//! Sending approved orders to DigiCert and following them until the certificate is issued.
+
+#[cfg(feature = "ssr")]
+pub mod certificate;
+#[cfg(feature = "ssr")]
+pub mod worker;

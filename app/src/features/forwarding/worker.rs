@@ -1,0 +1,531 @@
+//! The forwarding worker: places approved orders at DigiCert exactly once and follows them until
+//! the certificate is issued.
+//!
+//! Jobs live in `forward_jobs` (written in the approval's transaction). Any number of workers, in
+//! any number of server processes, claim due jobs with `FOR UPDATE SKIP LOCKED` and a lease. Before
+//! a POST leaves, the job is marked `posted`; whoever runs the job next (this worker after a
+//! transient error, or another one after this process died and the lease ran out) therefore asks
+//! DigiCert for the order by its `alternative_order_id` before posting again.
+
+use super::certificate::{IssuedCertificate, check_issued};
+use crate::error::AppError;
+use crate::features::digicert::account::{OrderProgress, order_progress};
+use crate::features::digicert::payload::OrderRequest;
+use crate::features::digicert::products::ProductId;
+use crate::features::requests::model::RequestStatus;
+use crate::features::requests::repo;
+use crate::server::digicert::{DigicertClient, DigicertError, Placement};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Names this worker in leases (host, process, task).
+    pub owner: String,
+    /// How long a claimed job stays this worker's before others may take it over.
+    pub lease: Duration,
+    /// Sleep when nothing is due.
+    pub idle: Duration,
+    /// Jobs claimed at once, worked concurrently.
+    pub batch: i64,
+    /// How often an order at DigiCert is asked about until it is issued.
+    pub track_every: Duration,
+}
+
+impl WorkerSettings {
+    pub fn new(owner: impl Into<String>) -> Self {
+        WorkerSettings {
+            owner: owner.into(),
+            lease: Duration::from_secs(120),
+            idle: Duration::from_millis(500),
+            batch: 8,
+            track_every: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    pool: PgPool,
+    client: Arc<DigicertClient>,
+    settings: WorkerSettings,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub request_id: i64,
+    pub kind: String,
+    pub attempts: i32,
+    pub posted: bool,
+}
+
+/// What happened to one job in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Placed,
+    Issued,
+    Waiting,
+    Retrying,
+    Failed,
+    /// The lease was lost to another worker; nothing was written.
+    Abandoned,
+}
+
+impl Worker {
+    pub fn new(pool: PgPool, client: Arc<DigicertClient>, settings: WorkerSettings) -> Self {
+        Worker {
+            pool,
+            client,
+            settings,
+        }
+    }
+
+    /// Works jobs until `shutdown` resolves; a job in hand when it does is left to its lease.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let worked = tokio::select! {
+                _ = &mut shutdown => return,
+                worked = self.tick() => worked,
+            };
+            match worked {
+                Ok(0) => {}
+                Ok(_) => continue,
+                Err(err) => tracing::warn!(error = %err, "forwarding worker: tick failed"),
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(self.settings.idle) => {}
+            }
+        }
+    }
+
+    /// Claims due jobs and works them; answers how many were claimed.
+    pub async fn tick(&self) -> Result<usize, AppError> {
+        let jobs = self.claim().await?;
+        let count = jobs.len();
+        let mut running = tokio::task::JoinSet::new();
+        for job in jobs {
+            let worker = self.clone();
+            running.spawn(async move {
+                let id = job.request_id;
+                if let Err(err) = worker.work(job).await {
+                    tracing::warn!(request_id = id, error = %err, "forwarding job failed; its lease will expire");
+                }
+            });
+        }
+        while running.join_next().await.is_some() {}
+        Ok(count)
+    }
+
+    async fn claim(&self) -> Result<Vec<Job>, AppError> {
+        Ok(sqlx::query_as(
+            "with due as (
+                 select request_id from forward_jobs
+                  where next_attempt_at <= now() and (lease_until is null or lease_until < now())
+                  order by next_attempt_at
+                  limit $2
+                  for update skip locked)
+             update forward_jobs j
+                set lease_owner = $1, lease_until = now() + make_interval(secs => $3),
+                    attempts = j.attempts + 1
+               from due where j.request_id = due.request_id
+             returning j.request_id, j.kind, j.attempts, j.posted",
+        )
+        .bind(&self.settings.owner)
+        .bind(self.settings.batch)
+        .bind(self.settings.lease.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Works one claimed job.
+    pub async fn work(&self, job: Job) -> Result<Step, AppError> {
+        if job.kind == "track" {
+            self.track(&job).await
+        } else {
+            self.place(&job).await
+        }
+    }
+
+    async fn place(&self, job: &Job) -> Result<Step, AppError> {
+        let id = job.request_id;
+        let row: Option<(String, String, serde_json::Value)> =
+            sqlx::query_as("select status, product, payload from requests where id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((status, product, payload)) = row else {
+            return self.finish(id).await.map(|_| Step::Failed);
+        };
+        let status = RequestStatus::parse(&status);
+        if status == Some(RequestStatus::Approved) {
+            let mut tx = self.pool.begin().await?;
+            repo::transition(
+                &mut tx,
+                id,
+                RequestStatus::Approved,
+                RequestStatus::Forwarding,
+                None,
+                Some("Sending the order to DigiCert."),
+            )
+            .await?;
+            tx.commit().await?;
+        } else if status != Some(RequestStatus::Forwarding) {
+            // Decided otherwise meanwhile (or already done): nothing to send.
+            return self.finish(id).await.map(|_| Step::Abandoned);
+        }
+        let Some(product) = ProductId::parse(&product) else {
+            tracing::error!(request_id = id, %product, "request names an unknown product");
+            return Err(AppError::Internal);
+        };
+        let order = OrderRequest::from_body(product, payload).map_err(|e| {
+            tracing::error!(request_id = id, error = %e, "stored payload does not parse");
+            AppError::Internal
+        })?;
+
+        // From here a POST may leave: whoever runs this job next must look before posting.
+        if !self.mark_posted(job).await? {
+            return Ok(Step::Abandoned);
+        }
+        match self.client.place_order(&order, job.posted).await {
+            Ok(placement) => self.placed(job, &placement).await,
+            Err(err) if err.is_transient() => self.retry_later(job, &err).await,
+            Err(err) => self.failed(job, &err).await,
+        }
+    }
+
+    async fn mark_posted(&self, job: &Job) -> Result<bool, AppError> {
+        Ok(sqlx::query(
+            "update forward_jobs set posted = true
+              where request_id = $1 and lease_owner = $2 and lease_until > now()",
+        )
+        .bind(job.request_id)
+        .bind(&self.settings.owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    async fn placed(&self, job: &Job, placement: &Placement) -> Result<Step, AppError> {
+        let id = job.request_id;
+        let (request_id, digicert_status) = match placement {
+            Placement::Created(created) => (
+                created.requests.first().map(|r| r.id),
+                created
+                    .requests
+                    .first()
+                    .and_then(|r| r.status.clone())
+                    .unwrap_or_else(|| "pending".into()),
+            ),
+            Placement::Adopted(entry) => (None, entry.status.clone()),
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "update requests set digicert_order_id = $2, digicert_request_id = $3,
+                    digicert_status = $4, certificate_id = $5, forward_error = null
+              where id = $1",
+        )
+        .bind(id)
+        .bind(placement.order_id())
+        .bind(request_id)
+        .bind(&digicert_status)
+        .bind(placement.certificate_id())
+        .execute(&mut *tx)
+        .await?;
+        let note = format!("DigiCert order {}.", placement.order_id());
+        repo::transition(
+            &mut tx,
+            id,
+            RequestStatus::Forwarding,
+            RequestStatus::Forwarded,
+            None,
+            Some(&note),
+        )
+        .await?;
+        // Follow the order from now on.
+        let owned = sqlx::query(
+            "update forward_jobs set kind = 'track', attempts = 0, next_attempt_at = now(),
+                    lease_owner = null, lease_until = null, last_error = null
+              where request_id = $1 and lease_owner = $2",
+        )
+        .bind(id)
+        .bind(&self.settings.owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !owned {
+            return Ok(Step::Abandoned);
+        }
+        tx.commit().await?;
+        tracing::info!(
+            request_id = id,
+            order_id = placement.order_id(),
+            "order placed at DigiCert"
+        );
+        Ok(Step::Placed)
+    }
+
+    async fn retry_later(&self, job: &Job, err: &DigicertError) -> Result<Step, AppError> {
+        // 2, 4, 8 … seconds, at most five minutes.
+        let delay = 2f64.powi(job.attempts.clamp(1, 8)).min(300.0);
+        sqlx::query(
+            "update forward_jobs set next_attempt_at = now() + make_interval(secs => $3),
+                    lease_owner = null, lease_until = null, last_error = $4
+              where request_id = $1 and lease_owner = $2",
+        )
+        .bind(job.request_id)
+        .bind(&self.settings.owner)
+        .bind(delay)
+        .bind(err.to_string())
+        .execute(&self.pool)
+        .await?;
+        tracing::warn!(request_id = job.request_id, error = %err, delay, "DigiCert unavailable; will retry");
+        Ok(Step::Retrying)
+    }
+
+    async fn failed(&self, job: &Job, err: &DigicertError) -> Result<Step, AppError> {
+        let id = job.request_id;
+        let errors: Vec<serde_json::Value> = match err {
+            DigicertError::Api { errors, .. } => errors
+                .iter()
+                .map(|e| serde_json::json!({ "code": e.code, "message": e.message }))
+                .collect(),
+            other => vec![serde_json::json!({ "code": "", "message": other.to_string() })],
+        };
+        let details = serde_json::json!({ "status": err.status(), "errors": errors });
+        let mut tx = self.pool.begin().await?;
+        let released =
+            sqlx::query("delete from forward_jobs where request_id = $1 and lease_owner = $2")
+                .bind(id)
+                .bind(&self.settings.owner)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+        if !released {
+            return Ok(Step::Abandoned);
+        }
+        sqlx::query("update requests set forward_error = $2 where id = $1")
+            .bind(id)
+            .bind(&details)
+            .execute(&mut *tx)
+            .await?;
+        let note = format!("DigiCert refused the order: {err}");
+        repo::transition(
+            &mut tx,
+            id,
+            RequestStatus::Forwarding,
+            RequestStatus::ForwardFailed,
+            None,
+            Some(&note),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::warn!(request_id = id, error = %err, "DigiCert refused the order");
+        Ok(Step::Failed)
+    }
+
+    async fn track(&self, job: &Job) -> Result<Step, AppError> {
+        let id = job.request_id;
+        let row: Option<(Option<i64>, Option<String>, Option<String>)> =
+            sqlx::query_as("select digicert_order_id, csr_pem, status from requests where id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((Some(order_id), csr_pem, Some(status))) = row else {
+            return self.finish(id).await.map(|_| Step::Abandoned);
+        };
+        if RequestStatus::parse(&status) != Some(RequestStatus::Forwarded) {
+            return self.finish(id).await.map(|_| Step::Abandoned);
+        }
+        let info = match self.client.order_info(order_id).await {
+            Ok(info) => info,
+            Err(err) if err.is_transient() => return self.wait(job, Some(&err)).await,
+            Err(err) => return self.wait(job, Some(&err)).await,
+        };
+        match order_progress(&info.status) {
+            OrderProgress::Pending => {
+                sqlx::query("update requests set digicert_status = $2 where id = $1")
+                    .bind(id)
+                    .bind(&info.status)
+                    .execute(&self.pool)
+                    .await?;
+                self.wait(job, None).await
+            }
+            OrderProgress::Failed => {
+                let to = if matches!(info.status.as_str(), "canceled" | "cancelled") {
+                    RequestStatus::Cancelled
+                } else {
+                    RequestStatus::Rejected
+                };
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("update requests set digicert_status = $2 where id = $1")
+                    .bind(id)
+                    .bind(&info.status)
+                    .execute(&mut *tx)
+                    .await?;
+                let note = format!("DigiCert marked the order {}.", info.status);
+                repo::transition(&mut tx, id, RequestStatus::Forwarded, to, None, Some(&note))
+                    .await?;
+                sqlx::query("delete from forward_jobs where request_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Step::Failed)
+            }
+            OrderProgress::Issued => {
+                let Some(certificate_id) = info.certificate.id else {
+                    return self.wait(job, None).await;
+                };
+                let pem = match self.client.download_pem_all(certificate_id).await {
+                    Ok(pem) => pem,
+                    Err(err) => return self.wait(job, Some(&err)).await,
+                };
+                // Document signing certificates name a person, not domains.
+                let names: Vec<String> = sqlx::query_scalar::<_, String>(
+                    "select unnest(array_prepend(title, dns_names)) from requests
+                      where id = $1 and product not like 'document_signing%'",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                match check_issued(&pem, csr_pem.as_deref(), &names) {
+                    Ok(issued) => self.issued(id, certificate_id, &info.status, issued).await,
+                    Err(problem) => {
+                        // Not what was asked for: keep it out of the requester's hands.
+                        tracing::error!(request_id = id, %problem, "issued certificate does not match the request");
+                        self.wait(
+                            job,
+                            Some(&DigicertError::Decode(format!(
+                                "issued certificate does not match: {problem}"
+                            ))),
+                        )
+                        .await
+                    }
+                }
+            }
+        }
+    }
+
+    async fn issued(
+        &self,
+        id: i64,
+        certificate_id: i64,
+        digicert_status: &str,
+        issued: IssuedCertificate,
+    ) -> Result<Step, AppError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "update requests set certificate_id = $2, certificate_pem = $3, chain_pem = $4,
+                    issued_at = now(), expires_at = $5, digicert_status = $6
+              where id = $1",
+        )
+        .bind(id)
+        .bind(certificate_id)
+        .bind(&issued.leaf_pem)
+        .bind(&issued.chain_pem)
+        .bind(issued.not_after)
+        .bind(digicert_status)
+        .execute(&mut *tx)
+        .await?;
+        repo::transition(
+            &mut tx,
+            id,
+            RequestStatus::Forwarded,
+            RequestStatus::Issued,
+            None,
+            Some("The certificate is ready to download."),
+        )
+        .await?;
+        sqlx::query("delete from forward_jobs where request_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(request_id = id, certificate_id, "certificate issued");
+        Ok(Step::Issued)
+    }
+
+    /// Asks again after the tracking interval (longer after errors).
+    async fn wait(&self, job: &Job, err: Option<&DigicertError>) -> Result<Step, AppError> {
+        let delay = match err {
+            None => self.settings.track_every.as_secs_f64(),
+            Some(_) => (2f64.powi(job.attempts.clamp(1, 8))).min(300.0),
+        };
+        sqlx::query(
+            "update forward_jobs set next_attempt_at = now() + make_interval(secs => $3),
+                    lease_owner = null, lease_until = null, last_error = $4,
+                    attempts = case when $4::text is null then 0 else attempts end
+              where request_id = $1 and lease_owner = $2",
+        )
+        .bind(job.request_id)
+        .bind(&self.settings.owner)
+        .bind(delay)
+        .bind(err.map(|e| e.to_string()))
+        .execute(&self.pool)
+        .await?;
+        Ok(if err.is_some() {
+            Step::Retrying
+        } else {
+            Step::Waiting
+        })
+    }
+
+    async fn finish(&self, id: i64) -> Result<(), AppError> {
+        sqlx::query("delete from forward_jobs where request_id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// An admin's retry of a request DigiCert refused: back to forwarding with a fresh job, in one
+/// transaction with its timeline entry and audit row.
+pub async fn retry_forwarding(
+    pool: &PgPool,
+    admin: &crate::features::auth::CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let moved = repo::transition(
+        &mut tx,
+        id,
+        RequestStatus::ForwardFailed,
+        RequestStatus::Forwarding,
+        Some(admin.id),
+        Some("Retry requested."),
+    )
+    .await?;
+    if !moved {
+        return match repo::status_for_update(&mut tx, id).await? {
+            None => Err(AppError::NotFound),
+            Some((_, status)) => Err(AppError::Conflict(format!(
+                "Only a request DigiCert refused can be retried; this one is {}.",
+                status.label().to_lowercase()
+            ))),
+        };
+    }
+    sqlx::query("insert into forward_jobs (request_id) values ($1)")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    crate::server::audit::record(
+        &mut *tx,
+        crate::server::audit::AuditEvent {
+            actor_id: Some(admin.id),
+            action: "forwarding_retried",
+            subject: Some(&format!("request {id}")),
+            client_ip: None,
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! Exactly-once forwarding under faults and crashes: workers against the simulator over loopback,
+//! sharing one database as separate server processes would.
+
+use crate::helpers::{SIM_KEY, TestSim, fresh_database, spawn_simulator};
+use app::features::approvals::model::Decision;
+use app::features::approvals::service::decide;
+use app::features::auth::repo::{NewUser, insert_user};
+use app::features::auth::{CurrentUser, Role};
+use app::features::forwarding::worker::{Worker, WorkerSettings};
+use app::features::requests::model::{FormKind, RequestForm};
+use app::features::requests::service::submit;
+use app::server::digicert::{ClientSettings, DigicertClient, RateLimiter, RetryPolicy, Window};
+use certdesk::simulator::{FaultPlan, SimSettings};
+use secrecy::SecretString;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CSR: &str = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr");
+
+async fn person(pool: &PgPool, email: &str, role: Role) -> CurrentUser {
+    let id = insert_user(
+        pool,
+        NewUser {
+            email,
+            display_name: email,
+            roles: &[role],
+            password_hash: "x",
+        },
+    )
+    .await
+    .unwrap();
+    CurrentUser {
+        id,
+        email: email.into(),
+        display_name: email.into(),
+        roles: vec![role],
+    }
+}
+
+/// `n` approved requests, each with its forwarding job.
+async fn approved_requests(pool: &PgPool, n: usize) -> Vec<i64> {
+    let ada = person(pool, "ada@example.com", Role::Requester).await;
+    let vic = person(pool, "vic@example.com", Role::Approver).await;
+    let mut form = RequestForm::blank(FormKind::BasicOv);
+    form.organization = "1001".into();
+    form.common_name = "www.example.com".into();
+    form.dns_names = "example.com".into();
+    form.csr = CSR.into();
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = submit(pool, &ada, &form, true, today).await.unwrap();
+        decide(pool, &vic, id, Decision::Approve, None)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+/// A worker with its own client, as another server process would have, tuned for tests.
+fn worker(pool: &PgPool, sim: &TestSim, name: &str, read_timeout: Duration) -> Worker {
+    worker_with(
+        pool,
+        sim,
+        name,
+        read_timeout,
+        RateLimiter::digicert_default(),
+    )
+}
+
+fn worker_with(
+    pool: &PgPool,
+    sim: &TestSim,
+    name: &str,
+    read_timeout: Duration,
+    limiter: RateLimiter,
+) -> Worker {
+    let client = DigicertClient::new(ClientSettings {
+        base_url: sim.base_url.clone(),
+        api_key: SecretString::from(sim.key.clone()),
+        connect_timeout: Duration::from_secs(2),
+        read_timeout,
+        retry: RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(80),
+        },
+        limiter,
+    })
+    .unwrap();
+    let mut settings = WorkerSettings::new(name);
+    settings.lease = Duration::from_secs(3);
+    settings.idle = Duration::from_millis(20);
+    settings.track_every = Duration::from_millis(50);
+    settings.batch = 16;
+    Worker::new(pool.clone(), Arc::new(client), settings)
+}
+
+async fn count_status(pool: &PgPool, status: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from requests where status = $1")
+        .bind(status)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Retries come back after 2, 4, 8 … s; tests pull them forward so they finish quickly.
+async fn hurry_retries(pool: &PgPool) {
+    sqlx::query("update forward_jobs set next_attempt_at = now() where next_attempt_at > now()")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn three_hundred_approvals_through_faults_and_two_workers_make_one_order_each() {
+    let (pool, _) = fresh_database().await;
+    // Rate limits are not what this test is about (the benchmark drains at DigiCert's limits):
+    // 300 orders and their tracking take well over DigiCert's 1000 requests per 5 minutes.
+    let roomy = || {
+        vec![Window {
+            max_requests: 2000,
+            period: Duration::from_secs(5),
+        }]
+    };
+    let mut settings = SimSettings::new(SIM_KEY);
+    settings.slow_answer = Duration::from_millis(400);
+    settings.limits = roomy();
+    let sim = spawn_simulator(settings).await;
+    let ids = approved_requests(&pool, 300).await;
+    sim.simulator.set_faults(FaultPlan {
+        server_error: 0.08,
+        unavailable: 0.04,
+        too_many_requests: 0.06,
+        timeout: 0.05,
+        drop_after_create: 0.10,
+    });
+    let started = Instant::now();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut handles = Vec::new();
+    for name in ["worker-a", "worker-b"] {
+        let w = worker_with(
+            &pool,
+            &sim,
+            name,
+            Duration::from_millis(200),
+            RateLimiter::new(roomy()),
+        );
+        let mut stopped = stopped.clone();
+        handles.push(tokio::spawn(w.run(async move {
+            let _ = stopped.changed().await;
+        })));
+    }
+    while count_status(&pool, "issued").await < 300 {
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "not drained: {} issued",
+            count_status(&pool, "issued").await
+        );
+        hurry_retries(&pool).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let drained = started.elapsed();
+    stop.send(true).unwrap();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    let stats = sim.simulator.stats();
+    let c = &stats.counters;
+    println!(
+        "forwarding under faults: {} approvals, 2 workers; injected 500 ×{}, 503 ×{}, 429 ×{}, \
+         held answers ×{}, dropped after create ×{}; orders at the simulator {}, duplicates {}, \
+         lost {}, drained in {:.1} s",
+        ids.len(),
+        c.injected_server_error,
+        c.injected_unavailable,
+        c.injected_too_many_requests,
+        c.injected_timeout,
+        c.injected_drop_after_create,
+        c.orders_created,
+        stats.duplicated_alternative_ids.len(),
+        300 - stats.orders_per_alternative_id.len(),
+        drained.as_secs_f64()
+    );
+    assert_eq!(c.orders_created, 300, "one order per request");
+    assert!(stats.duplicated_alternative_ids.is_empty());
+    assert_eq!(stats.orders_per_alternative_id.len(), 300, "none lost");
+    assert!(
+        c.injected_server_error + c.injected_timeout + c.injected_drop_after_create > 0,
+        "faults were injected"
+    );
+    let jobs: i64 = sqlx::query_scalar("select count(*) from forward_jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0);
+}
+
+#[tokio::test]
+async fn a_worker_killed_after_its_post_left_is_finished_by_a_fresh_one_without_a_second_order() {
+    let (pool, _) = fresh_database().await;
+    let mut settings = SimSettings::new(SIM_KEY);
+    settings.slow_answer = Duration::from_secs(30);
+    let sim = spawn_simulator(settings).await;
+    let ids = approved_requests(&pool, 1).await;
+    let id = ids[0];
+    // The order is created, and its answer held back: the worker waits for it…
+    sim.simulator.set_faults(FaultPlan {
+        timeout: 1.0,
+        ..FaultPlan::default()
+    });
+    let doomed = worker(&pool, &sim, "doomed", Duration::from_secs(60));
+    let running = tokio::spawn(async move { doomed.tick().await });
+    let started = Instant::now();
+    while sim.simulator.stats().counters.orders_created == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the POST never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // …and dies before the answer is stored.
+    running.abort();
+    let _ = running.await;
+    sim.simulator.set_faults(FaultPlan::default());
+    let (status, posted): (String, bool) = sqlx::query_as(
+        "select r.status, j.posted from requests r join forward_jobs j on j.request_id = r.id
+          where r.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), posted), ("forwarding", true));
+
+    // A fresh worker cannot take the job until the dead one's lease runs out, then finishes it.
+    let fresh = worker(&pool, &sim, "fresh", Duration::from_secs(5));
+    assert_eq!(fresh.tick().await.unwrap(), 0, "the lease still holds");
+    let resumed = Instant::now();
+    while count_status(&pool, "issued").await < 1 {
+        assert!(
+            resumed.elapsed() < Duration::from_secs(20),
+            "never finished"
+        );
+        fresh.tick().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stats = sim.simulator.stats();
+    println!(
+        "kill test: 1 approval, worker killed after its POST; orders at the simulator {}, \
+         duplicates {}, finished {:.1} s after the kill",
+        stats.counters.orders_created,
+        stats.duplicated_alternative_ids.len(),
+        resumed.elapsed().as_secs_f64()
+    );
+    assert_eq!(stats.counters.orders_created, 1, "no second order");
+    let note: String = sqlx::query_scalar(
+        "select note from request_events where request_id = $1 and to_status = 'forwarded'",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(note.starts_with("DigiCert order "), "{note}");
+}
