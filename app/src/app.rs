@@ -8,7 +8,8 @@ use crate::features::auth::{
     views::SignInPage,
 };
 use crate::features::dashboard::views::DashboardPage;
-use crate::features::pages::{ApprovalsPage, HistoryPage};
+use crate::features::approvals::views::ApprovalsPage;
+use crate::features::pages::HistoryPage;
 use crate::features::requests::views::{
     MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
 };

@@ -19,11 +19,6 @@ fn Upcoming(title: &'static str, role: Role, what: &'static str) -> impl IntoVie
 }
 
 #[component]
-pub fn ApprovalsPage() -> impl IntoView {
-    view! { <Upcoming title="Approvals" role=Role::Approver what="Requests waiting for your decision, oldest first." /> }
-}
-
-#[component]
 pub fn HistoryPage() -> impl IntoView {
     view! { <Upcoming title="History" role=Role::Admin what="Every request and order, searchable and exportable." /> }
 }

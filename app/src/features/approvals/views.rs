@@ -1,1 +1,176 @@
+//! `/approvals`: the queue, one card per pending request, with approve / reject and a bulk
+//! approval. Every form is a plain HTML form too.
+
+use super::api::{ApproveMany, DecideRequest, load_approval_queue};
+use super::model::PendingRequest;
+use crate::components::{ErrorPanel, Guarded};
+use crate::features::auth::Role;
+use crate::features::digicert::products::ProductId;
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    view! {
+        <Title text="Approvals" />
+        <Guarded role=Role::Approver>
+            <Queue />
+        </Guarded>
+    }
+}
+
+#[component]
+fn Queue() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let decide = ServerAction::<DecideRequest>::new();
+    let bulk = ServerAction::<ApproveMany>::new();
+    let queue = Resource::new(
+        move || {
+            (
+                param("product"),
+                param("requester"),
+                param("organization"),
+                param("after"),
+                decide.version().get(),
+                bulk.version().get(),
+            )
+        },
+        |(product, requester, organization, after, _, _)| {
+            load_approval_queue(product, requester, organization, after)
+        },
+    );
+    let problem = move || {
+        decide
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| bulk.value().get().and_then(|r| r.err()))
+    };
+    let skipped = move || {
+        bulk.value()
+            .get()
+            .and_then(|r| r.ok())
+            .map(|o| o.skipped)
+            .unwrap_or_default()
+    };
+    let value_of = move |name: &'static str| move || param(name).unwrap_or_default();
+    view! {
+        <h1>"Approvals"</h1>
+        <p class="muted">"Requests waiting for a decision, oldest first. You cannot decide your own."</p>
+        <form method="get" class="filters" aria-label="Filter">
+            <label for="q-product">"Product"</label>
+            <select id="q-product" name="product">
+                <option value="">"Any"</option>
+                {ProductId::ALL.into_iter().map(|p| view! {
+                    <option value=p.name_id() selected=move || param("product").as_deref() == Some(p.name_id())>{p.display_name()}</option>
+                }).collect_view()}
+            </select>
+            <label for="q-requester">"Requester"</label>
+            <input id="q-requester" name="requester" type="search" placeholder="name or email" prop:value=value_of("requester") />
+            <label for="q-organization">"Organization id"</label>
+            <input id="q-organization" name="organization" type="text" inputmode="numeric" size="8" prop:value=value_of("organization") />
+            <button type="submit" class="secondary">"Filter"</button>
+        </form>
+        {move || problem().map(|e| view! { <p class="alert" role="alert" id="decision-error">{e.to_string()}</p> })}
+        {move || (!skipped().is_empty()).then(|| view! {
+            <div class="notice" role="status">
+                <p>"Not approved:"</p>
+                <ul>{skipped().into_iter().map(|(id, why)| view! { <li>{format!("#{id}: {why}")}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match queue.await {
+                    Ok(page) if page.rows.is_empty() => view! {
+                        <p class="muted" id="queue-empty">"Nothing waits for a decision."</p>
+                    }.into_any(),
+                    Ok(page) => {
+                        let next = page.next.clone();
+                        view! {
+                            <ActionForm action=bulk attr:id="bulk" attr:class="bulk">
+                                <label for="bulk-comment">"Comment for the selected requests"</label>
+                                <input id="bulk-comment" name="comment" type="text" />
+                                <button type="submit">"Approve selected"</button>
+                            </ActionForm>
+                            <ol class="queue">
+                                {page.rows.into_iter().enumerate().map(|(i, row)| view! { <PendingCard row index=i decide /> }).collect_view()}
+                            </ol>
+                            {next.map(|after| view! {
+                                <p><a href=format!("/approvals?after={after}")>"More requests"</a></p>
+                            })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PendingCard(
+    row: PendingRequest,
+    index: usize,
+    decide: ServerAction<DecideRequest>,
+) -> impl IntoView {
+    let s = row.summary.clone();
+    let id = s.id;
+    let names = std::iter::once(s.title.clone())
+        .chain(crate::features::requests::names::split_names(
+            &row.form.dns_names,
+        ))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <li class="card pending" id=format!("request-{id}")>
+            <div class="page-head">
+                <h2>
+                    {(!row.own).then(|| view! {
+                        <input type="checkbox" form="bulk" name=format!("ids[{index}]") value=id
+                            aria-label=format!("Select request {id}") />
+                    })}
+                    " "<a href=format!("/requests/{id}")>{format!("#{id} {}", s.title)}</a>
+                </h2>
+                <span class="muted">{s.product.display_name()}</span>
+            </div>
+            <p class="muted">{format!("{} · submitted {}", row.requester, s.submitted_at)}
+                {row.organization_id.map(|o| format!(" · organization {o}"))}</p>
+            <dl>
+                <dt>"Names"</dt><dd>{names}</dd>
+                {row.csr.map(|csr| view! {
+                    <dt>"CSR"</dt>
+                    <dd>{format!("{} · {} · {}", csr.subject.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "), csr.key.map(|k| k.describe()).unwrap_or_default(), csr.signature_algorithm.unwrap_or_default())}</dd>
+                })}
+                {(!row.form.comments.is_empty()).then(|| view! { <dt>"Comments"</dt><dd class="prewrap">{row.form.comments.clone()}</dd> })}
+            </dl>
+            <details>
+                <summary>"DigiCert JSON"</summary>
+                <pre class="json">{row.payload}</pre>
+            </details>
+            {if row.own {
+                view! { <p class="notice">"Your own request: another approver decides it."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="decisions">
+                        <ActionForm action=decide>
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="decision" value="approve" />
+                            <label for=format!("approve-note-{id}")>"Comment (optional)"</label>
+                            <input id=format!("approve-note-{id}") name="note" type="text" />
+                            <button type="submit">"Approve"</button>
+                        </ActionForm>
+                        <ActionForm action=decide>
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="decision" value="reject" />
+                            <label for=format!("reject-note-{id}")>"Reason (shown to the requester)"</label>
+                            <input id=format!("reject-note-{id}") name="note" type="text" />
+                            <button type="submit" class="secondary">"Reject"</button>
+                        </ActionForm>
+                    </div>
+                }.into_any()
+            }}
+        </li>
+    }
+}

@@ -1,4 +1,5 @@
 use super::super::api::{CancelRequest, load_request};
+use crate::features::approvals::api::RetryForwarding;
 use super::super::model::RequestDetail;
 use crate::components::{ErrorPanel, Guarded};
 use leptos::prelude::*;
@@ -17,16 +18,17 @@ pub fn RequestPage() -> impl IntoView {
             .unwrap_or(0)
     };
     let cancel = ServerAction::<CancelRequest>::new();
+    let retry = ServerAction::<RetryForwarding>::new();
     let detail = Resource::new(
-        move || (id(), cancel.version().get()),
-        |(id, _)| load_request(id),
+        move || (id(), cancel.version().get(), retry.version().get()),
+        |(id, _, _)| load_request(id),
     );
     view! {
         <Guarded>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <Detail detail cancel /> }.into_any(),
+                        Ok(detail) => view! { <Detail detail cancel retry /> }.into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
@@ -36,9 +38,20 @@ pub fn RequestPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl IntoView {
+fn Detail(
+    detail: RequestDetail,
+    cancel: ServerAction<CancelRequest>,
+    retry: ServerAction<RetryForwarding>,
+) -> impl IntoView {
     let s = detail.summary.clone();
-    let cancel_error = move || cancel.value().get().and_then(|r| r.err());
+    let cancel_error = move || {
+        cancel
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| retry.value().get().and_then(|r| r.err()))
+    };
+    let issued = s.status == crate::features::requests::model::RequestStatus::Issued;
     let copy_href = format!("/requests/new/{}?copy={}", detail.form.kind, s.id);
     view! {
         <Title text=format!("Request {}", s.id) />
@@ -56,8 +69,34 @@ fn Detail(detail: RequestDetail, cancel: ServerAction<CancelRequest>) -> impl In
                     <button type="submit" class="secondary">"Cancel request"</button>
                 </ActionForm>
             })}
+            {issued.then(|| view! {
+                <a class="button" href=format!("/requests/{}/certificate.pem", s.id) rel="external" download>"Download certificate"</a>
+                <a class="button secondary" href=format!("/requests/{}/chain.pem", s.id) rel="external" download>"Download chain"</a>
+            })}
+            {detail.can_retry.then(|| view! {
+                <ActionForm action=retry>
+                    <input type="hidden" name="id" value=s.id />
+                    <button type="submit">"Retry sending to DigiCert"</button>
+                </ActionForm>
+            })}
             <a class="button secondary" href=copy_href>"Copy as new request"</a>
         </div>
+        {detail.forward_error.map(|error| view! {
+            <div class="alert" role="alert" id="forward-error">
+                <strong>"DigiCert refused the order. "</strong>{error}
+            </div>
+        })}
+        {detail.digicert.map(|d| view! {
+            <section>
+                <h2>"At DigiCert"</h2>
+                <dl id="digicert-state">
+                    <dt>"Order"</dt><dd>{d.order_id}</dd>
+                    <dt>"Status"</dt><dd>{d.status.unwrap_or_default()}</dd>
+                    {d.certificate_id.map(|c| view! { <dt>"Certificate id"</dt><dd>{c}</dd> })}
+                    {d.expires_at.map(|e| view! { <dt>"Expires"</dt><dd>{e}</dd> })}
+                </dl>
+            </section>
+        })}
         <section>
             <h2>"Timeline"</h2>
             <ol class="timeline">

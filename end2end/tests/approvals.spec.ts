@@ -1,0 +1,76 @@
+import { Browser, expect, Page, test, TestInfo } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { signIn } from './helpers';
+
+const CSR = readFileSync('../app/tests/fixtures/csr/rsa2048.csr', 'utf8');
+
+/** A requester's Basic OV request for `name`; answers its id. */
+async function submitRequest(page: Page, name: string): Promise<string> {
+  await page.goto('/requests/new/basic-ov');
+  await page.getByLabel('Common name').fill(name);
+  await page.getByLabel('CSR', { exact: true }).fill(CSR);
+  // The CSR names www.example.com and example.com; the form must name the same.
+  await page.getByLabel('Common name').fill('www.example.com');
+  await page.getByLabel('Additional domains').fill('example.com');
+  await page.getByLabel('Organization', { exact: true }).selectOption('1001');
+  await page.getByLabel('Comments for the approver').fill(name);
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page).toHaveURL(/\/requests\/\d+$/);
+  return page.url().split('/').pop()!;
+}
+
+async function asApprover(browser: Browser, info: TestInfo): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled: info.project.name === 'js' });
+  const page = await context.newPage();
+  await signIn(page, info, 'approver@example.com');
+  return page;
+}
+
+test('an approved request is issued and the requester downloads the certificate', async ({ page, browser }, info) => {
+  await signIn(page, info, 'requester@example.com');
+  const id = await submitRequest(page, `approve-${info.project.name}`);
+
+  const approver = await asApprover(browser, info);
+  await approver.goto('/approvals');
+  const card = approver.locator(`#request-${id}`);
+  await expect(card).toContainText('www.example.com');
+  await card.getByLabel('Comment (optional)').fill('Looks right.');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await expect(approver.locator(`#request-${id}`)).toHaveCount(0);
+
+  // The worker forwards the order; the simulator issues at once.
+  await expect(async () => {
+    await page.goto(`/requests/${id}`);
+    await expect(page.locator('#request-status')).toHaveText('Issued', { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.locator('.timeline')).toContainText('Looks right.');
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download certificate' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('www.example.com.pem');
+  const pem = readFileSync(await file.path(), 'utf8');
+  expect(pem).toContain('-----BEGIN CERTIFICATE-----');
+  const chain = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download chain' }).click();
+  expect((await chain).suggestedFilename()).toBe('www.example.com-chain.pem');
+});
+
+test('a rejection shows its reason to the requester', async ({ page, browser }, info) => {
+  await signIn(page, info, 'requester@example.com');
+  const id = await submitRequest(page, `reject-${info.project.name}`);
+
+  const approver = await asApprover(browser, info);
+  await approver.goto('/approvals');
+  const card = approver.locator(`#request-${id}`);
+  await card.getByRole('button', { name: 'Reject' }).click();
+  if (info.project.name === 'js') {
+    await expect(approver.locator('#decision-error')).toContainText('Say why the request is rejected');
+  }
+  await approver.locator(`#request-${id}`).getByLabel('Reason (shown to the requester)').fill('We already have a wildcard for this.');
+  await approver.locator(`#request-${id}`).getByRole('button', { name: 'Reject' }).click();
+  await expect(approver.locator(`#request-${id}`)).toHaveCount(0);
+
+  await page.goto(`/requests/${id}`);
+  await expect(page.locator('#request-status')).toHaveText('Rejected');
+  await expect(page.locator('.timeline')).toContainText('We already have a wildcard for this.');
+});
