@@ -2,13 +2,13 @@
 
 use crate::components::NotFound;
 use crate::error::AppError;
+use crate::features::approvals::views::ApprovalsPage;
 use crate::features::auth::{
     CurrentUser,
     api::{SignOut, me},
     views::SignInPage,
 };
 use crate::features::dashboard::views::DashboardPage;
-use crate::features::approvals::views::ApprovalsPage;
 use crate::features::pages::HistoryPage;
 use crate::features::requests::views::{
     MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,

@@ -1,7 +1,7 @@
 use super::super::api::{CancelRequest, load_request};
-use crate::features::approvals::api::RetryForwarding;
 use super::super::model::RequestDetail;
 use crate::components::{ErrorPanel, Guarded};
+use crate::features::approvals::api::RetryForwarding;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
