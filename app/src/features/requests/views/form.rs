@@ -693,14 +693,14 @@ fn field_name(_ev: &leptos::ev::FocusEvent) -> Option<String> {
         use web_sys::wasm_bindgen::JsCast;
         let element: web_sys::Element = _ev.target()?.dyn_into().ok()?;
         let name = element.get_attribute("name")?;
-        return Some(
+        Some(
             name.strip_prefix("form[")?
                 .strip_suffix(']')?
                 .replace("order_years", "order_validity")
                 .replace("order_days", "order_validity")
                 .replace("order_end", "order_validity")
                 .replace("cert_end", "cert_days"),
-        );
+        )
     }
     #[cfg(not(feature = "hydrate"))]
     None
