@@ -80,7 +80,7 @@ test.describe('with JavaScript', () => {
     await page.getByLabel('Product').selectOption('ssl_securesite_pro');
     await expect(page).toHaveURL(/product=ssl_securesite_pro/);
     await fillTls(page);
-    await page.getByLabel('Years').selectOption('3');
+    await page.locator('#f-order_years').selectOption('3');
     await submitAndFind(page, 'www.example.com', 'Secure Site Pro OV');
   });
 

@@ -245,7 +245,19 @@ fn OrderForm(
             <p class="alert" role="alert" id="form-message">{e.message}</p>
         })}
         <ActionForm action=submit node_ref=form_ref attr:class="order-form" attr:novalidate=true
-            on:focusout=move |ev| recheck(field_name(&ev))>
+            on:focusout=move |ev| {
+                // Leaving a field for a button: judge later, or the message that appears would
+                // move the button away from under the pointer mid-click.
+                if moving_to_button(&ev) {
+                    if let Some(name) = field_name(&ev) {
+                        touched.update(|t| {
+                            t.insert(name);
+                        });
+                    }
+                } else {
+                    recheck(field_name(&ev));
+                }
+            }>
             <input type="hidden" name="form[kind]" value=kind.slug() />
             {(kind != FormKind::DocumentSigning).then(|| view! {
                 <input type="hidden" name="form[product]" value=value(|f| &f.product) />
@@ -261,6 +273,7 @@ fn OrderForm(
                     <Field errors=shown name="common_name" label="Common name"
                         hint="The main domain, e.g. www.example.com. International names are converted to punycode.">
                         <input id="f-common_name" name="form[common_name]" type="text" autocomplete="off"
+                            value=value(|f| &f.common_name)
                             prop:value=move || common_name.get()
                             on:input=move |ev| common_name.set(event_target_value(&ev)) />
                     </Field>
@@ -285,8 +298,13 @@ fn OrderForm(
                         prop:value=move || csr_text.get()
                         on:input=move |ev| {
                             let text = event_target_value(&ev);
-                            // A private key is dropped here, before anything leaves the page.
-                            if csr::contains_private_key(text.as_bytes()) {
+                            // A private key is dropped here, before anything leaves the page. Text
+                            // may arrive in pieces (typing, some paste paths): after a key, what
+                            // still looks like key material is dropped too, and the warning stays
+                            // until something else is entered.
+                            let rest_of_key = key_refused.get_untracked()
+                                && (text.trim().is_empty() || looks_like_rest_of_key(&text));
+                            if csr::contains_private_key(text.as_bytes()) || rest_of_key {
                                 key_refused.set(true);
                                 csr_text.set(String::new());
                             } else {
@@ -704,6 +722,31 @@ fn field_name(_ev: &leptos::ev::FocusEvent) -> Option<String> {
     }
     #[cfg(not(feature = "hydrate"))]
     None
+}
+
+/// Base64 lines, blank lines or an END line: what follows a private key's first line.
+fn looks_like_rest_of_key(text: &str) -> bool {
+    !text.is_empty()
+        && text.lines().all(|line| {
+            let line = line.trim();
+            line.starts_with("-----END")
+                || line
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        })
+}
+
+/// True when focus moves from a field to a button (a click on "Submit" or "Fill from CSR").
+fn moving_to_button(_ev: &leptos::ev::FocusEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use web_sys::wasm_bindgen::JsCast;
+        _ev.related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.tag_name().eq_ignore_ascii_case("button"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
 }
 
 /// The form's current values, read from the page (browser only).
