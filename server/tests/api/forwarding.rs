@@ -93,7 +93,8 @@ fn worker_with(
     let mut settings = WorkerSettings::new(name);
     settings.lease = Duration::from_secs(3);
     settings.idle = Duration::from_millis(20);
-    settings.track_every = Duration::from_millis(50);
+    settings.feed_every = Duration::from_millis(50);
+    settings.recheck_every = Duration::from_millis(50);
     settings.batch = 16;
     Worker::new(pool.clone(), Arc::new(client), settings)
 }
@@ -264,4 +265,50 @@ async fn a_worker_killed_after_its_post_left_is_finished_by_a_fresh_one_without_
     .await
     .unwrap();
     assert!(note.starts_with("DigiCert order "), "{note}");
+}
+
+#[tokio::test]
+async fn an_order_issued_later_is_found_through_the_status_changes_feed() {
+    let (pool, _) = fresh_database().await;
+    let mut settings = SimSettings::new(SIM_KEY);
+    settings.issuance = certdesk::simulator::Issuance::Manual;
+    let sim = spawn_simulator(settings).await;
+    let ids = approved_requests(&pool, 1).await;
+    let client = DigicertClient::new(ClientSettings::new(
+        sim.base_url.clone(),
+        SecretString::from(sim.key.clone()),
+    ))
+    .unwrap();
+    let mut settings = WorkerSettings::new("feed");
+    settings.feed_every = Duration::from_millis(100);
+    // Without the feed this order would not be looked at again for an hour.
+    settings.recheck_every = Duration::from_secs(3600);
+    let w = Worker::new(pool.clone(), Arc::new(client), settings);
+    w.tick().await.unwrap(); // placed
+    w.tick().await.unwrap(); // first look: still pending
+    assert_eq!(count_status(&pool, "forwarded").await, 1);
+    let order_id: i64 = sqlx::query_scalar("select digicert_order_id from requests where id = $1")
+        .bind(ids[0])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let issued = reqwest::Client::new()
+        .post(format!(
+            "{}/__simulator/orders/{order_id}/issue",
+            sim.base_url
+        ))
+        .header("x-dc-devkey", &sim.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.status(), 204);
+    let started = Instant::now();
+    while count_status(&pool, "issued").await < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the feed never led to the order"
+        );
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        w.tick().await.unwrap();
+    }
 }

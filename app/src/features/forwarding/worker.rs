@@ -29,8 +29,10 @@ pub struct WorkerSettings {
     pub idle: Duration,
     /// Jobs claimed at once, worked concurrently.
     pub batch: i64,
-    /// How often an order at DigiCert is asked about until it is issued.
-    pub track_every: Duration,
+    /// How often DigiCert's status-changes feed is read; orders it names are looked at at once.
+    pub feed_every: Duration,
+    /// The longest an order at DigiCert goes unlooked-at, feed or not (a safety net).
+    pub recheck_every: Duration,
 }
 
 impl WorkerSettings {
@@ -40,7 +42,8 @@ impl WorkerSettings {
             lease: Duration::from_secs(120),
             idle: Duration::from_millis(500),
             batch: 8,
-            track_every: Duration::from_secs(5),
+            feed_every: Duration::from_secs(30),
+            recheck_every: Duration::from_secs(600),
         }
     }
 }
@@ -50,6 +53,8 @@ pub struct Worker {
     pool: PgPool,
     client: Arc<DigicertClient>,
     settings: WorkerSettings,
+    /// When the status-changes feed was last read.
+    feed_read: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -78,6 +83,7 @@ impl Worker {
             pool,
             client,
             settings,
+            feed_read: Arc::default(),
         }
     }
 
@@ -103,6 +109,7 @@ impl Worker {
 
     /// Claims due jobs and works them; answers how many were claimed.
     pub async fn tick(&self) -> Result<usize, AppError> {
+        self.read_feed_when_due().await?;
         let jobs = self.claim().await?;
         let count = jobs.len();
         let mut running = tokio::task::JoinSet::new();
@@ -117,6 +124,48 @@ impl Worker {
         }
         while running.join_next().await.is_some() {}
         Ok(count)
+    }
+
+    /// Reads `status-changes` once per `feed_every` and makes the tracking jobs of the orders it
+    /// names due now: one request finds what changed, instead of one per order at DigiCert.
+    async fn read_feed_when_due(&self) -> Result<(), AppError> {
+        {
+            let mut last = self.feed_read.lock().expect("feed lock");
+            if last.is_some_and(|at| at.elapsed() < self.settings.feed_every) {
+                return Ok(());
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        let waiting: bool = sqlx::query_scalar(
+            "select exists(select 1 from forward_jobs where kind = 'track' and next_attempt_at > now())",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if !waiting {
+            return Ok(());
+        }
+        // Minutes, rounded up, plus one so that nothing falls between two reads.
+        let minutes = (self.settings.feed_every.as_secs() / 60 + 2) as u32;
+        let changed = match self.client.status_changes(minutes).await {
+            Ok(changed) => changed,
+            Err(err) => {
+                tracing::warn!(error = %err, "status-changes feed unavailable; orders are rechecked later");
+                return Ok(());
+            }
+        };
+        let order_ids: Vec<i64> = changed.iter().map(|e| e.order_id).collect();
+        if !order_ids.is_empty() {
+            sqlx::query(
+                "update forward_jobs j set next_attempt_at = now()
+                   from requests r
+                  where r.id = j.request_id and j.kind = 'track' and j.next_attempt_at > now()
+                    and r.digicert_order_id = any($1)",
+            )
+            .bind(&order_ids)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
     }
 
     async fn claim(&self) -> Result<Vec<Job>, AppError> {
@@ -451,10 +500,11 @@ impl Worker {
         Ok(Step::Issued)
     }
 
-    /// Asks again after the tracking interval (longer after errors).
+    /// Looks again when the feed names the order, or after the recheck interval at the latest
+    /// (sooner, with backoff, after errors).
     async fn wait(&self, job: &Job, err: Option<&DigicertError>) -> Result<Step, AppError> {
         let delay = match err {
-            None => self.settings.track_every.as_secs_f64(),
+            None => self.settings.recheck_every.as_secs_f64(),
             Some(_) => (2f64.powi(job.attempts.clamp(1, 8))).min(300.0),
         };
         sqlx::query(
