@@ -268,6 +268,25 @@ async fn an_approved_request_is_issued_and_both_downloads_work() {
             "issued"
         ]
     );
+    // Every state change is in the audit log too, with its actor (none: the worker).
+    let audited: Vec<(String, bool)> = sqlx::query_as(
+        "select action, actor_id is not null from audit_events
+          where subject = $1 order by id",
+    )
+    .bind(format!("request {id}"))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            ("request_submitted".to_owned(), true),
+            ("request_approved".to_owned(), true),
+            ("request_forwarding".to_owned(), false),
+            ("request_forwarded".to_owned(), false),
+            ("request_issued".to_owned(), false),
+        ]
+    );
     let stats = app.sim.simulator.stats();
     assert_eq!(stats.counters.orders_created, 1);
 }

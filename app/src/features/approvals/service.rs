@@ -9,7 +9,6 @@ use crate::features::csr::CsrReport;
 use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::{RequestForm, RequestStatus, RequestSummary};
 use crate::features::requests::repo::{self, format_time};
-use crate::server::audit::{self, AuditEvent};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -98,20 +97,6 @@ pub async fn decide(
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(
-        &mut *tx,
-        AuditEvent {
-            actor_id: Some(approver.id),
-            action: match decision {
-                Decision::Approve => "request_approved",
-                Decision::Reject => "request_rejected",
-            },
-            subject: Some(&format!("request {id}")),
-            client_ip: None,
-            details: serde_json::json!({ "note": note }),
-        },
-    )
-    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -565,17 +565,6 @@ pub async fn retry_forwarding(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    crate::server::audit::record(
-        &mut *tx,
-        crate::server::audit::AuditEvent {
-            actor_id: Some(admin.id),
-            action: "forwarding_retried",
-            subject: Some(&format!("request {id}")),
-            client_ip: None,
-            details: serde_json::json!({}),
-        },
-    )
-    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -85,6 +85,22 @@ pub async fn insert_request(
     .await
 }
 
+/// The audit action for arriving in `status`.
+pub fn audit_action(status: RequestStatus) -> &'static str {
+    match status {
+        RequestStatus::PendingApproval => "request_submitted",
+        RequestStatus::Cancelled => "request_cancelled",
+        RequestStatus::Approved => "request_approved",
+        RequestStatus::Rejected => "request_rejected",
+        RequestStatus::Forwarding => "request_forwarding",
+        RequestStatus::Forwarded => "request_forwarded",
+        RequestStatus::ForwardFailed => "request_forward_failed",
+        RequestStatus::Issued => "request_issued",
+    }
+}
+
+/// Records a status change twice, in the caller's transaction: on the request's timeline and in
+/// the audit log (actor `None` is certdesk itself, e.g. the forwarding worker).
 pub async fn add_event(
     db: &mut PgConnection,
     request_id: i64,
@@ -102,9 +118,23 @@ pub async fn add_event(
     .bind(from.map(RequestStatus::as_str))
     .bind(to.as_str())
     .bind(note)
-    .execute(db)
+    .execute(&mut *db)
     .await?;
-    Ok(())
+    crate::server::audit::record(
+        &mut *db,
+        crate::server::audit::AuditEvent {
+            actor_id,
+            action: audit_action(to),
+            subject: Some(&format!("request {request_id}")),
+            client_ip: None,
+            details: serde_json::json!({
+                "from": from.map(RequestStatus::as_str),
+                "to": to.as_str(),
+                "note": note,
+            }),
+        },
+    )
+    .await
 }
 
 /// Moves a request from `from` to `to` if it is still in `from`; `false` when it was not.

@@ -4,7 +4,6 @@ use super::model::{RequestDetail, RequestForm, RequestStatus, prepare};
 use super::repo::{self, NewRequest};
 use crate::error::AppError;
 use crate::features::auth::{CurrentUser, Role};
-use crate::server::audit::{self, AuditEvent};
 use sqlx::PgPool;
 use time::Date;
 
@@ -44,20 +43,6 @@ pub async fn submit(
             form,
             csr: prepared.csr.as_ref(),
             payload: order.body_json(),
-        },
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        AuditEvent {
-            actor_id: Some(requester.id),
-            action: "request_submitted",
-            subject: Some(&format!("request {id}")),
-            client_ip: None,
-            details: serde_json::json!({
-                "product": prepared.product.name_id(),
-                "title": prepared.title,
-            }),
         },
     )
     .await?;
@@ -105,17 +90,6 @@ pub async fn cancel(pool: &PgPool, requester: &CurrentUser, id: i64) -> Result<(
         RequestStatus::Cancelled,
         Some(requester.id),
         None,
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        AuditEvent {
-            actor_id: Some(requester.id),
-            action: "request_cancelled",
-            subject: Some(&format!("request {id}")),
-            client_ip: None,
-            details: serde_json::json!({}),
-        },
     )
     .await?;
     tx.commit().await?;
