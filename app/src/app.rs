@@ -9,7 +9,7 @@ use crate::features::auth::{
     views::SignInPage,
 };
 use crate::features::dashboard::views::DashboardPage;
-use crate::features::pages::HistoryPage;
+use crate::features::history::views::HistoryPage;
 use crate::features::requests::views::{
     MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
 };

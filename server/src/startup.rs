@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/requests/{id}/certificate.pem", get(download_certificate))
         .route("/requests/{id}/chain.pem", get(download_chain))
+        .route("/history.csv", get(export_history))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -185,6 +186,50 @@ async fn download_chain(
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Response {
     download(&state, &session, id, true).await
+}
+
+/// `GET /history.csv?<the history page's filters>`: every matching row, streamed (admins).
+async fn export_history(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(filter): axum::extract::Query<
+        app::features::history::model::HistoryFilter,
+    >,
+) -> Response {
+    use app::features::auth::Role;
+    use futures::TryStreamExt;
+    let refuse = |err: AppError| {
+        (
+            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            err.to_string(),
+        )
+            .into_response()
+    };
+    let user = match app::server::context::user_of_session(&state, &session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/sign-in?next=/history").into_response(),
+        Err(err) => return refuse(err),
+    };
+    if !user.has(Role::Admin) {
+        return refuse(AppError::Forbidden);
+    }
+    match app::features::history::service::csv_stream(state.pool.clone(), &filter) {
+        Ok(lines) => {
+            let day = time::OffsetDateTime::now_utc().date();
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"certdesk-history-{day}.csv\""),
+                    ),
+                ],
+                Body::from_stream(lines.map_err(|err| std::io::Error::other(err.to_string()))),
+            )
+                .into_response()
+        }
+        Err(err) => refuse(err),
+    }
 }
 
 async fn download(state: &AppState, session: &Session, id: i64, chain: bool) -> Response {

@@ -4,6 +4,6 @@ pub mod csr;
 pub mod dashboard;
 pub mod digicert;
 pub mod forwarding;
-pub mod pages;
+pub mod history;
 pub mod requests;
 pub mod users;

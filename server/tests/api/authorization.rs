@@ -59,6 +59,7 @@ const MATRIX: &[Row] = &[
         [401, 200, 403, 403],
     ),
     Row("/api/approvals/queue", &[], [401, 403, 200, 403]),
+    Row("/api/history/search", &[], [401, 403, 403, 200]),
     Row(
         "/api/approvals/decide",
         &[("id", "999999"), ("decision", "approve")],

@@ -7,5 +7,6 @@ mod digicert;
 mod forwarding;
 mod health;
 mod helpers;
+mod history;
 mod pages;
 mod requests;

@@ -58,8 +58,9 @@ pub async fn insert_request(
     });
     sqlx::query(
         "insert into requests (id, requester_id, form_kind, product, title, dns_names,
-                               organization_id, form, csr_pem, csr_summary, payload)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                               organization_id, form, csr_pem, csr_summary, payload, names_text)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                 lower($5 || ' ' || array_to_string($6::text[], ' ')))",
     )
     .bind(id)
     .bind(new.requester_id)

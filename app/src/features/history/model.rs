@@ -1,0 +1,89 @@
+use crate::features::digicert::products::ProductId;
+use crate::features::requests::model::RequestStatus;
+use serde::{Deserialize, Serialize};
+
+/// The history page's filters and sort, exactly as its query string carries them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistoryFilter {
+    /// Part of the common name or an additional name.
+    pub q: String,
+    /// Part of the requester's name or email.
+    pub requester: String,
+    /// Part of the approver's name or email.
+    pub approver: String,
+    pub product: String,
+    pub status: String,
+    pub organization: String,
+    /// Submitted on or after this day (yyyy-mm-dd).
+    pub from: String,
+    /// Submitted on or before this day (yyyy-mm-dd).
+    pub to: String,
+    /// `submitted` (default) or `name`.
+    pub sort: String,
+    /// `desc` (default) or `asc`.
+    pub dir: String,
+    /// Continue after this row (from [`HistoryPage::next`]).
+    pub after: String,
+}
+
+impl HistoryFilter {
+    /// The query string for this filter (without `after`), for links to the next page and the
+    /// CSV export.
+    pub fn query_string(&self) -> String {
+        let pairs = [
+            ("q", &self.q),
+            ("requester", &self.requester),
+            ("approver", &self.approver),
+            ("product", &self.product),
+            ("status", &self.status),
+            ("organization", &self.organization),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("sort", &self.sort),
+            ("dir", &self.dir),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub product: ProductId,
+    pub title: String,
+    pub dns_names: Vec<String>,
+    pub status: RequestStatus,
+    pub requester: String,
+    pub approver: Option<String>,
+    pub organization_id: Option<i64>,
+    pub submitted_at: String,
+    pub digicert_order_id: Option<i64>,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub rows: Vec<HistoryRow>,
+    /// Cursor of the last row when more follow.
+    pub next: Option<String>,
+}

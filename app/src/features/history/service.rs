@@ -1,0 +1,380 @@
+//! History queries: one SQL statement per page (requester and approver joined in, no N+1), keyset
+//! pagination on the sort key and id (no OFFSET), and the same statement streamed for CSV.
+
+use super::csv;
+use super::model::{HistoryFilter, HistoryPage, HistoryRow};
+use crate::error::{AppError, FormErrors};
+use crate::features::digicert::dates::IsoDate;
+use crate::features::digicert::products::ProductId;
+use crate::features::requests::model::RequestStatus;
+use crate::features::requests::repo::format_time;
+use futures::{Stream, StreamExt};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+pub const HISTORY_PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Submitted,
+    Name,
+}
+
+/// The filter, checked and ready to bind.
+#[derive(Debug, Clone)]
+struct Query {
+    names: Option<String>,
+    requester: Option<String>,
+    approver: Option<String>,
+    product: Option<String>,
+    status: Option<String>,
+    organization: Option<i64>,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+    sort: SortKey,
+    descending: bool,
+    after_text: Option<String>,
+    after_time: Option<OffsetDateTime>,
+    after_id: i64,
+}
+
+fn like(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| {
+        format!(
+            "%{}%",
+            text.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    })
+}
+
+fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
+    let mut errors = FormErrors::new("Some filters cannot be used.");
+    let date = |errors: &mut FormErrors, field: &str, text: &str| {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        match IsoDate::parse(text) {
+            Ok(IsoDate(d)) => Some(d),
+            Err(message) => {
+                errors.add(field, message);
+                None
+            }
+        }
+    };
+    let from = date(&mut errors, "from", &filter.from);
+    let to = date(&mut errors, "to", &filter.to);
+    let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
+    if let Some(p) = product
+        && ProductId::parse(p).is_none()
+    {
+        errors.add("product", "Unknown product.");
+    }
+    let status = Some(filter.status.trim()).filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && RequestStatus::parse(s).is_none()
+    {
+        errors.add("status", "Unknown status.");
+    }
+    let organization = match filter.organization.trim() {
+        "" => None,
+        text => match text.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.add("organization", "An organization id is a number.");
+                None
+            }
+        },
+    };
+    let sort = match filter.sort.as_str() {
+        "name" => SortKey::Name,
+        _ => SortKey::Submitted,
+    };
+    let descending = filter.dir != "asc";
+    let (mut after_text, mut after_time, mut after_id) = (None, None, 0);
+    if !filter.after.is_empty() {
+        match decode_cursor(&filter.after) {
+            Some((key, id)) => {
+                after_id = id;
+                match sort {
+                    SortKey::Name => after_text = Some(key),
+                    SortKey::Submitted => {
+                        after_time = key.parse::<i128>().ok().and_then(|micros| {
+                            OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).ok()
+                        });
+                        if after_time.is_none() {
+                            errors.add("after", "This page link is out of date.");
+                        }
+                    }
+                }
+            }
+            None => errors.add("after", "This page link is out of date."),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(Query {
+        names: like(&filter.q),
+        requester: like(&filter.requester),
+        approver: like(&filter.approver),
+        product: product.map(str::to_owned),
+        status: status.map(str::to_owned),
+        organization,
+        from,
+        to,
+        sort,
+        descending,
+        after_text,
+        after_time,
+        after_id,
+    })
+}
+
+/// Cursor: the sort key and the id, as hex of `key\u{1f}id` (opaque in the URL).
+fn encode_cursor(key: &str, id: i64) -> String {
+    format!("{key}\u{1f}{id}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn decode_cursor(text: &str) -> Option<(String, i64)> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect();
+    let text = String::from_utf8(bytes?).ok()?;
+    let (key, id) = text.rsplit_once('\u{1f}')?;
+    Some((key.to_owned(), id.parse().ok()?))
+}
+
+const SELECT: &str = "select r.id, r.product, r.title, r.dns_names, r.status,
+        u.display_name || ' <' || u.email || '>', d.display_name || ' <' || d.email || '>',
+        r.organization_id, r.submitted_at, r.digicert_order_id, r.expires_at
+   from requests r
+   join users u on u.id = r.requester_id
+   left join users d on d.id = r.decided_by
+  where ($1::text is null or r.names_text like $1)
+    and ($2::text is null or lower(u.email) like $2 or lower(u.display_name) like $2)
+    and ($3::text is null or lower(d.email) like $3 or lower(d.display_name) like $3)
+    and ($4::text is null or r.product = $4)
+    and ($5::text is null or r.status = $5)
+    and ($6::bigint is null or r.organization_id = $6)
+    and ($7::date is null or r.submitted_at >= $7::date)
+    and ($8::date is null or r.submitted_at < $8::date + 1)";
+
+/// The statement for a query: filters, then the keyset condition and order for its sort.
+fn statement(query: &Query, paged: bool) -> String {
+    let (column, cursor_present) = match query.sort {
+        SortKey::Submitted => ("r.submitted_at", query.after_time.is_some()),
+        SortKey::Name => ("r.title", query.after_text.is_some()),
+    };
+    let (op, dir) = if query.descending {
+        ("<", "desc")
+    } else {
+        (">", "asc")
+    };
+    let cursor_param = match query.sort {
+        SortKey::Submitted => "$9::timestamptz",
+        SortKey::Name => "$10::text",
+    };
+    let mut sql = SELECT.to_owned();
+    if cursor_present {
+        sql.push_str(&format!(
+            "\n    and ({column}, r.id) {op} ({cursor_param}, $11)"
+        ));
+    } else {
+        sql.push_str(
+            "\n    and ($9::timestamptz is null and $10::text is null and $11::bigint is not null)",
+        );
+    }
+    sql.push_str(&format!("\n  order by {column} {dir}, r.id {dir}"));
+    if paged {
+        sql.push_str("\n  limit $12");
+    }
+    sql
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    Vec<String>,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    OffsetDateTime,
+    Option<i64>,
+    Option<OffsetDateTime>,
+);
+
+fn to_row(
+    (id, product, title, dns_names, status, requester, approver, org, submitted, order, expires): Row,
+) -> (HistoryRow, OffsetDateTime) {
+    (
+        HistoryRow {
+            id,
+            product: ProductId::parse(&product).unwrap_or(ProductId::Ssl),
+            title,
+            dns_names,
+            status: RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval),
+            requester,
+            approver,
+            organization_id: org,
+            submitted_at: format_time(submitted),
+            digicert_order_id: order,
+            expires_at: expires.map(format_time),
+        },
+        submitted,
+    )
+}
+
+macro_rules! bind_query {
+    ($sql:expr, $q:expr) => {
+        sqlx::query_as::<_, Row>($sql)
+            .bind($q.names.clone())
+            .bind($q.requester.clone())
+            .bind($q.approver.clone())
+            .bind($q.product.clone())
+            .bind($q.status.clone())
+            .bind($q.organization)
+            .bind($q.from)
+            .bind($q.to)
+            .bind($q.after_time)
+            .bind($q.after_text.clone())
+            .bind($q.after_id)
+    };
+}
+
+/// One page of the history.
+pub async fn search(
+    pool: &PgPool,
+    filter: &HistoryFilter,
+    limit: i64,
+) -> Result<HistoryPage, AppError> {
+    let query = parse(filter)?;
+    let sql = statement(&query, true);
+    let rows: Vec<Row> = bind_query!(&sql, query)
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let mut last_key = None;
+    let rows: Vec<HistoryRow> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|row| {
+            let (row, submitted) = to_row(row);
+            let key = match query.sort {
+                SortKey::Submitted => (submitted.unix_timestamp_nanos() / 1000).to_string(),
+                SortKey::Name => row.title.clone(),
+            };
+            last_key = Some(encode_cursor(&key, row.id));
+            row
+        })
+        .collect();
+    Ok(HistoryPage {
+        rows,
+        next: if more { last_key } else { None },
+    })
+}
+
+pub const CSV_HEADER: [&str; 11] = [
+    "id",
+    "product",
+    "common name",
+    "additional names",
+    "status",
+    "requester",
+    "approver",
+    "organization",
+    "submitted",
+    "DigiCert order",
+    "expires",
+];
+
+/// Every row of the filter as CSV lines, streamed from the database as they arrive (memory stays
+/// flat however many rows there are). The header comes first.
+pub fn csv_stream(
+    pool: PgPool,
+    filter: &HistoryFilter,
+) -> Result<impl Stream<Item = Result<String, AppError>> + Send + 'static, AppError> {
+    let mut query = parse(filter)?;
+    // An export covers the whole filter, not the page the admin was on.
+    query.after_text = None;
+    query.after_time = None;
+    let sql = statement(&query, false);
+    let header = futures::stream::once(async { Ok(csv::line(&CSV_HEADER)) });
+    let rows = async_stream(pool, sql, query);
+    Ok(header.chain(rows))
+}
+
+/// Runs the query in its own task and hands rows over a small bounded channel, a few hundred
+/// at a time: the database cursor advances only as fast as the client reads.
+fn async_stream(
+    pool: PgPool,
+    sql: String,
+    query: Query,
+) -> impl Stream<Item = Result<String, AppError>> + Send + 'static {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, AppError>>(4);
+    tokio::spawn(async move {
+        let mut rows = bind_query!(&sql, query).fetch(&pool);
+        let mut chunk = String::new();
+        let mut in_chunk = 0;
+        while let Some(row) = rows.next().await {
+            match row {
+                Ok(row) => {
+                    chunk.push_str(&csv_line(row));
+                    in_chunk += 1;
+                    if in_chunk == 500 {
+                        in_chunk = 0;
+                        if sender.send(Ok(std::mem::take(&mut chunk))).await.is_err() {
+                            return; // the client went away
+                        }
+                    }
+                }
+                Err(err) => {
+                    let _ = sender.send(Err(AppError::from(err))).await;
+                    return;
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = sender.send(Ok(chunk)).await;
+        }
+    });
+    futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    })
+}
+
+fn csv_line(row: Row) -> String {
+    let (r, _) = to_row(row);
+    csv::line(&[
+        r.id.to_string(),
+        r.product.name_id().to_owned(),
+        r.title,
+        r.dns_names.join(" "),
+        r.status.as_str().to_owned(),
+        r.requester,
+        r.approver.unwrap_or_default(),
+        r.organization_id.map(|o| o.to_string()).unwrap_or_default(),
+        r.submitted_at,
+        r.digicert_order_id
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        r.expires_at.unwrap_or_default(),
+    ])
+}
+
+#[cfg(test)]
+mod tests;

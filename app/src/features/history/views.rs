@@ -1,0 +1,129 @@
+//! `/history`: every request, filtered by a plain GET form, keyset-paged, exportable as CSV.
+
+use super::api::search_history;
+use super::model::HistoryFilter;
+use crate::components::{ErrorPanel, Guarded};
+use crate::features::auth::Role;
+use crate::features::digicert::products::ProductId;
+use crate::features::requests::model::RequestStatus;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    view! {
+        <Title text="History" />
+        <Guarded role=Role::Admin>
+            <History />
+        </Guarded>
+    }
+}
+
+#[component]
+fn History() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let get = |k: &str| q.get(k).unwrap_or_default();
+        HistoryFilter {
+            q: get("q"),
+            requester: get("requester"),
+            approver: get("approver"),
+            product: get("product"),
+            status: get("status"),
+            organization: get("organization"),
+            from: get("from"),
+            to: get("to"),
+            sort: get("sort"),
+            dir: get("dir"),
+            after: get("after"),
+        }
+    });
+    let page = Resource::new(move || filter.get(), |f| search_history(Some(f)));
+    let text = move |f: fn(&HistoryFilter) -> &String| move || filter.with(|x| f(x).clone());
+    view! {
+        <div class="page-head">
+            <h1>"History"</h1>
+            <a class="button secondary" id="export-csv" rel="external" download
+                href=move || format!("/history.csv?{}", filter.with(|f| f.query_string()))>"Export CSV"</a>
+        </div>
+        <form method="get" class="filters" aria-label="Search">
+            <label for="h-q">"Name"</label>
+            <input id="h-q" name="q" type="search" placeholder="common name or SAN" prop:value=text(|f| &f.q) />
+            <label for="h-requester">"Requester"</label>
+            <input id="h-requester" name="requester" type="search" prop:value=text(|f| &f.requester) />
+            <label for="h-approver">"Approver"</label>
+            <input id="h-approver" name="approver" type="search" prop:value=text(|f| &f.approver) />
+            <label for="h-product">"Product"</label>
+            <select id="h-product" name="product">
+                <option value="">"Any"</option>
+                {ProductId::ALL.into_iter().map(|p| view! {
+                    <option value=p.name_id() selected=move || filter.with(|f| f.product == p.name_id())>{p.display_name()}</option>
+                }).collect_view()}
+            </select>
+            <label for="h-status">"Status"</label>
+            <select id="h-status" name="status">
+                <option value="">"Any"</option>
+                {RequestStatus::ALL.into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=move || filter.with(|f| f.status == s.as_str())>{s.label()}</option>
+                }).collect_view()}
+            </select>
+            <label for="h-organization">"Organization id"</label>
+            <input id="h-organization" name="organization" type="text" inputmode="numeric" size="8" prop:value=text(|f| &f.organization) />
+            <label for="h-from">"From"</label>
+            <input id="h-from" name="from" type="date" prop:value=text(|f| &f.from) />
+            <label for="h-to">"To"</label>
+            <input id="h-to" name="to" type="date" prop:value=text(|f| &f.to) />
+            <label for="h-sort">"Sort"</label>
+            <select id="h-sort" name="sort">
+                <option value="submitted" selected=move || filter.with(|f| f.sort != "name")>"Submitted"</option>
+                <option value="name" selected=move || filter.with(|f| f.sort == "name")>"Name"</option>
+            </select>
+            <select name="dir" aria-label="Direction">
+                <option value="desc" selected=move || filter.with(|f| f.dir != "asc")>"Newest / Z first"</option>
+                <option value="asc" selected=move || filter.with(|f| f.dir == "asc")>"Oldest / A first"</option>
+            </select>
+            <button type="submit">"Search"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) if page.rows.is_empty() => view! { <p class="muted" id="history-empty">"No requests match."</p> }.into_any(),
+                    Ok(page) => {
+                        let next = page.next.clone().map(|after| {
+                            format!("/history?{}&after={after}", filter.with_untracked(|f| f.query_string()))
+                        });
+                        view! {
+                            <table class="history">
+                                <thead><tr>
+                                    <th>"#"</th><th>"Name"</th><th>"Product"</th><th>"Status"</th>
+                                    <th>"Requester"</th><th>"Approver"</th><th>"Submitted"</th><th>"Expires"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.rows.into_iter().map(|r| view! {
+                                        <tr>
+                                            <td><a href=format!("/requests/{}", r.id)>{r.id}</a></td>
+                                            <td>
+                                                <a href=format!("/requests/{}", r.id)>{r.title}</a>
+                                                {(!r.dns_names.is_empty()).then(|| view! { <div class="muted small">{r.dns_names.join(", ")}</div> })}
+                                            </td>
+                                            <td>{r.product.display_name()}</td>
+                                            <td><span class=format!("status status-{}", r.status.as_str())>{r.status.label()}</span></td>
+                                            <td>{r.requester}</td>
+                                            <td>{r.approver.unwrap_or_default()}</td>
+                                            <td>{r.submitted_at}</td>
+                                            <td>{r.expires_at.unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {next.map(|href| view! { <p><a href=href>"Next page"</a></p> })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
