@@ -9,13 +9,29 @@ pub struct Activity {
     pub client_ip: Option<String>,
 }
 
+/// The numbers approvers and admins watch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    /// (status label, count) for every status that has requests.
+    pub by_status: Vec<(String, i64)>,
+    /// How long the oldest pending request has waited, e.g. "3 h" (none when nothing waits).
+    pub oldest_pending: Option<String>,
+    pub issued_this_month: i64,
+    pub forward_failures: i64,
+    /// Issued certificates expiring within 30, 60 and 90 days.
+    pub expiring: [i64; 3],
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardSummary {
     pub recent_activity: Vec<Activity>,
+    /// For approvers and admins.
+    pub overview: Option<Overview>,
 }
 
 #[server(prefix = "/api", endpoint = "dashboard/summary")]
 pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
+    use crate::features::auth::Role;
     let state = crate::server::context::state()?;
     let user = crate::server::require_user(&state).await?;
     let rows: Vec<(time::OffsetDateTime, String, Option<String>)> = sqlx::query_as(
@@ -25,15 +41,20 @@ pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
     .bind(user.id)
     .fetch_all(&state.pool)
     .await?;
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    let overview = if user.has(Role::Approver) || user.has(Role::Admin) {
+        Some(super::service::overview(&state.pool).await?)
+    } else {
+        None
+    };
     Ok(DashboardSummary {
         recent_activity: rows
             .into_iter()
             .map(|(at, action, client_ip)| Activity {
-                at: at.format(&format).unwrap_or_default(),
+                at: crate::features::requests::repo::format_time(at),
                 action: action.replace('_', " "),
                 client_ip,
             })
             .collect(),
+        overview,
     })
 }

@@ -34,9 +34,10 @@ fn Dashboard() -> impl IntoView {
                     <h1>"Welcome, " {user.display_name.clone()}</h1>
                     <p class="muted">"Signed in as " {user.email.clone()} " · roles: " {roles}</p>
                     <ul class="tiles">{cards}</ul>
-                    <h2>"Your recent activity"</h2>
                     {match summary {
                         Ok(summary) => view! {
+                            {summary.overview.map(|o| view! { <OverviewPanel o /> })}
+                            <h2>"Your recent activity"</h2>
                             <table>
                                 <thead><tr><th>"When"</th><th>"What"</th><th>"From"</th></tr></thead>
                                 <tbody>
@@ -51,5 +52,23 @@ fn Dashboard() -> impl IntoView {
                 }.into_any()
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn OverviewPanel(o: super::api::Overview) -> impl IntoView {
+    view! {
+        <section class="overview" aria-label="Overview">
+            <h2>"Certificates"</h2>
+            <ul class="tiles numbers">
+                {o.by_status.into_iter().map(|(label, n)| view! {
+                    <li class="tile"><strong>{n}</strong>" "{label}</li>
+                }).collect_view()}
+                <li class="tile" id="oldest-pending"><strong>{o.oldest_pending.unwrap_or_else(|| "–".into())}</strong>" oldest pending approval"</li>
+                <li class="tile"><strong>{o.issued_this_month}</strong>" issued this month"</li>
+                <li class="tile"><strong>{o.forward_failures}</strong>" refused by DigiCert"</li>
+                <li class="tile" id="expiring"><strong>{format!("{} / {} / {}", o.expiring[0], o.expiring[1], o.expiring[2])}</strong>" expiring within 30 / 60 / 90 days"</li>
+            </ul>
+        </section>
     }
 }
