@@ -3,6 +3,7 @@
 use crate::components::NotFound;
 use crate::error::AppError;
 use crate::features::approvals::views::ApprovalsPage;
+use crate::features::audit::views::AuditPage;
 use crate::features::auth::{
     CurrentUser,
     api::{SignOut, me},
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                         <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
                         <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                        <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

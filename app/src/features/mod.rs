@@ -1,4 +1,5 @@
 pub mod approvals;
+pub mod audit;
 pub mod auth;
 pub mod csr;
 pub mod dashboard;

@@ -60,6 +60,7 @@ const MATRIX: &[Row] = &[
     ),
     Row("/api/approvals/queue", &[], [401, 403, 200, 403]),
     Row("/api/history/search", &[], [401, 403, 403, 200]),
+    Row("/api/audit/search", &[], [401, 403, 403, 200]),
     Row(
         "/api/approvals/decide",
         &[("id", "999999"), ("decision", "approve")],

@@ -82,3 +82,49 @@ async fn admins_search_and_export_and_nobody_else_does() {
         .unwrap();
     assert!(page.contains("Export CSV") && page.contains(&format!("/requests/{id}")));
 }
+
+#[tokio::test]
+async fn the_audit_log_filters_by_actor_action_and_day() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let admin = app.signed_in(&["admin"]).await;
+    submit(&app, &ada, &tls_form("basic-ov", &[])).await;
+    let search = |pairs: &[(&str, &str)]| {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let res = app.call(admin, "/api/audit/search", &pairs).await;
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, found) = search(&[("action", "request_submitted")]).await;
+    assert_eq!(status, 200);
+    let rows = found["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{found}");
+    assert!(rows[0]["actor"].as_str().unwrap().contains("requester-"));
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let (_, by_actor) = search(&[("actor", "REQUESTER-"), ("from", &today), ("to", &today)]).await;
+    let actions: Vec<&str> = by_actor["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"sign_in") && actions.contains(&"request_submitted"),
+        "{actions:?}"
+    );
+    let (_, none) = search(&[("from", "2999-01-01")]).await;
+    assert_eq!(none["rows"], serde_json::json!([]));
+    let (bad, _) = search(&[("from", "soon")]).await;
+    assert_eq!(bad, 422);
+}

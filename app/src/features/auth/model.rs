@@ -71,22 +71,24 @@ pub enum NavItem {
     Approvals,
     History,
     Users,
+    AuditLog,
 }
 
 impl NavItem {
-    pub const ALL: [NavItem; 5] = [
+    pub const ALL: [NavItem; 6] = [
         NavItem::NewRequest,
         NavItem::MyRequests,
         NavItem::Approvals,
         NavItem::History,
         NavItem::Users,
+        NavItem::AuditLog,
     ];
 
     pub fn role(self) -> Role {
         match self {
             NavItem::NewRequest | NavItem::MyRequests => Role::Requester,
             NavItem::Approvals => Role::Approver,
-            NavItem::History | NavItem::Users => Role::Admin,
+            NavItem::History | NavItem::Users | NavItem::AuditLog => Role::Admin,
         }
     }
 
@@ -97,6 +99,7 @@ impl NavItem {
             NavItem::Approvals => "Approvals",
             NavItem::History => "History",
             NavItem::Users => "Users",
+            NavItem::AuditLog => "Audit log",
         }
     }
 
@@ -107,6 +110,7 @@ impl NavItem {
             NavItem::Approvals => "/approvals",
             NavItem::History => "/history",
             NavItem::Users => "/users",
+            NavItem::AuditLog => "/audit",
         }
     }
 }
@@ -220,7 +224,7 @@ mod tests {
         assert_eq!(labels(&[Role::Approver]), ["Approvals"]);
         assert_eq!(
             labels(&[Role::Admin, Role::Approver]),
-            ["Approvals", "History", "Users"]
+            ["Approvals", "History", "Users", "Audit log"]
         );
     }
 
