@@ -14,7 +14,7 @@ use crate::features::history::views::HistoryPage;
 use crate::features::requests::views::{
     MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
 };
-use crate::features::users::views::UsersPage;
+use crate::features::users::views::{ChangePasswordPage, UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
                         <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

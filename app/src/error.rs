@@ -63,6 +63,9 @@ pub enum AppError {
     Unauthorized,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    /// An admin reset this person's password: they choose a new one before anything else.
+    #[error("Choose a new password first.")]
+    PasswordChangeRequired,
     #[error("That page or record does not exist.")]
     NotFound,
     #[error("{}", .0.message)]
@@ -86,7 +89,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::PasswordChangeRequired => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
             AppError::Conflict(_) => 409,

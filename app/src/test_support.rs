@@ -23,6 +23,7 @@ pub async fn user(pool: &PgPool, email: &str, roles: &[Role]) -> CurrentUser {
     .await
     .unwrap();
     CurrentUser {
+        must_change_password: false,
         id,
         email: email.into(),
         display_name: email.split('@').next().unwrap_or(email).into(),

@@ -29,6 +29,9 @@ pub fn Guarded(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> im
                 let children = children.clone();
                 Suspend::new(async move {
                     match auth.user.await {
+                        Ok(Some(user)) if user.must_change_password => {
+                            view! { <Redirect path="/account/password" /> }.into_any()
+                        }
                         Ok(Some(user)) if role.is_none_or(|r| user.has(r)) => children().into_any(),
                         Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/sign-in" /> }.into_any(),

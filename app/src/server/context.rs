@@ -65,7 +65,17 @@ async fn keep_alive(state: &AppState, session: &Session) -> Result<(), AppError>
     Ok(())
 }
 
+/// The signed-in user, who must not owe a new password (see [`require_signed_in`]).
 pub async fn require_user(state: &AppState) -> Result<CurrentUser, AppError> {
+    let user = require_signed_in(state).await?;
+    if user.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(user)
+}
+
+/// The signed-in user, even one who must choose a new password (for that page and sign-out).
+pub async fn require_signed_in(state: &AppState) -> Result<CurrentUser, AppError> {
     current_user(state).await?.ok_or(AppError::Unauthorized)
 }
 

@@ -7,5 +7,7 @@ pub mod password;
 pub mod state;
 
 pub use config::Config;
-pub use context::{client_ip, current_user, require_role, require_user, session};
+pub use context::{
+    client_ip, current_user, require_role, require_signed_in, require_user, session,
+};
 pub use state::AppState;

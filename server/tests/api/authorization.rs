@@ -36,6 +36,41 @@ const MATRIX: &[Row] = &[
     Row("/api/auth/demo_accounts", &[], [200, 200, 200, 200]),
     Row("/api/dashboard/summary", &[], [401, 200, 200, 200]),
     Row("/api/users/list", &[], [401, 403, 403, 200]),
+    Row(
+        "/api/users/create",
+        &[("email", ""), ("display_name", "")],
+        [401, 403, 403, 422],
+    ),
+    Row(
+        "/api/users/set_active",
+        &[
+            ("id", "00000000-0000-0000-0000-000000000000"),
+            ("active", "false"),
+        ],
+        [401, 403, 403, 404],
+    ),
+    Row(
+        "/api/users/set_roles",
+        &[
+            ("id", "00000000-0000-0000-0000-000000000000"),
+            ("approver", "on"),
+        ],
+        [401, 403, 403, 404],
+    ),
+    Row(
+        "/api/users/reset_password",
+        &[("id", "00000000-0000-0000-0000-000000000000")],
+        [401, 403, 403, 404],
+    ),
+    // Everyone signed in may change their own password; a wrong current one is a field error.
+    Row(
+        "/api/account/change_password",
+        &[
+            ("current_password", "wrong"),
+            ("new_password", "a long new password"),
+        ],
+        [401, 422, 422, 422],
+    ),
     // An empty form: the requester is told what is missing; others may not order at all.
     Row(
         "/api/requests/submit",

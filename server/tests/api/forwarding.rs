@@ -31,6 +31,7 @@ async fn person(pool: &PgPool, email: &str, role: Role) -> CurrentUser {
     .await
     .unwrap();
     CurrentUser {
+        must_change_password: false,
         id,
         email: email.into(),
         display_name: email.into(),

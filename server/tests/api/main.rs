@@ -10,3 +10,4 @@ mod helpers;
 mod history;
 mod pages;
 mod requests;
+mod users;

@@ -31,7 +31,12 @@ pub async fn sign_in(
     // A fresh id at sign-in: a session id known before sign-in is worthless after it.
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.id).await?;
-    let next = safe_next_path(next.as_deref());
+    // After an admin's reset, choosing a new password comes first.
+    let next = if user.must_change_password {
+        "/account/password".to_owned()
+    } else {
+        safe_next_path(next.as_deref())
+    };
     if context::is_plain_form_post() {
         leptos_axum::redirect(&next);
     }
@@ -41,10 +46,10 @@ pub async fn sign_in(
 #[server(prefix = "/api", endpoint = "auth/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::audit::{self, AuditEvent};
-    use crate::server::{client_ip, context, require_user, session};
+    use crate::server::{client_ip, context, require_signed_in, session};
 
     let state = context::state()?;
-    let user = require_user(&state).await?;
+    let user = require_signed_in(&state).await?;
     session().await?.flush().await?;
     let ip = client_ip(&state).await;
     audit::record(

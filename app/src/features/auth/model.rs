@@ -47,6 +47,9 @@ pub struct CurrentUser {
     pub email: String,
     pub display_name: String,
     pub roles: Vec<Role>,
+    /// Set by an admin's password reset: nothing else works until a new password is chosen.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl CurrentUser {
@@ -197,6 +200,7 @@ mod tests {
 
     fn user(roles: &[Role]) -> CurrentUser {
         CurrentUser {
+            must_change_password: false,
             id: Uuid::nil(),
             email: "a@example.com".into(),
             display_name: "A".into(),

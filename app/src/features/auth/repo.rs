@@ -11,6 +11,7 @@ struct UserRow {
     email: String,
     display_name: String,
     roles: Vec<String>,
+    must_change_password: bool,
 }
 
 impl From<UserRow> for CurrentUser {
@@ -19,6 +20,7 @@ impl From<UserRow> for CurrentUser {
             id: row.id,
             email: row.email,
             display_name: row.display_name,
+            must_change_password: row.must_change_password,
             // The column's check constraint admits only known roles.
             roles: row
                 .roles
@@ -31,7 +33,8 @@ impl From<UserRow> for CurrentUser {
 
 pub async fn find_active_user(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>, AppError> {
     let row = sqlx::query_as::<_, UserRow>(
-        "select id, email, display_name, roles from users where id = $1 and active",
+        "select id, email, display_name, roles, must_change_password from users
+          where id = $1 and active",
     )
     .bind(id)
     .fetch_optional(pool)

@@ -8,15 +8,29 @@ use uuid::Uuid;
 pub async fn list_users(
     pool: &PgPool,
     after: Option<&str>,
+    search: Option<&str>,
     limit: i64,
 ) -> Result<UserPage, AppError> {
+    let search = search
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
     let rows: Vec<(Uuid, String, String, Vec<String>, bool)> = sqlx::query_as(
         "select id, email, display_name, roles, active from users
-          where $1::text is null or email > $1
+          where ($1::text is null or email > $1)
+            and ($3::text is null or email like $3 or lower(display_name) like $3)
           order by email limit $2",
     )
     .bind(after)
     .bind(limit + 1)
+    .bind(search)
     .fetch_all(pool)
     .await?;
     let more = rows.len() as i64 > limit;
@@ -64,7 +78,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let page = list_users(&pool, after.as_deref(), 3).await.unwrap();
+            let page = list_users(&pool, after.as_deref(), None, 3).await.unwrap();
             seen.extend(page.users.iter().map(|u| u.email.clone()));
             match page.next_after {
                 Some(next) => after = Some(next),
@@ -78,10 +92,14 @@ mod tests {
     #[sqlx::test(migrations = "../migrations")]
     async fn an_exact_page_has_no_next(pool: PgPool) {
         seed(&pool, 3).await;
-        let page = list_users(&pool, None, 3).await.unwrap();
+        let page = list_users(&pool, None, None, 3).await.unwrap();
         assert_eq!(page.users.len(), 3);
         assert_eq!(page.next_after, None);
-        let empty = list_users(&pool, Some("zzz"), 3).await.unwrap();
+        let found = list_users(&pool, None, Some(" USER01"), 50).await.unwrap();
+        assert_eq!(found.users.len(), 1, "search ignores case and spaces");
+        let none = list_users(&pool, None, Some("%"), 50).await.unwrap();
+        assert!(none.users.is_empty(), "wildcards are literal");
+        let empty = list_users(&pool, Some("zzz"), None, 3).await.unwrap();
         assert!(empty.users.is_empty());
     }
 }

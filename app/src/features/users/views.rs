@@ -1,9 +1,14 @@
-use super::api::list_users;
-use crate::components::{ErrorPanel, Guarded};
+use super::api::{
+    ChangePassword, CreateAccount, ResetUserPassword, SetUserActive, SetUserRoles, UserSummary,
+    list_users,
+};
+use crate::app::Auth;
+use crate::components::{ErrorPanel, FieldError, Guarded};
+use crate::error::AppError;
 use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -15,30 +20,75 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
+/// Actions of the users page, shared by every row.
+#[derive(Clone, Copy)]
+struct Actions {
+    active: ServerAction<SetUserActive>,
+    roles: ServerAction<SetUserRoles>,
+    reset: ServerAction<ResetUserPassword>,
+}
+
 #[component]
 fn UserList() -> impl IntoView {
     let query = use_query_map();
-    let users = Resource::new(move || query.read().get("after"), list_users);
+    let create = ServerAction::<CreateAccount>::new();
+    let actions = Actions {
+        active: ServerAction::new(),
+        roles: ServerAction::new(),
+        reset: ServerAction::new(),
+    };
+    let users = Resource::new(
+        move || {
+            (
+                query.read().get("after"),
+                query.read().get("q"),
+                create.version().get(),
+                actions.active.version().get(),
+                actions.roles.version().get(),
+            )
+        },
+        |(after, q, _, _, _)| list_users(after, q),
+    );
+    let problem = move || {
+        actions
+            .active
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| actions.roles.value().get().and_then(|r| r.err()))
+            .or_else(|| actions.reset.value().get().and_then(|r| r.err()))
+    };
+    let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let temporary = move || {
+        create
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .or_else(|| actions.reset.value().get().and_then(|r| r.ok()))
+    };
     view! {
         <h1>"Users"</h1>
+        {move || temporary().map(|t| view! {
+            <div class="banner" role="status" id="temporary-password">
+                <p>"Temporary password for " <strong>{t.email}</strong> ": " <code>{t.password}</code></p>
+                <p class="muted">"Shown once. The person chooses their own password at first sign-in."</p>
+            </div>
+        })}
+        {move || problem().map(|e| view! { <p class="alert" role="alert" id="users-error">{e.to_string()}</p> })}
+        <form method="get" class="filters" aria-label="Search users">
+            <label for="u-q">"Search"</label>
+            <input id="u-q" name="q" type="search" placeholder="name or email"
+                prop:value=move || query.read().get("q").unwrap_or_default() />
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(page) => view! {
-                        <table>
-                            <thead><tr><th>"Name"</th><th>"Email"</th><th>"Roles"</th><th>"Status"</th></tr></thead>
+                        <table class="users">
+                            <thead><tr><th>"Name"</th><th>"Email"</th><th>"Roles"</th><th>"Status"</th><th>"Actions"</th></tr></thead>
                             <tbody>
-                                {page.users.into_iter().map(|u| {
-                                    let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-                                    view! {
-                                        <tr>
-                                            <td>{u.display_name}</td>
-                                            <td>{u.email}</td>
-                                            <td>{roles}</td>
-                                            <td>{if u.active { "active" } else { "deactivated" }}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
+                                {page.users.into_iter().map(|u| view! { <UserRow u actions /> }).collect_view()}
                             </tbody>
                         </table>
                         {page.next_after.map(|after| view! {
@@ -49,5 +99,104 @@ fn UserList() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <section class="card">
+            <h2>"New user"</h2>
+            {move || create_error.get().map(|e: AppError| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            <ActionForm action=create attr:class="new-user">
+                <div class="field">
+                    <label for="n-email">"Email"</label>
+                    <input id="n-email" name="email" type="email" required />
+                    <FieldError error=create_error field="email" />
+                </div>
+                <div class="field">
+                    <label for="n-name">"Name"</label>
+                    <input id="n-name" name="display_name" type="text" required />
+                    <FieldError error=create_error field="display_name" />
+                </div>
+                <div class="checks">
+                    <label><input type="checkbox" name="requester" checked />" requester"</label>
+                    <label><input type="checkbox" name="approver" />" approver"</label>
+                    <label><input type="checkbox" name="admin" />" admin"</label>
+                </div>
+                <FieldError error=create_error field="roles" />
+                <button type="submit">"Create user"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn UserRow(u: UserSummary, actions: Actions) -> impl IntoView {
+    let (id_roles, id_active, id_reset) = (u.id.to_string(), u.id.to_string(), u.id.to_string());
+    let (requester, approver, admin) = (
+        u.roles.contains(&Role::Requester),
+        u.roles.contains(&Role::Approver),
+        u.roles.contains(&Role::Admin),
+    );
+    let active = u.active;
+    view! {
+        <tr id=format!("user-{}", u.email)>
+            <td>{u.display_name.clone()}</td>
+            <td>{u.email.clone()}</td>
+            <td>
+                <ActionForm action=actions.roles attr:class="inline-form">
+                    <input type="hidden" name="id" value=id_roles />
+                    <label><input type="checkbox" name="requester" checked=requester />" requester"</label>
+                    <label><input type="checkbox" name="approver" checked=approver />" approver"</label>
+                    <label><input type="checkbox" name="admin" checked=admin />" admin"</label>
+                    <button type="submit" class="secondary">"Save roles"</button>
+                </ActionForm>
+            </td>
+            <td>{if active { "active" } else { "deactivated" }}</td>
+            <td class="row-actions">
+                <ActionForm action=actions.active attr:class="inline-form">
+                    <input type="hidden" name="id" value=id_active />
+                    <input type="hidden" name="active" value=(!active).to_string() />
+                    <button type="submit" class="secondary">{if active { "Deactivate" } else { "Reactivate" }}</button>
+                </ActionForm>
+                <ActionForm action=actions.reset attr:class="inline-form">
+                    <input type="hidden" name="id" value=id_reset />
+                    <button type="submit" class="secondary">"Reset password"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
+/// `/account/password`: choose a new password (required after an admin's reset).
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let change = ServerAction::<ChangePassword>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change.value().get() {
+            auth.reload_user();
+            navigate("/", Default::default());
+        }
+    });
+    let error = Signal::derive(move || change.value().get().and_then(|r| r.err()));
+    view! {
+        <Title text="Choose a password" />
+        <section class="card narrow">
+            <h1>"Choose a new password"</h1>
+            <p class="muted">"At least 12 characters. Your administrator gave you a temporary one; it stops working now."</p>
+            {move || error.get().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            <ActionForm action=change>
+                <div class="field">
+                    <label for="current_password">"Current password"</label>
+                    <input id="current_password" name="current_password" type="password" autocomplete="current-password" required
+                        prop:value=move || change.value().with(|_| String::new()) />
+                    <FieldError error field="current_password" />
+                </div>
+                <div class="field">
+                    <label for="new_password">"New password"</label>
+                    <input id="new_password" name="new_password" type="password" autocomplete="new-password" required
+                        prop:value=move || change.value().with(|_| String::new()) />
+                    <FieldError error field="new_password" />
+                </div>
+                <button type="submit">"Save password"</button>
+            </ActionForm>
+        </section>
     }
 }

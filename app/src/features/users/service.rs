@@ -1,0 +1,326 @@
+//! What admins do to accounts. Every change is audited, and the last active admin can neither be
+//! deactivated nor lose the admin role (the admins' rows are locked while that is checked, so two
+//! admins demoting each other at once cannot both succeed).
+
+use crate::error::{AppError, FormErrors};
+use crate::features::auth::model::check_new_password;
+use crate::features::auth::service::{NewUserInput, create_user};
+use crate::features::auth::{CurrentUser, Role};
+use crate::server::audit::{self, AuditEvent};
+use crate::server::password::{hash_password, verify_password};
+use rand::{Rng, distributions::Alphanumeric};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+/// A one-time password for a new or reset account: 20 letters and digits, shown to the admin
+/// once and never stored in clear.
+fn temporary_password() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
+}
+
+/// Creates an account with a temporary password the person must replace at first sign-in.
+pub async fn create(
+    pool: &PgPool,
+    admin: &CurrentUser,
+    email: &str,
+    display_name: &str,
+    roles: Vec<String>,
+) -> Result<(Uuid, String), AppError> {
+    let password = temporary_password();
+    let id = create_user(
+        pool,
+        NewUserInput {
+            email: email.into(),
+            display_name: display_name.into(),
+            roles,
+            password: SecretString::from(password.clone()),
+        },
+        Some(admin.id),
+    )
+    .await?;
+    sqlx::query("update users set must_change_password = true where id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok((id, password))
+}
+
+/// Locks every active admin's row and fails if `id` is the only one.
+async fn ensure_another_admin(db: &mut PgConnection, id: Uuid) -> Result<(), AppError> {
+    let admins: Vec<Uuid> = sqlx::query_scalar(
+        "select id from users where active and 'admin' = any(roles) order by id for update",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    if admins == [id] {
+        return Err(AppError::Conflict(
+            "This is the last active admin: make someone else an admin first.".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn record(
+    db: &mut PgConnection,
+    admin: &CurrentUser,
+    action: &str,
+    email: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    audit::record(
+        &mut *db,
+        AuditEvent {
+            actor_id: Some(admin.id),
+            action,
+            subject: Some(email),
+            client_ip: None,
+            details,
+        },
+    )
+    .await
+}
+
+async fn email_of(
+    db: &mut PgConnection,
+    id: Uuid,
+) -> Result<(String, bool, Vec<String>), AppError> {
+    sqlx::query_as("select email, active, roles from users where id = $1 for update")
+        .bind(id)
+        .fetch_optional(&mut *db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Deactivates or reactivates an account. A deactivated person's next request finds no user:
+/// their sessions end at once.
+pub async fn set_active(
+    pool: &PgPool,
+    admin: &CurrentUser,
+    id: Uuid,
+    active: bool,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if !active {
+        ensure_another_admin(&mut tx, id).await?;
+    }
+    let (email, _, _) = email_of(&mut tx, id).await?;
+    sqlx::query("update users set active = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(&mut *tx)
+        .await?;
+    let action = if active {
+        "user_reactivated"
+    } else {
+        "user_deactivated"
+    };
+    record(
+        &mut tx,
+        admin,
+        action,
+        &email,
+        serde_json::json!({ "user_id": id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces an account's roles (at least one).
+pub async fn set_roles(
+    pool: &PgPool,
+    admin: &CurrentUser,
+    id: Uuid,
+    roles: &[Role],
+) -> Result<(), AppError> {
+    if roles.is_empty() {
+        return Err(AppError::Invalid(
+            FormErrors::new("Give the user at least one role.").field("roles", "Choose a role."),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    if !roles.contains(&Role::Admin) {
+        ensure_another_admin(&mut tx, id).await?;
+    }
+    let (email, _, before) = email_of(&mut tx, id).await?;
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    sqlx::query("update users set roles = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(&names)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        admin,
+        "user_roles_changed",
+        &email,
+        serde_json::json!({ "user_id": id, "from": before, "to": names }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives the account a new temporary password; the person must choose their own at next sign-in.
+pub async fn reset_password(
+    pool: &PgPool,
+    admin: &CurrentUser,
+    id: Uuid,
+) -> Result<String, AppError> {
+    let password = temporary_password();
+    let hash = hash_password(SecretString::from(password.clone())).await?;
+    let mut tx = pool.begin().await?;
+    let (email, _, _) = email_of(&mut tx, id).await?;
+    sqlx::query(
+        "update users set password_hash = $2, must_change_password = true, updated_at = now()
+          where id = $1",
+    )
+    .bind(id)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut tx,
+        admin,
+        "user_password_reset",
+        &email,
+        serde_json::json!({ "user_id": id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(password)
+}
+
+/// The signed-in person replaces their password (required after a reset).
+pub async fn change_password(
+    pool: &PgPool,
+    user: &CurrentUser,
+    current: SecretString,
+    new: SecretString,
+) -> Result<(), AppError> {
+    let hash: Option<String> = sqlx::query_scalar("select password_hash from users where id = $1")
+        .bind(user.id)
+        .fetch_optional(pool)
+        .await?;
+    let mut form = FormErrors::new("The password was not changed.");
+    if let Err(problem) = check_new_password(new.expose_secret()) {
+        form.add("new_password", problem);
+    }
+    if new.expose_secret() == current.expose_secret() {
+        form.add(
+            "new_password",
+            "Choose a password different from the current one.",
+        );
+    }
+    if !verify_password(hash, current).await {
+        form.add("current_password", "This is not your current password.");
+    }
+    if !form.is_empty() {
+        return Err(AppError::Invalid(form));
+    }
+    let hash = hash_password(new).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "update users set password_hash = $2, must_change_password = false, updated_at = now()
+          where id = $1",
+    )
+    .bind(user.id)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut tx,
+        user,
+        "password_changed",
+        &user.email,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::auth::repo::find_active_user;
+    use crate::test_support::user;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_last_active_admin_stays(pool: PgPool) {
+        let root = user(&pool, "root@example.com", &[Role::Admin]).await;
+        assert!(matches!(
+            set_active(&pool, &root, root.id, false).await,
+            Err(AppError::Conflict(_))
+        ));
+        assert!(matches!(
+            set_roles(&pool, &root, root.id, &[Role::Approver]).await,
+            Err(AppError::Conflict(_))
+        ));
+        let second = user(&pool, "second@example.com", &[Role::Admin]).await;
+        set_roles(&pool, &root, second.id, &[Role::Approver])
+            .await
+            .unwrap();
+        assert!(set_active(&pool, &root, root.id, false).await.is_err());
+        set_roles(&pool, &root, second.id, &[Role::Admin])
+            .await
+            .unwrap();
+        set_active(&pool, &second, root.id, false).await.unwrap();
+        assert!(find_active_user(&pool, root.id).await.unwrap().is_none());
+        set_active(&pool, &second, root.id, true).await.unwrap();
+        assert!(find_active_user(&pool, root.id).await.unwrap().is_some());
+        assert!(matches!(
+            set_roles(&pool, &root, second.id, &[]).await,
+            Err(AppError::Invalid(_))
+        ));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_reset_forces_a_new_password(pool: PgPool) {
+        let root = user(&pool, "root@example.com", &[Role::Admin]).await;
+        let (id, first) = create(
+            &pool,
+            &root,
+            "new@example.com",
+            "New Person",
+            vec!["requester".into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(first.len(), 20);
+        let person = find_active_user(&pool, id).await.unwrap().unwrap();
+        assert!(person.must_change_password);
+        let temp = reset_password(&pool, &root, id).await.unwrap();
+        assert_ne!(temp, first);
+        let wrong = change_password(
+            &pool,
+            &person,
+            SecretString::from(first),
+            SecretString::from("short".to_owned()),
+        )
+        .await
+        .unwrap_err();
+        let fields = &wrong.form().unwrap().fields;
+        assert!(fields.contains_key("current_password") && fields.contains_key("new_password"));
+        change_password(
+            &pool,
+            &person,
+            SecretString::from(temp),
+            SecretString::from("a brand new long password".to_owned()),
+        )
+        .await
+        .unwrap();
+        assert!(
+            !find_active_user(&pool, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .must_change_password
+        );
+    }
+}
