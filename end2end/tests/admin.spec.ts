@@ -1,0 +1,52 @@
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { signIn } from './helpers';
+
+const CSR = readFileSync('../app/tests/fixtures/csr/rsa2048.csr', 'utf8');
+
+test('an admin finds a request by one of its names and exports the search as CSV', async ({ page, browser }, info) => {
+  const requester = await (await browser.newContext({ javaScriptEnabled: info.project.name === 'js' })).newPage();
+  await signIn(requester, info, 'requester@example.com');
+  await requester.goto('/requests/new/basic-ov');
+  await requester.getByLabel('Common name').fill('www.example.com');
+  await requester.getByLabel('Additional domains').fill('example.com');
+  await requester.getByLabel('CSR', { exact: true }).fill(CSR);
+  await requester.getByLabel('Organization', { exact: true }).selectOption('1001');
+  await requester.getByRole('button', { name: 'Submit request' }).click();
+  await expect(requester).toHaveURL(/\/requests\/\d+$/);
+  const id = requester.url().split('/').pop()!;
+
+  await signIn(page, info, 'admin@example.com');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+  await page.getByLabel('Name').fill('example.com');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/q=example\.com/);
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: id, exact: true }) });
+  await expect(row).toContainText('www.example.com');
+
+  const download = page.waitForEvent('download');
+  await page.locator('#export-csv').click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^certdesk-history-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync(await file.path(), 'utf8');
+  expect(csv.split('\r\n')[0]).toContain('common name');
+  expect(csv).toContain(`${id},ssl_basic,www.example.com`);
+
+  await row.getByRole('link', { name: id, exact: true }).click();
+  await expect(page.locator('.timeline')).toContainText('Pending approval');
+});
+
+test('an admin creates a user and then deactivates them', async ({ page }, info) => {
+  await signIn(page, info, 'admin@example.com');
+  await page.goto('/users');
+  const email = `temp-${info.project.name}@example.com`;
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Name', { exact: true }).fill('Temporary Person');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.locator('#temporary-password')).toContainText(email);
+  await page.goto(`/users?q=temp-${info.project.name}`);
+  const row = page.locator(`[id="user-${email}"]`);
+  await expect(row).toContainText('active');
+  await row.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(page.locator(`[id="user-${email}"]`)).toContainText('deactivated');
+});
