@@ -58,6 +58,7 @@ pub async fn take_temporary_password() -> Result<Option<TemporaryPassword>, AppE
 }
 
 /// The checked role boxes of a form.
+#[cfg(feature = "ssr")]
 fn roles_of(
     requester: Option<String>,
     approver: Option<String>,
