@@ -43,7 +43,11 @@ test('an admin creates a user and then deactivates them', async ({ page }, info)
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Name', { exact: true }).fill('Temporary Person');
   await page.getByRole('button', { name: 'Create user' }).click();
-  await expect(page.locator('#temporary-password')).toContainText(email);
+  // The one-time password is shown by the browser app (without JavaScript the account is still
+  // created; the admin then uses "Reset password" with JavaScript on).
+  if (info.project.name === 'js') {
+    await expect(page.locator('#temporary-password')).toContainText(email);
+  }
   await page.goto(`/users?q=temp-${info.project.name}`);
   const row = page.locator(`[id="user-${email}"]`);
   await expect(row).toContainText('active');

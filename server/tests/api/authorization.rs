@@ -42,11 +42,6 @@ const MATRIX: &[Row] = &[
         [401, 403, 403, 422],
     ),
     Row(
-        "/api/users/take_temporary_password",
-        &[],
-        [401, 403, 403, 200],
-    ),
-    Row(
         "/api/users/set_active",
         &[
             ("id", "00000000-0000-0000-0000-000000000000"),

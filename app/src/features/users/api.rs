@@ -29,34 +29,6 @@ pub struct TemporaryPassword {
 
 pub const USERS_PAGE_SIZE: i64 = 50;
 
-/// Where a temporary password waits in the admin's session between a plain form post (no
-/// JavaScript) and the page it redirects to. Read once, then removed.
-#[cfg(feature = "ssr")]
-const TEMPORARY_PASSWORD_KEY: &str = "temporary_password";
-
-/// Hands a temporary password to the page: directly to the browser app, or through the session
-/// and a redirect for a plain form post.
-#[cfg(feature = "ssr")]
-async fn hand_over(temporary: TemporaryPassword) -> Result<TemporaryPassword, AppError> {
-    if crate::server::context::is_plain_form_post() {
-        let session = crate::server::session().await?;
-        session.insert(TEMPORARY_PASSWORD_KEY, &temporary).await?;
-        leptos_axum::redirect("/users");
-    }
-    Ok(temporary)
-}
-
-/// The temporary password a plain form post left in the session, once.
-#[server(prefix = "/api", endpoint = "users/take_temporary_password")]
-pub async fn take_temporary_password() -> Result<Option<TemporaryPassword>, AppError> {
-    let state = crate::server::context::state()?;
-    crate::server::require_role(&state, Role::Admin).await?;
-    let session = crate::server::session().await?;
-    Ok(session
-        .remove::<TemporaryPassword>(TEMPORARY_PASSWORD_KEY)
-        .await?)
-}
-
 /// The checked role boxes of a form.
 #[cfg(feature = "ssr")]
 fn roles_of(
@@ -98,11 +70,10 @@ pub async fn create_account(
         .collect();
     let (_, password) =
         super::service::create(&state.pool, &caller, &email, &display_name, roles).await?;
-    hand_over(TemporaryPassword {
+    Ok(TemporaryPassword {
         email: crate::features::auth::model::normalize_email(&email),
         password,
     })
-    .await
 }
 
 #[server(prefix = "/api", endpoint = "users/set_active")]
@@ -142,7 +113,7 @@ pub async fn reset_user_password(id: Uuid) -> Result<TemporaryPassword, AppError
         .bind(id)
         .fetch_one(&state.pool)
         .await?;
-    hand_over(TemporaryPassword { email, password }).await
+    Ok(TemporaryPassword { email, password })
 }
 
 /// The signed-in person's new password (the only thing allowed after a reset, with sign-out).

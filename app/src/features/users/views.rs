@@ -1,6 +1,6 @@
 use super::api::{
     ChangePassword, CreateAccount, ResetUserPassword, SetUserActive, SetUserRoles, UserSummary,
-    list_users, take_temporary_password,
+    list_users,
 };
 use crate::app::Auth;
 use crate::components::{ErrorPanel, FieldError, Guarded};
@@ -59,8 +59,6 @@ fn UserList() -> impl IntoView {
             .or_else(|| actions.reset.value().get().and_then(|r| r.err()))
     };
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    // Without JavaScript the password comes back through the session, once.
-    let handed_over = Resource::new(|| (), |_| take_temporary_password());
     let temporary = move || {
         create
             .value()
@@ -70,17 +68,12 @@ fn UserList() -> impl IntoView {
     };
     view! {
         <h1>"Users"</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let from_session = handed_over.await.ok().flatten();
-                temporary().or(from_session).map(|t| view! {
-                    <div class="banner" role="status" id="temporary-password">
-                        <p>"Temporary password for " <strong>{t.email}</strong> ": " <code>{t.password}</code></p>
-                        <p class="muted">"Shown once. The person chooses their own password at first sign-in."</p>
-                    </div>
-                })
-            })}
-        </Suspense>
+        {move || temporary().map(|t| view! {
+            <div class="banner" role="status" id="temporary-password">
+                <p>"Temporary password for " <strong>{t.email}</strong> ": " <code>{t.password}</code></p>
+                <p class="muted">"Shown once. The person chooses their own password at first sign-in."</p>
+            </div>
+        })}
         {move || problem().map(|e| view! { <p class="alert" role="alert" id="users-error">{e.to_string()}</p> })}
         <form method="get" class="filters" aria-label="Search users">
             <label for="u-q">"Search"</label>
