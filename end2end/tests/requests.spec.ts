@@ -1,6 +1,6 @@
 import { expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { signIn, usesJavaScript } from './helpers';
+import { signIn } from './helpers';
 
 const fixture = (name: string) => readFileSync(`../app/tests/fixtures/csr/${name}`, 'utf8');
 const CSR = fixture('rsa2048.csr');
@@ -53,8 +53,8 @@ test('a mistake comes back with its message and every typed value kept', async (
   await expect(page.getByLabel('Additional domains')).toHaveValue('example.com');
 });
 
-test.describe('with JavaScript', () => {
-  test.beforeEach(({}, info) => test.skip(!usesJavaScript(info), 'needs JavaScript'));
+// These need the browser app; the no-JavaScript project leaves out what is tagged @js.
+test.describe('with JavaScript', { tag: '@js' }, () => {
 
   test('Secure Site Pro EV with its EV approver', async ({ page }, info) => {
     await signIn(page, info, 'requester@example.com');

@@ -4,6 +4,7 @@ pub mod config;
 pub mod context;
 pub mod digicert;
 pub mod password;
+pub mod search;
 pub mod state;
 
 pub use config::Config;

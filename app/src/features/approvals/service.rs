@@ -165,16 +165,7 @@ pub async fn queue(
 ) -> Result<ApprovalQueue, AppError> {
     let after = parse_cursor(&filter.after);
     let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
-    let requester = Some(filter.requester.trim())
-        .filter(|p| !p.is_empty())
-        .map(|r| {
-            format!(
-                "%{}%",
-                r.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+    let requester = crate::server::search::contains_pattern(&filter.requester);
     let organization: Option<i64> = filter.organization.trim().parse().ok();
     let rows: Vec<QueueRow> = sqlx::query_as(
         "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at, r.requester_id,

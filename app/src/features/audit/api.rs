@@ -56,16 +56,8 @@ pub async fn search_audit(
         return Err(AppError::Invalid(errors));
     }
     let actor = actor
-        .map(|a| a.trim().to_lowercase())
-        .filter(|a| !a.is_empty())
-        .map(|a| {
-            format!(
-                "%{}%",
-                a.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+        .as_deref()
+        .and_then(crate::server::search::contains_pattern);
     let action = action
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty());

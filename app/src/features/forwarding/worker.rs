@@ -319,21 +319,8 @@ impl Worker {
     }
 
     async fn retry_later(&self, job: &Job, err: &DigicertError) -> Result<Step, AppError> {
-        // 2, 4, 8 … seconds, at most five minutes.
-        let delay = 2f64.powi(job.attempts.clamp(1, 8)).min(300.0);
-        sqlx::query(
-            "update forward_jobs set next_attempt_at = now() + make_interval(secs => $3),
-                    lease_owner = null, lease_until = null, last_error = $4
-              where request_id = $1 and lease_owner = $2",
-        )
-        .bind(job.request_id)
-        .bind(&self.settings.owner)
-        .bind(delay)
-        .bind(err.to_string())
-        .execute(&self.pool)
-        .await?;
-        tracing::warn!(request_id = job.request_id, error = %err, delay, "DigiCert unavailable; will retry");
-        Ok(Step::Retrying)
+        tracing::warn!(request_id = job.request_id, error = %err, "DigiCert unavailable; will retry");
+        self.wait(job, Some(err)).await
     }
 
     async fn failed(&self, job: &Job, err: &DigicertError) -> Result<Step, AppError> {
@@ -393,7 +380,7 @@ impl Worker {
         }
         let info = match self.client.order_info(order_id).await {
             Ok(info) => info,
-            Err(err) if err.is_transient() => return self.wait(job, Some(&err)).await,
+            // Asked again later, with backoff, whatever went wrong: the order exists either way.
             Err(err) => return self.wait(job, Some(&err)).await,
         };
         match order_progress(&info.status) {
@@ -500,8 +487,8 @@ impl Worker {
         Ok(Step::Issued)
     }
 
-    /// Looks again when the feed names the order, or after the recheck interval at the latest
-    /// (sooner, with backoff, after errors).
+    /// Releases the job until later: after the recheck interval (the feed may bring it forward),
+    /// or after 2, 4, 8 … seconds (at most five minutes) when `err` says DigiCert failed.
     async fn wait(&self, job: &Job, err: Option<&DigicertError>) -> Result<Step, AppError> {
         let delay = match err {
             None => self.settings.recheck_every.as_secs_f64(),

@@ -8,6 +8,7 @@ use crate::features::digicert::dates::IsoDate;
 use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::RequestStatus;
 use crate::features::requests::repo::format_time;
+use crate::server::search::contains_pattern;
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -36,19 +37,6 @@ struct Query {
     after_text: Option<String>,
     after_time: Option<OffsetDateTime>,
     after_id: i64,
-}
-
-fn like(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| {
-        format!(
-            "%{}%",
-            text.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    })
 }
 
 fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
@@ -119,9 +107,9 @@ fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
         return Err(AppError::Invalid(errors));
     }
     Ok(Query {
-        names: like(&filter.q),
-        requester: like(&filter.requester),
-        approver: like(&filter.approver),
+        names: contains_pattern(&filter.q),
+        requester: contains_pattern(&filter.requester),
+        approver: contains_pattern(&filter.approver),
         product: product.map(str::to_owned),
         status: status.map(str::to_owned),
         organization,

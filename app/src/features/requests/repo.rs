@@ -200,38 +200,27 @@ pub async fn list_for_requester(
     Ok(RequestPage { rows, next })
 }
 
-/// The owner of a request, if it exists.
-pub async fn requester_of(pool: &PgPool, id: i64) -> Result<Option<Uuid>, AppError> {
-    Ok(
-        sqlx::query_scalar("select requester_id from requests where id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?,
-    )
+/// A request row with its requester and DigiCert's side, for the request page.
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    id: i64,
+    requester_id: Uuid,
+    product: String,
+    title: String,
+    status: String,
+    submitted_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    requester: String,
+    form: sqlx::types::Json<RequestForm>,
+    csr_pem: Option<String>,
+    csr_summary: Option<sqlx::types::Json<CsrReport>>,
+    payload: serde_json::Value,
+    digicert_order_id: Option<i64>,
+    digicert_status: Option<String>,
+    certificate_id: Option<i64>,
+    expires_at: Option<OffsetDateTime>,
+    forward_error: Option<serde_json::Value>,
 }
-
-type DetailRow = (
-    i64,
-    String,
-    String,
-    String,
-    OffsetDateTime,
-    OffsetDateTime,
-    String,
-    sqlx::types::Json<RequestForm>,
-    Option<String>,
-    Option<sqlx::types::Json<CsrReport>>,
-    serde_json::Value,
-);
-
-/// DigiCert's side of a request: order id, status, certificate id, expiry, refusal.
-type DigicertRow = (
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    Option<OffsetDateTime>,
-    Option<serde_json::Value>,
-);
 
 /// `code: message; …` of a stored refusal.
 fn describe_refusal(details: &serde_json::Value) -> String {
@@ -264,20 +253,21 @@ type EventRow = (
     Option<String>,
 );
 
-/// A request with its timeline: two queries, whatever the timeline's length.
-pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<RequestDetail>, AppError> {
+/// A request with its timeline and its requester's id: two queries, whatever the timeline's
+/// length.
+pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetail)>, AppError> {
     let row: Option<DetailRow> = sqlx::query_as(
-        "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at,
-                u.display_name || ' <' || u.email || '>', r.form, r.csr_pem, r.csr_summary, r.payload
+        "select r.id, r.requester_id, r.product, r.title, r.status, r.submitted_at, r.updated_at,
+                u.display_name || ' <' || u.email || '>' as requester, r.form, r.csr_pem,
+                r.csr_summary, r.payload, r.digicert_order_id, r.digicert_status,
+                r.certificate_id, r.expires_at, r.forward_error
            from requests r join users u on u.id = r.requester_id
           where r.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    let Some((id, product, title, status, submitted, updated, requester, form, pem, csr, payload)) =
-        row
-    else {
+    let Some(row) = row else {
         return Ok(None);
     };
     let events: Vec<EventRow> = sqlx::query_as(
@@ -285,37 +275,36 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<RequestDetail>, App
                from request_events e left join users u on u.id = e.actor_id
               where e.request_id = $1 order by e.id",
     )
-    .bind(id)
+    .bind(row.id)
     .fetch_all(pool)
     .await?;
-    let (order_id, digicert_status, certificate_id, expires_at, refusal): DigicertRow =
-        sqlx::query_as(
-            "select digicert_order_id, digicert_status, certificate_id, expires_at, forward_error
-               from requests where id = $1",
-        )
-        .bind(id)
-        .fetch_one(pool)
-        .await?;
-    let summary = summary((id, product, title, status, submitted, updated));
-    let mut form = form.0;
-    form.csr = pem.unwrap_or_default();
+    let summary = summary((
+        row.id,
+        row.product,
+        row.title,
+        row.status,
+        row.submitted_at,
+        row.updated_at,
+    ));
+    let mut form = row.form.0;
+    form.csr = row.csr_pem.unwrap_or_default();
     let product = summary.product;
-    Ok(Some(RequestDetail {
+    let detail = RequestDetail {
         can_cancel: summary.status == RequestStatus::PendingApproval,
-        digicert: order_id.map(|order_id| DigicertState {
+        digicert: row.digicert_order_id.map(|order_id| DigicertState {
             order_id,
-            status: digicert_status,
-            certificate_id,
-            expires_at: expires_at.map(format_time),
+            status: row.digicert_status,
+            certificate_id: row.certificate_id,
+            expires_at: row.expires_at.map(format_time),
         }),
-        forward_error: refusal.as_ref().map(describe_refusal),
+        forward_error: row.forward_error.as_ref().map(describe_refusal),
         can_retry: summary.status == RequestStatus::ForwardFailed,
         endpoint: format!("POST order/certificate/{}", product.name_id()),
-        payload: serde_json::to_string_pretty(&payload).unwrap_or_default(),
+        payload: serde_json::to_string_pretty(&row.payload).unwrap_or_default(),
         summary,
-        requester,
+        requester: row.requester,
         form,
-        csr: csr.map(|c| c.0),
+        csr: row.csr_summary.map(|c| c.0),
         events: events
             .into_iter()
             .map(|(at, actor, from, to, note)| RequestEvent {
@@ -326,7 +315,8 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<RequestDetail>, App
                 note,
             })
             .collect(),
-    }))
+    };
+    Ok(Some((row.requester_id, detail)))
 }
 
 /// Current status, locked for the rest of the transaction.

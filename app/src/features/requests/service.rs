@@ -57,9 +57,9 @@ pub async fn detail_for(
     viewer: &CurrentUser,
     id: i64,
 ) -> Result<RequestDetail, AppError> {
-    let mut detail = repo::detail(pool, id).await?.ok_or(AppError::NotFound)?;
+    let (requester_id, mut detail) = repo::detail(pool, id).await?.ok_or(AppError::NotFound)?;
     let sees_all = viewer.has(Role::Approver) || viewer.has(Role::Admin);
-    let owner = repo::requester_of(pool, id).await? == Some(viewer.id);
+    let owner = requester_id == viewer.id;
     if !owner && !sees_all {
         return Err(AppError::NotFound);
     }

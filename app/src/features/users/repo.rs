@@ -11,17 +11,7 @@ pub async fn list_users(
     search: Option<&str>,
     limit: i64,
 ) -> Result<UserPage, AppError> {
-    let search = search
-        .map(|s| s.trim().to_lowercase())
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            format!(
-                "%{}%",
-                s.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+    let search = search.and_then(crate::server::search::contains_pattern);
     let rows: Vec<(Uuid, String, String, Vec<String>, bool)> = sqlx::query_as(
         "select id, email, display_name, roles, active from users
           where ($1::text is null or email > $1)
