@@ -195,6 +195,7 @@ async fn an_approved_request_is_issued_and_both_downloads_work() {
     let ada = app.signed_in(&["requester"]).await;
     let approver = app.signed_in(&["approver"]).await;
     let id = pending_request(&app, &ada, &[]).await;
+    let before = app.sim.simulator.stats().counters.requests;
     assert_eq!(
         decide(&app, &approver, id, "approve", "fine")
             .await
@@ -202,6 +203,11 @@ async fn an_approved_request_is_issued_and_both_downloads_work() {
         200
     );
     wait_for(&app, id, "issued").await;
+    // Issued at once: the order's own answer carried the chain, so the worker spent one request
+    // on it (two if its first read of the status-changes feed fell in between), not an order
+    // lookup and a download as well.
+    let spent = app.sim.simulator.stats().counters.requests - before;
+    assert!(spent <= 2, "{spent} DigiCert requests for one order");
 
     let leaf = ada
         .get(app.url(&format!("/requests/{id}/certificate.pem")))

@@ -271,6 +271,21 @@ impl Worker {
             ),
             Placement::Adopted(entry) => (None, entry.status.clone()),
         };
+        // Issued at once (domains and organization already validated): the answer carries the
+        // chain, so no order lookup or download spends the key's rate budget.
+        let issued_at_once = match placement {
+            Placement::Created(created) if !created.certificate_chain.is_empty() => {
+                created.certificate_id.map(|certificate_id| {
+                    let bundle: String = created
+                        .certificate_chain
+                        .iter()
+                        .map(|c| format!("{}\n", c.pem.trim_end()))
+                        .collect();
+                    (certificate_id, bundle)
+                })
+            }
+            _ => None,
+        };
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "update requests set digicert_order_id = $2, digicert_request_id = $3,
@@ -294,14 +309,16 @@ impl Worker {
             Some(&note),
         )
         .await?;
-        // Follow the order from now on.
+        // Follow the order from now on (this worker keeps the job when it delivers at once).
         let owned = sqlx::query(
             "update forward_jobs set kind = 'track', attempts = 0, next_attempt_at = now(),
-                    lease_owner = null, lease_until = null, last_error = null
+                    lease_owner = case when $3 then lease_owner end,
+                    lease_until = case when $3 then lease_until end, last_error = null
               where request_id = $1 and lease_owner = $2",
         )
         .bind(id)
         .bind(&self.settings.owner)
+        .bind(issued_at_once.is_some())
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -315,6 +332,16 @@ impl Worker {
             order_id = placement.order_id(),
             "order placed at DigiCert"
         );
+        if let Some((certificate_id, bundle)) = issued_at_once {
+            let tracking = Job {
+                kind: "track".into(),
+                attempts: 0,
+                ..job.clone()
+            };
+            return self
+                .deliver(&tracking, certificate_id, "issued", &bundle)
+                .await;
+        }
         Ok(Step::Placed)
     }
 
@@ -367,12 +394,12 @@ impl Worker {
 
     async fn track(&self, job: &Job) -> Result<Step, AppError> {
         let id = job.request_id;
-        let row: Option<(Option<i64>, Option<String>, Option<String>)> =
-            sqlx::query_as("select digicert_order_id, csr_pem, status from requests where id = $1")
+        let row: Option<(Option<i64>, Option<String>)> =
+            sqlx::query_as("select digicert_order_id, status from requests where id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some((Some(order_id), csr_pem, Some(status))) = row else {
+        let Some((Some(order_id), Some(status))) = row else {
             return self.finish(id).await.map(|_| Step::Abandoned);
         };
         if RequestStatus::parse(&status) != Some(RequestStatus::Forwarded) {
@@ -422,28 +449,46 @@ impl Worker {
                     Ok(pem) => pem,
                     Err(err) => return self.wait(job, Some(&err)).await,
                 };
-                // Document signing certificates name a person, not domains.
-                let names: Vec<String> = sqlx::query_scalar::<_, String>(
-                    "select unnest(array_prepend(title, dns_names)) from requests
-                      where id = $1 and product not like 'document_signing%'",
-                )
+                self.deliver(job, certificate_id, &info.status, &pem).await
+            }
+        }
+    }
+
+    /// Checks the issued bundle against the request and hands it to the requester; a bundle that
+    /// does not match is kept back and asked for again later.
+    async fn deliver(
+        &self,
+        job: &Job,
+        certificate_id: i64,
+        digicert_status: &str,
+        pem_all: &str,
+    ) -> Result<Step, AppError> {
+        let id = job.request_id;
+        let csr_pem: Option<String> =
+            sqlx::query_scalar("select csr_pem from requests where id = $1")
                 .bind(id)
-                .fetch_all(&self.pool)
+                .fetch_one(&self.pool)
                 .await?;
-                match check_issued(&pem, csr_pem.as_deref(), &names) {
-                    Ok(issued) => self.issued(id, certificate_id, &info.status, issued).await,
-                    Err(problem) => {
-                        // Not what was asked for: keep it out of the requester's hands.
-                        tracing::error!(request_id = id, %problem, "issued certificate does not match the request");
-                        self.wait(
-                            job,
-                            Some(&DigicertError::Decode(format!(
-                                "issued certificate does not match: {problem}"
-                            ))),
-                        )
-                        .await
-                    }
-                }
+        // Document signing certificates name a person, not domains.
+        let names: Vec<String> = sqlx::query_scalar::<_, String>(
+            "select unnest(array_prepend(title, dns_names)) from requests
+              where id = $1 and product not like 'document_signing%'",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        match check_issued(pem_all, csr_pem.as_deref(), &names) {
+            Ok(issued) => self.issued(id, certificate_id, digicert_status, issued).await,
+            Err(problem) => {
+                // Not what was asked for: keep it out of the requester's hands.
+                tracing::error!(request_id = id, %problem, "issued certificate does not match the request");
+                self.wait(
+                    job,
+                    Some(&DigicertError::Decode(format!(
+                        "issued certificate does not match: {problem}"
+                    ))),
+                )
+                .await
             }
         }
     }
