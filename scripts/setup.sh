@@ -10,7 +10,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages: PostgreSQL server programs, Chromium for browser tests, Node.js for Playwright,
-# a C toolchain for crates with C parts, brotli to measure the wasm.
+# a C toolchain for crates with C parts, brotli to measure the wasm, wrk to load-test.
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v psql >/dev/null || missing+=(postgresql-client)
@@ -19,6 +19,7 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v cc >/dev/null || missing+=(build-essential)
 command -v brotli >/dev/null || missing+=(brotli)
+command -v wrk >/dev/null || missing+=(wrk)
 command -v git >/dev/null || missing+=(git)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"

@@ -478,7 +478,10 @@ impl Worker {
         .fetch_all(&self.pool)
         .await?;
         match check_issued(pem_all, csr_pem.as_deref(), &names) {
-            Ok(issued) => self.issued(id, certificate_id, digicert_status, issued).await,
+            Ok(issued) => {
+                self.issued(id, certificate_id, digicert_status, issued)
+                    .await
+            }
             Err(problem) => {
                 // Not what was asked for: keep it out of the requester's hands.
                 tracing::error!(request_id = id, %problem, "issued certificate does not match the request");

@@ -1,0 +1,733 @@
+//! The benchmark harness (`scripts/bench.sh`): seeds order histories of several sizes, runs the
+//! release server against each, drives it with `wrk`, times the bare SQL of the same pages, lets
+//! the workers drain a batch of approvals through the simulator at DigiCert's rate limits, and
+//! prints one table with the targets beside the figures.
+
+mod load;
+mod processes;
+pub mod seed;
+mod sql;
+pub mod stats;
+
+use anyhow::{Context, bail};
+use app::features::auth::{CurrentUser, Role};
+use app::features::history::model::HistoryFilter;
+use load::{Load, LoadResult};
+use processes::{ServerSettings, memory, start_server, start_simulator};
+use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
+use stats::{Latencies, ms, table};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug)]
+pub struct BenchCli {
+    /// Requests to seed per round, comma separated; k and M suffixes allowed.
+    #[arg(long, default_value = "10k,100k,1M", value_parser = parse_sizes)]
+    pub sizes: Sizes,
+    /// Seconds each load run lasts.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub seconds: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub clients: u32,
+    /// Approvals for the workers to drain at DigiCert's rate limits (0 skips the drain).
+    #[arg(long, default_value_t = 1000)]
+    pub drain: u32,
+    /// The server binary to measure (default: this one).
+    #[arg(long)]
+    pub certdesk: Option<PathBuf>,
+    /// The site the release server serves (its pkg/ holds the wasm that is measured).
+    #[arg(long, default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// Where scripts, ID lists and server logs go.
+    #[arg(long, default_value = "target/bench")]
+    pub work_dir: PathBuf,
+    /// PostgreSQL URL of a user who may create databases.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sizes(pub Vec<i64>);
+
+fn parse_sizes(text: &str) -> Result<Sizes, String> {
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            let (digits, factor) = match part.char_indices().last() {
+                Some((i, 'k' | 'K')) => (&part[..i], 1_000),
+                Some((i, 'm' | 'M')) => (&part[..i], 1_000_000),
+                _ => (part, 1),
+            };
+            match digits.parse::<i64>() {
+                Ok(n) if n > 0 && n.checked_mul(factor).is_some_and(|v| v <= 50_000_000) => {
+                    Ok(n * factor)
+                }
+                _ => Err(format!(
+                    "\"{part}\" is not a size such as 10000, 100k or 1M (at most 50M)"
+                )),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Sizes)
+}
+
+impl From<BenchCli> for BenchArgs {
+    fn from(cli: BenchCli) -> Self {
+        BenchArgs {
+            sizes: cli.sizes.0,
+            duration: Duration::from_secs(cli.seconds),
+            clients: cli.clients,
+            drain: cli.drain,
+            certdesk: cli
+                .certdesk
+                .or_else(|| std::env::current_exe().ok())
+                .unwrap_or_else(|| PathBuf::from("target/release/certdesk")),
+            site_root: cli.site_root,
+            work_dir: cli.work_dir,
+            database_url: cli.database_url,
+        }
+    }
+}
+
+pub struct BenchArgs {
+    /// Requests seeded per round, e.g. 10k, 100k, 1M.
+    pub sizes: Vec<i64>,
+    /// Length of each load run.
+    pub duration: Duration,
+    /// Concurrent HTTP connections (and SQL clients).
+    pub clients: u32,
+    /// Approvals the workers drain at DigiCert's limits (0 skips).
+    pub drain: u32,
+    /// The release `certdesk` binary and the site it serves.
+    pub certdesk: PathBuf,
+    pub site_root: PathBuf,
+    /// Scripts, ID lists and server logs.
+    pub work_dir: PathBuf,
+    /// A PostgreSQL URL whose user may create databases.
+    pub database_url: String,
+}
+
+/// The history search the benchmark types: part of a host name, as an admin would.
+const SEARCH: &str = "billing-2";
+/// Rows the CSV export should cover.
+const CSV_ROWS: i64 = 100_000;
+const SIM_KEY: &str = "certdesk-bench-key";
+const CSR: &str = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr");
+
+/// Figures for one size.
+struct Round {
+    size: i64,
+    approvals: LoadResult,
+    history: LoadResult,
+    submit: LoadResult,
+    approve: LoadResult,
+    approvals_sql: Latencies,
+    history_sql: Latencies,
+    csv: CsvResult,
+    peak_memory: u64,
+}
+
+struct CsvResult {
+    rows: u64,
+    runs: Vec<Duration>,
+    /// Server RSS before the export and the highest seen while it ran.
+    rss_before: u64,
+    rss_during: u64,
+}
+
+struct Drain {
+    approvals: u32,
+    elapsed: Duration,
+    rate_limited: u64,
+    requests: u64,
+    duplicates: usize,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<String> {
+    std::fs::create_dir_all(&args.work_dir)
+        .with_context(|| format!("cannot create {}", args.work_dir.display()))?;
+    let (_sim, sim_url) = start_simulator(&args.certdesk, SIM_KEY)?;
+    let mut rounds = Vec::new();
+    for &size in &args.sizes {
+        eprintln!("== {size} requests");
+        rounds.push(round(&args, size, &sim_url).await?);
+    }
+    let drain = if args.drain > 0 {
+        eprintln!("== draining {} approvals at DigiCert's limits", args.drain);
+        Some(drain(&args).await?)
+    } else {
+        None
+    };
+    let wasm = wasm_size(&args.site_root.join("pkg/certdesk.wasm"))?;
+    Ok(report(&args, &rounds, drain.as_ref(), wasm))
+}
+
+/// A new, migrated, empty database called `name`; answers its pool and URL.
+async fn fresh_database(base_url: &str, name: &str) -> anyhow::Result<(PgPool, String)> {
+    let mut admin = PgConnection::connect(base_url)
+        .await
+        .context("cannot reach DATABASE_URL")?;
+    sqlx::query(&format!("drop database if exists {name} with (force)"))
+        .execute(&mut admin)
+        .await?;
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut admin)
+        .await?;
+    let options: sqlx::postgres::PgConnectOptions = base_url.parse()?;
+    let options = options.database(name);
+    let pool = PgPoolOptions::new()
+        .max_connections(40)
+        .connect_with(options)
+        .await?;
+    crate::startup::prepare_database(&pool).await?;
+    Ok((pool, with_database(base_url, name)))
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (head, query) = url
+        .split_once('?')
+        .map_or((url, None), |(h, q)| (h, Some(q)));
+    let authority_end = head.find("://").map_or(0, |i| i + 3);
+    let head = match head[authority_end..].find('/') {
+        Some(slash) => &head[..authority_end + slash],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{head}/{name}?{q}"),
+        None => format!("{head}/{name}"),
+    }
+}
+
+async fn sign_in(base: &str, email: &str) -> anyhow::Result<String> {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/auth/sign_in"))
+        .header("accept", "application/json")
+        .form(&[("email", email), ("password", seed::PASSWORD)])
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("signing in as {email} answered {}", res.status());
+    }
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("certdesk_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .context("signing in set no session cookie")
+}
+
+fn submit_body() -> String {
+    let fields = [
+        ("kind", "basic-ov"),
+        ("common_name", "www.example.com"),
+        ("dns_names", "example.com"),
+        ("csr", CSR),
+        ("signature_hash", "sha256"),
+        ("server_platform", "-1"),
+        ("organization", "1001"),
+        ("container", "5"),
+        ("order_validity", "years"),
+        ("order_years", "1"),
+        ("dcv_method", "dns-txt-token"),
+        ("comments", "Benchmark request."),
+    ];
+    fields
+        .iter()
+        .map(|(k, v)| format!("form%5B{k}%5D={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Round> {
+    let seeding = Instant::now();
+    let (pool, url) = fresh_database(&args.database_url, "certdesk_bench").await?;
+    let seeded = seed::seed(&pool, size, CSR).await?;
+    eprintln!(
+        "   seeded {} requests ({} pending) in {:.1} s",
+        seeded.requests,
+        seeded.pending,
+        seeding.elapsed().as_secs_f64()
+    );
+    let log = args.work_dir.join(format!("server-{size}.log"));
+    let (server, base) = start_server(&ServerSettings {
+        certdesk: &args.certdesk,
+        database_url: &url,
+        digicert_url: sim_url,
+        digicert_key: SIM_KEY,
+        // Approvals pile up as jobs; forwarding is measured on its own, at DigiCert's pace.
+        workers: 0,
+        site_root: &args.site_root,
+        log: &log,
+    })
+    .await?;
+    let approver_cookie = sign_in(&base, seed::APPROVER).await?;
+    let admin_cookie = sign_in(&base, seed::ADMIN).await?;
+    let requester_cookie = sign_in(&base, seed::REQUESTER).await?;
+    let wrk = |name: &str, url: String, cookie: &str, body: Option<String>, ids: Option<&Path>| {
+        eprintln!("   {name}");
+        load::run(
+            &Load {
+                url,
+                cookie,
+                form_body: body,
+                ids_file: ids,
+                connections: args.clients,
+                threads: 2,
+                duration: args.duration,
+            },
+            &args.work_dir,
+            name,
+        )
+    };
+    let approvals = wrk(
+        "approvals-page",
+        format!("{base}/approvals"),
+        &approver_cookie,
+        None,
+        None,
+    )?;
+    let history = wrk(
+        "history-search",
+        format!("{base}/history?q={SEARCH}"),
+        &admin_cookie,
+        None,
+        None,
+    )?;
+    let submit = wrk(
+        "submit",
+        format!("{base}/api/requests/submit"),
+        &requester_cookie,
+        Some(submit_body()),
+        None,
+    )?;
+    // Every approval needs a request still pending: the seeded queue and what was just submitted.
+    let pending: Vec<i64> =
+        sqlx::query_scalar("select id from requests where status = 'pending_approval' order by id")
+            .fetch_all(&pool)
+            .await?;
+    let ids_file = args.work_dir.join("pending-ids.txt");
+    std::fs::write(
+        &ids_file,
+        pending
+            .iter()
+            .map(|id| format!("{id}\n"))
+            .collect::<String>(),
+    )?;
+    let approve = wrk(
+        "approve",
+        format!("{base}/api/approvals/decide"),
+        &approver_cookie,
+        Some("decision=approve&note=Benchmark".into()),
+        Some(&ids_file),
+    )?;
+    eprintln!("   csv export");
+    let csv = csv_export(&pool, &base, &admin_cookie, server.pid()).await?;
+    eprintln!("   bare SQL");
+    let approver = CurrentUser {
+        id: seeded.approver_id,
+        email: seed::APPROVER.into(),
+        display_name: "bench approver".into(),
+        roles: vec![Role::Approver],
+        must_change_password: false,
+    };
+    let approvals_sql = sql::approvals_queue(&pool, approver, args.clients, args.duration).await?;
+    let history_filter = HistoryFilter {
+        q: SEARCH.into(),
+        ..HistoryFilter::default()
+    };
+    let history_sql =
+        sql::history_search(&pool, history_filter, args.clients, args.duration).await?;
+    let peak_memory = memory(server.pid(), "VmHWM").unwrap_or(0);
+    drop(server);
+    pool.close().await;
+    Ok(Round {
+        size,
+        approvals,
+        history,
+        submit,
+        approve,
+        approvals_sql,
+        history_sql,
+        csv,
+        peak_memory,
+    })
+}
+
+/// Exports the newest ~100k rows (a date filter, as an admin would choose) three times, watching
+/// the server's memory while it streams.
+async fn csv_export(
+    pool: &PgPool,
+    base: &str,
+    cookie: &str,
+    server_pid: u32,
+) -> anyhow::Result<CsvResult> {
+    let from: Option<time::OffsetDateTime> = sqlx::query_scalar(
+        "select submitted_at from requests order by submitted_at desc offset $1 limit 1",
+    )
+    .bind(CSV_ROWS - 1)
+    .fetch_optional(pool)
+    .await?;
+    let query = match from {
+        Some(at) => format!("?from={}", at.date()),
+        None => String::new(),
+    };
+    let http = reqwest::Client::new();
+    let rss_before = memory(server_pid, "VmRSS").unwrap_or(0);
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let watching = watching.clone();
+        tokio::spawn(async move {
+            let mut highest = 0;
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                highest = highest.max(memory(server_pid, "VmRSS").unwrap_or(0));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            highest
+        })
+    };
+    let mut runs = Vec::new();
+    let mut rows = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let mut res = http
+            .get(format!("{base}/history.csv{query}"))
+            .header("cookie", cookie)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("the CSV export answered {}", res.status());
+        }
+        let mut lines = 0u64;
+        while let Some(chunk) = res.chunk().await? {
+            lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        }
+        runs.push(started.elapsed());
+        // The header line is not a row.
+        rows = lines.saturating_sub(1);
+    }
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let rss_during = watcher.await?;
+    Ok(CsvResult {
+        rows,
+        runs,
+        rss_before,
+        rss_during,
+    })
+}
+
+/// Submits and approves `args.drain` requests on a fresh database with two workers running, and
+/// times until every one is issued, through a simulator enforcing DigiCert's rate limits.
+async fn drain(args: &BenchArgs) -> anyhow::Result<Drain> {
+    let (pool, url) = fresh_database(&args.database_url, "certdesk_bench_drain").await?;
+    seed::seed(&pool, 0, CSR).await?;
+    // A simulator of its own, so the load rounds' traffic is not in its windows.
+    let (_sim, sim_url) = start_simulator(&args.certdesk, SIM_KEY)?;
+    let (_server, base) = start_server(&ServerSettings {
+        certdesk: &args.certdesk,
+        database_url: &url,
+        digicert_url: &sim_url,
+        digicert_key: SIM_KEY,
+        workers: 2,
+        site_root: &args.site_root,
+        log: &args.work_dir.join("server-drain.log"),
+    })
+    .await?;
+    let requester = sign_in(&base, seed::REQUESTER).await?;
+    let approver = sign_in(&base, seed::APPROVER).await?;
+    let http = reqwest::Client::new();
+    let body = submit_body();
+    let mut ids = Vec::new();
+    for _ in 0..args.drain {
+        let res = http
+            .post(format!("{base}/api/requests/submit"))
+            .header("cookie", &requester)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("submitting answered {}", res.status());
+        }
+        ids.push(res.json::<i64>().await?);
+    }
+    let started = Instant::now();
+    for chunk in ids.chunks(100) {
+        let mut form: Vec<(String, String)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (format!("ids[{i}]"), id.to_string()))
+            .collect();
+        form.push(("comment".into(), "Benchmark".into()));
+        let res = http
+            .post(format!("{base}/api/approvals/approve_many"))
+            .header("cookie", &approver)
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("bulk approval answered {}", res.status());
+        }
+    }
+    let deadline = started + Duration::from_secs(30 * 60);
+    loop {
+        let issued: i64 =
+            sqlx::query_scalar("select count(*) from requests where status = 'issued'")
+                .fetch_one(&pool)
+                .await?;
+        if issued >= i64::from(args.drain) {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("only {issued} of {} issued after 30 minutes", args.drain);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+    let stats: crate::simulator::Stats = http
+        .get(format!("{sim_url}/__simulator/stats"))
+        .header("X-DC-DEVKEY", SIM_KEY)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(Drain {
+        approvals: args.drain,
+        elapsed,
+        rate_limited: stats.counters.rate_limited,
+        requests: stats.counters.requests,
+        duplicates: stats.duplicated_alternative_ids.len(),
+    })
+}
+
+/// Raw and brotli-compressed size of the release wasm.
+fn wasm_size(path: &Path) -> anyhow::Result<(u64, u64)> {
+    let raw = std::fs::metadata(path)
+        .with_context(|| format!("no release wasm at {}", path.display()))?
+        .len();
+    let out = std::process::Command::new("brotli")
+        .args(["-c", "-q", "11"])
+        .arg(path)
+        .output()
+        .context("cannot run brotli (apt-get install brotli)")?;
+    Ok((raw, out.stdout.len() as u64))
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1_048_576.0)
+}
+
+fn verdict(ok: bool) -> String {
+    if ok { "ok".into() } else { "MISSED".into() }
+}
+
+fn size_label(size: i64) -> String {
+    match size {
+        s if s >= 1_000_000 && s % 1_000_000 == 0 => format!("{}M", s / 1_000_000),
+        s if s >= 1_000 && s % 1_000 == 0 => format!("{}k", s / 1_000),
+        s => s.to_string(),
+    }
+}
+
+fn report(args: &BenchArgs, rounds: &[Round], drain: Option<&Drain>, wasm: (u64, u64)) -> String {
+    let header = [
+        "size", "measure", "P50 ms", "P99 ms", "Per s", "Failed", "target", "",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let p99_at = |size: i64, pick: fn(&Round) -> &LoadResult| {
+        rounds.iter().find(|r| r.size == size).map(|r| pick(r).p99)
+    };
+    let smallest = rounds.iter().map(|r| r.size).min().unwrap_or(0);
+    for r in rounds {
+        let size = size_label(r.size);
+        let page_target = |pick: fn(&Round) -> &LoadResult| -> (String, String) {
+            let p99 = pick(r).p99;
+            if r.size == 100_000 {
+                (
+                    "p99 <= 20 ms".into(),
+                    verdict(p99 <= Duration::from_millis(20)),
+                )
+            } else if r.size >= 1_000_000 && smallest < r.size {
+                let base = p99_at(smallest, pick).unwrap_or_default();
+                (
+                    format!("p99 <= 2x {} ({} ms)", size_label(smallest), ms(base * 2)),
+                    verdict(p99 <= base * 2),
+                )
+            } else {
+                (String::new(), String::new())
+            }
+        };
+        let mut load_row = |name: &str, l: &LoadResult, target: (String, String)| {
+            rows.push(vec![
+                size.clone(),
+                name.into(),
+                ms(l.p50),
+                ms(l.p99),
+                format!("{:.0}", l.per_second()),
+                l.failures.to_string(),
+                target.0,
+                target.1,
+            ]);
+        };
+        load_row(
+            "(a) approvals page",
+            &r.approvals,
+            page_target(|r| &r.approvals),
+        );
+        load_row(
+            "(b) history search",
+            &r.history,
+            page_target(|r| &r.history),
+        );
+        let rate_target = |l: &LoadResult| {
+            (
+                format!(">= 1000/s, {} clients", args.clients),
+                verdict(l.per_second() >= 1000.0 && l.failures == 0),
+            )
+        };
+        load_row("(c) submit request", &r.submit, rate_target(&r.submit));
+        load_row("(d) approve", &r.approve, rate_target(&r.approve));
+        let mut sorted = r.csv.runs.clone();
+        sorted.sort();
+        let worst = sorted.last().copied().unwrap_or_default();
+        let growth = r.csv.rss_during.saturating_sub(r.csv.rss_before);
+        rows.push(vec![
+            size.clone(),
+            format!("(e) CSV export, {} rows", r.csv.rows),
+            ms(sorted.get(sorted.len() / 2).copied().unwrap_or_default()),
+            ms(worst),
+            format!(
+                "{:.0} rows",
+                r.csv.rows as f64 / worst.as_secs_f64().max(1e-9)
+            ),
+            "0".into(),
+            format!("<= 2 s, RSS +{} while streaming", mb(growth)),
+            verdict(worst <= Duration::from_secs(2) && growth < 64 * 1_048_576),
+        ]);
+        for (name, portal, bare) in [
+            ("    SQL of (a)", &r.approvals, &r.approvals_sql),
+            ("    SQL of (b)", &r.history, &r.history_sql),
+        ] {
+            let ratio = |a: Duration, b: Duration| {
+                if b.is_zero() {
+                    "-".into()
+                } else {
+                    format!("{:.1}", a.as_secs_f64() / b.as_secs_f64())
+                }
+            };
+            rows.push(vec![
+                size.clone(),
+                name.into(),
+                ms(bare.percentile(50.0)),
+                ms(bare.percentile(99.0)),
+                format!("{:.0}", bare.per_second()),
+                "0".into(),
+                format!(
+                    "portal/SQL p50 {}x, p99 {}x",
+                    ratio(portal.p50, bare.percentile(50.0)),
+                    ratio(portal.p99, bare.percentile(99.0))
+                ),
+                String::new(),
+            ]);
+        }
+        rows.push(vec![
+            size.clone(),
+            "server peak memory".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            mb(r.peak_memory),
+            String::new(),
+        ]);
+    }
+    if let Some(d) = drain {
+        rows.push(vec![
+            "-".into(),
+            format!("worker drain, {} approvals", d.approvals),
+            String::new(),
+            String::new(),
+            format!("{:.1} s", d.elapsed.as_secs_f64()),
+            d.rate_limited.to_string(),
+            format!(
+                "0 answers of 429 ({} DigiCert requests, {} duplicate orders)",
+                d.requests, d.duplicates
+            ),
+            verdict(d.rate_limited == 0 && d.duplicates == 0),
+        ]);
+    }
+    rows.push(vec![
+        "-".into(),
+        "release wasm".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        format!("{} B raw, {} B brotli (<= 300 KB)", wasm.0, wasm.1),
+        verdict(wasm.1 <= 300 * 1024),
+    ]);
+    format!(
+        "certdesk benchmark: wrk, {} connections, {} s per run; {} cores\n\n{}\n",
+        args.clients,
+        args.duration.as_secs(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        table(&header, &rows)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_suffixes_and_refuse_nonsense() {
+        assert_eq!(
+            parse_sizes("10k,100k,1M").unwrap().0,
+            [10_000, 100_000, 1_000_000]
+        );
+        assert_eq!(parse_sizes(" 500 ").unwrap().0, [500]);
+        for bad in ["", "0", "-5", "ten", "1G", "100M", "k"] {
+            let err = parse_sizes(bad).unwrap_err();
+            assert!(err.contains("is not a size"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size_label(10_000), "10k");
+        assert_eq!(size_label(1_000_000), "1M");
+        assert_eq!(size_label(1_500), "1500");
+    }
+
+    #[test]
+    fn form_bodies_are_percent_encoded() {
+        assert_eq!(urlencode("a b/+=\n"), "a%20b%2F%2B%3D%0A");
+        let body = submit_body();
+        assert!(body.starts_with("form%5Bkind%5D=basic-ov&"));
+        assert!(!body.contains('\n'));
+    }
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(
+            with_database("postgres://u@localhost:5432/certdesk?host=/run", "b"),
+            "postgres://u@localhost:5432/b?host=/run"
+        );
+        assert_eq!(with_database("postgres://u@h/x", "b"), "postgres://u@h/b");
+    }
+}

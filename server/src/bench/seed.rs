@@ -1,0 +1,177 @@
+//! Realistic order history for the benchmark: a few hundred employees, ten approvers, three
+//! years of requests across the products, most issued, the newest ones waiting for approval.
+
+use app::features::auth::service::{NewUserInput, create_user};
+use secrecy::SecretString;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Who the benchmark signs in as, all with [`PASSWORD`].
+pub const ADMIN: &str = "bench-admin@example.com";
+pub const APPROVER: &str = "bench-approver@example.com";
+pub const REQUESTER: &str = "bench-requester@example.com";
+pub const PASSWORD: &str = "bench password, not for production";
+
+/// Employees who own the seeded requests, and approvers who decided them.
+const STAFF: i64 = 300;
+const APPROVERS: i64 = 10;
+
+pub struct Seeded {
+    pub approver_id: Uuid,
+    pub requests: i64,
+    pub pending: i64,
+}
+
+/// Creates the benchmark's users and `requests` requests in an empty, migrated database.
+pub async fn seed(pool: &PgPool, requests: i64, csr_pem: &str) -> anyhow::Result<Seeded> {
+    let mut ids = Vec::new();
+    for (email, roles) in [
+        (ADMIN, vec!["admin"]),
+        (APPROVER, vec!["approver"]),
+        (REQUESTER, vec!["requester"]),
+    ] {
+        let id = create_user(
+            pool,
+            NewUserInput {
+                email: email.into(),
+                display_name: email.split('@').next().unwrap_or(email).replace('-', " "),
+                roles: roles.into_iter().map(str::to_owned).collect(),
+                password: SecretString::from(PASSWORD.to_owned()),
+            },
+            None,
+        )
+        .await
+        .map_err(|err| anyhow::anyhow!("creating {email} failed: {err}"))?;
+        ids.push(id);
+    }
+    let approver_id = ids[1];
+    // Everyone else shares one password hash: nobody signs in as them.
+    sqlx::query(
+        "insert into users (email, display_name, password_hash, roles)
+         select format('%s.%s%s@example.com', first, last, n), format('%s %s', initcap(first), initcap(last)),
+                (select password_hash from users where email = $1),
+                case when n <= $3 then array['approver', 'requester'] else array['requester'] end
+           from generate_series(1, $2) n,
+                lateral (select (array['ada','grace','alan','edsger','barbara','ken','linus','radia',
+                                        'frances','donald','margaret','john'])[1 + n % 12] first,
+                                (array['lovelace','hopper','turing','dijkstra','liskov','thompson',
+                                        'torvalds','perlman','allen','knuth','hamilton','backus',
+                                        'mccarthy'])[1 + n % 13] last) names",
+    )
+    .bind(ADMIN)
+    .bind(STAFF)
+    .bind(APPROVERS)
+    .execute(pool)
+    .await?;
+
+    // Finished requests are written as they end up; the state machine's triggers (which only
+    // let new rows start pending) are off for the seeding transaction alone.
+    let pending = (requests / 100).max(60).min(requests);
+    // What the forms store about the CSR: its report, without the PEM (kept in its own column).
+    let mut csr_summary = app::features::csr::inspect(csr_pem.as_bytes());
+    csr_summary.pem = None;
+    let csr_summary = serde_json::to_value(&csr_summary)?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("alter table requests disable trigger requests_start")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(SEED_REQUESTS)
+        .bind(requests)
+        .bind(pending)
+        .bind(csr_pem)
+        .bind(csr_summary)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("alter table requests enable trigger requests_start")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into request_events (request_id, at, actor_id, to_status)
+         select id, submitted_at, requester_id, 'pending_approval' from requests",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "select setval(pg_get_serial_sequence('requests', 'id'), (select max(id) from requests))",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    sqlx::query("vacuum analyze").execute(pool).await?;
+    Ok(Seeded {
+        approver_id,
+        requests,
+        pending,
+    })
+}
+
+/// `$1` rows over the last three years, the newest `$2` pending; owners and deciders are distinct
+/// people (separation of duties holds in the seed too).
+const SEED_REQUESTS: &str = "
+with staff as (
+    select array_agg(id order by email) ids from users
+     where email not like 'bench-%' and not 'approver' = any(roles)
+), deciders as (
+    select array_agg(id order by email) ids from users
+     where 'approver' = any(roles) and email not like 'bench-%'
+), rows as (
+    select n,
+           (array['shop','api','mail','vpn','intranet','billing','auth','cdn','wiki','git',
+                  'grafana','status','search','pay','docs','crm','hr','erp','sso','chat'])[1 + n % 20]
+             || '-' || n || '.' ||
+           (array['eu','us','apac','corp','lab','prod','stage','edge','int','dmz','ops','dev'])[1 + n % 12]
+             || '.example.com' as host,
+           1 + n % 20 as mix,
+           case when n > $1 - $2 then 'pending_approval'
+                when n % 50 = 0 then 'rejected'
+                when n % 50 = 1 then 'cancelled'
+                when n % 200 = 2 then 'forward_failed'
+                when n % 100 = 3 then 'forwarded'
+                else 'issued' end as status,
+           now() - make_interval(secs => ($1 - n) * (3 * 365 * 86400.0 / greatest($1, 1))) as at
+      from generate_series(1, $1) n
+)
+insert into requests (id, requester_id, form_kind, product, title, dns_names, organization_id,
+                      form, csr_pem, csr_summary, payload, status, submitted_at, updated_at,
+                      decided_by, decided_at, decision_note, digicert_order_id, digicert_status,
+                      certificate_id, issued_at, expires_at, names_text)
+select n,
+       staff.ids[1 + n % cardinality(staff.ids)],
+       k.form_kind, k.product,
+       case when k.form_kind = 'document-signing' then 'Signer ' || n else host end,
+       case when k.form_kind = 'document-signing' then '{}'::text[]
+            else array['www.' || host, 'alt-' || host] end,
+       1001 + n % 3,
+       jsonb_build_object('kind', k.form_kind, 'common_name', host, 'comments', 'Seeded request'),
+       case when k.form_kind = 'document-signing' then null else $3 end,
+       case when k.form_kind = 'document-signing' then null else $4::jsonb end,
+       jsonb_build_object('certificate', jsonb_build_object('common_name', host,
+                          'dns_names', array['www.' || host, 'alt-' || host], 'csr', $3,
+                          'signature_hash', 'sha256'),
+                          'organization', jsonb_build_object('id', 1001 + n % 3),
+                          'order_validity', jsonb_build_object('years', 1),
+                          'alternative_order_id', 'certdesk' || n),
+       status, at, at + interval '3 hours',
+       case when status in ('pending_approval', 'cancelled') then null
+            else deciders.ids[1 + n % cardinality(deciders.ids)] end,
+       case when status in ('pending_approval', 'cancelled') then null else at + interval '2 hours' end,
+       case when status = 'rejected' then 'Use the shared wildcard instead.' end,
+       case when status in ('forwarded', 'issued') then 40000000 + n end,
+       case when status = 'issued' then 'issued' when status = 'forwarded' then 'pending' end,
+       case when status = 'issued' then 50000000 + n end,
+       case when status = 'issued' then at + interval '3 hours' end,
+       case when status = 'issued' then at + interval '199 days' end,
+       lower(case when k.form_kind = 'document-signing' then 'Signer ' || n
+                  else host || ' www.' || host || ' alt-' || host end)
+  from rows, staff, deciders,
+       lateral (select case when mix <= 10 then 'basic-ov'
+                            when mix <= 13 then 'secure-site-pro-ev'
+                            when mix <= 16 then 'ssl-by-type'
+                            when mix <= 19 then 'multi-year'
+                            else 'document-signing' end as form_kind,
+                       case when mix <= 10 then 'ssl_basic'
+                            when mix <= 13 then 'ssl_ev_securesite_pro'
+                            when mix <= 16 then 'ssl'
+                            when mix <= 19 then 'ssl_securesite_flex'
+                            else 'document_signing_org_1' end as product) k
+";
