@@ -14,7 +14,7 @@ use app::features::auth::{CurrentUser, Role};
 use app::features::history::model::HistoryFilter;
 use load::{Load, LoadResult};
 use processes::{ServerSettings, memory, start_server, start_simulator};
-use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, postgres::PgPoolOptions};
 use stats::{Latencies, ms, table};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -27,9 +27,12 @@ pub struct BenchCli {
     /// Seconds each load run lasts.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub seconds: u64,
-    /// Concurrent connections.
+    /// Concurrent connections for submitting and approving (and the CSV export's neighbours).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub clients: u32,
+    /// Concurrent connections reading the approvals page and the history: people at their desks.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub page_clients: u32,
     /// Approvals for the workers to drain at DigiCert's rate limits (0 skips the drain).
     #[arg(long, default_value_t = 1000)]
     pub drain: u32,
@@ -78,6 +81,7 @@ impl From<BenchCli> for BenchArgs {
             sizes: cli.sizes.0,
             duration: Duration::from_secs(cli.seconds),
             clients: cli.clients,
+            page_clients: cli.page_clients,
             drain: cli.drain,
             certdesk: cli
                 .certdesk
@@ -95,8 +99,10 @@ pub struct BenchArgs {
     pub sizes: Vec<i64>,
     /// Length of each load run.
     pub duration: Duration,
-    /// Concurrent HTTP connections (and SQL clients).
+    /// Concurrent HTTP connections for (c) and (d).
     pub clients: u32,
+    /// Concurrent HTTP connections (and SQL clients) for (a) and (b).
+    pub page_clients: u32,
     /// Approvals the workers drain at DigiCert's limits (0 skips).
     pub drain: u32,
     /// The release `certdesk` binary and the site it serves.
@@ -108,8 +114,11 @@ pub struct BenchArgs {
     pub database_url: String,
 }
 
-/// The history search the benchmark types: part of a host name, as an admin would.
-const SEARCH: &str = "billing-2";
+/// The history search the benchmark types: the first label of one seeded request's host name,
+/// as an admin looking for a certificate would (it matches that request and a few neighbours).
+fn search_term(size: i64) -> String {
+    seed::host_label(size / 2 + 1)
+}
 /// Rows the CSV export should cover.
 const CSV_ROWS: i64 = 100_000;
 const SIM_KEY: &str = "certdesk-bench-key";
@@ -175,7 +184,10 @@ async fn fresh_database(base_url: &str, name: &str) -> anyhow::Result<(PgPool, S
         .execute(&mut admin)
         .await?;
     let options: sqlx::postgres::PgConnectOptions = base_url.parse()?;
-    let options = options.database(name);
+    // Seeding statements are slow by design; they are not worth a warning each.
+    let options = options
+        .database(name)
+        .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60));
     let pool = PgPoolOptions::new()
         .max_connections(40)
         .connect_with(options)
@@ -277,15 +289,21 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
     let approver_cookie = sign_in(&base, seed::APPROVER).await?;
     let admin_cookie = sign_in(&base, seed::ADMIN).await?;
     let requester_cookie = sign_in(&base, seed::REQUESTER).await?;
+    let search = search_term(size);
     let wrk = |name: &str, url: String, cookie: &str, body: Option<String>, ids: Option<&Path>| {
         eprintln!("   {name}");
         load::run(
             &Load {
                 url,
                 cookie,
+                // Reading pages: a few people at once; writing: the full crowd.
+                connections: if body.is_some() {
+                    args.clients
+                } else {
+                    args.page_clients
+                },
                 form_body: body,
                 ids_file: ids,
-                connections: args.clients,
                 threads: 2,
                 duration: args.duration,
             },
@@ -302,7 +320,7 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
     )?;
     let history = wrk(
         "history-search",
-        format!("{base}/history?q={SEARCH}"),
+        format!("{base}/history?q={search}"),
         &admin_cookie,
         None,
         None,
@@ -344,13 +362,14 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
         roles: vec![Role::Approver],
         must_change_password: false,
     };
-    let approvals_sql = sql::approvals_queue(&pool, approver, args.clients, args.duration).await?;
+    let approvals_sql =
+        sql::approvals_queue(&pool, approver, args.page_clients, args.duration).await?;
     let history_filter = HistoryFilter {
-        q: SEARCH.into(),
+        q: search.clone(),
         ..HistoryFilter::default()
     };
     let history_sql =
-        sql::history_search(&pool, history_filter, args.clients, args.duration).await?;
+        sql::history_search(&pool, history_filter, args.page_clients, args.duration).await?;
     let peak_memory = memory(server.pid(), "VmHWM").unwrap_or(0);
     drop(server);
     pool.close().await;
@@ -682,9 +701,10 @@ fn report(args: &BenchArgs, rounds: &[Round], drain: Option<&Drain>, wasm: (u64,
         verdict(wasm.1 <= 300 * 1024),
     ]);
     format!(
-        "certdesk benchmark: wrk, {} connections, {} s per run; {} cores\n\n{}\n",
-        args.clients,
+        "certdesk benchmark: wrk for {} s per run; (a), (b) and their SQL with {} clients, (c) and (d) with {}; {} cores\n\n{}\n",
         args.duration.as_secs(),
+        args.page_clients,
+        args.clients,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         table(&header, &rows)
     )

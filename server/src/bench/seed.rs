@@ -80,6 +80,7 @@ pub async fn seed(pool: &PgPool, requests: i64, csr_pem: &str) -> anyhow::Result
         .bind(pending)
         .bind(csr_pem)
         .bind(csr_summary)
+        .bind(SERVICES)
         .execute(&mut *tx)
         .await?;
     sqlx::query("alter table requests enable trigger requests_start")
@@ -105,6 +106,16 @@ pub async fn seed(pool: &PgPool, requests: i64, csr_pem: &str) -> anyhow::Result
     })
 }
 
+const SERVICES: [&str; 20] = [
+    "shop", "api", "mail", "vpn", "intranet", "billing", "auth", "cdn", "wiki", "git", "grafana",
+    "status", "search", "pay", "docs", "crm", "hr", "erp", "sso", "chat",
+];
+
+/// The first label of seeded request `n`'s host name (`billing-25.…`), as the seed SQL makes it.
+pub fn host_label(n: i64) -> String {
+    format!("{}-{n}", SERVICES[(n % 20) as usize])
+}
+
 /// `$1` rows over the last three years, the newest `$2` pending; owners and deciders are distinct
 /// people (separation of duties holds in the seed too).
 const SEED_REQUESTS: &str = "
@@ -116,8 +127,7 @@ with staff as (
      where 'approver' = any(roles) and email not like 'bench-%'
 ), rows as (
     select n,
-           (array['shop','api','mail','vpn','intranet','billing','auth','cdn','wiki','git',
-                  'grafana','status','search','pay','docs','crm','hr','erp','sso','chat'])[1 + n % 20]
+           ($5::text[])[1 + n % 20]
              || '-' || n || '.' ||
            (array['eu','us','apac','corp','lab','prod','stage','edge','int','dmz','ops','dev'])[1 + n % 12]
              || '.example.com' as host,

@@ -2,6 +2,7 @@
 mod approvals;
 mod auth;
 mod authorization;
+mod bench;
 mod cli;
 mod digicert;
 mod forwarding;

@@ -1,19 +1,20 @@
 //! The approval queue and decisions.
 
-use crate::features::csr::CsrReport;
-use crate::features::requests::model::{RequestForm, RequestSummary};
+use crate::features::requests::model::RequestSummary;
 use serde::{Deserialize, Serialize};
 
-/// One request waiting for a decision, with everything an approver needs to judge it.
+/// One request waiting for a decision: what an approver reads in the queue. The request page
+/// (linked from each card) has the whole form and the exact DigiCert JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingRequest {
     pub summary: RequestSummary,
     pub requester: String,
     pub organization_id: Option<i64>,
-    pub form: RequestForm,
-    pub csr: Option<CsrReport>,
-    /// The exact DigiCert JSON approval sends, pretty-printed.
-    pub payload: String,
+    /// The common name (or signer) and every additional name.
+    pub names: Vec<String>,
+    /// The CSR in one line: subject, key and signature algorithm.
+    pub csr: Option<String>,
+    pub comments: String,
     /// The approver's own request: shown, but it cannot be decided by them.
     pub own: bool,
 }

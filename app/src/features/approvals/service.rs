@@ -7,7 +7,7 @@ use crate::error::{AppError, FormErrors};
 use crate::features::auth::CurrentUser;
 use crate::features::csr::CsrReport;
 use crate::features::digicert::products::ProductId;
-use crate::features::requests::model::{RequestForm, RequestStatus, RequestSummary};
+use crate::features::requests::model::{RequestStatus, RequestSummary};
 use crate::features::requests::repo::{self, format_time};
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -139,10 +139,25 @@ type QueueRow = (
     Uuid,
     String,
     Option<i64>,
-    sqlx::types::Json<RequestForm>,
+    Vec<String>,
     Option<sqlx::types::Json<CsrReport>>,
-    serde_json::Value,
+    String,
 );
+
+/// The CSR as the queue shows it: subject, key, signature algorithm.
+fn csr_line(csr: &CsrReport) -> String {
+    let subject = csr
+        .subject
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{subject} · {} · {}",
+        csr.key.as_ref().map(|k| k.describe()).unwrap_or_default(),
+        csr.signature_algorithm.clone().unwrap_or_default()
+    )
+}
 
 /// Cursor text for a row: its submission time (microseconds) and id.
 fn cursor(at: OffsetDateTime, id: i64) -> String {
@@ -169,8 +184,9 @@ pub async fn queue(
     let organization: Option<i64> = filter.organization.trim().parse().ok();
     let rows: Vec<QueueRow> = sqlx::query_as(
         "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at, r.requester_id,
-                u.display_name || ' <' || u.email || '>', r.organization_id, r.form, r.csr_summary,
-                r.payload
+                u.display_name || ' <' || u.email || '>', r.organization_id,
+                array_prepend(r.title, r.dns_names), r.csr_summary,
+                coalesce(r.form->>'comments', '')
            from requests r join users u on u.id = r.requester_id
           where r.status = 'pending_approval'
             and ($1::timestamptz is null or (r.submitted_at, r.id) > ($1, $2))
@@ -204,9 +220,9 @@ pub async fn queue(
                 requester_id,
                 requester,
                 org,
-                form,
+                names,
                 csr,
-                payload,
+                comments,
             )| {
                 last = Some(cursor(submitted, id));
                 PendingRequest {
@@ -221,9 +237,9 @@ pub async fn queue(
                     },
                     requester,
                     organization_id: org,
-                    form: form.0,
-                    csr: csr.map(|c| c.0),
-                    payload: serde_json::to_string_pretty(&payload).unwrap_or_default(),
+                    names,
+                    csr: csr.map(|c| csr_line(&c.0)),
+                    comments,
                     own: requester_id == viewer.id,
                 }
             },

@@ -117,12 +117,7 @@ fn PendingCard(
 ) -> impl IntoView {
     let s = row.summary.clone();
     let id = s.id;
-    let names = std::iter::once(s.title.clone())
-        .chain(crate::features::requests::names::split_names(
-            &row.form.dns_names,
-        ))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let names = row.names.join(", ");
     view! {
         <li class="card pending" id=format!("request-{id}")>
             <div class="page-head">
@@ -139,16 +134,10 @@ fn PendingCard(
                 {row.organization_id.map(|o| format!(" · organization {o}"))}</p>
             <dl>
                 <dt>"Names"</dt><dd>{names}</dd>
-                {row.csr.map(|csr| view! {
-                    <dt>"CSR"</dt>
-                    <dd>{format!("{} · {} · {}", csr.subject.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "), csr.key.map(|k| k.describe()).unwrap_or_default(), csr.signature_algorithm.unwrap_or_default())}</dd>
-                })}
-                {(!row.form.comments.is_empty()).then(|| view! { <dt>"Comments"</dt><dd class="prewrap">{row.form.comments.clone()}</dd> })}
+                {row.csr.map(|csr| view! { <dt>"CSR"</dt><dd>{csr}</dd> })}
+                {(!row.comments.is_empty()).then(|| view! { <dt>"Comments"</dt><dd class="prewrap">{row.comments.clone()}</dd> })}
             </dl>
-            <details>
-                <summary>"DigiCert JSON"</summary>
-                <pre class="json">{row.payload}</pre>
-            </details>
+            <p><a href=format!("/requests/{id}")>"Full request and the DigiCert JSON"</a></p>
             {if row.own {
                 view! { <p class="notice">"Your own request: another approver decides it."</p> }.into_any()
             } else {
