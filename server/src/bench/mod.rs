@@ -274,6 +274,8 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
         seeded.pending,
         seeding.elapsed().as_secs_f64()
     );
+    // Start every round from a quiet database: the seed's WAL written out, statistics fresh.
+    sqlx::query("checkpoint").execute(&pool).await?;
     let log = args.work_dir.join(format!("server-{size}.log"));
     let (server, base) = start_server(&ServerSettings {
         certdesk: &args.certdesk,
@@ -325,6 +327,23 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
         None,
         None,
     )?;
+    // The same queries without HTTP, sessions or rendering, on the same (unwritten) data.
+    eprintln!("   bare SQL");
+    let approver = CurrentUser {
+        id: seeded.approver_id,
+        email: seed::APPROVER.into(),
+        display_name: "bench approver".into(),
+        roles: vec![Role::Approver],
+        must_change_password: false,
+    };
+    let approvals_sql =
+        sql::approvals_queue(&pool, approver, args.page_clients, args.duration).await?;
+    let history_filter = HistoryFilter {
+        q: search.clone(),
+        ..HistoryFilter::default()
+    };
+    let history_sql =
+        sql::history_search(&pool, history_filter, args.page_clients, args.duration).await?;
     let submit = wrk(
         "submit",
         format!("{base}/api/requests/submit"),
@@ -354,22 +373,6 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
     )?;
     eprintln!("   csv export");
     let csv = csv_export(&pool, &base, &admin_cookie, server.pid()).await?;
-    eprintln!("   bare SQL");
-    let approver = CurrentUser {
-        id: seeded.approver_id,
-        email: seed::APPROVER.into(),
-        display_name: "bench approver".into(),
-        roles: vec![Role::Approver],
-        must_change_password: false,
-    };
-    let approvals_sql =
-        sql::approvals_queue(&pool, approver, args.page_clients, args.duration).await?;
-    let history_filter = HistoryFilter {
-        q: search.clone(),
-        ..HistoryFilter::default()
-    };
-    let history_sql =
-        sql::history_search(&pool, history_filter, args.page_clients, args.duration).await?;
     let peak_memory = memory(server.pid(), "VmHWM").unwrap_or(0);
     drop(server);
     pool.close().await;
