@@ -182,20 +182,32 @@ pub async fn queue(
     let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
     let requester = crate::server::search::contains_pattern(&filter.requester);
     let organization: Option<i64> = filter.organization.trim().parse().ok();
-    let rows: Vec<QueueRow> = sqlx::query_as(
+    // Only the filters in use are written into the statement (every value is still bound, typed,
+    // by position): "$n is null or …" catch-alls leave PostgreSQL's cached generic plan guessing.
+    let mut sql = String::from(
         "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at, r.requester_id,
                 u.display_name || ' <' || u.email || '>', r.organization_id,
                 array_prepend(r.title, r.dns_names), r.csr_summary,
                 coalesce(r.form->>'comments', '')
            from requests r join users u on u.id = r.requester_id
-          where r.status = 'pending_approval'
-            and ($1::timestamptz is null or (r.submitted_at, r.id) > ($1, $2))
-            and ($3::text is null or r.product = $3)
-            and ($4::text is null or u.email ilike $4 or u.display_name ilike $4)
-            and ($5::bigint is null or r.organization_id = $5)
-          order by r.submitted_at, r.id
-          limit $6",
-    )
+          where r.status = 'pending_approval'",
+    );
+    for (present, condition) in [
+        (after.is_some(), "(r.submitted_at, r.id) > ($1, $2)"),
+        (product.is_some(), "r.product = $3"),
+        (
+            requester.is_some(),
+            "(u.email ilike $4 or u.display_name ilike $4)",
+        ),
+        (organization.is_some(), "r.organization_id = $5"),
+    ] {
+        if present {
+            sql.push_str("\n            and ");
+            sql.push_str(condition);
+        }
+    }
+    sql.push_str("\n          order by r.submitted_at, r.id limit $6");
+    let rows: Vec<QueueRow> = sqlx::query_as(&sql)
     .bind(after.map(|(at, _)| at))
     .bind(after.map(|(_, id)| id).unwrap_or(0))
     .bind(product)

@@ -150,14 +150,35 @@ const SELECT: &str = "select r.id, r.product, r.title, r.dns_names, r.status,
    from requests r
    join users u on u.id = r.requester_id
    left join users d on d.id = r.decided_by
-  where ($1::text is null or r.names_text like $1)
-    and ($2::text is null or lower(u.email) like $2 or lower(u.display_name) like $2)
-    and ($3::text is null or lower(d.email) like $3 or lower(d.display_name) like $3)
-    and ($4::text is null or r.product = $4)
-    and ($5::text is null or r.status = $5)
-    and ($6::bigint is null or r.organization_id = $6)
-    and ($7::date is null or r.submitted_at >= $7::date)
-    and ($8::date is null or r.submitted_at < $8::date + 1)";
+  where true";
+
+/// The conditions of the filters in use. Only those are written into the statement (every value
+/// is still bound, typed, by position): "$n is null or …" catch-alls would leave PostgreSQL's
+/// cached generic plan guessing, and it guesses badly on small tables.
+fn conditions(query: &Query) -> String {
+    let mut sql = String::new();
+    let mut add = |present: bool, condition: &str| {
+        if present {
+            sql.push_str("\n    and ");
+            sql.push_str(condition);
+        }
+    };
+    add(query.names.is_some(), "r.names_text like $1");
+    add(
+        query.requester.is_some(),
+        "(lower(u.email) like $2 or lower(u.display_name) like $2)",
+    );
+    add(
+        query.approver.is_some(),
+        "(lower(d.email) like $3 or lower(d.display_name) like $3)",
+    );
+    add(query.product.is_some(), "r.product = $4");
+    add(query.status.is_some(), "r.status = $5");
+    add(query.organization.is_some(), "r.organization_id = $6");
+    add(query.from.is_some(), "r.submitted_at >= $7::date");
+    add(query.to.is_some(), "r.submitted_at < $8::date + 1");
+    sql
+}
 
 /// The statement for a query: filters, then the keyset condition and order for its sort.
 fn statement(query: &Query, paged: bool) -> String {
@@ -175,14 +196,11 @@ fn statement(query: &Query, paged: bool) -> String {
         SortKey::Name => "$10::text",
     };
     let mut sql = SELECT.to_owned();
+    sql.push_str(&conditions(query));
     if cursor_present {
         sql.push_str(&format!(
             "\n    and ({column}, r.id) {op} ({cursor_param}, $11)"
         ));
-    } else {
-        sql.push_str(
-            "\n    and ($9::timestamptz is null and $10::text is null and $11::bigint is not null)",
-        );
     }
     sql.push_str(&format!("\n  order by {column} {dir}, r.id {dir}"));
     if paged {
