@@ -346,7 +346,7 @@ async fn serve(config: Config, database_url: SecretString) -> anyhow::Result<()>
     let cleanup = startup::spawn_cleanup(pool.clone());
     let workers = startup::spawn_workers(&state, config.workers);
     axum::serve(
-        listener,
+        startup::without_nagle(listener),
         startup::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())

@@ -148,6 +148,20 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The portal's listener with Nagle's algorithm off on every connection: a streamed page's last
+/// chunk goes out at once instead of waiting for the browser's delayed ACK (up to 40 ms).
+pub fn without_nagle(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn no_delay(tcp: &mut tokio::net::TcpStream) {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!(%err, "cannot turn off Nagle's algorithm");
+        }
+    }
+    listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
+}
+
 /// Starts `count` forwarding workers sharing this process's pool and DigiCert client; they stop
 /// when the returned handles are aborted. Other server processes may run their own.
 pub fn spawn_workers(state: &AppState, count: u32) -> Vec<tokio::task::JoinHandle<()>> {

@@ -129,7 +129,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let router = startup::router(state);
     tokio::spawn(async move {
         axum::serve(
-            listener,
+            startup::without_nagle(listener),
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await

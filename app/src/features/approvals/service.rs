@@ -208,14 +208,14 @@ pub async fn queue(
     }
     sql.push_str("\n          order by r.submitted_at, r.id limit $6");
     let rows: Vec<QueueRow> = sqlx::query_as(&sql)
-    .bind(after.map(|(at, _)| at))
-    .bind(after.map(|(_, id)| id).unwrap_or(0))
-    .bind(product)
-    .bind(requester)
-    .bind(organization)
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
+        .bind(after.map(|(at, _)| at))
+        .bind(after.map(|(_, id)| id).unwrap_or(0))
+        .bind(product)
+        .bind(requester)
+        .bind(organization)
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() as i64 > limit;
     let mut last = None;
     let rows: Vec<PendingRequest> = rows
