@@ -13,7 +13,9 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub const QUEUE_PAGE_SIZE: i64 = 50;
+/// Cards per queue page: each carries two decision forms, so 25 is a screenful of reading and
+/// keeps the page light (about half the HTML of 50).
+pub const QUEUE_PAGE_SIZE: i64 = 25;
 
 /// Records one decision. `note` is the optional approval comment or the required reason.
 pub async fn decide(
