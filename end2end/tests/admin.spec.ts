@@ -2,14 +2,16 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { signIn } from './helpers';
 
-const CSR = readFileSync('../app/tests/fixtures/csr/rsa2048.csr', 'utf8');
+// Common name shop.example.org, additional name api.example.org: the search below matches the
+// additional name only.
+const CSR = readFileSync('../app/tests/fixtures/csr/shop.csr', 'utf8');
 
-test('an admin finds a request by one of its names and exports the search as CSV', async ({ page, browser }, info) => {
+test('an admin finds a request by an additional name (SAN) and exports the search as CSV', async ({ page, browser }, info) => {
   const requester = await (await browser.newContext({ javaScriptEnabled: info.project.name === 'js' })).newPage();
   await signIn(requester, info, 'requester@example.com');
   await requester.goto('/requests/new/basic-ov');
-  await requester.getByLabel('Common name').fill('www.example.com');
-  await requester.getByLabel('Additional domains').fill('example.com');
+  await requester.getByLabel('Common name').fill('shop.example.org');
+  await requester.getByLabel('Additional domains').fill('api.example.org');
   await requester.getByLabel('CSR', { exact: true }).fill(CSR);
   await requester.getByLabel('Organization', { exact: true }).selectOption('1001');
   await requester.getByRole('button', { name: 'Submit request' }).click();
@@ -18,11 +20,11 @@ test('an admin finds a request by one of its names and exports the search as CSV
 
   await signIn(page, info, 'admin@example.com');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
-  await page.getByLabel('Name').fill('example.com');
+  await page.getByLabel('Name').fill('api.example');
   await page.getByRole('button', { name: 'Search' }).click();
-  await expect(page).toHaveURL(/q=example\.com/);
+  await expect(page).toHaveURL(/q=api\.example/);
   const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: id, exact: true }) });
-  await expect(row).toContainText('www.example.com');
+  await expect(row).toContainText('shop.example.org');
 
   const download = page.waitForEvent('download');
   await page.locator('#export-csv').click();
@@ -30,7 +32,7 @@ test('an admin finds a request by one of its names and exports the search as CSV
   expect(file.suggestedFilename()).toMatch(/^certdesk-history-\d{4}-\d{2}-\d{2}\.csv$/);
   const csv = readFileSync(await file.path(), 'utf8');
   expect(csv.split('\r\n')[0]).toContain('common name');
-  expect(csv).toContain(`${id},ssl_basic,www.example.com`);
+  expect(csv).toContain(`${id},ssl_basic,shop.example.org,api.example.org`);
 
   await row.getByRole('link', { name: id, exact: true }).click();
   await expect(page.locator('.timeline')).toContainText('Pending approval');
