@@ -47,6 +47,23 @@ pub async fn connect(database_url: &SecretString) -> anyhow::Result<PgPool> {
         .map_err(|err| anyhow::anyhow!("cannot reach the {target}: {err}"))
 }
 
+/// Replaces the database name in a postgres URL, keeping host and query parameters.
+pub fn with_database_name(url: &str, name: &str) -> String {
+    let (before_query, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = before_query.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match before_query[scheme_end..].find('/') {
+        Some(slash) => &before_query[..scheme_end + slash],
+        None => before_query,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
 /// Applies migrations and creates the session table.
 pub async fn prepare_database(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR

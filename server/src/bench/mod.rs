@@ -193,22 +193,7 @@ async fn fresh_database(base_url: &str, name: &str) -> anyhow::Result<(PgPool, S
         .connect_with(options)
         .await?;
     crate::startup::prepare_database(&pool).await?;
-    Ok((pool, with_database(base_url, name)))
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let (head, query) = url
-        .split_once('?')
-        .map_or((url, None), |(h, q)| (h, Some(q)));
-    let authority_end = head.find("://").map_or(0, |i| i + 3);
-    let head = match head[authority_end..].find('/') {
-        Some(slash) => &head[..authority_end + slash],
-        None => head,
-    };
-    match query {
-        Some(q) => format!("{head}/{name}?{q}"),
-        None => format!("{head}/{name}"),
-    }
+    Ok((pool, crate::startup::with_database_name(base_url, name)))
 }
 
 async fn sign_in(base: &str, email: &str) -> anyhow::Result<String> {
@@ -743,14 +728,5 @@ mod tests {
         let body = submit_body();
         assert!(body.starts_with("form%5Bkind%5D=basic-ov&"));
         assert!(!body.contains('\n'));
-    }
-
-    #[test]
-    fn database_names_are_swapped_in_urls() {
-        assert_eq!(
-            with_database("postgres://u@localhost:5432/certdesk?host=/run", "b"),
-            "postgres://u@localhost:5432/b?host=/run"
-        );
-        assert_eq!(with_database("postgres://u@h/x", "b"), "postgres://u@h/b");
     }
 }

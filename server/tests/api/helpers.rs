@@ -3,7 +3,7 @@
 use app::features::auth::service::{NewUserInput, create_user};
 use app::server::Config;
 use certdesk::simulator::{SimSettings, Simulator};
-use certdesk::startup::{self, DigicertTarget};
+use certdesk::startup::{self, DigicertTarget, with_database_name};
 use reqwest::{Client, redirect::Policy};
 use secrecy::SecretString;
 use sqlx::{
@@ -78,23 +78,6 @@ pub async fn fresh_database() -> (PgPool, String) {
     startup::prepare_database(&pool).await.unwrap();
     let url = with_database_name(&base, &name);
     (pool, url)
-}
-
-/// Replaces the database name in a postgres URL, keeping host and query parameters.
-fn with_database_name(url: &str, name: &str) -> String {
-    let (before_query, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = before_query.find("://").map(|i| i + 3).unwrap_or(0);
-    let base = match before_query[scheme_end..].find('/') {
-        Some(slash) => &before_query[..scheme_end + slash],
-        None => before_query,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }
 
 pub async fn spawn_app() -> TestApp {
