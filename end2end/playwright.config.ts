@@ -44,6 +44,7 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? '',
+      CERTDESK_MIGRATION_DATABASE_URL: process.env.E2E_MIGRATION_URL ?? '',
       CERTDESK_LISTEN: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: '../target/site',
       DIGICERT_API_KEY: '',

@@ -28,6 +28,7 @@ target/debug/certdesk db stop >/dev/null 2>&1 || true
 rm -rf "$test_data"
 say "starting a test PostgreSQL cluster in $test_data"
 DATABASE_URL="$(env -u DATABASE_URL target/debug/certdesk db start)"
+PORTAL_URL="$(env -u DATABASE_URL target/debug/certdesk db portal-url)"
 export DATABASE_URL
 trap 'env -u DATABASE_URL target/debug/certdesk db stop >/dev/null 2>&1 || true' EXIT
 
@@ -38,7 +39,9 @@ cargo test -p certdesk
 
 say "browser tests (Chromium, JavaScript on and off)"
 psql -q "$DATABASE_URL" -c "create database certdesk_e2e"
-export E2E_DATABASE_URL="${DATABASE_URL/\/certdesk\?//certdesk_e2e?}"
+# The portal runs as its own role (owning nothing); migrations run as the schema owner.
+export E2E_MIGRATION_URL="${DATABASE_URL/\/certdesk\?//certdesk_e2e?}"
+export E2E_DATABASE_URL="${PORTAL_URL/\/certdesk\?//certdesk_e2e?}"
 (cd end2end && npx playwright test)
 
 say "all tests passed"

@@ -24,6 +24,8 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -7,7 +7,7 @@ use app::features::auth::service::{NewUserInput, create_user};
 use app::server::Config;
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use std::{io::BufRead, net::SocketAddr, process::ExitCode};
+use std::{io::BufRead, net::SocketAddr, process::ExitCode, time::Duration};
 use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
@@ -133,10 +133,18 @@ fn fault_plan(faults: &[(String, f64)]) -> FaultPlan {
 
 #[derive(Subcommand, Debug)]
 pub enum DbAction {
-    /// Start the cluster (creating it the first time) and print its DATABASE_URL.
+    /// Start the cluster (creating it the first time) and print the schema owner's URL.
     Start,
     /// Stop the cluster.
     Stop,
+    /// Start the cluster if needed and print the URL of the portal's own role.
+    PortalUrl,
+    /// Give ROLE exactly the privileges the portal needs, running as the schema owner
+    /// (CERTDESK_MIGRATION_DATABASE_URL, else DATABASE_URL); migrations run first.
+    Grant {
+        #[arg(long)]
+        role: String,
+    },
 }
 
 /// Postgres port of the private cluster; it names the socket file, nothing listens on TCP.
@@ -189,7 +197,7 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
             println!("{}", crate::bench::run(args.into()).await?);
             Ok(())
         }
-        Command::Serve => with_database(&config, |url| serve(config.clone(), url)).await,
+        Command::Serve => with_database(&config, |urls| serve(config.clone(), urls)).await,
         Command::User {
             action:
                 UserAction::Add {
@@ -200,8 +208,8 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
                 },
         } => {
             let password = read_password_line()?;
-            with_database(&config, |url| async move {
-                let pool = startup::connect(&url).await?;
+            with_database(&config, |urls| async move {
+                let pool = startup::connect(urls.owner.as_ref().unwrap_or(&urls.portal)).await?;
                 startup::prepare_database(&pool).await?;
                 let input = NewUserInput {
                     email,
@@ -231,6 +239,22 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Db {
+            action: DbAction::Grant { role },
+        } => {
+            let Some(url) = config
+                .migration_database_url
+                .as_ref()
+                .or(config.database_url.as_ref())
+            else {
+                bail!("set DATABASE_URL (or CERTDESK_MIGRATION_DATABASE_URL) to the schema owner");
+            };
+            let owner = startup::connect(url).await?;
+            startup::prepare_database(&owner).await?;
+            startup::grant_portal_role(&owner, &role).await?;
+            println!("granted {role} what the portal needs (and nothing it does not)");
+            Ok(())
+        }
         Command::Db { action } => {
             if config.database_url.is_some() {
                 bail!("DATABASE_URL is set; the private cluster is used only without it");
@@ -243,6 +267,11 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
                 DbAction::Stop => {
                     EmbeddedPostgres::new(&config.data_dir, EMBEDDED_PORT)?.stop(true)?
                 }
+                DbAction::PortalUrl => {
+                    let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
+                    println!("{}", cluster.portal_url()?.expose_secret());
+                }
+                DbAction::Grant { .. } => unreachable!("answered above"),
             }
             Ok(())
         }
@@ -295,27 +324,40 @@ fn read_password_line() -> anyhow::Result<SecretString> {
     Ok(SecretString::from(password))
 }
 
-/// Runs `work` against `DATABASE_URL`, or against the private cluster, started for the
-/// duration and stopped afterwards if this process started it.
+/// Runs `work` against `DATABASE_URL` (with `CERTDESK_MIGRATION_DATABASE_URL` as the owner, when
+/// set), or against the private cluster (its portal role and owner), started for the duration
+/// and stopped afterwards if this process started it.
 async fn with_database<F, Fut>(config: &Config, work: F) -> anyhow::Result<()>
 where
-    F: FnOnce(SecretString) -> Fut,
+    F: FnOnce(startup::DatabaseUrls) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     if let Some(url) = &config.database_url {
-        return work(url.clone()).await;
+        return work(startup::DatabaseUrls {
+            portal: url.clone(),
+            owner: config.migration_database_url.clone(),
+        })
+        .await;
     }
     let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
-    let result = work(cluster.database_url()).await;
+    let result = match cluster.portal_url() {
+        Ok(portal) => {
+            work(startup::DatabaseUrls {
+                portal,
+                owner: Some(cluster.database_url()),
+            })
+            .await
+        }
+        Err(err) => Err(err),
+    };
     if let Err(err) = tokio::task::block_in_place(|| cluster.stop(false)) {
         tracing::warn!(%err, "stopping the private PostgreSQL cluster failed");
     }
     result
 }
 
-async fn serve(config: Config, database_url: SecretString) -> anyhow::Result<()> {
-    let pool = startup::connect(&database_url).await?;
-    startup::prepare_database(&pool).await?;
+async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()> {
+    let pool = startup::open_database(&urls).await?;
     // Demo mode: the simulator runs inside this process, on its own loopback port.
     let (target, simulator) = match &config.digicert_api_key {
         Some(key) => (
@@ -345,11 +387,12 @@ async fn serve(config: Config, database_url: SecretString) -> anyhow::Result<()>
     tracing::info!("certdesk is serving http://{}", listener.local_addr()?);
     let cleanup = startup::spawn_cleanup(pool.clone());
     let workers = startup::spawn_workers(&state, config.workers);
-    axum::serve(
-        startup::without_nagle(listener),
-        startup::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    startup::serve(
+        listener,
+        startup::router(state.clone()),
+        Duration::from_secs(u64::from(config.header_timeout_seconds)),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
     .await
     .context("the HTTP server failed")?;
     cleanup.abort();

@@ -1,23 +1,35 @@
 //! The private PostgreSQL cluster under the data directory, used when `DATABASE_URL` is unset.
 //!
-//! It listens only on a unix socket inside the data directory, so nothing else on the network
-//! can reach it. PostgreSQL refuses to run as root; when certdesk runs as root the cluster
-//! belongs to the `postgres` system user.
+//! It listens only on a unix socket inside its folder, so nothing else on the network can reach
+//! it, and every connection needs a password (scram-sha-256): the schema owner's for migrations,
+//! the portal role's (which owns nothing) for everything else. Both passwords are generated
+//! once and kept in `<data dir>/secrets/`, readable by this user only. PostgreSQL refuses to run
+//! as root; when certdesk runs as root the cluster belongs to the `postgres` system user, and if
+//! that user cannot reach the data directory the cluster lives under `/var/lib/certdesk`
+//! instead (no folder's permissions are loosened).
 
 use anyhow::{Context, bail};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Connection, PgConnection};
 use std::{
-    os::unix::process::CommandExt,
+    os::unix::{fs::MetadataExt, fs::PermissionsExt, process::CommandExt},
     path::{Path, PathBuf},
     process::{Command, Output},
 };
 
+/// The cluster's superuser, which owns the schema and runs the migrations.
 const SUPERUSER: &str = "certdesk";
+/// The role the portal connects as: it owns nothing (see `startup::grant_portal_role`).
+pub const PORTAL_ROLE: &str = "certdesk_portal";
 const DATABASE: &str = "certdesk";
+/// Where clusters go when the `postgres` user cannot reach the data directory.
+const FALLBACK_ROOT: &str = "/var/lib/certdesk/clusters";
 
 pub struct EmbeddedPostgres {
+    /// The data directory: secrets live here.
     root: PathBuf,
+    /// Where `pg/` and `run/` live: the data directory, or a folder under [`FALLBACK_ROOT`].
+    cluster_dir: PathBuf,
     bin_dir: PathBuf,
     port: u16,
     as_postgres_user: bool,
@@ -33,11 +45,31 @@ impl EmbeddedPostgres {
         let root = data_dir
             .canonicalize()
             .with_context(|| format!("cannot resolve {}", data_dir.display()))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let as_postgres_user = unsafe { libc::geteuid() } == 0;
+        let cluster_dir = if as_postgres_user
+            && !root.join("pg/PG_VERSION").exists()
+            && !postgres_can_reach(&root)
+        {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(root.as_os_str().as_encoded_bytes());
+            let dir = Path::new(FALLBACK_ROOT).join(&hex::encode(digest)[..16]);
+            // A cluster left there by an earlier data directory of the same name, whose secrets
+            // were deleted with it, can never be opened again.
+            if dir.join("pg").exists() && !root.join("secrets").exists() {
+                std::fs::remove_dir_all(&dir).with_context(|| {
+                    format!("cannot remove the stale cluster {}", dir.display())
+                })?;
+            }
+            dir
+        } else {
+            root.clone()
+        };
         Ok(EmbeddedPostgres {
             bin_dir: find_bin_dir()?,
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            as_postgres_user: unsafe { libc::geteuid() } == 0,
+            as_postgres_user,
             root,
+            cluster_dir,
             port,
             started_here: false,
         })
@@ -47,64 +79,90 @@ impl EmbeddedPostgres {
     pub async fn start(data_dir: &Path, port: u16) -> anyhow::Result<Self> {
         let mut cluster = EmbeddedPostgres::new(data_dir, port)?;
         let cluster_ref = &mut cluster;
-        tokio::task::block_in_place(|| cluster_ref.start_blocking())?;
+        let upgraded = tokio::task::block_in_place(|| cluster_ref.start_blocking())?;
+        if upgraded {
+            cluster.require_passwords().await?;
+        }
         cluster.create_database().await?;
         Ok(cluster)
     }
 
     fn pgdata(&self) -> PathBuf {
-        self.root.join("pg")
+        self.cluster_dir.join("pg")
     }
 
     fn socket_dir(&self) -> PathBuf {
-        self.root.join("run")
+        self.cluster_dir.join("run")
     }
 
+    /// The schema owner's URL: migrations, `certdesk db start` for tools and tests.
     pub fn database_url(&self) -> SecretString {
-        self.url_for(DATABASE)
+        self.url_for(SUPERUSER, DATABASE)
     }
 
-    fn url_for(&self, database: &str) -> SecretString {
+    /// The portal role's URL: everything the running portal does.
+    pub fn portal_url(&self) -> anyhow::Result<SecretString> {
+        Ok(self.url_for(PORTAL_ROLE, DATABASE))
+    }
+
+    fn url_for(&self, role: &str, database: &str) -> SecretString {
+        let password = self.password(role).unwrap_or_default();
         SecretString::from(format!(
-            "postgres://{SUPERUSER}@localhost:{}/{database}?host={}",
+            "postgres://{role}:{}@localhost:{}/{database}?host={}",
+            password.expose_secret(),
             self.port,
             self.socket_dir().display()
         ))
     }
 
-    fn start_blocking(&mut self) -> anyhow::Result<()> {
+    fn secrets_dir(&self) -> PathBuf {
+        self.root.join("secrets")
+    }
+
+    /// The role's password, generated the first time (letters and digits, so it needs no
+    /// escaping in a URL) and kept in a file only this user can read.
+    fn password(&self, role: &str) -> anyhow::Result<SecretString> {
+        let dir = self.secrets_dir();
+        std::fs::create_dir_all(&dir)?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        let file = dir.join(format!("{role}.password"));
+        if let Ok(existing) = std::fs::read_to_string(&file) {
+            return Ok(SecretString::from(existing.trim().to_owned()));
+        }
+        let generated = random_password();
+        std::fs::write(&file, &generated)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        Ok(SecretString::from(generated))
+    }
+
+    /// Creates (the first time) and starts the cluster. Answers true when an older cluster that
+    /// trusted every local connection was switched to passwords and needs them set.
+    fn start_blocking(&mut self) -> anyhow::Result<bool> {
         std::fs::create_dir_all(self.socket_dir())?;
         if self.as_postgres_user {
             self.hand_to_postgres_user()?;
         }
         if !self.pgdata().join("PG_VERSION").exists() {
-            tracing::info!(dir = %self.pgdata().display(), "creating the private PostgreSQL cluster");
-            let pgdata = self.pgdata();
-            self.run(
-                "initdb",
-                &[
-                    "-D",
-                    path_str(&pgdata)?,
-                    "-U",
-                    SUPERUSER,
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    "--no-locale",
-                ],
-            )?;
+            self.init_cluster()?;
         }
         if self.is_running()? {
             tracing::info!("the private PostgreSQL cluster is already running; using it");
-            return Ok(());
+        } else {
+            self.pg_start()?;
         }
+        // After the start: the running server keeps the old rules until it reloads, which is
+        // what lets `require_passwords` set the password it will ask for.
+        self.stop_trusting_local_connections()
+    }
+
+    fn pg_start(&mut self) -> anyhow::Result<()> {
         let options = format!(
             "-c listen_addresses='' -k {} -p {} -c unix_socket_permissions=0700",
             self.socket_dir().display(),
             self.port
         );
-        let log = self.root.join("postgres.log");
+        let log = self.cluster_dir.join("postgres.log");
         let pgdata = self.pgdata();
         self.run(
             "pg_ctl",
@@ -126,17 +184,117 @@ impl EmbeddedPostgres {
         Ok(())
     }
 
+    fn init_cluster(&self) -> anyhow::Result<()> {
+        tracing::info!(dir = %self.pgdata().display(), "creating the private PostgreSQL cluster");
+        let pgdata = self.pgdata();
+        // initdb reads the superuser's password from a file the postgres user can read; it is
+        // removed as soon as initdb is done.
+        let pwfile = self.cluster_dir.join(".initdb-password");
+        std::fs::write(&pwfile, self.password(SUPERUSER)?.expose_secret())?;
+        std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o600))?;
+        if self.as_postgres_user {
+            chown_to_postgres(&pwfile, false)?;
+        }
+        let result = self.run(
+            "initdb",
+            &[
+                "-D",
+                path_str(&pgdata)?,
+                "-U",
+                SUPERUSER,
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                &format!("--pwfile={}", path_str(&pwfile)?),
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ],
+        );
+        let _ = std::fs::remove_file(&pwfile);
+        result
+    }
+
+    /// Clusters made by earlier certdesk versions trusted every local connection. Their
+    /// `pg_hba.conf` asks for passwords from now on; answers whether it changed (the passwords
+    /// are then set through one last trusted connection, see [`Self::require_passwords`]).
+    fn stop_trusting_local_connections(&self) -> anyhow::Result<bool> {
+        let hba = self.pgdata().join("pg_hba.conf");
+        let text = std::fs::read_to_string(&hba)
+            .with_context(|| format!("cannot read {}", hba.display()))?;
+        let trusting = |line: &str| {
+            !line.trim_start().starts_with('#') && line.split_whitespace().last() == Some("trust")
+        };
+        if !text.lines().any(trusting) {
+            return Ok(false);
+        }
+        let strict: String = text
+            .lines()
+            .map(|line| {
+                if trusting(line) {
+                    format!(
+                        "{} scram-sha-256\n",
+                        line.trim_end().trim_end_matches("trust").trim_end()
+                    )
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
+        std::fs::write(&hba, strict)?;
+        tracing::info!("the private PostgreSQL cluster now requires passwords (was: trust)");
+        Ok(true)
+    }
+
+    /// Sets the superuser's password through the still-trusted connection of a running cluster
+    /// that was just switched to passwords, then reloads the configuration.
+    async fn require_passwords(&self) -> anyhow::Result<()> {
+        let trusted = format!(
+            "postgres://{SUPERUSER}@localhost:{}/postgres?host={}",
+            self.port,
+            self.socket_dir().display()
+        );
+        let mut conn = PgConnection::connect(&trusted)
+            .await
+            .context("cannot connect to the private PostgreSQL cluster to set its password")?;
+        let password = self.password(SUPERUSER)?;
+        sqlx::query(&format!(
+            "alter role {SUPERUSER} password '{}'",
+            password.expose_secret()
+        ))
+        .execute(&mut conn)
+        .await?;
+        sqlx::query("select pg_reload_conf()")
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        Ok(())
+    }
+
     pub fn is_running(&self) -> anyhow::Result<bool> {
         let pgdata = self.pgdata();
         let out = self.command("pg_ctl", &["-D", path_str(&pgdata)?, "status"])?;
         Ok(out.status.success())
     }
 
+    /// The portal's database and its login role (with the password from the secrets folder).
     async fn create_database(&self) -> anyhow::Result<()> {
-        let admin_url = self.url_for("postgres");
-        let mut conn = PgConnection::connect(secrecy::ExposeSecret::expose_secret(&admin_url))
+        let admin_url = self.url_for(SUPERUSER, "postgres");
+        let mut conn = PgConnection::connect(admin_url.expose_secret())
             .await
             .context("cannot connect to the private PostgreSQL cluster")?;
+        let portal_password = self.password(PORTAL_ROLE)?;
+        let role_exists: bool =
+            sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
+                .bind(PORTAL_ROLE)
+                .fetch_one(&mut conn)
+                .await?;
+        let verb = if role_exists { "alter" } else { "create" };
+        sqlx::query(&format!(
+            "{verb} role {PORTAL_ROLE} login nosuperuser nocreatedb nocreaterole password '{}'",
+            portal_password.expose_secret()
+        ))
+        .execute(&mut conn)
+        .await?;
         let exists: bool =
             sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
                 .bind(DATABASE)
@@ -166,43 +324,25 @@ impl EmbeddedPostgres {
         Ok(())
     }
 
-    /// Gives the cluster's folders to `postgres` and makes sure it can reach them.
+    /// Gives the cluster's folders to `postgres`. Nothing above them is changed: [`Self::new`]
+    /// chose a place the postgres user can already reach.
     fn hand_to_postgres_user(&self) -> anyhow::Result<()> {
-        let mut dir = Some(self.root.as_path());
-        while let Some(current) = dir {
-            let mode =
-                std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(current)?.permissions());
-            if mode & 0o001 == 0 {
-                let mut perms = std::fs::metadata(current)?.permissions();
-                std::os::unix::fs::PermissionsExt::set_mode(&mut perms, mode | 0o001);
-                std::fs::set_permissions(current, perms).with_context(|| {
-                    format!("cannot let postgres traverse {}", current.display())
-                })?;
-            }
-            dir = current.parent();
+        if self.cluster_dir != self.root {
+            std::fs::create_dir_all(&self.cluster_dir)?;
+            tracing::info!(
+                dir = %self.cluster_dir.display(),
+                "the postgres user cannot reach the data directory; the private cluster lives here"
+            );
         }
         std::fs::create_dir_all(self.pgdata())?;
         for dir in [self.pgdata(), self.socket_dir()] {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&dir)
-                .status()
-                .context("running chown")?;
-            if !status.success() {
-                bail!(
-                    "cannot give {} to the postgres user (is PostgreSQL installed?)",
-                    dir.display()
-                );
-            }
+            chown_to_postgres(&dir, true)?;
         }
-        let log = self.root.join("postgres.log");
+        let log = self.cluster_dir.join("postgres.log");
         if !log.exists() {
             std::fs::write(&log, b"")?;
         }
-        Command::new("chown")
-            .arg("postgres:postgres")
-            .arg(&log)
-            .status()?;
+        chown_to_postgres(&log, false)?;
         Ok(())
     }
 
@@ -217,7 +357,9 @@ impl EmbeddedPostgres {
         };
         // Its own process group: Ctrl-C in the terminal reaches certdesk, which then stops
         // PostgreSQL in order, instead of hitting both at once.
-        cmd.args(args).process_group(0).current_dir(&self.root);
+        cmd.args(args)
+            .process_group(0)
+            .current_dir(&self.cluster_dir);
         cmd.output()
             .with_context(|| format!("cannot run {}", binary.display()))
     }
@@ -233,6 +375,51 @@ impl EmbeddedPostgres {
         }
         Ok(())
     }
+}
+
+fn chown_to_postgres(path: &Path, recursive: bool) -> anyhow::Result<()> {
+    let mut chown = Command::new("chown");
+    if recursive {
+        chown.arg("-R");
+    }
+    let status = chown
+        .arg("postgres:postgres")
+        .arg(path)
+        .status()
+        .context("running chown")?;
+    if !status.success() {
+        bail!(
+            "cannot give {} to the postgres user (is PostgreSQL installed?)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Whether the `postgres` user can walk down to `dir`: every folder above it must let others
+/// (or postgres itself) pass.
+fn postgres_can_reach(dir: &Path) -> bool {
+    let postgres_uid = postgres_uid();
+    dir.ancestors().all(|folder| {
+        std::fs::metadata(folder).is_ok_and(|meta| {
+            meta.mode() & 0o001 != 0 || Some(meta.uid()) == postgres_uid && meta.mode() & 0o100 != 0
+        })
+    })
+}
+
+fn postgres_uid() -> Option<u32> {
+    let out = Command::new("id").args(["-u", "postgres"]).output().ok()?;
+    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+}
+
+/// 32 letters and digits.
+fn random_password() -> String {
+    use rand::{Rng, distributions::Alphanumeric};
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
 }
 
 fn path_str(path: &Path) -> anyhow::Result<&str> {

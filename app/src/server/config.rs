@@ -17,14 +17,29 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `DATABASE_URL`: unset means "start the private cluster under the data directory".
     pub database_url: Option<SecretString>,
+    /// `CERTDESK_MIGRATION_DATABASE_URL`: the schema owner, for migrations and grants; the
+    /// portal itself then connects with `DATABASE_URL`, a role that owns nothing.
+    pub migration_database_url: Option<SecretString>,
     /// `CERTDESK_DATA_DIR`: the private PostgreSQL cluster and other local state.
     pub data_dir: PathBuf,
     /// `CERTDESK_SESSION_IDLE_MINUTES`: a session ends after this long without a request.
     pub session_idle_minutes: u32,
     /// `CERTDESK_COOKIE_SECURE`: `auto` marks cookies Secure unless the portal listens on loopback.
     pub cookie_secure: bool,
-    /// `CERTDESK_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (behind a proxy).
-    pub trust_forwarded_for: bool,
+    /// `CERTDESK_SESSION_MAX_HOURS`: a session ends this long after sign-in, however busy.
+    pub session_max_hours: u32,
+    /// `CERTDESK_TRUST_FORWARDED_FOR`: how many proxies of ours stand in front of the portal; the
+    /// client address is taken that many hops from the right of `X-Forwarded-For` (0: the socket).
+    pub trusted_proxies: u32,
+    /// `CERTDESK_PUBLIC_URL`: the address people use, e.g. `https://certdesk.example.com`. Origin
+    /// checks compare against it and an https address makes the session cookie `Secure`.
+    pub public_origin: Option<String>,
+    /// `CERTDESK_DEMO_ALLOW_PUBLIC`: let demo mode listen on a non-loopback address.
+    pub demo_allow_public: bool,
+    /// `CERTDESK_REQUEST_TIMEOUT_SECONDS`: longest a request may take to produce its answer.
+    pub request_timeout_seconds: u32,
+    /// `CERTDESK_HEADER_TIMEOUT_SECONDS`: a connection must send its request headers this fast.
+    pub header_timeout_seconds: u32,
     /// `CERTDESK_SIGN_IN_MAX_FAILURES` failures within `CERTDESK_SIGN_IN_WINDOW_MINUTES` lock sign-in.
     pub sign_in_max_failures: u32,
     pub sign_in_window_minutes: u32,
@@ -64,10 +79,28 @@ impl Config {
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
             format!("CERTDESK_LISTEN={listen_text:?} is not an address such as 127.0.0.1:3000")
         })?;
+        let public_origin = get("CERTDESK_PUBLIC_URL")
+            .map(|text| public_origin(&text))
+            .transpose()?;
         let cookie_secure = match get("CERTDESK_COOKIE_SECURE").as_deref() {
-            None | Some("auto") => !listen.ip().is_loopback(),
+            None | Some("auto") => match &public_origin {
+                Some(origin) => origin.starts_with("https://"),
+                None => !listen.ip().is_loopback(),
+            },
             Some(other) => parse_bool("CERTDESK_COOKIE_SECURE", other)?,
         };
+        let digicert_api_key = get("DIGICERT_API_KEY").map(SecretString::from);
+        let demo_allow_public = match get("CERTDESK_DEMO_ALLOW_PUBLIC") {
+            Some(v) => parse_bool("CERTDESK_DEMO_ALLOW_PUBLIC", &v)?,
+            None => false,
+        };
+        if digicert_api_key.is_none() && !listen.ip().is_loopback() && !demo_allow_public {
+            return Err(format!(
+                "demo mode (no DIGICERT_API_KEY) listens only on loopback, not on {listen}: its \
+                 accounts' password is shown on the sign-in page. Set DIGICERT_API_KEY, listen \
+                 on 127.0.0.1, or force it with CERTDESK_DEMO_ALLOW_PUBLIC=true"
+            ));
+        }
         let log_format = match get("CERTDESK_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -78,11 +111,7 @@ impl Config {
             }
         };
         let digicert_base_url = get("DIGICERT_BASE_URL").unwrap_or_else(|| DIGICERT_US.into());
-        if !digicert_base_url.starts_with("https://") && !digicert_base_url.starts_with("http://") {
-            return Err(format!(
-                "DIGICERT_BASE_URL={digicert_base_url:?} must start with https://"
-            ));
-        }
+        check_digicert_base_url(&digicert_base_url)?;
         let simulator_text =
             get("CERTDESK_SIMULATOR_LISTEN").unwrap_or_else(|| "127.0.0.1:0".into());
         let simulator_listen: SocketAddr = simulator_text.parse().map_err(|_| {
@@ -93,16 +122,32 @@ impl Config {
             simulator_issuance: get("CERTDESK_SIMULATOR_ISSUE"),
             listen,
             database_url: get("DATABASE_URL").map(SecretString::from),
+            migration_database_url: get("CERTDESK_MIGRATION_DATABASE_URL").map(SecretString::from),
             data_dir: PathBuf::from(get("CERTDESK_DATA_DIR").unwrap_or_else(|| ".data".into())),
             session_idle_minutes: parse_number(&get, "CERTDESK_SESSION_IDLE_MINUTES", 60, 1)?,
             cookie_secure,
-            trust_forwarded_for: match get("CERTDESK_TRUST_FORWARDED_FOR") {
-                Some(v) => parse_bool("CERTDESK_TRUST_FORWARDED_FOR", &v)?,
-                None => false,
+            session_max_hours: parse_number(&get, "CERTDESK_SESSION_MAX_HOURS", 12, 1)?,
+            trusted_proxies: match get("CERTDESK_TRUST_FORWARDED_FOR") {
+                None => 0,
+                Some(v) => match v.parse::<u32>() {
+                    Ok(n) if n <= 10 => n,
+                    _ => {
+                        u32::from(parse_bool("CERTDESK_TRUST_FORWARDED_FOR", &v).map_err(|_| {
+                            format!(
+                                "CERTDESK_TRUST_FORWARDED_FOR={v:?} is not a number of proxies \
+                                 (0-10) nor true or false"
+                            )
+                        })?)
+                    }
+                },
             },
+            public_origin,
+            demo_allow_public,
+            request_timeout_seconds: parse_number(&get, "CERTDESK_REQUEST_TIMEOUT_SECONDS", 30, 1)?,
+            header_timeout_seconds: parse_number(&get, "CERTDESK_HEADER_TIMEOUT_SECONDS", 10, 1)?,
             sign_in_max_failures: parse_number(&get, "CERTDESK_SIGN_IN_MAX_FAILURES", 5, 1)?,
             sign_in_window_minutes: parse_number(&get, "CERTDESK_SIGN_IN_WINDOW_MINUTES", 15, 1)?,
-            digicert_api_key: get("DIGICERT_API_KEY").map(SecretString::from),
+            digicert_api_key,
             digicert_base_url: digicert_base_url.trim_end_matches('/').to_owned(),
             digicert_skip_approval: match get("DIGICERT_SKIP_APPROVAL") {
                 Some(v) => parse_bool("DIGICERT_SKIP_APPROVAL", &v)?,
@@ -117,6 +162,41 @@ impl Config {
     /// Without a DigiCert API key certdesk runs on its simulator and seeds demo users.
     pub fn demo_mode(&self) -> bool {
         self.digicert_api_key.is_none()
+    }
+}
+
+/// `scheme://host[:port]` of `CERTDESK_PUBLIC_URL`, lower-cased, without a path.
+fn public_origin(text: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "CERTDESK_PUBLIC_URL={text:?} is not an address such as https://certdesk.example.com"
+        )
+    };
+    let url = url::Url::parse(text).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad());
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// https only, so the key never crosses a network in clear; plain http only to a loopback
+/// address (the simulator on this machine).
+fn check_digicert_base_url(text: &str) -> Result<(), String> {
+    let url =
+        url::Url::parse(text).map_err(|_| format!("DIGICERT_BASE_URL={text:?} is not a URL"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "DIGICERT_BASE_URL={text:?} must start with https:// (plain http only to a loopback \
+             simulator)"
+        )),
     }
 }
 
@@ -178,9 +258,12 @@ mod tests {
     #[test]
     fn public_listen_address_gets_secure_cookies() {
         assert!(
-            config(&[("CERTDESK_LISTEN", "0.0.0.0:8080")])
-                .unwrap()
-                .cookie_secure
+            config(&[
+                ("CERTDESK_LISTEN", "0.0.0.0:8080"),
+                ("DIGICERT_API_KEY", "k")
+            ])
+            .unwrap()
+            .cookie_secure
         );
         let forced = config(&[("CERTDESK_COOKIE_SECURE", "true")]).unwrap();
         assert!(forced.cookie_secure);
@@ -215,9 +298,81 @@ mod tests {
             ("CERTDESK_COOKIE_SECURE", "maybe"),
             ("CERTDESK_LOG_FORMAT", "xml"),
             ("DIGICERT_BASE_URL", "ftp://x"),
+            (
+                "DIGICERT_BASE_URL",
+                "http://digicert.example.com/services/v2",
+            ),
+            ("CERTDESK_PUBLIC_URL", "certdesk.example.com"),
+            ("CERTDESK_TRUST_FORWARDED_FOR", "many"),
+            ("CERTDESK_SESSION_MAX_HOURS", "0"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn demo_mode_stays_on_loopback_unless_forced() {
+        let err = config(&[("CERTDESK_LISTEN", "0.0.0.0:3000")]).unwrap_err();
+        assert!(err.contains("CERTDESK_DEMO_ALLOW_PUBLIC"), "{err}");
+        assert!(
+            config(&[
+                ("CERTDESK_LISTEN", "0.0.0.0:3000"),
+                ("CERTDESK_DEMO_ALLOW_PUBLIC", "true")
+            ])
+            .is_ok()
+        );
+        assert!(
+            config(&[
+                ("CERTDESK_LISTEN", "0.0.0.0:3000"),
+                ("DIGICERT_API_KEY", "k")
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_https_public_url_makes_cookies_secure_even_on_loopback() {
+        let c = config(&[(
+            "CERTDESK_PUBLIC_URL",
+            "https://Certdesk.Example.com/portal/",
+        )])
+        .unwrap();
+        assert!(c.cookie_secure);
+        assert_eq!(
+            c.public_origin.as_deref(),
+            Some("https://certdesk.example.com")
+        );
+        assert_eq!(c.session_max_hours, 12);
+    }
+
+    #[test]
+    fn forwarded_for_takes_a_number_of_proxies() {
+        assert_eq!(config(&[]).unwrap().trusted_proxies, 0);
+        let n = |v: &str| {
+            config(&[("CERTDESK_TRUST_FORWARDED_FOR", v)])
+                .unwrap()
+                .trusted_proxies
+        };
+        assert_eq!((n("true"), n("false"), n("2")), (1, 0, 2));
+    }
+
+    #[test]
+    fn digicert_base_url_is_https_or_a_loopback_simulator() {
+        for ok in [
+            "https://www.digicert.com/services/v2",
+            "http://127.0.0.1:8443/services/v2",
+            "http://localhost:1/services/v2",
+            "http://[::1]:1/services/v2",
+        ] {
+            assert!(check_digicert_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1/services/v2",
+            "http://127.0.0.1.evil.example/x",
+            "file:///etc",
+        ] {
+            assert!(check_digicert_base_url(bad).is_err(), "{bad}");
         }
     }
 

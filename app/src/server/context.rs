@@ -10,6 +10,10 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 pub const USER_ID_KEY: &str = "user_id";
+/// The user's `session_epoch` when the session began; a different value ends the session.
+const EPOCH_KEY: &str = "session_epoch";
+/// Unix seconds of the sign-in, for the absolute lifetime.
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 /// Unix seconds of the last time the session's inactivity clock was pushed forward.
 const TOUCHED_KEY: &str = "touched_at";
 
@@ -27,8 +31,9 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The signed-in, active user, or `None`. A session whose user was deactivated or deleted is
-/// ended here, so deactivation takes effect on the very next request.
+/// The signed-in, active user, or `None`. A session ends here, on its very next request, when
+/// its user was deactivated or deleted, when their sessions were ended since it began (password
+/// change or reset, role change), or when it is older than the absolute lifetime.
 pub async fn current_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
     let session = session().await?;
     user_of_session(state, &session).await
@@ -41,22 +46,60 @@ pub async fn user_of_session(
     let Some(user_id) = session.get::<Uuid>(USER_ID_KEY).await? else {
         return Ok(None);
     };
-    match repo::find_active_user(&state.pool, user_id).await? {
-        Some(user) => {
+    let epoch = session.get::<i32>(EPOCH_KEY).await?;
+    let signed_in_at = session.get::<i64>(SIGNED_IN_AT_KEY).await?.unwrap_or(0);
+    let max_age = i64::from(state.config.session_max_hours) * 3600;
+    let fresh = unix_now() - signed_in_at < max_age;
+    match repo::find_session_user(&state.pool, user_id).await? {
+        Some(found) if fresh && epoch == Some(found.session_epoch) => {
             keep_alive(state, session).await?;
-            Ok(Some(user))
+            Ok(Some(found.user))
         }
-        None => {
+        _ => {
             session.flush().await?;
             Ok(None)
         }
     }
 }
 
+/// Starts a signed-in session: a fresh id (one known before sign-in is worthless after it), the
+/// user, their session epoch and the time, for the absolute lifetime.
+pub async fn begin_session(session: &Session, user_id: Uuid, epoch: i32) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(USER_ID_KEY, user_id).await?;
+    session.insert(EPOCH_KEY, epoch).await?;
+    session.insert(SIGNED_IN_AT_KEY, unix_now()).await?;
+    Ok(())
+}
+
+/// After one's own password change: this session carries the new epoch and stays; every other
+/// session of the person ends.
+pub async fn keep_this_session(session: &Session, epoch: i32) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(EPOCH_KEY, epoch).await?;
+    Ok(())
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The user of a session for the plain routes (downloads, CSV): like server functions, nothing
+/// but the password page is open to someone who owes a new password.
+pub async fn usable_user_of_session(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<CurrentUser>, AppError> {
+    match user_of_session(state, session).await? {
+        Some(user) if user.must_change_password => Err(AppError::PasswordChangeRequired),
+        other => Ok(other),
+    }
+}
+
 /// Sessions expire after inactivity; saving the session pushes its expiry forward. Saving on every
 /// request would cost a write each time, so the clock is pushed once per quarter of the window.
 async fn keep_alive(state: &AppState, session: &Session) -> Result<(), AppError> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = unix_now();
     let quarter = i64::from(state.config.session_idle_minutes) * 60 / 4;
     let touched = session.get::<i64>(TOUCHED_KEY).await?.unwrap_or(0);
     if now - touched >= quarter {
@@ -100,23 +143,65 @@ pub fn is_plain_form_post() -> bool {
     })
 }
 
-/// The caller's address: the socket peer, or the first `X-Forwarded-For` hop when configured to
-/// trust a proxy.
+/// The caller's address: the socket peer, or, behind `trusted_proxies` proxies of ours, the
+/// address the outermost of them saw (see [`forwarded_client`]).
 pub async fn client_ip(state: &AppState) -> String {
-    if state.config.trust_forwarded_for
+    if state.config.trusted_proxies > 0
         && let Some(parts) = use_context::<http::request::Parts>()
-        && let Some(first) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
+        && let Some(found) = forwarded_client(&parts.headers, state.config.trusted_proxies)
     {
-        return first.to_owned();
+        return found;
     }
     leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .map(|ConnectInfo(addr)| addr.ip().to_string())
         .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// The client address in `X-Forwarded-For` behind `proxies` trusted proxies: each proxy appends
+/// the address it was reached from, so the client is `proxies` entries from the right. Entries
+/// further left were written by the client and prove nothing. Several header lines count as one
+/// list; anything that is not an IP address is refused.
+pub fn forwarded_client(headers: &http::HeaderMap, proxies: u32) -> Option<String> {
+    let mut hops: Vec<&str> = Vec::new();
+    for line in headers.get_all("x-forwarded-for") {
+        let text = line.to_str().ok()?;
+        hops.extend(text.split(',').map(str::trim));
+    }
+    let index = hops.len().checked_sub(proxies as usize)?;
+    let hop = hops.get(index)?;
+    hop.parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(lines: &[&str]) -> http::HeaderMap {
+        let mut map = http::HeaderMap::new();
+        for line in lines {
+            map.append("x-forwarded-for", line.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn the_client_is_counted_from_the_right() {
+        let spoofed = headers(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(
+            forwarded_client(&spoofed, 1).as_deref(),
+            Some("203.0.113.7")
+        );
+        let two = headers(&["6.6.6.6, 203.0.113.7", "10.0.0.2"]);
+        assert_eq!(forwarded_client(&two, 2).as_deref(), Some("203.0.113.7"));
+    }
+
+    #[test]
+    fn too_few_hops_or_garbage_give_nothing() {
+        assert_eq!(forwarded_client(&headers(&["203.0.113.7"]), 2), None);
+        assert_eq!(forwarded_client(&headers(&[]), 1), None);
+        assert_eq!(forwarded_client(&headers(&["1.2.3.4, evil"]), 1), None);
+    }
 }

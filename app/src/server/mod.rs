@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod config;
 pub mod context;
+pub mod csp;
 pub mod digicert;
 pub mod password;
 pub mod search;

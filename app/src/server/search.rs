@@ -1,5 +1,25 @@
 //! Substring search in SQL.
 
+use crate::error::{AppError, FormErrors};
+
+/// Longest search text; longer input is refused before it reaches SQL.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Refuses search fields longer than [`MAX_SEARCH_CHARS`] with a message on each.
+pub fn check_search_lengths(fields: &[(&str, &str)]) -> Result<(), AppError> {
+    let mut errors = FormErrors::new("A search is too long.");
+    for (name, text) in fields {
+        if text.len() > MAX_SEARCH_CHARS && text.chars().count() > MAX_SEARCH_CHARS {
+            errors.add(name, format!("At most {MAX_SEARCH_CHARS} characters."));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.into())
+    }
+}
+
 /// `%text%` for `LIKE`, lower-cased, with `\`, `%` and `_` escaped so a person's text matches
 /// literally; `None` for blank text (no filter).
 pub fn contains_pattern(text: &str) -> Option<String> {
@@ -18,6 +38,16 @@ pub fn contains_pattern(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_searches_are_refused_with_the_field_named() {
+        let long = "a".repeat(MAX_SEARCH_CHARS + 1);
+        let err = check_search_lengths(&[("q", &long), ("requester", "ada")]).unwrap_err();
+        let form = err.form().unwrap();
+        assert!(form.for_field("q").is_some());
+        assert!(form.for_field("requester").is_none());
+        assert!(check_search_lengths(&[("q", "ada")]).is_ok());
+    }
 
     #[test]
     fn wildcards_match_literally() {

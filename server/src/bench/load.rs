@@ -47,6 +47,9 @@ fn script(load: &Load<'_>) -> String {
         lua.push_str("wrk.method = \"POST\"\n");
         lua.push_str("wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n");
         lua.push_str("wrk.headers[\"Accept\"] = \"application/json\"\n");
+        // What the browser app sends with its own calls; the portal refuses unsafe requests
+        // without a same-origin proof.
+        lua.push_str("wrk.headers[\"Sec-Fetch-Site\"] = \"same-origin\"\n");
         lua.push_str(&format!("wrk.body = {}\n", lua_string(body)));
     }
     if let Some(ids) = load.ids_file {

@@ -4,7 +4,7 @@
 //! prints one table with the targets beside the figures.
 
 mod load;
-mod processes;
+pub mod processes;
 pub mod seed;
 mod sql;
 pub mod stats;
@@ -200,6 +200,7 @@ async fn sign_in(base: &str, email: &str) -> anyhow::Result<String> {
     let res = reqwest::Client::new()
         .post(format!("{base}/api/auth/sign_in"))
         .header("accept", "application/json")
+        .header("sec-fetch-site", "same-origin")
         .form(&[("email", email), ("password", seed::PASSWORD)])
         .send()
         .await?;
@@ -461,6 +462,7 @@ async fn drain(args: &BenchArgs) -> anyhow::Result<Drain> {
     for _ in 0..args.drain {
         let res = http
             .post(format!("{base}/api/requests/submit"))
+            .header("sec-fetch-site", "same-origin")
             .header("cookie", &requester)
             .header("accept", "application/json")
             .header("content-type", "application/x-www-form-urlencoded")
@@ -482,6 +484,7 @@ async fn drain(args: &BenchArgs) -> anyhow::Result<Drain> {
         form.push(("comment".into(), "Benchmark".into()));
         let res = http
             .post(format!("{base}/api/approvals/approve_many"))
+            .header("sec-fetch-site", "same-origin")
             .header("cookie", &approver)
             .header("accept", "application/json")
             .form(&form)

@@ -8,6 +8,7 @@ use app::server::digicert::{
 };
 use certdesk::simulator::{FaultPlan, Issuance, SimSettings};
 use secrecy::SecretString;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn csr(common_name: &str) -> String {
@@ -633,4 +634,61 @@ async fn raw_protocol_errors_look_like_digicert() {
             .unwrap()
             .contains("time_frame_too_long")
     );
+}
+
+/// A redirect could carry the key header to another host: the client follows none, and it will
+/// not send the key over plain http to anything but a loopback simulator.
+#[tokio::test]
+async fn the_client_follows_no_redirect_and_refuses_plain_http_elsewhere() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let _watch = spawn_simulator(SimSettings::new(SIM_KEY)).await;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let elsewhere = axum::Router::new().fallback(move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async { "{}" }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, elsewhere).await });
+    let redirecting = axum::Router::new().fallback(move || async move {
+        (
+            axum::http::StatusCode::TEMPORARY_REDIRECT,
+            [(
+                "location",
+                format!("http://{other}/services/v2/organization"),
+            )],
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirector = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, redirecting).await });
+    let client = DigicertClient::new(ClientSettings {
+        base_url: format!("http://{redirector}/services/v2"),
+        api_key: SecretString::from("the-key".to_owned()),
+        connect_timeout: Duration::from_secs(2),
+        read_timeout: Duration::from_secs(2),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(10),
+        },
+        limiter: unlimited(),
+    })
+    .unwrap();
+    assert!(client.organizations().await.is_err());
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the redirect was followed");
+    for refused in [
+        "http://www.digicert.com/services/v2",
+        "http://10.0.0.8:8443/services/v2",
+    ] {
+        assert!(
+            DigicertClient::new(ClientSettings::new(
+                refused,
+                SecretString::from("k".to_owned())
+            ))
+            .is_err(),
+            "{refused}"
+        );
+    }
 }

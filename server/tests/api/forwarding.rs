@@ -313,3 +313,61 @@ async fn an_order_issued_later_is_found_through_the_status_changes_feed() {
         w.tick().await.unwrap();
     }
 }
+
+/// Two `certdesk serve` processes, two workers each, over one database and one DigiCert key,
+/// against a simulator enforcing DigiCert's real limits (100 per 5 s, 1,000 per 5 min): the
+/// shared budget keeps them together under the limits, so DigiCert never answers 429.
+#[tokio::test]
+async fn two_server_processes_drain_300_approvals_within_digicerts_limits() {
+    use certdesk::bench::processes::{ServerSettings, start_server};
+    let (pool, url) = fresh_database().await;
+    let sim = spawn_simulator(SimSettings::new(SIM_KEY)).await;
+    let ids = approved_requests(&pool, 300).await;
+    let logs = std::env::temp_dir().join(format!("certdesk-drain-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&logs).unwrap();
+    let site = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"));
+    let started = Instant::now();
+    let mut servers = Vec::new();
+    for n in 0..2 {
+        let log = logs.join(format!("server-{n}.log"));
+        let (server, _) = start_server(&ServerSettings {
+            certdesk: std::path::Path::new(env!("CARGO_BIN_EXE_certdesk")),
+            database_url: &url,
+            digicert_url: &sim.base_url,
+            digicert_key: SIM_KEY,
+            workers: 2,
+            site_root: &site,
+            log: &log,
+        })
+        .await
+        .unwrap();
+        servers.push(server);
+    }
+    while count_status(&pool, "issued").await < 300 {
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "not drained: {} issued; logs in {}",
+            count_status(&pool, "issued").await,
+            logs.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let drained = started.elapsed();
+    drop(servers);
+    let stats = sim.simulator.stats();
+    let c = &stats.counters;
+    println!(
+        "two server processes, 2 workers each: {} approvals drained in {:.1} s; {} DigiCert \
+         requests, {} answers of 429, {} orders, {} duplicates",
+        ids.len(),
+        drained.as_secs_f64(),
+        c.requests,
+        c.rate_limited,
+        c.orders_created,
+        stats.duplicated_alternative_ids.len()
+    );
+    assert_eq!(c.rate_limited, 0, "DigiCert's limits were exceeded");
+    assert_eq!(c.orders_created, 300);
+    assert!(stats.duplicated_alternative_ids.is_empty());
+    let _ = std::fs::remove_dir_all(&logs);
+}

@@ -13,7 +13,7 @@ async fn healthz_reports_a_reachable_database() {
 #[tokio::test]
 async fn healthz_reports_an_unreachable_database() {
     let app = spawn_app().await;
-    app.pool.close().await;
+    app.app_pool.close().await;
     let res = client().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 503);
     let body: Value = res.json().await.unwrap();

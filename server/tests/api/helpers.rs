@@ -10,28 +10,81 @@ use sqlx::{
     Connection, PgConnection, PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
-use std::{collections::HashMap, net::SocketAddr};
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
+    /// The database as its owner, for tests to look at and prepare.
     pub pool: PgPool,
+    /// The app's own pool, acting as the portal's role.
+    pub app_pool: PgPool,
     /// The DigiCert simulator this app talks to.
     pub sim: TestSim,
 }
 
+/// How long one HTTP test may run before the watchdog ends the run.
+pub const TEST_TIME_LIMIT: Duration = Duration::from_secs(240);
+
+/// A thread that waits out [`TEST_TIME_LIMIT`] and, unless the test finished first (dropping
+/// this), names the test and exits the process: a stalled test fails CI with a message instead
+/// of holding it until its own timeout. A thread, not a task, so a blocked runtime cannot stop it.
+pub struct Watchdog {
+    done: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Watchdog {
+    pub fn start(limit: Duration) -> Watchdog {
+        let done = Arc::new((Mutex::new(false), Condvar::new()));
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("an HTTP test")
+            .to_owned();
+        let watched = done.clone();
+        std::thread::spawn(move || {
+            let (finished, signal) = &*watched;
+            let guard = finished.lock().unwrap_or_else(|e| e.into_inner());
+            let (guard, _) = signal
+                .wait_timeout_while(guard, limit, |finished| !*finished)
+                .unwrap_or_else(|e| e.into_inner());
+            if !*guard {
+                eprintln!(
+                    "\n\nFAILED: {test} did not finish within {} s; stopping the test run so CI \
+                     does not hang.\n",
+                    limit.as_secs()
+                );
+                std::process::exit(101);
+            }
+        });
+        Watchdog { done }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let (finished, signal) = &*self.done;
+        *finished.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        signal.notify_all();
+    }
+}
+
 /// A simulator on its own loopback port, as the portal reaches DigiCert.
+/// It also keeps the test's watchdog: every HTTP or client test starts a simulator.
 pub struct TestSim {
     pub simulator: Simulator,
     pub base_url: String,
     pub key: String,
+    _watchdog: Watchdog,
 }
 
 pub const SIM_KEY: &str = "sim-test-key";
 
 pub async fn spawn_simulator(settings: SimSettings) -> TestSim {
+    let watchdog = Watchdog::start(TEST_TIME_LIMIT);
     let key = settings.api_keys[0].0.clone();
     let simulator = Simulator::new(settings).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -41,6 +94,7 @@ pub async fn spawn_simulator(settings: SimSettings) -> TestSim {
         simulator,
         base_url: format!("http://{addr}/services/v2"),
         key,
+        _watchdog: watchdog,
     }
 }
 
@@ -76,8 +130,45 @@ pub async fn fresh_database() -> (PgPool, String) {
         .await
         .unwrap();
     startup::prepare_database(&pool).await.unwrap();
+    ensure_role(&pool, PORTAL_ROLE).await;
+    startup::grant_portal_role(&pool, PORTAL_ROLE)
+        .await
+        .unwrap();
     let url = with_database_name(&base, &name);
     (pool, url)
+}
+
+/// The role the apps under test run as, with exactly the portal's privileges.
+pub const PORTAL_ROLE: &str = "certdesk_portal";
+
+/// Roles belong to the whole cluster and tests run in parallel: creating one that another test
+/// just created is fine.
+pub async fn ensure_role(pool: &PgPool, role: &str) {
+    sqlx::query(&format!(
+        "do $$ begin create role {role} nologin; exception when duplicate_object or unique_violation then null; end $$"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// A pool on the same database whose connections act as the portal's role, as production does:
+/// a privilege the portal lacks fails the tests too.
+async fn portal_pool(pool: &PgPool) -> PgPool {
+    let options = (*pool.connect_options()).clone();
+    PgPoolOptions::new()
+        .max_connections(10)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query(&format!("set role {PORTAL_ROLE}"))
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .connect_with(options)
+        .await
+        .unwrap()
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -88,6 +179,11 @@ pub async fn spawn_app() -> TestApp {
 /// A DigiCert key is set unless the settings clear it, so tests run outside demo mode by default.
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let (pool, _) = fresh_database().await;
+    spawn_app_on(pool, settings).await
+}
+
+/// Starts an app on an existing database, as a restart (or a second instance) would.
+pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::from([
         ("CERTDESK_LISTEN".into(), "127.0.0.1:0".into()),
         ("DIGICERT_API_KEY".into(), "test-key".into()),
@@ -102,25 +198,26 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     }
     let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
     let sim = spawn_simulator(SimSettings::new(SIM_KEY)).await;
-    let state = startup::build_state(config, pool.clone(), sim.target())
+    let app_pool = portal_pool(&pool).await;
+    let state = startup::build_state(config, app_pool.clone(), sim.target())
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // The forwarding workers run as in production (CERTDESK_WORKERS, default one).
     startup::spawn_workers(&state, state.config.workers);
+    let header_timeout = Duration::from_secs(u64::from(state.config.header_timeout_seconds));
     let router = startup::router(state);
-    tokio::spawn(async move {
-        axum::serve(
-            startup::without_nagle(listener),
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    tokio::spawn(startup::serve(
+        listener,
+        router,
+        header_timeout,
+        std::future::pending(),
+    ));
     TestApp {
         address: format!("http://{addr}"),
         pool,
+        app_pool,
         sim,
     }
 }
@@ -164,6 +261,7 @@ impl TestApp {
         client
             .post(self.url(endpoint))
             .header("accept", "application/json")
+            .header("origin", &self.address)
             .form(form)
             .send()
             .await
@@ -200,6 +298,17 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// The demo password as the sign-in page's banner shows it.
+pub fn demo_password_on(page: &str) -> String {
+    let start = page
+        .find(r#"<code class="demo-password">"#)
+        .expect("the sign-in page shows the demo password")
+        + r#"<code class="demo-password">"#.len();
+    // The text ends at the next tag (Leptos may follow it with a hydration marker).
+    let end = start + page[start..].find('<').unwrap();
+    page[start..end].to_owned()
 }
 
 /// The value of the session cookie in a response, if it sets one.

@@ -11,4 +11,5 @@ mod helpers;
 mod history;
 mod pages;
 mod requests;
+mod security;
 mod users;

@@ -274,6 +274,7 @@ async fn without_javascript_a_submission_redirects_to_the_request_or_back_to_the
         let form_page = form_page.clone();
         async move {
             ada.post(app.url("/api/requests/submit"))
+                .header("origin", &app.address)
                 .header("accept", "text/html")
                 .header("referer", form_page)
                 .form(&fields)
@@ -291,6 +292,8 @@ async fn without_javascript_a_submission_redirects_to_the_request_or_back_to_the
     assert!(bad.status().is_redirection());
     let back = bad.headers()["location"].to_str().unwrap().to_owned();
     assert!(back.starts_with(&form_page), "{back}");
+    // What was typed travels in the session, never in the address (logs, history, referrers).
+    assert!(!back.contains("__err") && !back.contains("bad"), "{back}");
     // The form page rendered from that address shows the message and the typed value.
     let page = ada.get(&back).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("bad name"), "the typed value is kept");

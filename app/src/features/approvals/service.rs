@@ -17,6 +17,9 @@ use uuid::Uuid;
 /// keeps the page light (about half the HTML of 50).
 pub const QUEUE_PAGE_SIZE: i64 = 25;
 
+/// Most requests one bulk approval takes (a queue page holds 25).
+pub const MAX_BULK_APPROVALS: usize = 100;
+
 /// Records one decision. `note` is the optional approval comment or the required reason.
 pub async fn decide(
     pool: &PgPool,
@@ -116,6 +119,14 @@ pub async fn approve_many(
             FormErrors::new("Select the requests to approve.").field("ids", "Nothing selected."),
         ));
     }
+    if ids.len() > MAX_BULK_APPROVALS {
+        return Err(AppError::Invalid(
+            FormErrors::new("Too many requests at once.").field(
+                "ids",
+                format!("Approve at most {MAX_BULK_APPROVALS} requests at a time."),
+            ),
+        ));
+    }
     let mut outcome = BulkOutcome::default();
     for &id in ids {
         match decide(pool, approver, id, Decision::Approve, comment).await {
@@ -180,6 +191,12 @@ pub async fn queue(
     filter: &QueueFilter,
     limit: i64,
 ) -> Result<ApprovalQueue, AppError> {
+    crate::server::search::check_search_lengths(&[
+        ("product", &filter.product),
+        ("requester", &filter.requester),
+        ("organization", &filter.organization),
+        ("after", &filter.after),
+    ])?;
     let after = parse_cursor(&filter.after);
     let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
     let requester = crate::server::search::contains_pattern(&filter.requester);

@@ -55,6 +55,10 @@ pub async fn search_audit(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    crate::server::search::check_search_lengths(&[
+        ("actor", actor.as_deref().unwrap_or_default()),
+        ("action", action.as_deref().unwrap_or_default()),
+    ])?;
     let actor = actor
         .as_deref()
         .and_then(crate::server::search::contains_pattern);

@@ -14,12 +14,12 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<String, AppError> {
     use super::{model::safe_next_path, service};
-    use crate::server::{client_ip, context, context::USER_ID_KEY, session};
+    use crate::server::{client_ip, context, session};
     use secrecy::SecretString;
 
     let state = context::state()?;
     let ip = client_ip(&state).await;
-    let user = service::authenticate(
+    let signed_in = service::authenticate(
         &state.pool,
         &state.config,
         &email,
@@ -28,9 +28,8 @@ pub async fn sign_in(
     )
     .await?;
     let session = session().await?;
-    // A fresh id at sign-in: a session id known before sign-in is worthless after it.
-    session.cycle_id().await?;
-    session.insert(USER_ID_KEY, user.id).await?;
+    context::begin_session(&session, signed_in.user.id, signed_in.session_epoch).await?;
+    let user = signed_in.user;
     // After an admin's reset, choosing a new password comes first.
     let next = if user.must_change_password {
         "/account/password".to_owned()
@@ -74,7 +73,8 @@ pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     crate::server::current_user(&state).await
 }
 
-/// The demo accounts for the sign-in banner; `None` outside demo mode.
+/// The demo accounts for the sign-in banner; `None` outside demo mode, where nothing about them
+/// is ever answered.
 #[server(prefix = "/api", endpoint = "auth/demo_accounts")]
 pub async fn load_demo_accounts() -> Result<Option<DemoAccounts>, AppError> {
     let state = crate::server::context::state()?;

@@ -124,6 +124,9 @@ pub const SIGN_IN_FAILED: &str = "Email or password is incorrect.";
 /// Shortest password certdesk accepts.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// RFC 5321's limit on a forward path; longer input is refused before any other work.
+pub const MAX_EMAIL_CHARS: usize = 254;
+
 /// Emails compare case-insensitively; certdesk stores and looks them up trimmed and lower-cased.
 pub fn normalize_email(raw: &str) -> String {
     raw.trim().to_lowercase()
@@ -131,6 +134,11 @@ pub fn normalize_email(raw: &str) -> String {
 
 /// A plausible email address: one `@`, something on both sides, a dot in the domain, no spaces.
 pub fn check_email(email: &str) -> Result<(), String> {
+    if email.len() > MAX_EMAIL_CHARS {
+        return Err(format!(
+            "An email address has at most {MAX_EMAIL_CHARS} characters."
+        ));
+    }
     let Some((local, domain)) = email.split_once('@') else {
         return Err("Enter an email address such as name@example.com.".into());
     };
@@ -157,20 +165,47 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Only same-site paths are followed after sign-in, never another host.
+/// Longest `next=` path followed after sign-in.
+const MAX_NEXT_PATH: usize = 2048;
+
+/// Only same-site paths are followed after sign-in, never another host. A path qualifies when it
+/// starts with one `/`, holds only printable ASCII without backslashes (browsers read `\` as `/`
+/// and drop tabs and line breaks, which turns `/\t/evil.example` into `//evil.example`), has no
+/// encoded slash or backslash, and its decoded form does not start with `//` either. Anything
+/// else, including the sign-in page and server functions, leads to `/`.
 pub fn safe_next_path(next: Option<&str>) -> String {
     match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/api/")
-                && !path.starts_with("/sign-in") =>
-        {
-            path.to_owned()
-        }
+        Some(path) if is_same_site_path(path) => path.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+fn is_same_site_path(path: &str) -> bool {
+    let printable = path
+        .bytes()
+        .all(|b| (0x21..0x7f).contains(&b) && b != b'\\');
+    if !printable || path.len() > MAX_NEXT_PATH {
+        return false;
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2f")
+        || lower.contains("%5c")
+        || lower.contains("%09")
+        || lower.contains("%0a")
+        || lower.contains("%0d")
+    {
+        return false;
+    }
+    let decoded: String = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned();
+    let route = decoded.split(['?', '#']).next().unwrap_or("");
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !decoded.starts_with("//")
+        && !route.starts_with("/api/")
+        && route != "/sign-in"
+        && !route.starts_with("/sign-in/")
 }
 
 /// Sign-in details shown on the sign-in page in demo mode only.
@@ -271,5 +306,37 @@ mod tests {
         assert_eq!(safe_next_path(Some("/\\evil.example")), "/");
         assert_eq!(safe_next_path(Some("/api/auth/sign_out")), "/");
         assert_eq!(safe_next_path(None), "/");
+        assert_eq!(
+            safe_next_path(Some("/requests?mine=1#top")),
+            "/requests?mine=1#top"
+        );
+    }
+
+    #[test]
+    fn next_path_refuses_what_a_browser_would_send_elsewhere() {
+        for hostile in [
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/\\t/evil.example",
+            "//x",
+            "/\\x",
+            "\\\\evil.example",
+            "%2F%2Fevil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5C/evil.example",
+            "/\r\n/evil.example",
+            "/%0d%0aSet-Cookie:x=1",
+            "/ /evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "",
+            "/sign-in?next=//evil.example",
+            "/\u{ff0f}/evil.example",
+        ] {
+            assert_eq!(safe_next_path(Some(hostile)), "/", "{hostile:?}");
+        }
+        let long = format!("/{}", "a".repeat(5000));
+        assert_eq!(safe_next_path(Some(&long)), "/");
     }
 }

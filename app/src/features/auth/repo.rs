@@ -14,6 +14,19 @@ struct UserRow {
     must_change_password: bool,
 }
 
+/// An active user and the session epoch a session must carry to still be theirs.
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    session_epoch: i32,
+}
+
+pub struct SessionUser {
+    pub user: CurrentUser,
+    pub session_epoch: i32,
+}
+
 impl From<UserRow> for CurrentUser {
     fn from(row: UserRow) -> Self {
         CurrentUser {
@@ -42,6 +55,22 @@ pub async fn find_active_user(pool: &PgPool, id: Uuid) -> Result<Option<CurrentU
     Ok(row.map(CurrentUser::from))
 }
 
+/// The active user `id` with their session epoch (see `users.session_epoch`).
+pub async fn find_session_user(pool: &PgPool, id: Uuid) -> Result<Option<SessionUser>, AppError> {
+    let row = sqlx::query_as::<_, SessionUserRow>(
+        "select id, email, display_name, roles, must_change_password, session_epoch from users
+          where id = $1 and active",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| SessionUser {
+        user: row.user.into(),
+        session_epoch: row.session_epoch,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
 pub struct Credentials {
     pub id: Uuid,
     pub password_hash: String,
@@ -49,16 +78,22 @@ pub struct Credentials {
 }
 
 pub async fn find_credentials(pool: &PgPool, email: &str) -> Result<Option<Credentials>, AppError> {
-    let row: Option<(Uuid, String, bool)> =
-        sqlx::query_as("select id, password_hash, active from users where email = $1")
-            .bind(email)
-            .fetch_optional(pool)
-            .await?;
-    Ok(row.map(|(id, password_hash, active)| Credentials {
-        id,
-        password_hash,
-        active,
-    }))
+    Ok(sqlx::query_as::<_, Credentials>(
+        "select id, password_hash, active from users where email = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Ends every session of `id` (each remembers the epoch it began with) and answers the new epoch.
+pub async fn end_sessions(db: impl PgExecutor<'_>, id: Uuid) -> Result<i32, AppError> {
+    Ok(sqlx::query_scalar(
+        "update users set session_epoch = session_epoch + 1 where id = $1 returning session_epoch",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?)
 }
 
 pub struct NewUser<'a> {
@@ -96,52 +131,154 @@ pub async fn count_users(pool: &PgPool) -> Result<i64, AppError> {
         .await?)
 }
 
-pub async fn record_sign_in_attempt(
-    pool: &PgPool,
-    email: &str,
-    client_ip: &str,
-    succeeded: bool,
-) -> Result<(), AppError> {
-    sqlx::query("insert into sign_in_attempts (email, client_ip, succeeded) values ($1, $2, $3)")
-        .bind(email)
-        .bind(client_ip)
-        .bind(succeeded)
-        .execute(pool)
-        .await?;
-    Ok(())
+/// What a password check is for; each kind is throttled on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum AttemptPurpose {
+    SignIn,
+    PasswordChange,
 }
 
-/// Failed sign-ins within the window: for the account (since its last success) and for the
+impl AttemptPurpose {
+    /// The audit action of a throttled try.
+    pub fn refusal_action(self) -> &'static str {
+        match self {
+            AttemptPurpose::SignIn => "sign_in_refused",
+            AttemptPurpose::PasswordChange => "password_change_refused",
+        }
+    }
+}
+
+/// Failed attempts within the window: for the account (since its last success) and for the
 /// client address.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct RecentFailures {
     pub account: i64,
     pub client: i64,
 }
 
-pub async fn recent_failures(
+/// The answer to "may this password be checked now?".
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reservation {
+    /// Yes: the attempt is already recorded as a failure; [`attempt_succeeded`] turns it round.
+    Granted {
+        attempt_id: i64,
+    },
+    Refused(RecentFailures),
+}
+
+/// Decides whether one more password check is allowed and, if so, records it as a failure before
+/// the check runs. Tries for the same account or address queue on advisory locks (account first,
+/// then address, always in that order), so concurrent guesses each see those before them: with a
+/// limit of 5, 24 simultaneous wrong passwords get 5 checks and 19 refusals.
+pub async fn reserve_attempt(
     pool: &PgPool,
     email: &str,
     client_ip: &str,
+    purpose: AttemptPurpose,
     window_minutes: u32,
-) -> Result<RecentFailures, AppError> {
-    let (account, client): (i64, i64) = sqlx::query_as(
+    limit: u32,
+) -> Result<Reservation, AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('certdesk account ' || $1, 0))")
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('certdesk client ' || $1, 0))")
+        .bind(client_ip)
+        .execute(&mut *tx)
+        .await?;
+    let failures = sqlx::query_as::<_, RecentFailures>(
         "select
            (select count(*) from sign_in_attempts a
-             where a.email = $1 and not a.succeeded
+             where a.email = $1 and a.purpose = $4 and not a.succeeded
                and a.at > now() - make_interval(mins => $3)
                and a.at > coalesce((select max(s.at) from sign_in_attempts s
-                                     where s.email = $1 and s.succeeded), '-infinity')),
+                                     where s.email = $1 and s.purpose = $4 and s.succeeded),
+                                   '-infinity')) as account,
            (select count(*) from sign_in_attempts a
              where a.client_ip = $2 and not a.succeeded
-               and a.at > now() - make_interval(mins => $3))",
+               and a.at > now() - make_interval(mins => $3)) as client",
     )
     .bind(email)
     .bind(client_ip)
     .bind(window_minutes as i32)
-    .fetch_one(pool)
+    .bind(purpose)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(RecentFailures { account, client })
+    let limit = i64::from(limit);
+    if failures.account >= limit || failures.client >= limit {
+        // Under the same locks, so concurrent refusals add one audit row per window, not one each.
+        if !audited_recently(
+            &mut *tx,
+            purpose.refusal_action(),
+            email,
+            client_ip,
+            window_minutes,
+        )
+        .await?
+        {
+            crate::server::audit::record(
+                &mut *tx,
+                crate::server::audit::AuditEvent {
+                    actor_id: None,
+                    action: purpose.refusal_action(),
+                    subject: Some(email),
+                    client_ip: Some(client_ip),
+                    details: serde_json::json!({
+                        "account_failures": failures.account,
+                        "client_failures": failures.client,
+                    }),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return Ok(Reservation::Refused(failures));
+    }
+    // clock_timestamp(): a later try must sort after this one even within one transaction time.
+    let attempt_id = sqlx::query_scalar(
+        "insert into sign_in_attempts (email, client_ip, succeeded, purpose, at)
+         values ($1, $2, false, $3, clock_timestamp()) returning id",
+    )
+    .bind(email)
+    .bind(client_ip)
+    .bind(purpose)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Reservation::Granted { attempt_id })
+}
+
+/// The reserved attempt turned out right: it counts as a success (and resets the account count).
+pub async fn attempt_succeeded(pool: &PgPool, attempt_id: i64) -> Result<(), AppError> {
+    sqlx::query("update sign_in_attempts set succeeded = true where id = $1")
+        .bind(attempt_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether `action` was already audited for `subject` from `client_ip` within the window, so a
+/// caller who keeps trying while refused adds one audit row per window, not one per try.
+async fn audited_recently(
+    db: impl PgExecutor<'_>,
+    action: &str,
+    subject: &str,
+    client_ip: &str,
+    window_minutes: u32,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar(
+        "select exists (select 1 from audit_events
+                         where subject = $2 and action = $1 and client_ip = $3
+                           and at > now() - make_interval(mins => $4))",
+    )
+    .bind(action)
+    .bind(subject)
+    .bind(client_ip)
+    .bind(window_minutes as i32)
+    .fetch_one(db)
+    .await?)
 }
 
 /// Attempts older than a day no longer matter for throttling.
@@ -152,20 +289,46 @@ pub async fn delete_old_sign_in_attempts(pool: &PgPool) -> Result<u64, AppError>
     Ok(done.rows_affected())
 }
 
-pub async fn demo_password(pool: &PgPool) -> Result<Option<String>, AppError> {
+/// The seeded demo accounts' ids.
+pub async fn demo_user_ids(pool: &PgPool) -> Result<Vec<Uuid>, AppError> {
     Ok(
-        sqlx::query_scalar("select password from demo_settings where singleton")
-            .fetch_optional(pool)
+        sqlx::query_scalar("select id from users where demo order by email")
+            .fetch_all(pool)
             .await?,
     )
 }
 
-pub async fn save_demo_password(db: impl PgExecutor<'_>, password: &str) -> Result<(), AppError> {
-    sqlx::query("insert into demo_settings (password) values ($1)")
-        .bind(password)
+/// Gives every demo account a new password (the old one stops working) and ends their sessions.
+pub async fn set_demo_password(
+    db: impl PgExecutor<'_>,
+    password_hash: &str,
+) -> Result<u64, AppError> {
+    let done = sqlx::query(
+        "update users set password_hash = $1, session_epoch = session_epoch + 1 where demo",
+    )
+    .bind(password_hash)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn mark_demo(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), AppError> {
+    sqlx::query("update users set demo = true where id = $1")
+        .bind(id)
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Outside demo mode: deactivates the demo accounts that are still active, ends their sessions
+/// and answers their emails.
+pub async fn disable_demo_accounts(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "update users set active = false, session_epoch = session_epoch + 1, updated_at = now()
+          where demo and active returning email",
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 #[cfg(test)]
@@ -260,54 +423,65 @@ mod tests {
         assert!(find_active_user(&pool, id).await.unwrap().is_none());
     }
 
+    async fn reserve(pool: &PgPool, email: &str, ip: &str) -> Reservation {
+        reserve_attempt(pool, email, ip, AttemptPurpose::SignIn, 15, 5)
+            .await
+            .unwrap()
+    }
+
     #[sqlx::test(migrations = "../migrations")]
     async fn failures_count_per_account_since_last_success_and_per_client(pool: PgPool) {
         for _ in 0..3 {
-            record_sign_in_attempt(&pool, "a@example.com", "10.0.0.1", false)
-                .await
-                .unwrap();
+            assert!(matches!(
+                reserve(&pool, "a@example.com", "10.0.0.1").await,
+                Reservation::Granted { .. }
+            ));
         }
-        record_sign_in_attempt(&pool, "b@example.com", "10.0.0.1", false)
-            .await
-            .unwrap();
-        let counts = recent_failures(&pool, "a@example.com", "10.0.0.1", 15)
-            .await
-            .unwrap();
+        reserve(&pool, "b@example.com", "10.0.0.1").await;
+        reserve(&pool, "a@example.com", "10.0.0.9").await;
+        // The address has 4 failures, the account 4: one more try each, then refusals.
+        assert!(matches!(
+            reserve(&pool, "c@example.com", "10.0.0.1").await,
+            Reservation::Granted { .. }
+        ));
         assert_eq!(
-            counts,
-            RecentFailures {
-                account: 3,
-                client: 4
-            }
-        );
-
-        record_sign_in_attempt(&pool, "a@example.com", "10.0.0.2", true)
-            .await
-            .unwrap();
-        let counts = recent_failures(&pool, "a@example.com", "10.0.0.2", 15)
-            .await
-            .unwrap();
-        assert_eq!(
-            counts,
-            RecentFailures {
+            reserve(&pool, "d@example.com", "10.0.0.1").await,
+            Reservation::Refused(RecentFailures {
                 account: 0,
-                client: 0
-            }
+                client: 5
+            })
         );
-
+        let Reservation::Granted { attempt_id } = reserve(&pool, "a@example.com", "10.0.0.2").await
+        else {
+            panic!("the account's fifth try is allowed");
+        };
+        attempt_succeeded(&pool, attempt_id).await.unwrap();
+        // A success clears the account's count; the password-change count is separate.
+        assert!(matches!(
+            reserve(&pool, "a@example.com", "10.0.0.3").await,
+            Reservation::Granted { .. }
+        ));
         sqlx::query("update sign_in_attempts set at = now() - interval '16 minutes'")
             .execute(&pool)
             .await
             .unwrap();
-        let counts = recent_failures(&pool, "b@example.com", "10.0.0.1", 15)
-            .await
-            .unwrap();
-        assert_eq!(
-            counts,
-            RecentFailures {
-                account: 0,
-                client: 0
-            }
-        );
+        assert!(matches!(
+            reserve(&pool, "d@example.com", "10.0.0.1").await,
+            Reservation::Granted { .. }
+        ));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn concurrent_tries_are_counted_one_after_another(pool: PgPool) {
+        let tries = (0..24).map(|n| {
+            let pool = pool.clone();
+            async move { reserve(&pool, "victim@example.com", &format!("10.1.0.{n}")).await }
+        });
+        let answers = futures::future::join_all(tries).await;
+        let granted = answers
+            .iter()
+            .filter(|a| matches!(a, Reservation::Granted { .. }))
+            .count();
+        assert_eq!(granted, 5, "{answers:?}");
     }
 }

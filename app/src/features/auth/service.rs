@@ -1,18 +1,25 @@
 //! Sign-in, user creation and demo accounts as plain functions over the database.
 
 use super::model::{
-    CurrentUser, DEMO_EMAILS, DemoAccounts, Role, SIGN_IN_FAILED, check_email, check_new_password,
-    normalize_email,
+    CurrentUser, DEMO_EMAILS, DemoAccounts, MAX_EMAIL_CHARS, Role, SIGN_IN_FAILED, check_email,
+    check_new_password, normalize_email,
 };
-use super::repo::{self, NewUser};
+use super::repo::{self, AttemptPurpose, NewUser, Reservation};
 use crate::error::{AppError, FormErrors};
 use crate::server::audit::{self, AuditEvent};
 use crate::server::password::{hash_password, verify_password};
 use crate::server::{AppState, Config};
 use rand::{Rng, distributions::Alphanumeric};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use sqlx::PgPool;
+
+/// Who signed in, and the session epoch their new session must carry.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: CurrentUser,
+    pub session_epoch: i32,
+}
 
 /// Checks an email and password, with throttling and an audit row either way.
 pub async fn authenticate(
@@ -21,52 +28,38 @@ pub async fn authenticate(
     typed_email: &str,
     password: SecretString,
     client_ip: &str,
-) -> Result<CurrentUser, AppError> {
-    let email = normalize_email(typed_email);
-    let mut form = FormErrors::new("Enter your email and password.").keep("email", typed_email);
-    if email.is_empty() {
-        form.add("email", "Enter your email address.");
-    }
-    if secrecy::ExposeSecret::expose_secret(&password).is_empty() {
-        form.add("password", "Enter your password.");
-    }
-    if !form.is_empty() {
+) -> Result<SignedIn, AppError> {
+    if typed_email.trim().is_empty() || password.expose_secret().is_empty() {
+        let mut form = FormErrors::new("Enter your email and password.").keep("email", typed_email);
+        if typed_email.trim().is_empty() {
+            form.add("email", "Enter your email address.");
+        }
+        if password.expose_secret().is_empty() {
+            form.add("password", "Enter your password.");
+        }
         return Err(form.into());
     }
-
-    let failures =
-        repo::recent_failures(pool, &email, client_ip, config.sign_in_window_minutes).await?;
-    let limit = i64::from(config.sign_in_max_failures);
-    if failures.account >= limit || failures.client >= limit {
-        audit::record(
-            pool,
-            AuditEvent {
-                actor_id: None,
-                action: "sign_in_refused",
-                subject: Some(&email),
-                client_ip: Some(client_ip),
-                details: json!({ "account_failures": failures.account, "client_failures": failures.client }),
-            },
-        )
-        .await?;
-        return Err(AppError::TooManyRequests(format!(
-            "Too many failed sign-in attempts. Sign-in is paused for up to {} minutes; try again later.",
-            config.sign_in_window_minutes
-        )));
-    }
-
+    let email = checked_sign_in_email(typed_email)?;
+    let attempt = match reserve(pool, config, &email, client_ip, AttemptPurpose::SignIn).await? {
+        Some(attempt) => attempt,
+        None => {
+            return Err(AppError::TooManyRequests(format!(
+                "Too many failed sign-in attempts. Sign-in is paused for up to {} minutes; try again later.",
+                config.sign_in_window_minutes
+            )));
+        }
+    };
     let credentials = repo::find_credentials(pool, &email).await?;
     let (hash, active) = match &credentials {
         Some(c) => (Some(c.password_hash.clone()), c.active),
         None => (None, false),
     };
-    let password_ok = verify_password(hash, password).await;
-    let user = match (&credentials, password_ok && active) {
-        (Some(c), true) => repo::find_active_user(pool, c.id).await?,
+    let password_ok = verify_password(hash, password).await?;
+    let found = match (&credentials, password_ok && active) {
+        (Some(c), true) => repo::find_session_user(pool, c.id).await?,
         _ => None,
     };
-    let Some(user) = user else {
-        repo::record_sign_in_attempt(pool, &email, client_ip, false).await?;
+    let Some(found) = found else {
         audit::record(
             pool,
             AuditEvent {
@@ -82,11 +75,11 @@ pub async fn authenticate(
             .keep("email", typed_email)
             .into());
     };
-    repo::record_sign_in_attempt(pool, &email, client_ip, true).await?;
+    repo::attempt_succeeded(pool, attempt).await?;
     audit::record(
         pool,
         AuditEvent {
-            actor_id: Some(user.id),
+            actor_id: Some(found.user.id),
             action: "sign_in",
             subject: Some(&email),
             client_ip: Some(client_ip),
@@ -94,7 +87,53 @@ pub async fn authenticate(
         },
     )
     .await?;
-    Ok(user)
+    Ok(SignedIn {
+        user: found.user,
+        session_epoch: found.session_epoch,
+    })
+}
+
+/// The typed email, normalised, once it is short and well-formed enough to look up. Nothing is
+/// stored, hashed or queried for anything else.
+fn checked_sign_in_email(typed: &str) -> Result<String, AppError> {
+    let form = || FormErrors::new("Enter your email and password.");
+    if typed.len() > MAX_EMAIL_CHARS * 4 || typed.trim().chars().count() > MAX_EMAIL_CHARS {
+        return Err(form()
+            .field(
+                "email",
+                format!("An email address has at most {MAX_EMAIL_CHARS} characters."),
+            )
+            .into());
+    }
+    let email = normalize_email(typed);
+    if let Err(problem) = check_email(&email) {
+        return Err(form().keep("email", typed).field("email", problem).into());
+    }
+    Ok(email)
+}
+
+/// Reserves one password check for `email` from `client_ip`, or answers `None` when the caller is
+/// throttled (audited once per window, however often they try).
+pub async fn reserve(
+    pool: &PgPool,
+    config: &Config,
+    email: &str,
+    client_ip: &str,
+    purpose: AttemptPurpose,
+) -> Result<Option<i64>, AppError> {
+    let reservation = repo::reserve_attempt(
+        pool,
+        email,
+        client_ip,
+        purpose,
+        config.sign_in_window_minutes,
+        config.sign_in_max_failures,
+    )
+    .await?;
+    Ok(match reservation {
+        Reservation::Granted { attempt_id } => Some(attempt_id),
+        Reservation::Refused(_) => None,
+    })
 }
 
 /// A user to create, as typed on the command line or in the admin form.
@@ -111,6 +150,17 @@ pub async fn create_user(
     input: NewUserInput,
     actor_id: Option<uuid::Uuid>,
 ) -> Result<uuid::Uuid, AppError> {
+    create_user_with(pool, input, actor_id, false).await
+}
+
+/// [`create_user`]; with `temporary`, the password must be replaced at first sign-in (set in the
+/// same transaction as the account itself).
+pub async fn create_user_with(
+    pool: &PgPool,
+    input: NewUserInput,
+    actor_id: Option<uuid::Uuid>,
+    temporary: bool,
+) -> Result<uuid::Uuid, AppError> {
     let email = normalize_email(&input.email);
     let display_name = input.display_name.trim().to_owned();
     let mut form = FormErrors::new("Check the highlighted fields.")
@@ -121,6 +171,8 @@ pub async fn create_user(
     }
     if display_name.is_empty() {
         form.add("display_name", "Enter the person's name.");
+    } else if display_name.chars().count() > 200 {
+        form.add("display_name", "A name has at most 200 characters.");
     }
     let mut roles = Vec::new();
     for text in &input.roles {
@@ -133,8 +185,7 @@ pub async fn create_user(
     if input.roles.is_empty() {
         form.add("roles", "Give the user at least one role.");
     }
-    if let Err(problem) = check_new_password(secrecy::ExposeSecret::expose_secret(&input.password))
-    {
+    if let Err(problem) = check_new_password(input.password.expose_secret()) {
         form.add("password", problem);
     }
     if !form.is_empty() {
@@ -152,6 +203,12 @@ pub async fn create_user(
         },
     )
     .await?;
+    if temporary {
+        sqlx::query("update users set must_change_password = true where id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     audit::record(
         &mut *tx,
@@ -168,34 +225,60 @@ pub async fn create_user(
     Ok(id)
 }
 
-/// In demo mode: seeds the three demo users into an empty database, or finds the password of an
-/// earlier seeding. Answers `None` when the database has users that were not seeded here.
+/// In demo mode: seeds the three demo users into an empty database, or gives the demo users of an
+/// earlier start a new password. The password exists only in this process's memory (and on the
+/// console and sign-in page); the database keeps its argon2 hash. Answers `None` when the
+/// database has users but no demo users.
 pub async fn ensure_demo_accounts(pool: &PgPool) -> Result<Option<DemoAccounts>, AppError> {
     let emails = DEMO_EMAILS.iter().map(|(e, _, _)| e.to_string()).collect();
-    if let Some(password) = repo::demo_password(pool).await? {
-        return Ok(Some(DemoAccounts { emails, password }));
-    }
-    if repo::count_users(pool).await? > 0 {
+    let existing = repo::demo_user_ids(pool).await?;
+    if existing.is_empty() && repo::count_users(pool).await? > 0 {
         return Ok(None);
     }
     let password = generate_demo_password();
     let password_hash = hash_password(SecretString::from(password.clone())).await?;
     let mut tx = pool.begin().await?;
-    for (email, name, roles) in DEMO_EMAILS {
-        repo::insert_user(
+    if existing.is_empty() {
+        for (email, name, roles) in DEMO_EMAILS {
+            let id = repo::insert_user(
+                &mut *tx,
+                NewUser {
+                    email,
+                    display_name: name,
+                    roles,
+                    password_hash: &password_hash,
+                },
+            )
+            .await?;
+            repo::mark_demo(&mut *tx, id).await?;
+        }
+    } else {
+        repo::set_demo_password(&mut *tx, &password_hash).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(DemoAccounts { emails, password }))
+}
+
+/// Outside demo mode: the demo accounts stop working at once (deactivated, sessions ended), with
+/// an audit row. Answers the emails it disabled, for the start-up log.
+pub async fn disable_demo_accounts(pool: &PgPool) -> Result<Vec<String>, AppError> {
+    let mut tx = pool.begin().await?;
+    let disabled = repo::disable_demo_accounts(&mut *tx).await?;
+    if !disabled.is_empty() {
+        audit::record(
             &mut *tx,
-            NewUser {
-                email,
-                display_name: name,
-                roles,
-                password_hash: &password_hash,
+            AuditEvent {
+                actor_id: None,
+                action: "demo_accounts_disabled",
+                subject: None,
+                client_ip: None,
+                details: json!({ "emails": disabled }),
             },
         )
         .await?;
     }
-    repo::save_demo_password(&mut *tx, &password).await?;
     tx.commit().await?;
-    Ok(Some(DemoAccounts { emails, password }))
+    Ok(disabled)
 }
 
 /// Four groups of four letters and digits: easy to read off a banner, about 95 bits.
@@ -281,7 +364,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(user.id, id);
+        assert_eq!(user.user.id, id);
         let actions: Vec<String> =
             sqlx::query_scalar("select action from audit_events order by id")
                 .fetch_all(&pool)
@@ -318,12 +401,34 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn demo_accounts_seed_once_and_only_into_an_empty_database(pool: PgPool) {
+    async fn demo_accounts_seed_once_and_get_a_new_password_each_start(pool: PgPool) {
         let first = ensure_demo_accounts(&pool).await.unwrap().unwrap();
         assert_eq!(first.emails.len(), 3);
         let again = ensure_demo_accounts(&pool).await.unwrap().unwrap();
-        assert_eq!(first.password, again.password);
+        assert_ne!(first.password, again.password, "each start rotates it");
         assert_eq!(repo::count_users(&pool).await.unwrap(), 3);
+        let config = Config::from_lookup(|_| None).unwrap();
+        let sign_in = |password: &str| {
+            authenticate(
+                &pool,
+                &config,
+                "admin@example.com",
+                SecretString::from(password.to_owned()),
+                "127.0.0.1",
+            )
+        };
+        assert!(
+            sign_in(&first.password).await.is_err(),
+            "the old one is gone"
+        );
+        assert!(sign_in(&again.password).await.is_ok());
+        // Nothing in the database holds the password in clear.
+        let dump: String =
+            sqlx::query_scalar("select string_agg(t::text, ' ') from (select * from users) t")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(!dump.contains(&again.password));
         let admin = repo::find_credentials(&pool, "admin@example.com")
             .await
             .unwrap()
@@ -333,6 +438,26 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(admin.has(Role::Admin) && admin.has(Role::Approver));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn production_disables_demo_accounts_and_audits_it(pool: PgPool) {
+        ensure_demo_accounts(&pool).await.unwrap().unwrap();
+        let disabled = disable_demo_accounts(&pool).await.unwrap();
+        assert_eq!(disabled.len(), 3);
+        assert!(disable_demo_accounts(&pool).await.unwrap().is_empty());
+        let active: i64 = sqlx::query_scalar("select count(*) from users where active")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(active, 0);
+        let audited: i64 = sqlx::query_scalar(
+            "select count(*) from audit_events where action = 'demo_accounts_disabled'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(audited, 1);
     }
 
     #[sqlx::test(migrations = "../migrations")]

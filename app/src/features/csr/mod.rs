@@ -87,8 +87,17 @@ pub fn contains_private_key(input: &[u8]) -> bool {
     text.contains("PRIVATE KEY-----")
 }
 
+/// Largest input [`inspect`] reads; a CSR naming 250 domains is far smaller.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024;
+
 /// Checks a CSR given as PEM, bare base64 or DER.
 pub fn inspect(input: &[u8]) -> CsrReport {
+    if input.len() > MAX_INPUT_BYTES {
+        return CsrReport::refused(format!(
+            "This is too large to be a CSR (at most {} KiB).",
+            MAX_INPUT_BYTES / 1024
+        ));
+    }
     if contains_private_key(input) {
         return CsrReport {
             private_key_refused: true,

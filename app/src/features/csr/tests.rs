@@ -189,3 +189,91 @@ fn base64_round_trips() {
     assert!(decode_base64("abc").is_err());
     assert!(decode_base64("ab=c").is_err());
 }
+
+/// Property tests over the reader every pasted CSR goes through (the fuzz target
+/// `app/fuzz/fuzz_targets/csr_inspect.rs` runs the same code for longer; `scripts/fuzz.sh`).
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const REAL: [&[u8]; 8] = [
+        fixture!("rsa2048.csr"),
+        fixture!("rsa2048.der"),
+        fixture!("rsa4096.csr"),
+        fixture!("ec-p256.csr"),
+        fixture!("ec-p384.csr"),
+        fixture!("dsa.csr"),
+        fixture!("shop.csr"),
+        fixture!("sha1.csr"),
+    ];
+
+    /// The DER inside a fixture (PEM or raw).
+    fn der_of(input: &[u8]) -> Vec<u8> {
+        decode_input(input).expect("fixtures decode")
+    }
+
+    fn answers_sensibly(report: &CsrReport) -> Result<(), TestCaseError> {
+        prop_assert!(report.ok || !report.errors.is_empty(), "{report:?}");
+        if report.ok {
+            prop_assert!(report.key.is_some() && report.pem.is_some());
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_get_a_report(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            answers_sensibly(&inspect(&data))?;
+        }
+
+        #[test]
+        fn any_text_gets_a_report(text in "(-----BEGIN CERTIFICATE REQUEST-----\n)?[A-Za-z0-9+/=\n]{0,3000}(-----END CERTIFICATE REQUEST-----)?") {
+            answers_sensibly(&inspect(text.as_bytes()))?;
+        }
+
+        #[test]
+        fn mutated_real_csrs_get_a_report(
+            which in 0..REAL.len(),
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..12),
+            cut in proptest::option::of(any::<usize>()),
+        ) {
+            let mut der = der_of(REAL[which]);
+            for (at, byte) in flips {
+                let at = at % der.len();
+                der[at] = byte;
+            }
+            if let Some(cut) = cut {
+                der.truncate(cut % (der.len() + 1));
+            }
+            let report = inspect(&der);
+            answers_sensibly(&report)?;
+            // The same bytes as PEM say the same thing.
+            let again = inspect(to_pem(&der).as_bytes());
+            prop_assert_eq!(report.ok, again.ok);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_lengths_are_refused_quickly() {
+        let started = std::time::Instant::now();
+        let mut nested = Vec::new();
+        for _ in 0..20_000 {
+            nested.extend_from_slice(&[0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]);
+        }
+        assert!(!inspect(&nested).ok);
+        // A length that claims 4 GiB, and the largest input accepted, all random.
+        assert!(!inspect(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02]).ok);
+        let big: Vec<u8> = (0..MAX_INPUT_BYTES)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect();
+        assert!(!inspect(&big).ok);
+        assert!(!inspect(&vec![b'A'; MAX_INPUT_BYTES + 1]).ok);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}

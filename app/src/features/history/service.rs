@@ -39,8 +39,25 @@ struct Query {
     after_id: i64,
 }
 
+/// Shortest name search: the trigram index answers from three characters on; shorter text would
+/// make PostgreSQL read every row.
+pub const MIN_NAME_SEARCH_CHARS: usize = 3;
+
 fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
+    crate::server::search::check_search_lengths(&[
+        ("q", &filter.q),
+        ("requester", &filter.requester),
+        ("approver", &filter.approver),
+        ("after", &filter.after),
+    ])?;
     let mut errors = FormErrors::new("Some filters cannot be used.");
+    let typed = filter.q.trim().chars().count();
+    if typed > 0 && typed < MIN_NAME_SEARCH_CHARS {
+        errors.add(
+            "q",
+            format!("Type at least {MIN_NAME_SEARCH_CHARS} characters of a name."),
+        );
+    }
     let date = |errors: &mut FormErrors, field: &str, text: &str| {
         let text = text.trim();
         if text.is_empty() {
@@ -324,8 +341,13 @@ pub fn csv_stream(
     Ok(header.chain(rows))
 }
 
+/// The longest an export may hold its pooled connection: a reader slower than this (or one that
+/// stops reading) is cut off, and PostgreSQL cancels the statement itself at the same limit.
+const EXPORT_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Runs the query in its own task and hands rows over a small bounded channel, a few hundred
-/// at a time: the database cursor advances only as fast as the client reads.
+/// at a time: the database cursor advances only as fast as the client reads, within
+/// [`EXPORT_LIMIT`].
 fn async_stream(
     pool: PgPool,
     sql: String,
@@ -333,34 +355,54 @@ fn async_stream(
 ) -> impl Stream<Item = Result<String, AppError>> + Send + 'static {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, AppError>>(4);
     tokio::spawn(async move {
-        let mut rows = bind_query!(&sql, query).fetch(&pool);
-        let mut chunk = String::new();
-        let mut in_chunk = 0;
-        while let Some(row) = rows.next().await {
-            match row {
-                Ok(row) => {
-                    chunk.push_str(&csv_line(row));
-                    in_chunk += 1;
-                    if in_chunk == 500 {
-                        in_chunk = 0;
-                        if sender.send(Ok(std::mem::take(&mut chunk))).await.is_err() {
-                            return; // the client went away
-                        }
-                    }
-                }
-                Err(err) => {
-                    let _ = sender.send(Err(AppError::from(err))).await;
-                    return;
-                }
-            }
-        }
-        if !chunk.is_empty() {
-            let _ = sender.send(Ok(chunk)).await;
+        let export = send_rows(&pool, &sql, query, &sender);
+        let outcome = match tokio::time::timeout(EXPORT_LIMIT, export).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(AppError::Unavailable(
+                "The export took too long and was stopped; narrow the filters.".into(),
+            )),
+        };
+        if let Err(err) = outcome {
+            let _ = sender.try_send(Err(err));
         }
     });
     futures::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
     })
+}
+
+/// Streams the rows into `sender` in chunks of 500 lines, inside a transaction whose statement
+/// timeout is the export limit.
+async fn send_rows(
+    pool: &PgPool,
+    sql: &str,
+    query: Query,
+    sender: &tokio::sync::mpsc::Sender<Result<String, AppError>>,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!(
+        "set local statement_timeout = {}",
+        EXPORT_LIMIT.as_millis()
+    ))
+    .execute(&mut *tx)
+    .await?;
+    let mut rows = bind_query!(sql, query).fetch(&mut *tx);
+    let mut chunk = String::new();
+    let mut in_chunk = 0;
+    while let Some(row) = rows.next().await {
+        chunk.push_str(&csv_line(row?));
+        in_chunk += 1;
+        if in_chunk == 500 {
+            in_chunk = 0;
+            if sender.send(Ok(std::mem::take(&mut chunk))).await.is_err() {
+                return Ok(()); // the client went away
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(Ok(chunk)).await;
+    }
+    Ok(())
 }
 
 fn csv_line(row: Row) -> String {

@@ -72,6 +72,7 @@ pub async fn check_csr(form: RequestForm) -> Result<Option<CsrCheck>, AppError> 
 
     let state = context::state()?;
     require_role(&state, Role::Requester).await?;
+    form.check_lengths()?;
     Ok(CsrCheck::of(&form))
 }
 

@@ -2,7 +2,7 @@
 //! order. [`prepare`] is the one check the browser runs as a person types and the server runs
 //! again before anything is stored.
 
-use super::names::{split_names, to_ascii};
+use super::names::{MAX_NAME_CHARS, split_names, to_ascii};
 use crate::error::FormErrors;
 use crate::features::csr::{self, CsrReport};
 use crate::features::digicert::dates::{DayMonthYear, IsoDate};
@@ -16,6 +16,9 @@ use crate::features::digicert::rules::{self, Violation};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::Date;
+
+/// Longest CSR text accepted: a CSR naming 250 domains fits comfortably.
+pub const MAX_CSR_CHARS: usize = 64 * 1024;
 
 /// The five order forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,6 +191,72 @@ impl RequestForm {
             kept.remove("csr");
         }
         kept
+    }
+
+    /// Every field with the most characters it may hold. A CSR with 250 names fits in 64 KiB;
+    /// the names box holds 250 names of 255 characters.
+    fn limits(&self) -> Vec<(&'static str, &str, usize)> {
+        const SHORT: usize = 100;
+        const TEXT: usize = 200;
+        vec![
+            ("kind", &self.kind, SHORT),
+            ("product", &self.product, SHORT),
+            ("type_hint", &self.type_hint, SHORT),
+            ("common_name", &self.common_name, MAX_NAME_CHARS),
+            ("dns_names", &self.dns_names, 64_000),
+            ("csr", &self.csr, MAX_CSR_CHARS),
+            ("signature_hash", &self.signature_hash, SHORT),
+            ("server_platform", &self.server_platform, SHORT),
+            ("organization", &self.organization, SHORT),
+            ("container", &self.container, SHORT),
+            ("order_validity", &self.order_validity, SHORT),
+            ("order_years", &self.order_years, SHORT),
+            ("order_days", &self.order_days, SHORT),
+            ("order_end", &self.order_end, SHORT),
+            ("cert_days", &self.cert_days, SHORT),
+            ("cert_end", &self.cert_end, SHORT),
+            ("dcv_method", &self.dcv_method, SHORT),
+            ("comments", &self.comments, 2000),
+            ("additional_emails", &self.additional_emails, 4000),
+            ("renewal_of_order_id", &self.renewal_of_order_id, SHORT),
+            ("ca_cert_id", &self.ca_cert_id, SHORT),
+            ("ev_approver", &self.ev_approver, SHORT),
+            ("server_licenses", &self.server_licenses, SHORT),
+            ("provisioning_method", &self.provisioning_method, SHORT),
+            ("validity_years", &self.validity_years, SHORT),
+            ("ship_name", &self.ship_name, TEXT),
+            ("ship_addr1", &self.ship_addr1, TEXT),
+            ("ship_addr2", &self.ship_addr2, TEXT),
+            ("ship_city", &self.ship_city, TEXT),
+            ("ship_state", &self.ship_state, TEXT),
+            ("ship_zip", &self.ship_zip, SHORT),
+            ("ship_country", &self.ship_country, SHORT),
+            ("ship_method", &self.ship_method, SHORT),
+            ("subject_name", &self.subject_name, TEXT),
+            ("subject_job_title", &self.subject_job_title, TEXT),
+            ("subject_phone", &self.subject_phone, SHORT),
+            ("subject_email", &self.subject_email, 254),
+        ]
+    }
+
+    /// Refuses every field longer than its limit, before any other check looks at it. The
+    /// oversized values are not kept (nobody needs 2 MB sent back); the others are.
+    pub fn check_lengths(&self) -> Result<(), FormErrors> {
+        let mut errors = FormErrors::new("Some fields are too long.");
+        for (name, value, max) in self.limits() {
+            // Bytes first: a cheap bound that already refuses most floods without counting.
+            if value.len() > max && (value.len() > max * 4 || value.chars().count() > max) {
+                errors.add(name, format!("At most {max} characters."));
+            }
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        errors.kept = self.kept();
+        errors
+            .kept
+            .retain(|name, _| !errors.fields.contains_key(name));
+        Err(errors)
     }
 
     /// The inverse of [`RequestForm::kept`].
@@ -367,6 +436,8 @@ fn build_order(form: &RequestForm, errors: &mut FormErrors) -> Option<OrderReque
 /// Checks the form as of `today` and builds the DigiCert order. Runs in the browser (without the
 /// CSR's signature check) and on the server (with it).
 pub fn prepare(form: &RequestForm, today: Date) -> Result<Prepared, FormErrors> {
+    // Sizes first: nothing below parses, converts or compares a value longer than it may be.
+    form.check_lengths()?;
     let mut errors = FormErrors::new("Some fields need your attention.");
     let Some(mut order) = build_order(form, &mut errors) else {
         errors.kept = form.kept();
@@ -662,33 +733,40 @@ impl NameDifference {
     }
 }
 
-/// `None` when the CSR names nothing or exactly the form's names (in any order or case).
+/// `None` when the CSR names nothing or exactly the form's names (in any order or case). Linear
+/// in the number of names: each side is looked up in a hash set of the other.
 pub fn name_difference(form: &RequestForm, report: &CsrReport) -> Option<NameDifference> {
-    let in_csr: Vec<String> = report.names().iter().map(|n| to_ascii(n)).collect();
+    use std::collections::HashSet;
+    let in_csr = distinct(report.names().iter().map(|n| to_ascii(n)));
     if in_csr.is_empty() {
         return None;
     }
     let (common_name, dns_names) = form.ascii_names();
-    let mut in_form: Vec<String> = Vec::new();
-    for name in std::iter::once(common_name).chain(dns_names) {
-        if !name.is_empty() && !in_form.contains(&name) {
-            in_form.push(name);
-        }
-    }
+    let in_form = distinct(std::iter::once(common_name).chain(dns_names));
+    let csr_set: HashSet<&String> = in_csr.iter().collect();
+    let form_set: HashSet<&String> = in_form.iter().collect();
     let difference = NameDifference {
         only_in_csr: in_csr
             .iter()
-            .filter(|n| !in_form.contains(n))
+            .filter(|n| !form_set.contains(n))
             .cloned()
             .collect(),
         only_in_form: in_form
             .iter()
-            .filter(|n| !in_csr.contains(n))
+            .filter(|n| !csr_set.contains(n))
             .cloned()
             .collect(),
     };
     (!difference.only_in_csr.is_empty() || !difference.only_in_form.is_empty())
         .then_some(difference)
+}
+
+/// The non-empty names in first-seen order, each once.
+fn distinct(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .filter(|name| !name.is_empty() && seen.insert(name.clone()))
+        .collect()
 }
 
 /// The CSR preview: what the CSR says, and how its names differ from the form's.

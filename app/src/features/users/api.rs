@@ -125,13 +125,18 @@ pub async fn change_password(
     use secrecy::SecretString;
     let state = crate::server::context::state()?;
     let user = crate::server::require_signed_in(&state).await?;
-    super::service::change_password(
+    let ip = crate::server::client_ip(&state).await;
+    let epoch = super::service::change_password(
         &state.pool,
+        &state.config,
         &user,
         SecretString::from(current_password),
         SecretString::from(new_password),
+        &ip,
     )
     .await?;
+    let session = crate::server::session().await?;
+    crate::server::context::keep_this_session(&session, epoch).await?;
     if crate::server::context::is_plain_form_post() {
         leptos_axum::redirect("/");
     }

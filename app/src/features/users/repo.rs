@@ -11,6 +11,10 @@ pub async fn list_users(
     search: Option<&str>,
     limit: i64,
 ) -> Result<UserPage, AppError> {
+    crate::server::search::check_search_lengths(&[
+        ("q", search.unwrap_or_default()),
+        ("after", after.unwrap_or_default()),
+    ])?;
     let search = search.and_then(crate::server::search::contains_pattern);
     let rows: Vec<(Uuid, String, String, Vec<String>, bool)> = sqlx::query_as(
         "select id, email, display_name, roles, active from users

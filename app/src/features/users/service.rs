@@ -4,10 +4,12 @@
 
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::model::check_new_password;
-use crate::features::auth::service::{NewUserInput, create_user};
+use crate::features::auth::repo::{AttemptPurpose, attempt_succeeded, end_sessions};
+use crate::features::auth::service::{NewUserInput, create_user_with, reserve};
 use crate::features::auth::{CurrentUser, Role};
+use crate::server::Config;
 use crate::server::audit::{self, AuditEvent};
-use crate::server::password::{hash_password, verify_password};
+use crate::server::password::{MAX_PASSWORD_BYTES, hash_password, verify_password};
 use rand::{Rng, distributions::Alphanumeric};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgConnection, PgPool};
@@ -32,7 +34,7 @@ pub async fn create(
     roles: Vec<String>,
 ) -> Result<(Uuid, String), AppError> {
     let password = temporary_password();
-    let id = create_user(
+    let id = create_user_with(
         pool,
         NewUserInput {
             email: email.into(),
@@ -41,12 +43,9 @@ pub async fn create(
             password: SecretString::from(password.clone()),
         },
         Some(admin.id),
+        true,
     )
     .await?;
-    sqlx::query("update users set must_change_password = true where id = $1")
-        .bind(id)
-        .execute(pool)
-        .await?;
     Ok((id, password))
 }
 
@@ -96,8 +95,7 @@ async fn email_of(
         .ok_or(AppError::NotFound)
 }
 
-/// Deactivates or reactivates an account. A deactivated person's next request finds no user:
-/// their sessions end at once.
+/// Deactivates or reactivates an account. A deactivated person's sessions end at once.
 pub async fn set_active(
     pool: &PgPool,
     admin: &CurrentUser,
@@ -114,6 +112,9 @@ pub async fn set_active(
         .bind(active)
         .execute(&mut *tx)
         .await?;
+    if !active {
+        end_sessions(&mut *tx, id).await?;
+    }
     let action = if active {
         "user_reactivated"
     } else {
@@ -154,6 +155,8 @@ pub async fn set_roles(
         .bind(&names)
         .execute(&mut *tx)
         .await?;
+    // Whatever the person's pages hold was shown under the old roles: they sign in again.
+    end_sessions(&mut *tx, id).await?;
     record(
         &mut tx,
         admin,
@@ -184,6 +187,7 @@ pub async fn reset_password(
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
+    end_sessions(&mut *tx, id).await?;
     record(
         &mut tx,
         admin,
@@ -196,19 +200,21 @@ pub async fn reset_password(
     Ok(password)
 }
 
-/// The signed-in person replaces their password (required after a reset).
+/// The signed-in person replaces their password (required after a reset). Wrong current
+/// passwords are throttled like sign-ins and audited; success ends the person's other sessions
+/// and answers the new session epoch for this one.
 pub async fn change_password(
     pool: &PgPool,
+    config: &Config,
     user: &CurrentUser,
     current: SecretString,
     new: SecretString,
-) -> Result<(), AppError> {
-    let hash: Option<String> = sqlx::query_scalar("select password_hash from users where id = $1")
-        .bind(user.id)
-        .fetch_optional(pool)
-        .await?;
+    client_ip: &str,
+) -> Result<i32, AppError> {
     let mut form = FormErrors::new("The password was not changed.");
-    if let Err(problem) = check_new_password(new.expose_secret()) {
+    if new.expose_secret().len() > MAX_PASSWORD_BYTES {
+        form.add("new_password", "At most 1024 characters.");
+    } else if let Err(problem) = check_new_password(new.expose_secret()) {
         form.add("new_password", problem);
     }
     if new.expose_secret() == current.expose_secret() {
@@ -217,9 +223,40 @@ pub async fn change_password(
             "Choose a password different from the current one.",
         );
     }
-    if !verify_password(hash, current).await {
+    let Some(attempt) = reserve(
+        pool,
+        config,
+        &user.email,
+        client_ip,
+        AttemptPurpose::PasswordChange,
+    )
+    .await?
+    else {
+        return Err(AppError::TooManyRequests(format!(
+            "Too many wrong passwords. Changing the password is paused for up to {} minutes.",
+            config.sign_in_window_minutes
+        )));
+    };
+    let hash: Option<String> = sqlx::query_scalar("select password_hash from users where id = $1")
+        .bind(user.id)
+        .fetch_optional(pool)
+        .await?;
+    if !verify_password(hash, current).await? {
         form.add("current_password", "This is not your current password.");
+        audit::record(
+            pool,
+            AuditEvent {
+                actor_id: Some(user.id),
+                action: "password_change_failed",
+                subject: Some(&user.email),
+                client_ip: Some(client_ip),
+                details: serde_json::json!({}),
+            },
+        )
+        .await?;
+        return Err(AppError::Invalid(form));
     }
+    attempt_succeeded(pool, attempt).await?;
     if !form.is_empty() {
         return Err(AppError::Invalid(form));
     }
@@ -233,6 +270,7 @@ pub async fn change_password(
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
+    let epoch = end_sessions(&mut *tx, user.id).await?;
     record(
         &mut tx,
         user,
@@ -242,7 +280,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(epoch)
 }
 
 #[cfg(test)]
@@ -297,11 +335,14 @@ mod tests {
         assert!(person.must_change_password);
         let temp = reset_password(&pool, &root, id).await.unwrap();
         assert_ne!(temp, first);
+        let config = Config::from_lookup(|_| None).unwrap();
         let wrong = change_password(
             &pool,
+            &config,
             &person,
             SecretString::from(first),
             SecretString::from("short".to_owned()),
+            "10.0.0.1",
         )
         .await
         .unwrap_err();
@@ -309,9 +350,11 @@ mod tests {
         assert!(fields.contains_key("current_password") && fields.contains_key("new_password"));
         change_password(
             &pool,
+            &config,
             &person,
             SecretString::from(temp),
             SecretString::from("a brand new long password".to_owned()),
+            "10.0.0.1",
         )
         .await
         .unwrap();

@@ -88,6 +88,27 @@ impl Placement {
     }
 }
 
+/// https, or plain http to a loopback address (the simulator on this machine).
+fn check_base_url(base_url: &str) -> Result<(), DigicertError> {
+    let refuse = || {
+        DigicertError::Connect(format!(
+            "the DigiCert base URL {base_url:?} must be https (plain http only to a loopback simulator)"
+        ))
+    };
+    let url = reqwest::Url::parse(base_url).map_err(|_| refuse())?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(refuse()),
+    }
+}
+
 /// The CertCentral Services API client. The key is sent only in the `X-DC-DEVKEY` header and
 /// appears in no error, log line or `Debug` output.
 pub struct DigicertClient {
@@ -108,9 +129,13 @@ impl std::fmt::Debug for DigicertClient {
 
 impl DigicertClient {
     pub fn new(settings: ClientSettings) -> Result<Self, DigicertError> {
+        check_base_url(&settings.base_url)?;
+        // A redirect could carry the key header to another host: none is followed. Plain http is
+        // allowed only to a loopback simulator (checked above); real DigiCert is https.
         let http = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.read_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| DigicertError::Connect(e.to_string()))?;
@@ -136,10 +161,16 @@ impl DigicertClient {
     ) -> Result<(StatusCode, String), DigicertError> {
         self.limiter.acquire().await;
         let url = format!("{}/{}", self.base_url, path.trim_start_matches('/'));
+        let mut key = reqwest::header::HeaderValue::from_str(self.api_key.expose_secret())
+            .map_err(|_| {
+                DigicertError::Connect("the DigiCert API key is not a valid header".into())
+            })?;
+        // Sensitive: left out of any Debug output and HTTP/2 header compression tables.
+        key.set_sensitive(true);
         let mut request = self
             .http
             .request(method, url)
-            .header("X-DC-DEVKEY", self.api_key.expose_secret())
+            .header("X-DC-DEVKEY", key)
             .header("Accept", "application/json");
         if let Some(body) = body {
             request = request.json(body);

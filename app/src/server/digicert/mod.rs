@@ -6,4 +6,4 @@ mod ratelimit;
 
 pub use client::{ClientSettings, DigicertClient, Placement, RetryPolicy};
 pub use error::{ApiErrorItem, DigicertError};
-pub use ratelimit::{RateLimiter, Window};
+pub use ratelimit::{RateLimiter, Window, digicert_windows};

@@ -1,6 +1,9 @@
 //! Keeps certdesk under DigiCert's per-key limits with rolling windows (100 per 5 s and 1000
-//! per 5 min by default), so the server never has to answer 429.
+//! per 5 min by default), so the server never has to answer 429. In production the windows are
+//! kept in PostgreSQL ([`RateLimiter::shared`]), so any number of server processes together stay
+//! under one key's budget; the in-process form serves tools and tests with a client of their own.
 
+use sqlx::PgPool;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -16,38 +19,139 @@ const NETWORK_SLACK: Duration = Duration::from_secs(1);
 
 pub struct RateLimiter {
     windows: Vec<Window>,
-    /// Send times of the most recent requests, oldest first.
-    sent: Mutex<VecDeque<Instant>>,
+    budget: Budget,
+}
+
+enum Budget {
+    /// Send times of this process's most recent requests, oldest first.
+    Local(Mutex<VecDeque<Instant>>),
+    /// Send times of the whole deployment's requests, in `digicert_rate_budget`.
+    Shared(PgPool),
+}
+
+/// DigiCert's documented limits, each window held one second longer than DigiCert's: the
+/// windows roll on arrival times, and a request may arrive later than one sent after it.
+pub fn digicert_windows() -> Vec<Window> {
+    vec![
+        Window {
+            max_requests: 100,
+            period: Duration::from_secs(5) + NETWORK_SLACK,
+        },
+        Window {
+            max_requests: 1000,
+            period: Duration::from_secs(300) + NETWORK_SLACK,
+        },
+    ]
+}
+
+/// How long a window is still full, as PostgreSQL computes it from the shared send times.
+#[derive(sqlx::FromRow)]
+struct WindowWait {
+    wait_seconds: Option<f64>,
 }
 
 impl RateLimiter {
+    /// A budget for this process alone.
     pub fn new(windows: Vec<Window>) -> Self {
         RateLimiter {
             windows,
-            sent: Mutex::new(VecDeque::new()),
+            budget: Budget::Local(Mutex::new(VecDeque::new())),
         }
     }
 
-    /// DigiCert's documented limits, each window held one second longer than DigiCert's: the
-    /// windows roll on arrival times, and a request may arrive later than one sent after it.
+    /// DigiCert's limits for this process alone.
     pub fn digicert_default() -> Self {
-        RateLimiter::new(vec![
-            Window {
-                max_requests: 100,
-                period: Duration::from_secs(5) + NETWORK_SLACK,
-            },
-            Window {
-                max_requests: 1000,
-                period: Duration::from_secs(300) + NETWORK_SLACK,
-            },
-        ])
+        RateLimiter::new(digicert_windows())
+    }
+
+    /// One budget for every process that shares `pool`'s database.
+    pub fn shared(pool: PgPool, windows: Vec<Window>) -> Self {
+        RateLimiter {
+            windows,
+            budget: Budget::Shared(pool),
+        }
     }
 
     /// Waits until one more request fits every window, then records it.
     pub async fn acquire(&self) {
+        match &self.budget {
+            Budget::Local(sent) => self.acquire_local(sent).await,
+            Budget::Shared(pool) => self.acquire_shared(pool).await,
+        }
+    }
+
+    async fn acquire_shared(&self, pool: &PgPool) {
+        loop {
+            match self.try_shared(pool).await {
+                Ok(None) => return,
+                Ok(Some(wait)) => tokio::time::sleep(wait).await,
+                Err(err) => {
+                    // Without the database nothing else works either; try again shortly rather
+                    // than spend the budget blind.
+                    tracing::warn!(%err, "the shared DigiCert rate budget cannot be read");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    /// Records a request and answers `None` when every window has room; otherwise answers how
+    /// long until the fullest one frees a place. One transaction, serialised on an advisory lock
+    /// so two processes cannot both take the last place; `clock_timestamp()` gives every process
+    /// the same clock.
+    async fn try_shared(&self, pool: &PgPool) -> Result<Option<Duration>, sqlx::Error> {
+        let limits: Vec<i64> = self.windows.iter().map(|w| w.max_requests as i64).collect();
+        let periods: Vec<f64> = self
+            .windows
+            .iter()
+            .map(|w| w.period.as_secs_f64())
+            .collect();
+        let longest = periods.iter().copied().fold(0.0, f64::max);
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "select pg_advisory_xact_lock(hashtextextended('certdesk digicert budget', 0))",
+        )
+        .execute(&mut *tx)
+        .await?;
+        // For each window: the request that must leave it before another may enter, if full.
+        let waits = sqlx::query_as::<_, WindowWait>(
+            "select extract(epoch from (
+                        select b.sent_at from digicert_rate_budget b
+                         where b.sent_at > clock_timestamp() - make_interval(secs => w.period)
+                         order by b.sent_at desc offset w.max_requests - 1 limit 1)
+                      + make_interval(secs => w.period) - clock_timestamp())::float8 as wait_seconds
+               from unnest($1::bigint[], $2::float8[]) as w(max_requests, period)",
+        )
+        .bind(&limits)
+        .bind(&periods)
+        .fetch_all(&mut *tx)
+        .await?;
+        let wait = waits
+            .iter()
+            .filter_map(|w| w.wait_seconds)
+            .fold(0.0, f64::max);
+        if wait > 0.0 {
+            tx.rollback().await?;
+            return Ok(Some(Duration::from_secs_f64(wait.min(longest))));
+        }
+        sqlx::query("insert into digicert_rate_budget default values")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "delete from digicert_rate_budget
+              where sent_at < clock_timestamp() - make_interval(secs => $1)",
+        )
+        .bind(longest + 60.0)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(None)
+    }
+
+    async fn acquire_local(&self, sent: &Mutex<VecDeque<Instant>>) {
         loop {
             let wait = {
-                let mut sent = self.sent.lock().expect("rate limiter lock");
+                let mut sent = sent.lock().expect("rate limiter lock");
                 let now = Instant::now();
                 let longest = self
                     .windows
@@ -124,5 +228,37 @@ mod tests {
         assert_eq!(times[5], Duration::from_secs(1));
         // 30 requests at 12 per 10 s need at least 20 s.
         assert!(times[29] >= Duration::from_secs(20));
+    }
+
+    /// Two limiters over one database, as two server processes: together they stay within the
+    /// windows, so neither can spend the other's share.
+    #[sqlx::test(migrations = "../migrations")]
+    async fn processes_sharing_a_database_share_one_budget(pool: PgPool) {
+        let windows = vec![Window {
+            max_requests: 10,
+            period: Duration::from_secs(1),
+        }];
+        let a = RateLimiter::shared(pool.clone(), windows.clone());
+        let b = RateLimiter::shared(pool.clone(), windows);
+        let started = std::time::Instant::now();
+        futures::future::join_all((0..30).map(|n| {
+            let limiter = if n % 2 == 0 { &a } else { &b };
+            limiter.acquire()
+        }))
+        .await;
+        let elapsed = started.elapsed();
+        // Judged on the budget's own clock: no second holds more than ten sends.
+        let busiest: i64 = sqlx::query_scalar(
+            "select max((select count(*) from digicert_rate_budget o
+                          where o.sent_at > b.sent_at - interval '1 second'
+                            and o.sent_at <= b.sent_at))
+               from digicert_rate_budget b",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(busiest, 10);
+        // 30 requests at 10 per second need two full windows.
+        assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
     }
 }
