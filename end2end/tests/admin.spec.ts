@@ -32,7 +32,8 @@ test('an admin finds a request by an additional name (SAN) and exports the searc
   expect(file.suggestedFilename()).toMatch(/^certdesk-history-\d{4}-\d{2}-\d{2}\.csv$/);
   const csv = readFileSync(await file.path(), 'utf8');
   expect(csv.split('\r\n')[0]).toContain('common name');
-  expect(csv).toContain(`${id},ssl_basic,shop.example.org,api.example.org`);
+  // Every cell is quoted, so no spreadsheet splits or runs one.
+  expect(csv).toContain(`"${id}","ssl_basic","shop.example.org","api.example.org"`);
 
   await row.getByRole('link', { name: id, exact: true }).click();
   await expect(page.locator('.timeline')).toContainText('Pending approval');
