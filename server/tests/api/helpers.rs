@@ -37,7 +37,27 @@ pub struct Watchdog {
     done: Arc<(Mutex<bool>, Condvar)>,
 }
 
+thread_local! {
+    /// The watchdog of the test running on this thread. Each test runs on a thread of its own,
+    /// and this is dropped only when that thread ends — after the test's runtime has shut down,
+    /// so a test stuck in its runtime's shutdown is caught too.
+    static THIS_TEST: std::cell::RefCell<Option<Watchdog>> = const { std::cell::RefCell::new(None) };
+}
+
 impl Watchdog {
+    pub fn arm_for_this_test() {
+        THIS_TEST.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if slot.is_none() {
+                let limit = std::env::var("CERTDESK_TEST_TIME_LIMIT_SECONDS")
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .map_or(TEST_TIME_LIMIT, Duration::from_secs);
+                *slot = Some(Watchdog::start(limit));
+            }
+        });
+    }
+
     pub fn start(limit: Duration) -> Watchdog {
         let done = Arc::new((Mutex::new(false), Condvar::new()));
         let test = std::thread::current()
@@ -52,7 +72,10 @@ impl Watchdog {
                 .wait_timeout_while(guard, limit, |finished| !*finished)
                 .unwrap_or_else(|e| e.into_inner());
             if !*guard {
-                eprintln!(
+                use std::io::Write;
+                // Straight to the process's stderr: the test harness captures `eprintln!`.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "\n\nFAILED: {test} did not finish within {} s; stopping the test run so CI \
                      does not hang.\n",
                     limit.as_secs()
@@ -73,18 +96,17 @@ impl Drop for Watchdog {
 }
 
 /// A simulator on its own loopback port, as the portal reaches DigiCert.
-/// It also keeps the test's watchdog: every HTTP or client test starts a simulator.
+/// Starting one also arms the test's watchdog: every HTTP or client test starts a simulator.
 pub struct TestSim {
     pub simulator: Simulator,
     pub base_url: String,
     pub key: String,
-    _watchdog: Watchdog,
 }
 
 pub const SIM_KEY: &str = "sim-test-key";
 
 pub async fn spawn_simulator(settings: SimSettings) -> TestSim {
-    let watchdog = Watchdog::start(TEST_TIME_LIMIT);
+    Watchdog::arm_for_this_test();
     let key = settings.api_keys[0].0.clone();
     let simulator = Simulator::new(settings).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -94,7 +116,6 @@ pub async fn spawn_simulator(settings: SimSettings) -> TestSim {
         simulator,
         base_url: format!("http://{addr}/services/v2"),
         key,
-        _watchdog: watchdog,
     }
 }
 
