@@ -73,3 +73,19 @@ test('the page hydrates only when JavaScript runs', async ({ page }, info) => {
   const favicon = await page.request.get('/favicon.ico');
   expect(favicon.status()).toBe(200);
 });
+
+test('pages hydrate and stream under their Content-Security-Policy without a violation @js', async ({ page }, info) => {
+  const violations: string[] = [];
+  page.on('console', message => {
+    if (/Content Security Policy|Refused to (execute|load|apply)/i.test(message.text())) {
+      violations.push(message.text());
+    }
+  });
+  await signIn(page, info, 'admin@example.com');
+  for (const path of ['/approvals', '/history', '/users', '/audit']) {
+    const response = await page.goto(path);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'true');
+  }
+  expect(violations).toEqual([]);
+});

@@ -180,24 +180,10 @@ fn public_origin(text: &str) -> Result<String, String> {
 }
 
 /// https only, so the key never crosses a network in clear; plain http only to a loopback
-/// address (the simulator on this machine).
+/// address (the simulator on this machine). The client checks the same when it is built.
 fn check_digicert_base_url(text: &str) -> Result<(), String> {
-    let url =
-        url::Url::parse(text).map_err(|_| format!("DIGICERT_BASE_URL={text:?} is not a URL"))?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(format!(
-            "DIGICERT_BASE_URL={text:?} must start with https:// (plain http only to a loopback \
-             simulator)"
-        )),
-    }
+    crate::server::digicert::check_base_url(text)
+        .map_err(|_| format!("DIGICERT_BASE_URL={text:?} must start with https:// (plain http only to a loopback simulator)"))
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, String> {

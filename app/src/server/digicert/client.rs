@@ -89,7 +89,7 @@ impl Placement {
 }
 
 /// https, or plain http to a loopback address (the simulator on this machine).
-fn check_base_url(base_url: &str) -> Result<(), DigicertError> {
+pub fn check_base_url(base_url: &str) -> Result<(), DigicertError> {
     let refuse = || {
         DigicertError::Connect(format!(
             "the DigiCert base URL {base_url:?} must be https (plain http only to a loopback simulator)"

@@ -4,6 +4,6 @@ mod client;
 mod error;
 mod ratelimit;
 
-pub use client::{ClientSettings, DigicertClient, Placement, RetryPolicy};
+pub use client::{ClientSettings, DigicertClient, Placement, RetryPolicy, check_base_url};
 pub use error::{ApiErrorItem, DigicertError};
 pub use ratelimit::{RateLimiter, Window, digicert_windows};
