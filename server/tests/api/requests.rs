@@ -382,3 +382,42 @@ async fn request_pages_render_for_the_owner() {
         .unwrap();
     assert!(redirected.status().is_redirection());
 }
+
+/// A DigiCert that stops answering cannot hold a form for minutes (its client's read timeout
+/// times its retries, once per list): the lists give up after 20 s with a plain 503.
+#[tokio::test]
+async fn the_form_lists_give_up_on_a_silent_digicert() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    app.sim
+        .simulator
+        .set_faults(certdesk::simulator::FaultPlan {
+            timeout: 1.0,
+            ..Default::default()
+        });
+    let started = std::time::Instant::now();
+    let res = app
+        .call(
+            &ada,
+            "/api/requests/options",
+            &[
+                ("kind", "secure-site-pro-ev"),
+                ("product", ""),
+                ("type_hint", ""),
+            ],
+        )
+        .await;
+    let waited = started.elapsed();
+    assert_eq!(res.status(), 503);
+    assert!(
+        waited < std::time::Duration::from_secs(25),
+        "waited {waited:?}"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("DigiCert cannot be reached")
+    );
+}

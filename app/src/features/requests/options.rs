@@ -54,6 +54,9 @@ mod server {
 
     /// DigiCert's lists change rarely; five minutes keeps the forms fast and the rate limit free.
     const FRESH_FOR: Duration = Duration::from_secs(300);
+    /// The longest a form waits for DigiCert's lists. Without it, a DigiCert that stops answering
+    /// holds the page for the client's read timeout times its retries, once per list.
+    const LISTS_DEADLINE: Duration = Duration::from_secs(20);
 
     #[derive(Default)]
     pub struct OptionsCache {
@@ -82,7 +85,10 @@ mod server {
         {
             return Ok(options.clone());
         }
-        let options = fetch(client, product, ev).await?;
+        let options = match tokio::time::timeout(LISTS_DEADLINE, fetch(client, product, ev)).await {
+            Ok(fetched) => fetched?,
+            Err(_) => return Err(unreachable(DigicertError::Timeout)),
+        };
         cache
             .entries
             .lock()
@@ -102,14 +108,22 @@ mod server {
             client.product_info(product.name_id()),
         )
         .map_err(unreachable)?;
+        let active: Vec<_> = organizations.into_iter().filter(|o| o.is_active).collect();
+        // Each organization's EV approvers at once, not one after another.
+        let approvers = if ev {
+            futures::future::try_join_all(
+                active.iter().map(|org| client.potential_approvers(org.id)),
+            )
+            .await
+            .map_err(unreachable)?
+        } else {
+            Vec::new()
+        };
+        let mut approvers = approvers.into_iter();
         let mut choices = Vec::new();
-        for org in organizations.into_iter().filter(|o| o.is_active) {
-            let ev_approvers = if ev {
-                let found = client
-                    .potential_approvers(org.id)
-                    .await
-                    .map_err(unreachable)?;
-                found
+        for org in active {
+            let ev_approvers = match approvers.next() {
+                Some(found) => found
                     .users
                     .into_iter()
                     .chain(found.contacts)
@@ -119,9 +133,8 @@ mod server {
                         job_title: a.job_title.clone().unwrap_or_default(),
                         email: a.email.clone().unwrap_or_default(),
                     })
-                    .collect()
-            } else {
-                Vec::new()
+                    .collect(),
+                None => Vec::new(),
             };
             choices.push(OrganizationChoice {
                 id: org.id,
