@@ -303,24 +303,25 @@ async fn without_javascript_a_submission_redirects_to_the_request_or_back_to_the
     );
 }
 
+/// The lists of the Secure Site Pro EV form, as the browser app asks for them.
+async fn ev_form_lists(app: &TestApp, client: &reqwest::Client) -> reqwest::Response {
+    app.call(
+        client,
+        "/api/requests/options",
+        &[
+            ("kind", "secure-site-pro-ev"),
+            ("product", ""),
+            ("type_hint", ""),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn the_form_lists_come_from_digicert() {
     let app = spawn_app().await;
     let ada = app.signed_in(&["requester"]).await;
-    let options: Value = app
-        .call(
-            &ada,
-            "/api/requests/options",
-            &[
-                ("kind", "secure-site-pro-ev"),
-                ("product", ""),
-                ("type_hint", ""),
-            ],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let options: Value = ev_form_lists(&app, &ada).await.json().await.unwrap();
     let orgs = options["organizations"].as_array().unwrap();
     assert!(orgs.iter().any(|o| o["id"] == 1001), "{options}");
     let approvers: Vec<&Value> = orgs
@@ -396,17 +397,7 @@ async fn the_form_lists_give_up_on_a_silent_digicert() {
             ..Default::default()
         });
     let started = std::time::Instant::now();
-    let res = app
-        .call(
-            &ada,
-            "/api/requests/options",
-            &[
-                ("kind", "secure-site-pro-ev"),
-                ("product", ""),
-                ("type_hint", ""),
-            ],
-        )
-        .await;
+    let res = ev_form_lists(&app, &ada).await;
     let waited = started.elapsed();
     assert_eq!(res.status(), 503);
     assert!(
