@@ -1,6 +1,8 @@
 //! Domain names as people type them → the ASCII names DigiCert takes. International names go
-//! through UTS #46 processing (the `idna` crate: mapping, so full-width and decomposed forms come
-//! out right, then punycode); the DNS rules themselves live in `digicert::rules::check_dns_name`.
+//! through UTS #46 processing (mapping, so full-width and decomposed forms come out right, then
+//! punycode): on the server with the `idna` crate, in the browser with the browser's own URL
+//! parser, which applies the same UTS #46 rules (the WHATWG URL standard's), so the wasm bundle
+//! carries no Unicode tables. The DNS rules themselves live in `digicert::rules::check_dns_name`.
 
 /// Longest name a DNS name can be (253) with room for a trailing dot and a wildcard; anything
 /// longer is refused before any conversion.
@@ -29,10 +31,34 @@ pub fn to_ascii(name: &str) -> String {
         Some(rest) => ("*.", rest),
         None => ("", lower.as_str()),
     };
-    match idna::domain_to_ascii(rest) {
-        Ok(ascii) => format!("{wildcard}{ascii}"),
-        Err(_) => lower,
+    match uts46_to_ascii(rest) {
+        Some(ascii) => format!("{wildcard}{ascii}"),
+        None => lower,
     }
+}
+
+#[cfg(feature = "ssr")]
+fn uts46_to_ascii(name: &str) -> Option<String> {
+    idna::domain_to_ascii(name).ok()
+}
+
+/// Builds with neither side (the fuzz targets) leave international names to the DNS check.
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+fn uts46_to_ascii(_name: &str) -> Option<String> {
+    None
+}
+
+/// The browser's URL parser maps and encodes a host exactly as UTS #46 says; anything it refuses
+/// is left for the DNS check.
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn uts46_to_ascii(name: &str) -> Option<String> {
+    // What the URL parser would read as something other than a host, or percent-encode.
+    let not_a_host = |c: char| "/?#@:\\[]%".contains(c) || c.is_whitespace() || c.is_control();
+    if name.contains(not_a_host) {
+        return None;
+    }
+    let url = web_sys::Url::new(&format!("http://{name}/")).ok()?;
+    Some(url.hostname())
 }
 
 #[cfg(test)]
