@@ -125,6 +125,19 @@ test.describe('with JavaScript', { tag: '@js' }, () => {
     await expect(page.getByLabel('Additional domains')).toHaveValue('api.example.org');
   });
 
+  test('international names are converted in the browser as the server converts them', async ({ page }, info) => {
+    await signIn(page, info, 'requester@example.com');
+    await openForm(page, 'Basic OV');
+    // Upper case, a decomposed ü and a full-width dot: UTS #46 makes them one name.
+    await page.getByLabel('Common name').fill('Bu\u0308cher.Example');
+    await page.getByLabel('Additional domains').fill('ｓｈｏｐ。example。org');
+    await page.getByLabel('CSR', { exact: true }).fill(SHOP_CSR);
+    const difference = page.locator('#csr-difference');
+    await expect(difference).toContainText('Only in the form: xn--bcher-kva.example');
+    await expect(difference).toContainText('Only in the CSR: api.example.org');
+    await expect(difference).not.toContainText('shop.example.org,');
+  });
+
   test('a pasted private key is refused and removed from the page', async ({ page }, info) => {
     await signIn(page, info, 'requester@example.com');
     await openForm(page, 'Basic OV');
