@@ -111,18 +111,29 @@ test.describe('with JavaScript', { tag: '@js' }, () => {
     await expect(page.locator('#csr-signature')).toHaveText('Signature verified by the server.');
   });
 
-  test('a CSR naming other domains shows the difference until Fill from CSR resolves it', async ({ page }, info) => {
+  test('a CSR naming other domains shows the difference and Fill from CSR resolves it', async ({ page }, info) => {
     await signIn(page, info, 'requester@example.com');
     await openForm(page, 'Basic OV');
     await page.getByLabel('Common name').fill('www.example.com');
     await page.getByLabel('CSR', { exact: true }).fill(SHOP_CSR);
     const difference = page.locator('#csr-difference');
-    await expect(difference).toContainText('Only in the CSR: shop.example.org, api.example.org');
-    await expect(difference).toContainText('Only in the form: www.example.com');
+    // A warning for names the order would leave out, information for names DigiCert adds.
+    await expect(page.locator('#csr-only-in-csr')).toContainText('Only in the CSR: shop.example.org, api.example.org');
+    await expect(page.locator('#csr-only-in-form')).toContainText('Only in the form: www.example.com');
+    await expect(page.locator('#csr-only-in-form')).toContainText('the certificate will name these too');
     await page.getByRole('button', { name: 'Fill from CSR' }).click();
     await expect(difference).toHaveCount(0);
     await expect(page.getByLabel('Common name')).toHaveValue('shop.example.org');
     await expect(page.getByLabel('Additional domains')).toHaveValue('api.example.org');
+  });
+
+  test('names the CSR lacks do not stop a request: DigiCert takes the names of the order', async ({ page }, info) => {
+    await signIn(page, info, 'requester@example.com');
+    await openForm(page, 'Basic OV');
+    await fillTls(page);
+    await page.getByLabel('Additional domains').fill('example.com\nstatic.example.com');
+    await expect(page.locator('#csr-only-in-form')).toContainText('static.example.com');
+    await submitAndFind(page, 'www.example.com', 'Basic OV');
   });
 
   test('international names are converted in the browser as the server converts them', async ({ page }, info) => {

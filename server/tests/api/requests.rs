@@ -193,10 +193,11 @@ async fn field_errors_come_back_per_field_and_nothing_is_stored() {
         "order_validity",
         "organization",
         "additional_emails",
-        "csr",
     ] {
         assert!(errors[field].is_array(), "{field} missing in {body}");
     }
+    // The CSR names other domains than "bad name": DigiCert goes by the order, so that is no error.
+    assert!(errors.get("csr").is_none(), "{body}");
     assert_eq!(body["detail"]["kept"]["common_name"], "bad name");
     for table in ["requests", "request_events"] {
         assert_eq!(count(&app, table).await, 0, "{table}");

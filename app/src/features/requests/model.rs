@@ -454,7 +454,7 @@ pub fn prepare(form: &RequestForm, today: Date) -> Result<Prepared, FormErrors> 
         errors.add(target, message);
     }
 
-    let csr = check_csr(form, kind, &mut errors);
+    let csr = check_csr(form, &mut errors);
     if !errors.is_empty() {
         errors.kept = form.kept();
         return Err(errors);
@@ -682,8 +682,10 @@ fn signing_order(form: &RequestForm, errors: &mut FormErrors) -> DocumentSigning
     }
 }
 
-/// The CSR's own checks, then (TLS) whether it names what the form names.
-fn check_csr(form: &RequestForm, kind: FormKind, errors: &mut FormErrors) -> Option<CsrReport> {
+/// The CSR's own checks. Names that differ from the form's do not block: DigiCert takes the
+/// certificate's names from the order, not from the CSR (the form shows what differs, see
+/// [`NameDifference`]).
+fn check_csr(form: &RequestForm, errors: &mut FormErrors) -> Option<CsrReport> {
     if form.csr.trim().is_empty() {
         return None;
     }
@@ -696,15 +698,12 @@ fn check_csr(form: &RequestForm, kind: FormKind, errors: &mut FormErrors) -> Opt
         }
         return None;
     }
-    if kind.is_tls()
-        && let Some(difference) = name_difference(form, &report)
-    {
-        errors.add("csr", difference.message());
-    }
     Some(report)
 }
 
-/// Names in the CSR but not on the form, and on the form but not in the CSR.
+/// Names in the CSR but not on the form, and on the form but not in the CSR. DigiCert takes the
+/// certificate's names from the order, so neither blocks a request: names only on the form are
+/// information (the certificate will carry them), names only in the CSR a warning (it will not).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameDifference {
     pub only_in_csr: Vec<String>,
@@ -712,24 +711,26 @@ pub struct NameDifference {
 }
 
 impl NameDifference {
-    pub fn message(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.only_in_csr.is_empty() {
-            parts.push(format!(
-                "the CSR also names {}",
+    /// The warning: names the person may have meant to order.
+    pub fn warning(&self) -> Option<String> {
+        (!self.only_in_csr.is_empty()).then(|| {
+            format!(
+                "Only in the CSR: {}. The certificate names what the order names, so these will \
+                 not be in it; use \"Fill from CSR\" to add them.",
                 self.only_in_csr.join(", ")
-            ));
-        }
-        if !self.only_in_form.is_empty() {
-            parts.push(format!(
-                "the form also names {}",
+            )
+        })
+    }
+
+    /// The information: names DigiCert adds although the CSR lacks them.
+    pub fn information(&self) -> Option<String> {
+        (!self.only_in_form.is_empty()).then(|| {
+            format!(
+                "Only in the form: {}. DigiCert takes the names from the order, so the \
+                 certificate will name these too.",
                 self.only_in_form.join(", ")
-            ));
-        }
-        format!(
-            "The CSR and the form name different domains: {}. Use \"Fill from CSR\" or change the names.",
-            parts.join("; ")
-        )
+            )
+        })
     }
 }
 

@@ -331,7 +331,6 @@ fn field_errors_name_the_form_fields_and_keep_what_was_typed() {
             "additional_emails",
             "cert_days",
             "common_name",
-            "csr",
             "dns_names",
             "order_validity"
         ]
@@ -384,23 +383,28 @@ fn document_signing_needs_a_csr_only_for_email_delivery_and_an_address_for_a_tok
 }
 
 #[test]
-fn a_csr_naming_other_domains_blocks_submission_with_the_difference() {
+fn names_that_differ_from_the_csr_are_shown_but_do_not_block() {
     let mut form = valid_form(FormKind::BasicOv);
     form.dns_names = "shop.example.com".into();
-    let errors = prepare(&form, TODAY).unwrap_err();
-    let message = errors.for_field("csr").unwrap();
+    // DigiCert takes the names from the order: the request goes ahead.
+    assert!(prepare(&form, TODAY).is_ok());
+    let report = csr::inspect(form.csr.as_bytes());
+    let difference = name_difference(&form, &report).unwrap();
+    let warning = difference.warning().unwrap();
     assert!(
-        message.contains("the CSR also names example.com"),
-        "{message}"
+        warning.contains("Only in the CSR: example.com"),
+        "{warning}"
     );
+    assert!(warning.contains("Fill from CSR"), "{warning}");
+    let information = difference.information().unwrap();
     assert!(
-        message.contains("the form also names shop.example.com"),
-        "{message}"
+        information.contains("Only in the form: shop.example.com"),
+        "{information}"
     );
     // Case and order do not matter.
     form.common_name = "EXAMPLE.com".into();
     form.dns_names = "www.example.com".into();
-    assert!(prepare(&form, TODAY).is_ok());
+    assert_eq!(name_difference(&form, &report), None);
 }
 
 #[test]

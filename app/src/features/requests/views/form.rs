@@ -630,10 +630,10 @@ fn CsrPreview(
                         </dl>
                     })}
                     {difference.map(|d| view! {
-                        <div class="difference" id="csr-difference" role="alert">
+                        <div class="difference" id="csr-difference">
                             <strong>"The CSR and the form name different domains."</strong>
-                            {(!d.only_in_csr.is_empty()).then(|| view! { <p>"Only in the CSR: " {d.only_in_csr.join(", ")}</p> })}
-                            {(!d.only_in_form.is_empty()).then(|| view! { <p>"Only in the form: " {d.only_in_form.join(", ")}</p> })}
+                            {d.warning().map(|w| view! { <p class="warning" id="csr-only-in-csr" role="alert">{w}</p> })}
+                            {d.information().map(|i| view! { <p class="note" id="csr-only-in-form">{i}</p> })}
                         </div>
                     })}
                     {(is_tls && report.ok).then(|| view! {
