@@ -439,6 +439,11 @@ pub fn prepare(form: &RequestForm, today: Date) -> Result<Prepared, FormErrors> 
     // Sizes first: nothing below parses, converts or compares a value longer than it may be.
     form.check_lengths()?;
     let mut errors = FormErrors::new("Some fields need your attention.");
+    // Every form picks its organization from DigiCert's list; the rules' "enter the organization
+    // name" speaks of fields this portal does not show.
+    if form.organization.trim().is_empty() {
+        errors.add("organization", "Choose an organization.");
+    }
     let Some(mut order) = build_order(form, &mut errors) else {
         errors.kept = form.kept();
         return Err(errors);
@@ -651,7 +656,8 @@ fn signing_order(form: &RequestForm, errors: &mut FormErrors) -> DocumentSigning
             signature_hash: SignatureHash::Sha256,
         },
         cs_provisioning_method: method,
-        use_org_as_common_name: form.use_org_as_common_name.as_ref().map(|_| true),
+        // Sent either way: left out, DigiCert would apply its own default.
+        use_org_as_common_name: Some(form.use_org_as_common_name.is_some()),
         validity_years: number(
             errors,
             "validity_years",

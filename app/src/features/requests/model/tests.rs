@@ -445,3 +445,25 @@ fn the_state_machine_allows_only_its_transitions() {
         assert!(!status.can_become(status), "{status:?} to itself");
     }
 }
+
+#[test]
+fn an_unchosen_organization_is_asked_for_as_the_picker_the_person_sees() {
+    let mut form = valid_form(FormKind::BasicOv);
+    form.organization = String::new();
+    let errors = prepare(&form, TODAY).unwrap_err();
+    assert_eq!(
+        errors.for_field("organization").as_deref(),
+        Some("Choose an organization.")
+    );
+}
+
+#[test]
+fn the_organization_name_box_is_sent_unchecked_too() {
+    let mut form = valid_form(FormKind::DocumentSigning);
+    form.use_org_as_common_name = None;
+    let order = prepare(&form, TODAY).unwrap().order;
+    assert_eq!(order.body_json()["use_org_as_common_name"], false);
+    form.use_org_as_common_name = Some("on".into());
+    let order = prepare(&form, TODAY).unwrap().order;
+    assert_eq!(order.body_json()["use_org_as_common_name"], true);
+}
