@@ -42,6 +42,14 @@ impl FormErrors {
             .push(problem.into());
     }
 
+    /// Adds "At most `max` characters." to `name` when `value` is longer. Bytes are looked at
+    /// first, so a flood is refused without counting its characters.
+    pub fn limit_length(&mut self, name: &str, value: &str, max: usize) {
+        if longer_than(value, max) {
+            self.add(name, format!("At most {max} characters."));
+        }
+    }
+
     pub fn keep(mut self, name: &str, value: impl Into<String>) -> Self {
         self.kept.insert(name.to_owned(), value.into());
         self
@@ -54,6 +62,12 @@ impl FormErrors {
     pub fn for_field(&self, name: &str) -> Option<String> {
         self.fields.get(name).map(|problems| problems.join(" "))
     }
+}
+
+/// Whether `text` has more than `max` characters; a UTF-8 character is at most four bytes, so the
+/// byte length answers first whenever it can.
+pub fn longer_than(text: &str, max: usize) -> bool {
+    text.len() > max && (text.len() > max.saturating_mul(4) || text.chars().count() > max)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -191,6 +205,21 @@ mod tests {
     fn argument_problems_are_bad_requests_not_internal() {
         let err = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("email".into()));
         assert_eq!(err.status_code(), 400);
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        assert!(!longer_than("üüü", 3));
+        assert!(longer_than("üüüü", 3));
+        assert!(longer_than(&"a".repeat(13), 3));
+        let mut form = FormErrors::new("x");
+        form.limit_length("q", "abcd", 3);
+        form.limit_length("r", "abc", 3);
+        assert_eq!(
+            form.for_field("q").as_deref(),
+            Some("At most 3 characters.")
+        );
+        assert!(form.for_field("r").is_none());
     }
 
     #[test]

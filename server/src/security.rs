@@ -72,7 +72,9 @@ pub async fn guard_requests(
     response
 }
 
-fn plain_error(err: &app::error::AppError) -> Response {
+/// An [`AppError`](app::error::AppError) as a plain-text answer with its status, for the routes
+/// that are not server functions (pages' guard, downloads, CSV).
+pub fn plain_error(err: &app::error::AppError) -> Response {
     (
         StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         err.to_string(),

@@ -416,13 +416,7 @@ async fn export_history(
 ) -> Response {
     use app::features::auth::Role;
     use futures::TryStreamExt;
-    let refuse = |err: AppError| {
-        (
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            err.to_string(),
-        )
-            .into_response()
-    };
+    let refuse = |err: AppError| crate::security::plain_error(&err);
     let user = match app::server::context::usable_user_of_session(&state, &session).await {
         Ok(Some(user)) => user,
         Ok(None) => return Redirect::to("/sign-in?next=/history").into_response(),
@@ -455,14 +449,7 @@ async fn download(state: &AppState, session: &Session, id: i64, chain: bool) -> 
     let user = match app::server::context::usable_user_of_session(state, session).await {
         Ok(Some(user)) => user,
         Ok(None) => return Redirect::to(&format!("/sign-in?next=/requests/{id}")).into_response(),
-        Err(err) => {
-            return (
-                StatusCode::from_u16(err.status_code())
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                err.to_string(),
-            )
-                .into_response();
-        }
+        Err(err) => return crate::security::plain_error(&err),
     };
     match certificate_for(&state.pool, &user, id, chain).await {
         Ok((name, pem)) => (
@@ -476,11 +463,7 @@ async fn download(state: &AppState, session: &Session, id: i64, chain: bool) -> 
             pem,
         )
             .into_response(),
-        Err(err) => (
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            err.to_string(),
-        )
-            .into_response(),
+        Err(err) => crate::security::plain_error(&err),
     }
 }
 

@@ -9,9 +9,7 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 pub fn check_search_lengths(fields: &[(&str, &str)]) -> Result<(), AppError> {
     let mut errors = FormErrors::new("A search is too long.");
     for (name, text) in fields {
-        if text.len() > MAX_SEARCH_CHARS && text.chars().count() > MAX_SEARCH_CHARS {
-            errors.add(name, format!("At most {MAX_SEARCH_CHARS} characters."));
-        }
+        errors.limit_length(name, text, MAX_SEARCH_CHARS);
     }
     if errors.is_empty() {
         Ok(())

@@ -97,7 +97,7 @@ pub async fn authenticate(
 /// stored, hashed or queried for anything else.
 fn checked_sign_in_email(typed: &str) -> Result<String, AppError> {
     let form = || FormErrors::new("Enter your email and password.");
-    if typed.len() > MAX_EMAIL_CHARS * 4 || typed.trim().chars().count() > MAX_EMAIL_CHARS {
+    if crate::error::longer_than(typed.trim(), MAX_EMAIL_CHARS) {
         return Err(form()
             .field(
                 "email",
@@ -171,7 +171,7 @@ pub async fn create_user_with(
     }
     if display_name.is_empty() {
         form.add("display_name", "Enter the person's name.");
-    } else if display_name.chars().count() > 200 {
+    } else if crate::error::longer_than(&display_name, 200) {
         form.add("display_name", "A name has at most 200 characters.");
     }
     let mut roles = Vec::new();

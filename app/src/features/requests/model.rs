@@ -244,10 +244,7 @@ impl RequestForm {
     pub fn check_lengths(&self) -> Result<(), FormErrors> {
         let mut errors = FormErrors::new("Some fields are too long.");
         for (name, value, max) in self.limits() {
-            // Bytes first: a cheap bound that already refuses most floods without counting.
-            if value.len() > max && (value.len() > max * 4 || value.chars().count() > max) {
-                errors.add(name, format!("At most {max} characters."));
-            }
+            errors.limit_length(name, value, max);
         }
         if errors.is_empty() {
             return Ok(());
