@@ -10,6 +10,7 @@ use crate::features::auth::{
     views::SignInPage,
 };
 use crate::features::dashboard::views::DashboardPage;
+use crate::features::dcv::views::DomainsPage;
 use crate::features::history::views::HistoryPage;
 use crate::features::requests::views::{
     MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async />
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                         <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
+                        <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
                         <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                         <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />

@@ -1,5 +1,6 @@
 //! The `certdesk` command line.
 
+use crate::simulator::dcv::Record;
 use crate::simulator::{FaultPlan, Issuance, SimSettings, Simulator};
 use crate::{embedded_pg::EmbeddedPostgres, startup, telemetry};
 use anyhow::{Context, bail};
@@ -81,9 +82,22 @@ pub struct SimArgs {
     /// The API key clients must send in X-DC-DEVKEY.
     #[arg(long, env = "DIGICERT_SIM_API_KEY")]
     pub api_key: String,
-    /// When orders are issued: `immediate`, `manual`, or a number of seconds after placement.
-    #[arg(long, default_value = "immediate", value_parser = parse_issuance)]
+    /// When orders are issued: `dcv` (as DigiCert: names on unvalidated domains wait until
+    /// their DCV record is found), `immediate`, `manual`, or a number of seconds after placement.
+    #[arg(long, default_value = "dcv", value_parser = parse_issuance)]
     pub issue: Issuance,
+    /// A TXT record in the simulated DNS, NAME=VALUE (repeatable).
+    #[arg(long = "txt", value_parser = parse_txt)]
+    pub txt: Vec<Record>,
+    /// A CNAME record in the simulated DNS, NAME=TARGET (repeatable).
+    #[arg(long = "cname", value_parser = parse_cname)]
+    pub cname: Vec<Record>,
+    /// A file on the simulated web, URL=CONTENT (repeatable).
+    #[arg(long = "http", value_parser = parse_http)]
+    pub http: Vec<Record>,
+    /// A domain the account has validated today, with its subdomains (repeatable).
+    #[arg(long = "validated-domain")]
+    pub validated_domains: Vec<String>,
     /// Probability (0-1) of each injected fault, e.g. --fault server_error=0.1 --fault timeout=0.05.
     /// Kinds: server_error, unavailable, too_many_requests, timeout, drop_after_create.
     #[arg(long = "fault", value_parser = parse_fault)]
@@ -92,6 +106,43 @@ pub struct SimArgs {
 
 fn parse_issuance(text: &str) -> Result<Issuance, String> {
     Issuance::parse(text)
+}
+
+fn key_value<'a>(text: &'a str, shape: &str) -> Result<(&'a str, &'a str), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() && !value.trim().is_empty() => {
+            Ok((key.trim(), value.trim()))
+        }
+        _ => Err(format!("\"{text}\" is not {shape}")),
+    }
+}
+
+fn parse_txt(text: &str) -> Result<Record, String> {
+    let (name, value) = key_value(text, "NAME=VALUE")?;
+    Ok(Record::Txt {
+        name: name.into(),
+        value: value.into(),
+    })
+}
+
+fn parse_cname(text: &str) -> Result<Record, String> {
+    let (name, target) = key_value(text, "NAME=TARGET")?;
+    Ok(Record::Cname {
+        name: name.into(),
+        target: target.into(),
+    })
+}
+
+fn parse_http(text: &str) -> Result<Record, String> {
+    // The URL holds no `=` DigiCert would read (`/.well-known/pki-validation/fileauth.txt`).
+    let (url, content) = key_value(text, "URL=CONTENT")?;
+    if !url.starts_with("http://") {
+        return Err(format!("\"{url}\" is not an http:// URL"));
+    }
+    Ok(Record::Http {
+        url: url.into(),
+        content: content.into(),
+    })
 }
 
 fn parse_fault(text: &str) -> Result<(String, f64), String> {
@@ -286,6 +337,12 @@ async fn run_simulator(args: SimArgs) -> anyhow::Result<()> {
     settings.issuance = args.issue;
     settings.faults = fault_plan(&args.faults);
     let simulator = Simulator::new(settings)?;
+    for record in args.txt.iter().chain(&args.cname).chain(&args.http) {
+        simulator.publish(record);
+    }
+    for domain in &args.validated_domains {
+        simulator.validate_domain(domain);
+    }
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod auth;
 pub mod csr;
 pub mod dashboard;
+pub mod dcv;
 pub mod digicert;
 pub mod forwarding;
 pub mod history;

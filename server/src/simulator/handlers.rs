@@ -4,6 +4,7 @@
 use super::account::{PRIVATE_CA_ID, product_info, server_platforms};
 use super::ca::{CsrProblem, Issued};
 use super::{Inner, Issuance, KeyRole, SimOrder, Simulator, Stats};
+use app::features::digicert::dcv::EMAIL_DCV_ENDS;
 use app::features::digicert::payload::{DcvMethod, OrderRequest, ProvisioningMethod};
 use app::features::digicert::products::{ProductId, TypeHint};
 use app::features::digicert::rules::{self, Violation};
@@ -59,6 +60,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/__simulator/faults", put(sim_faults))
         .route("/__simulator/issuance", put(sim_issuance))
         .route("/__simulator/orders/{id}/issue", post(sim_issue))
+        .merge(super::domains::routes())
         .fallback(|| async {
             api_error(
                 StatusCode::NOT_FOUND,
@@ -72,7 +74,7 @@ pub fn router(sim: Simulator) -> Router {
 }
 
 /// `{"errors":[{"code","message"}]}` with a status.
-fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         Json(json!({ "errors": [{ "code": code, "message": message }] })),
@@ -230,13 +232,15 @@ fn within_rate_limit(inner: &Inner, key: &str) -> bool {
     !over
 }
 
-fn today() -> time::Date {
+pub(super) fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
 
-/// Issues orders whose time has come. Called before every read, so issuance needs no timer.
-fn advance(inner: &Inner) {
+/// Issues orders whose time has come and, in DCV mode, looks for the records of orders waiting on
+/// DCV as DigiCert's own polling does. Called before every read, so issuance needs no timer.
+pub(super) fn advance(inner: &Inner) {
     let now = Instant::now();
+    let dcv_mode = *inner.issuance.lock().expect("issuance") == Issuance::Dcv;
     let mut orders = inner.orders.lock().expect("orders");
     let due: Vec<i64> = orders
         .by_id
@@ -249,9 +253,23 @@ fn advance(inner: &Inner) {
             issue_now(inner, order);
         }
     }
+    if dcv_mode {
+        let mut world = inner.dcv.lock().expect("dcv");
+        for order in orders.by_id.values_mut() {
+            if order.status != "pending" || order.issued.is_some() {
+                continue;
+            }
+            if let Some(dcv) = order.dcv.as_mut() {
+                dcv.check(&mut world, today());
+                if dcv.complete() {
+                    issue_now(inner, order);
+                }
+            }
+        }
+    }
 }
 
-fn issue_now(inner: &Inner, order: &mut SimOrder) {
+pub(super) fn issue_now(inner: &Inner, order: &mut SimOrder) {
     let issued = match &order.csr {
         Some(csr) => inner.ca.issue(
             csr,
@@ -317,6 +335,16 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
     if let Err(response) = check_account(&inner, &order) {
         return response;
     }
+    if let OrderRequest::Tls { body, .. } = &order
+        && body.dcv_method == Some(DcvMethod::Email)
+        && !super::dcv::method_allowed(DcvMethod::Email, today)
+    {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:dcv_method",
+            "Email domain validation ended on 2028-03-15 (CA/Browser Forum ballot SC-090).",
+        );
+    }
     let (csr, server_auth) = match &order {
         OrderRequest::Tls { body, .. } => (body.certificate.csr.clone(), true),
         OrderRequest::DocumentSigning { body, .. } => (body.certificate.csr.clone(), false),
@@ -366,7 +394,7 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         OrderRequest::Tls { body, .. } => body.skip_approval.unwrap_or(false),
         OrderRequest::DocumentSigning { body, .. } => body.skip_approval.unwrap_or(false),
     };
-    let (common_name, dns_names, signature_hash, org_id, dcv_method) = match &order {
+    let (common_name, dns_names, signature_hash, org_id) = match &order {
         OrderRequest::Tls { body, .. } => (
             body.certificate.common_name.trim().to_ascii_lowercase(),
             body.certificate
@@ -376,7 +404,6 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
                 .collect::<Vec<_>>(),
             body.certificate.signature_hash.as_str().to_owned(),
             body.organization.id,
-            body.dcv_method,
         ),
         OrderRequest::DocumentSigning { body, .. } => {
             let org_name = body
@@ -389,13 +416,7 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
             } else {
                 body.subject.name.clone()
             };
-            (
-                cn,
-                Vec::new(),
-                "sha256".to_owned(),
-                body.organization.id,
-                None,
-            )
+            (cn, Vec::new(), "sha256".to_owned(), body.organization.id)
         }
     };
     let organization_name = org_id
@@ -436,11 +457,25 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         issue_at: None,
         issued: None,
         server_auth,
+        dcv: None,
     };
+    if let OrderRequest::Tls { body, .. } = &order
+        && body.product.map(|p| p.type_hint) != Some(TypeHint::Private)
+    {
+        let method = body.dcv_method.unwrap_or(if today < EMAIL_DCV_ENDS {
+            DcvMethod::Email
+        } else {
+            DcvMethod::DnsTxtToken
+        });
+        let mut names = vec![sim_order.common_name.clone()];
+        names.extend(sim_order.dns_names.iter().cloned());
+        let world = inner.dcv.lock().expect("dcv");
+        sim_order.dcv = Some(super::dcv::OrderDcv::new(method, &names, &world, today));
+    }
     if skip_approval {
         schedule(&inner, &mut sim_order, issuance, waiting_for_token);
     }
-    let response = created_body(&inner, &sim_order, dcv_method);
+    let response = created_body(&inner, &sim_order);
     if let Some(alt) = alternative_id {
         orders.by_alternative_id.entry(alt).or_default().push(id);
     }
@@ -455,6 +490,11 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
 fn schedule(inner: &Inner, order: &mut SimOrder, issuance: Issuance, waiting_for_token: bool) {
     match issuance {
         Issuance::Immediate => issue_now(inner, order),
+        Issuance::Dcv => {
+            if order.dcv.as_ref().is_none_or(|d| d.complete()) {
+                issue_now(inner, order);
+            }
+        }
         Issuance::AfterSeconds(seconds) => {
             order.issue_at = Some(Instant::now() + std::time::Duration::from_secs(seconds));
         }
@@ -465,35 +505,17 @@ fn schedule(inner: &Inner, order: &mut SimOrder, issuance: Issuance, waiting_for
     }
 }
 
-fn created_body(inner: &Inner, order: &SimOrder, dcv_method: Option<DcvMethod>) -> Value {
+fn created_body(inner: &Inner, order: &SimOrder) -> Value {
     let mut body = json!({ "id": order.id });
     if let Some(request_id) = order.request_id {
         body["requests"] = json!([{ "id": request_id, "status": order.request_status }]);
     } else {
         body["certificate_id"] = json!(order.certificate_id);
     }
-    if order.server_auth {
-        let token = format!("{:032x}", rand::thread_rng().r#gen::<u128>());
-        let mut names = vec![order.common_name.clone()];
-        names.extend(order.dns_names.iter().cloned());
-        let domains: Vec<Value> = names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let mut domain = json!({ "id": 300_000 + order.id * 10 + i as i64, "name": name });
-                if matches!(dcv_method, Some(DcvMethod::DnsTxtToken | DcvMethod::DnsCnameToken | DcvMethod::HttpToken)) {
-                    domain["dcv_token"] = json!({
-                        "token": token,
-                        "status": if order.issued.is_some() { "valid" } else { "pending" },
-                        "expiration_date": (OffsetDateTime::now_utc() + time::Duration::days(30)).date().to_string(),
-                    });
-                }
-                domain
-            })
-            .collect();
-        body["domains"] = json!(domains);
-        if dcv_method.is_some_and(|m| m != DcvMethod::Email) {
-            body["dcv_random_value"] = json!(token);
+    if let Some(dcv) = &order.dcv {
+        body["domains"] = json!(dcv.domains_json(300_000 + order.id * 10));
+        if dcv.method.is_token() {
+            body["dcv_random_value"] = json!(dcv.random_value);
         }
     }
     if let Some(issued) = &order.issued {
@@ -561,6 +583,20 @@ fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), Response> {
                 "The organization is inactive.",
             ));
         }
+        let ev =
+            rules::validation_of(order) == Some(app::features::digicert::products::Validation::Ev);
+        if ev
+            && !org
+                .validations
+                .iter()
+                .any(|v| v.kind == "ev" && v.status == "active")
+        {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                "organization_not_ev_validated",
+                "The organization has no active EV validation.",
+            ));
+        }
         for (i, contact) in organization.contacts.iter().enumerate() {
             let approver_kind = matches!(
                 contact.contact_type,
@@ -623,6 +659,7 @@ fn order_json(order: &SimOrder) -> Value {
         "alternative_order_id": order.alternative_order_id,
         "date_created": order.created.to_string(),
         "order_valid_till": order.order_valid_till.to_string(),
+        "dcv_method": order.dcv.as_ref().map(|d| d.method.as_str()),
         "requests": order.request_id.map(|id| vec![json!({ "id": id, "status": order.request_status, "type": "new_request" })]).unwrap_or_default(),
         "payment_method": "balance",
     })

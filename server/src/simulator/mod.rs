@@ -8,6 +8,8 @@
 
 mod account;
 pub mod ca;
+pub mod dcv;
+mod domains;
 mod handlers;
 
 use app::server::digicert::Window;
@@ -34,18 +36,24 @@ pub enum Issuance {
     AfterSeconds(u64),
     /// Only when a test calls `POST __simulator/orders/{id}/issue`.
     Manual,
+    /// As DigiCert: at once when every name is on a domain the account has validated, otherwise
+    /// once the order's DCV is found in the simulated DNS or web (demo mode's default).
+    Dcv,
 }
 
 impl Issuance {
-    /// `immediate`, `manual`, or a number of seconds.
+    /// `dcv`, `immediate`, `manual`, or a number of seconds.
     pub fn parse(text: &str) -> Result<Issuance, String> {
         match text.trim() {
+            "dcv" => Ok(Issuance::Dcv),
             "immediate" => Ok(Issuance::Immediate),
             "manual" => Ok(Issuance::Manual),
             seconds => seconds
                 .parse::<u64>()
                 .map(Issuance::AfterSeconds)
-                .map_err(|_| format!("\"{text}\" is not immediate, manual or a number of seconds")),
+                .map_err(|_| {
+                    format!("\"{text}\" is not dcv, immediate, manual or a number of seconds")
+                }),
         }
     }
 }
@@ -144,6 +152,8 @@ pub(crate) struct SimOrder {
     pub issue_at: Option<Instant>,
     pub issued: Option<ca::Issued>,
     pub server_auth: bool,
+    /// Domain validation, for public TLS orders.
+    pub dcv: Option<dcv::OrderDcv>,
 }
 
 #[derive(Default)]
@@ -168,6 +178,8 @@ pub(crate) struct Inner {
     pub account: account::Account,
     /// Organizations switched active or inactive at run time (an account admin's fix).
     pub organization_active: Mutex<HashMap<i64, bool>>,
+    /// The account's validated domains and the simulated DNS and web. Locked after `orders`.
+    pub dcv: Mutex<dcv::DcvWorld>,
 }
 
 /// A running simulator's shared state; cheap to clone.
@@ -195,6 +207,9 @@ impl Simulator {
                 ca: ca::TestCa::new().map_err(|e| anyhow::anyhow!("creating the test CA: {e}"))?,
                 account: account::Account::seeded(),
                 organization_active: Mutex::new(HashMap::new()),
+                dcv: Mutex::new(dcv::DcvWorld::seeded(
+                    time::OffsetDateTime::now_utc().date(),
+                )),
             }),
         })
     }
@@ -220,6 +235,26 @@ impl Simulator {
             .lock()
             .expect("organization lock")
             .insert(id, active);
+    }
+
+    /// Puts a record into the simulated DNS or web.
+    pub fn publish(&self, record: &dcv::Record) {
+        self.inner
+            .dcv
+            .lock()
+            .expect("dcv lock")
+            .records
+            .publish(record);
+    }
+
+    /// The per-domain switch: the account has validated `name` (and its subdomains) today.
+    pub fn validate_domain(&self, name: &str) {
+        let today = time::OffsetDateTime::now_utc().date();
+        self.inner.dcv.lock().expect("dcv lock").validate(
+            name,
+            app::features::digicert::payload::DcvMethod::DnsTxtToken,
+            today,
+        );
     }
 
     pub fn set_issuance(&self, issuance: Issuance) {
@@ -248,7 +283,7 @@ pub struct EmbeddedSimulator {
 
 impl EmbeddedSimulator {
     /// `CERTDESK_SIMULATOR_LISTEN` (default a free loopback port) and `CERTDESK_SIMULATOR_ISSUE`
-    /// (default `immediate`) shape it.
+    /// (default `dcv`: unvalidated domains wait for DCV, as at DigiCert) shape it.
     pub async fn start(config: &app::server::Config) -> anyhow::Result<EmbeddedSimulator> {
         let mut settings = SimSettings::new(random_key());
         settings.issuance = config
@@ -257,7 +292,7 @@ impl EmbeddedSimulator {
             .map(Issuance::parse)
             .transpose()
             .map_err(|e| anyhow::anyhow!("CERTDESK_SIMULATOR_ISSUE: {e}"))?
-            .unwrap_or(Issuance::Immediate);
+            .unwrap_or(Issuance::Dcv);
         let key = settings.api_keys[0].0.clone();
         let listener = tokio::net::TcpListener::bind(config.simulator_listen)
             .await

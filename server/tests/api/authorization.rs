@@ -111,6 +111,21 @@ const MATRIX: &[Row] = &[
         &[("id", "999999")],
         [401, 403, 403, 404],
     ),
+    // DCV: the request's requester, approvers and admins; an unknown request is 404 for all.
+    Row("/api/dcv/panel", &[("id", "999999")], [401, 404, 404, 404]),
+    Row("/api/dcv/check", &[("id", "999999")], [401, 404, 404, 404]),
+    Row(
+        "/api/dcv/method",
+        &[("id", "999999"), ("dcv_method", "http-token")],
+        [401, 404, 404, 404],
+    ),
+    // Outside demo mode the publish button does not exist.
+    Row(
+        "/api/dcv/publish_demo",
+        &[("id", "999999")],
+        [401, 404, 404, 404],
+    ),
+    Row("/api/dcv/domains", &[], [401, 403, 403, 200]),
     Row(
         "/api/requests/options",
         &[("kind", "basic-ov"), ("product", ""), ("type_hint", "")],

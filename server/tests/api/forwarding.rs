@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 const CSR: &str = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr");
 
-async fn person(pool: &PgPool, email: &str, role: Role) -> CurrentUser {
+pub(crate) async fn person(pool: &PgPool, email: &str, role: Role) -> CurrentUser {
     let id = insert_user(
         pool,
         NewUser {

@@ -4,6 +4,7 @@ mod auth;
 mod authorization;
 mod bench;
 mod cli;
+mod dcv;
 mod digicert;
 mod forwarding;
 mod health;

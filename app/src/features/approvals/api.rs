@@ -35,11 +35,13 @@ pub async fn load_approval_queue(
 }
 
 /// Approves or rejects one request. `decision` is `approve` or `reject`; a rejection needs `note`.
+/// A plain form post returns to the queue, or to the request's page when `return_to` is `request`.
 #[server(prefix = "/api", endpoint = "approvals/decide")]
 pub async fn decide_request(
     id: i64,
     decision: String,
     note: Option<String>,
+    return_to: Option<String>,
 ) -> Result<(), AppError> {
     use super::model::Decision;
     use crate::features::auth::Role;
@@ -51,7 +53,11 @@ pub async fn decide_request(
         .ok_or_else(|| AppError::BadRequest("decision must be approve or reject".into()))?;
     super::service::decide(&state.pool, &approver, id, decision, note.as_deref()).await?;
     if context::is_plain_form_post() {
-        leptos_axum::redirect("/approvals");
+        if return_to.as_deref() == Some("request") {
+            leptos_axum::redirect(&format!("/requests/{id}"));
+        } else {
+            leptos_axum::redirect("/approvals");
+        }
     }
     Ok(())
 }

@@ -141,25 +141,41 @@ fn PendingCard(
             {if row.own {
                 view! { <p class="notice">"Your own request: another approver decides it."</p> }.into_any()
             } else {
-                view! {
-                    <div class="decisions">
-                        <ActionForm action=decide>
-                            <input type="hidden" name="id" value=id />
-                            <input type="hidden" name="decision" value="approve" />
-                            <label for=format!("approve-note-{id}")>"Comment (optional)"</label>
-                            <input id=format!("approve-note-{id}") name="note" type="text" />
-                            <button type="submit">"Approve"</button>
-                        </ActionForm>
-                        <ActionForm action=decide>
-                            <input type="hidden" name="id" value=id />
-                            <input type="hidden" name="decision" value="reject" />
-                            <label for=format!("reject-note-{id}")>"Reason (shown to the requester)"</label>
-                            <input id=format!("reject-note-{id}") name="note" type="text" />
-                            <button type="submit" class="secondary">"Reject"</button>
-                        </ActionForm>
-                    </div>
-                }.into_any()
+                view! { <DecisionForms id decide /> }.into_any()
             }}
         </li>
+    }
+}
+
+/// Approve (with an optional comment) and reject (with a reason) for one request; used on the
+/// queue's cards and on the request page, which `on_request_page` brings the person back to.
+#[component]
+pub fn DecisionForms(
+    id: i64,
+    decide: ServerAction<DecideRequest>,
+    #[prop(optional)] on_request_page: bool,
+) -> impl IntoView {
+    let back =
+        on_request_page.then(|| view! { <input type="hidden" name="return_to" value="request" /> });
+    let back_too = back.clone();
+    view! {
+        <div class="decisions">
+            <ActionForm action=decide>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="decision" value="approve" />
+                {back}
+                <label for=format!("approve-note-{id}")>"Comment (optional)"</label>
+                <input id=format!("approve-note-{id}") name="note" type="text" />
+                <button type="submit">"Approve"</button>
+            </ActionForm>
+            <ActionForm action=decide>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="decision" value="reject" />
+                {back_too}
+                <label for=format!("reject-note-{id}")>"Reason (shown to the requester)"</label>
+                <input id=format!("reject-note-{id}") name="note" type="text" />
+                <button type="submit" class="secondary">"Reject"</button>
+            </ActionForm>
+        </div>
     }
 }

@@ -73,16 +73,18 @@ pub enum NavItem {
     MyRequests,
     Approvals,
     History,
+    Domains,
     Users,
     AuditLog,
 }
 
 impl NavItem {
-    pub const ALL: [NavItem; 6] = [
+    pub const ALL: [NavItem; 7] = [
         NavItem::NewRequest,
         NavItem::MyRequests,
         NavItem::Approvals,
         NavItem::History,
+        NavItem::Domains,
         NavItem::Users,
         NavItem::AuditLog,
     ];
@@ -91,7 +93,7 @@ impl NavItem {
         match self {
             NavItem::NewRequest | NavItem::MyRequests => Role::Requester,
             NavItem::Approvals => Role::Approver,
-            NavItem::History | NavItem::Users | NavItem::AuditLog => Role::Admin,
+            NavItem::History | NavItem::Domains | NavItem::Users | NavItem::AuditLog => Role::Admin,
         }
     }
 
@@ -101,6 +103,7 @@ impl NavItem {
             NavItem::MyRequests => "My requests",
             NavItem::Approvals => "Approvals",
             NavItem::History => "History",
+            NavItem::Domains => "Domains",
             NavItem::Users => "Users",
             NavItem::AuditLog => "Audit log",
         }
@@ -112,6 +115,7 @@ impl NavItem {
             NavItem::MyRequests => "/requests",
             NavItem::Approvals => "/approvals",
             NavItem::History => "/history",
+            NavItem::Domains => "/domains",
             NavItem::Users => "/users",
             NavItem::AuditLog => "/audit",
         }
@@ -263,7 +267,7 @@ mod tests {
         assert_eq!(labels(&[Role::Approver]), ["Approvals"]);
         assert_eq!(
             labels(&[Role::Admin, Role::Approver]),
-            ["Approvals", "History", "Users", "Audit log"]
+            ["Approvals", "History", "Domains", "Users", "Audit log"]
         );
     }
 

@@ -20,6 +20,8 @@ pub struct Overview {
     pub forward_failures: i64,
     /// Issued certificates expiring within 30, 60 and 90 days.
     pub expiring: [i64; 3],
+    /// Orders at DigiCert waiting for a requester to prove control of a domain.
+    pub waiting_on_dcv: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +29,8 @@ pub struct DashboardSummary {
     pub recent_activity: Vec<Activity>,
     /// For approvers and admins.
     pub overview: Option<Overview>,
+    /// The caller's own orders waiting on domain validation.
+    pub mine_waiting_on_dcv: i64,
 }
 
 #[server(prefix = "/api", endpoint = "dashboard/summary")]
@@ -46,7 +50,10 @@ pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
     } else {
         None
     };
+    let mine_waiting_on_dcv =
+        crate::features::dcv::repo::waiting_count(&state.pool, Some(user.id)).await?;
     Ok(DashboardSummary {
+        mine_waiting_on_dcv,
         recent_activity: rows
             .into_iter()
             .map(|(at, action, client_ip)| Activity {

@@ -51,7 +51,9 @@ pub async fn overview(pool: &PgPool) -> Result<Overview, AppError> {
         )
         .fetch_one(pool)
         .await?;
+    let waiting_on_dcv = crate::features::dcv::repo::waiting_count(pool, None).await?;
     Ok(Overview {
+        waiting_on_dcv,
         by_status,
         oldest_pending: oldest.map(describe_age),
         issued_this_month: issued,

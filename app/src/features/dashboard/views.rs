@@ -36,6 +36,15 @@ fn Dashboard() -> impl IntoView {
                     <ul class="tiles">{cards}</ul>
                     {match summary {
                         Ok(summary) => view! {
+                            {(summary.mine_waiting_on_dcv > 0).then(|| view! {
+                                <p class="notice" id="my-dcv">
+                                    <a href="/requests">{match summary.mine_waiting_on_dcv {
+                                        1 => "1 of your orders waits for you to prove control of a domain.".to_owned(),
+                                        n => format!("{n} of your orders wait for you to prove control of a domain."),
+                                    }}</a>
+                                    " Open the request to see the record to publish."
+                                </p>
+                            })}
                             {summary.overview.map(|o| view! { <OverviewPanel o /> })}
                             <h2>"Your recent activity"</h2>
                             <table>
@@ -67,6 +76,7 @@ fn OverviewPanel(o: super::api::Overview) -> impl IntoView {
                 <li class="tile" id="oldest-pending"><strong>{o.oldest_pending.unwrap_or_else(|| "–".into())}</strong>" oldest pending approval"</li>
                 <li class="tile"><strong>{o.issued_this_month}</strong>" issued this month"</li>
                 <li class="tile"><strong>{o.forward_failures}</strong>" refused by DigiCert"</li>
+                <li class="tile" id="waiting-on-dcv"><strong>{o.waiting_on_dcv}</strong>" waiting on domain validation"</li>
                 <li class="tile" id="expiring"><strong>{format!("{} / {} / {}", o.expiring[0], o.expiring[1], o.expiring[2])}</strong>" expiring within 30 / 60 / 90 days"</li>
             </ul>
         </section>

@@ -3,6 +3,7 @@
 //! (before anything is stored or sent) and the simulator (which answers like DigiCert does).
 pub mod account;
 pub mod dates;
+pub mod dcv;
 pub mod payload;
 pub mod products;
 pub mod rules;

@@ -36,14 +36,19 @@ impl SignatureHash {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "text"))]
 pub enum DcvMethod {
     #[serde(rename = "email")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "email"))]
     Email,
     #[serde(rename = "dns-txt-token")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "dns-txt-token"))]
     DnsTxtToken,
     #[serde(rename = "dns-cname-token")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "dns-cname-token"))]
     DnsCnameToken,
     #[serde(rename = "http-token")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "http-token"))]
     HttpToken,
 }
 
@@ -411,6 +416,14 @@ impl OrderRequest {
         match self {
             OrderRequest::Tls { body, .. } => body.skip_approval = Some(skip),
             OrderRequest::DocumentSigning { body, .. } => body.skip_approval = Some(skip),
+        }
+    }
+
+    /// The DCV method a TLS order asks for; document signing has none.
+    pub fn dcv_method(&self) -> Option<DcvMethod> {
+        match self {
+            OrderRequest::Tls { body, .. } => body.dcv_method,
+            OrderRequest::DocumentSigning { .. } => None,
         }
     }
 

@@ -160,6 +160,14 @@ fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, today: Date)
         f.invalid("product", format!("{product} is not a TLS product."));
         return;
     }
+    if body.dcv_method == Some(super::payload::DcvMethod::Email)
+        && today >= super::dcv::EMAIL_DCV_ENDS
+    {
+        f.invalid(
+            "dcv_method",
+            "Email validation ended on 2028-03-15; choose a DNS or file method.",
+        );
+    }
     let type_hint = body.product.map(|p| p.type_hint);
     match (product, type_hint) {
         (ProductId::Ssl, None) => f.coded(

@@ -9,6 +9,7 @@
 
 use super::certificate::{IssuedCertificate, check_issued};
 use crate::error::AppError;
+use crate::features::dcv::{repo as dcv_repo, service as dcv};
 use crate::features::digicert::account::{OrderProgress, order_progress};
 use crate::features::digicert::payload::OrderRequest;
 use crate::features::digicert::products::ProductId;
@@ -239,7 +240,7 @@ impl Worker {
             return Ok(Step::Abandoned);
         }
         match self.client.place_order(&order, job.posted).await {
-            Ok(placement) => self.placed(job, &placement).await,
+            Ok(placement) => self.placed(job, &placement, Some(&order)).await,
             Err(err) if err.is_transient() => self.retry_later(job, &err).await,
             Err(err) => self.failed(job, &err).await,
         }
@@ -258,7 +259,12 @@ impl Worker {
             == 1)
     }
 
-    async fn placed(&self, job: &Job, placement: &Placement) -> Result<Step, AppError> {
+    async fn placed(
+        &self,
+        job: &Job,
+        placement: &Placement,
+        order: Option<&OrderRequest>,
+    ) -> Result<Step, AppError> {
         let id = job.request_id;
         let (request_id, digicert_status) = match placement {
             Placement::Created(created) => (
@@ -299,6 +305,9 @@ impl Worker {
         .bind(placement.certificate_id())
         .execute(&mut *tx)
         .await?;
+        if let (Placement::Created(created), Some(order)) = (placement, order) {
+            dcv::record_placement(&mut tx, id, order.dcv_method(), created).await?;
+        }
         let note = format!("DigiCert order {}.", placement.order_id());
         repo::transition(
             &mut tx,
@@ -417,6 +426,12 @@ impl Worker {
                     .bind(&info.status)
                     .execute(&self.pool)
                     .await?;
+                // DigiCert advises asking for the DCV check while an order is pending; a failure
+                // here is only a missed nudge, the order is looked at again either way.
+                if let Err(err) = dcv::follow_pending(&self.pool, &self.client, id, order_id).await
+                {
+                    tracing::info!(request_id = id, error = %err, "DCV check of a pending order failed");
+                }
                 self.wait(job, None).await
             }
             OrderProgress::Failed => {
@@ -517,6 +532,7 @@ impl Worker {
         .bind(digicert_status)
         .execute(&mut *tx)
         .await?;
+        dcv_repo::all_validated(&mut *tx, id).await?;
         repo::transition(
             &mut tx,
             id,

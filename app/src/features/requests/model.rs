@@ -803,6 +803,11 @@ impl CsrCheck {
 /// enforced again by the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
 pub enum RequestStatus {
     PendingApproval,
     Cancelled,
@@ -909,6 +914,8 @@ pub struct RequestDetail {
     pub forward_error: Option<String>,
     /// An admin may send a refused order again.
     pub can_retry: bool,
+    /// An approver other than the requester may decide it here.
+    pub can_decide: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

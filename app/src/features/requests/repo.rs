@@ -299,6 +299,7 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         }),
         forward_error: row.forward_error.as_ref().map(describe_refusal),
         can_retry: summary.status == RequestStatus::ForwardFailed,
+        can_decide: summary.status == RequestStatus::PendingApproval,
         endpoint: format!("POST order/certificate/{}", product.name_id()),
         payload: serde_json::to_string_pretty(&row.payload).unwrap_or_default(),
         summary,

@@ -65,6 +65,7 @@ pub async fn detail_for(
     }
     detail.can_cancel &= owner;
     detail.can_retry &= viewer.has(Role::Admin);
+    detail.can_decide &= viewer.has(Role::Approver) && !owner;
     Ok(detail)
 }
 

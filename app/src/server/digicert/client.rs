@@ -4,7 +4,10 @@ use crate::features::digicert::account::{
     ChainAnswer, ContainerList, OrderInfo, OrderStatusEntry, OrderStatusList, OrganizationList,
     OrganizationSummary, PotentialApprovers, ProductInfo, UserList, ValidationList,
 };
-use crate::features::digicert::payload::{OrderCreated, OrderRequest};
+use crate::features::digicert::dcv::{
+    AccountDomain, DcvCheck, DcvRandomValue, DcvRecord, DomainList,
+};
+use crate::features::digicert::payload::{DcvMethod, OrderCreated, OrderRequest};
 use rand::Rng;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -381,6 +384,78 @@ impl DigicertClient {
 
     pub async fn users(&self) -> Result<UserList, DigicertError> {
         self.get("user").await
+    }
+
+    /// A PUT decoded as `T` (an empty answer decodes as `{}`); not retried, as every PUT here is
+    /// asked for by a person or a worker that asks again anyway.
+    async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, DigicertError> {
+        let (_, text) = self.send(Method::PUT, path, Some(body)).await?;
+        let text = if text.trim().is_empty() { "{}" } else { &text };
+        serde_json::from_str(text).map_err(|e| DigicertError::Decode(e.to_string()))
+    }
+
+    /// `PUT order/certificate/{id}/check-dcv`: DigiCert looks for the order's DCV records now.
+    /// Nothing found yet is an error for which [`DigicertError::is_dcv_not_found`] holds.
+    pub async fn check_dcv(&self, order_id: i64) -> Result<DcvCheck, DigicertError> {
+        self.put(
+            &format!("order/certificate/{order_id}/check-dcv"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// `PUT order/certificate/{id}/dcv-method`: a new method and with it a new random value.
+    pub async fn change_dcv_method(
+        &self,
+        order_id: i64,
+        method: DcvMethod,
+    ) -> Result<DcvRandomValue, DigicertError> {
+        self.put(
+            &format!("order/certificate/{order_id}/dcv-method"),
+            &serde_json::json!({ "dcv_method": method.as_str() }),
+        )
+        .await
+    }
+
+    /// `PUT order/certificate/{id}/dcv-random-value`: the order's value (a new one once expired).
+    pub async fn dcv_random_value(&self, order_id: i64) -> Result<DcvRandomValue, DigicertError> {
+        self.put(
+            &format!("order/certificate/{order_id}/dcv-random-value"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Every domain of the account with its validations and DCV expiry.
+    pub async fn domains(&self) -> Result<Vec<AccountDomain>, DigicertError> {
+        Ok(self
+            .get::<DomainList>("domain?include_dcv_expiration_time=true&include_validation=true")
+            .await?
+            .domains)
+    }
+
+    /// Demo mode only: writes a record into the embedded simulator's DNS or web (its
+    /// `__simulator/records` control path, which DigiCert does not have).
+    pub async fn publish_in_simulator(&self, record: &DcvRecord) -> Result<(), DigicertError> {
+        let body = match record {
+            DcvRecord::Txt { name, value } => {
+                serde_json::json!({ "type": "txt", "name": name, "value": value })
+            }
+            DcvRecord::Cname { name, target } => {
+                serde_json::json!({ "type": "cname", "name": name, "target": target })
+            }
+            DcvRecord::File { url, content } => {
+                serde_json::json!({ "type": "http", "url": url, "content": content })
+            }
+            DcvRecord::Email => return Ok(()),
+        };
+        self.send(Method::PUT, "__simulator/records", Some(&body))
+            .await
+            .map(|_| ())
     }
 }
 

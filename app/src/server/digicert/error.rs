@@ -65,6 +65,13 @@ impl DigicertError {
         }
     }
 
+    /// `check-dcv` found no record yet: the requester's next step, not a failure.
+    pub fn is_dcv_not_found(&self) -> bool {
+        self.codes()
+            .iter()
+            .any(|c| matches!(*c, "invalid_dns_txt" | "file_random_value_not_found"))
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }

@@ -1,7 +1,9 @@
 use super::super::api::{CancelRequest, load_request};
 use super::super::model::RequestDetail;
 use crate::components::{ErrorPanel, Guarded};
-use crate::features::approvals::api::RetryForwarding;
+use crate::features::approvals::api::{DecideRequest, RetryForwarding};
+use crate::features::approvals::views::DecisionForms;
+use crate::features::dcv::views::DcvSection;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -19,16 +21,24 @@ pub fn RequestPage() -> impl IntoView {
     };
     let cancel = ServerAction::<CancelRequest>::new();
     let retry = ServerAction::<RetryForwarding>::new();
+    let decide = ServerAction::<DecideRequest>::new();
     let detail = Resource::new(
-        move || (id(), cancel.version().get(), retry.version().get()),
-        |(id, _, _)| load_request(id),
+        move || {
+            (
+                id(),
+                cancel.version().get(),
+                retry.version().get(),
+                decide.version().get(),
+            )
+        },
+        |(id, ..)| load_request(id),
     );
     view! {
         <Guarded>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <Detail detail cancel retry /> }.into_any(),
+                        Ok(detail) => view! { <Detail detail cancel retry decide /> }.into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
@@ -42,6 +52,7 @@ fn Detail(
     detail: RequestDetail,
     cancel: ServerAction<CancelRequest>,
     retry: ServerAction<RetryForwarding>,
+    decide: ServerAction<DecideRequest>,
 ) -> impl IntoView {
     let s = detail.summary.clone();
     let cancel_error = move || {
@@ -50,6 +61,7 @@ fn Detail(
             .get()
             .and_then(|r| r.err())
             .or_else(|| retry.value().get().and_then(|r| r.err()))
+            .or_else(|| decide.value().get().and_then(|r| r.err()))
     };
     let issued = s.status == crate::features::requests::model::RequestStatus::Issued;
     let copy_href = format!("/requests/new/{}?copy={}", detail.form.kind, s.id);
@@ -81,6 +93,12 @@ fn Detail(
             })}
             <a class="button secondary" href=copy_href>"Copy as new request"</a>
         </div>
+        {detail.can_decide.then(|| view! {
+            <section class="card pending" id="decide">
+                <h2>"Your decision"</h2>
+                <DecisionForms id=s.id decide on_request_page=true />
+            </section>
+        })}
         {detail.forward_error.map(|error| view! {
             <div class="alert" role="alert" id="forward-error">
                 <strong>"DigiCert refused the order. "</strong>{error}
@@ -97,6 +115,7 @@ fn Detail(
                 </dl>
             </section>
         })}
+        <DcvSection id=s.id />
         <section>
             <h2>"Timeline"</h2>
             <ol class="timeline">

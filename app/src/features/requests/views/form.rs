@@ -162,6 +162,14 @@ fn ProductChooser(
     }
 }
 
+/// The day DigiCert's rules are applied for: the server's, as the options carry it.
+fn options_today(options: StoredValue<Option<OrderOptions>>) -> time::Date {
+    options
+        .with_value(|o| o.as_ref().and_then(|o| IsoDate::parse(&o.today).ok()))
+        .map(|d| d.0)
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date())
+}
+
 #[component]
 fn OrderForm(
     kind: FormKind,
@@ -216,10 +224,7 @@ fn OrderForm(
         let Some(form) = read_form(form_ref) else {
             return;
         };
-        let today = options
-            .with_value(|o| o.as_ref().and_then(|o| IsoDate::parse(&o.today).ok()))
-            .map(|d| d.0)
-            .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+        let today = options_today(options);
         let mut found = prepare(&form, today).err().unwrap_or_default();
         if submitted.get_untracked() {
             if !found.is_empty() {
@@ -354,9 +359,9 @@ fn OrderForm(
                     })}
                     <Field errors=shown name="dcv_method" label="Domain validation method">
                         <select id="f-dcv_method" name="form[dcv_method]">
-                            {DcvMethod::ALL.into_iter().map(|m| {
+                            {DcvMethod::offered_on(options_today(options)).map(|m| {
                                 let selected = value(|f| &f.dcv_method) == m.as_str();
-                                view! { <option value=m.as_str() selected=selected>{m.as_str()}</option> }
+                                view! { <option value=m.as_str() selected=selected>{m.label()}</option> }
                             }).collect_view()}
                         </select>
                     </Field>

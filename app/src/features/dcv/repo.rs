@@ -1,0 +1,172 @@
+//! DCV rows: the order's method and random value on `requests`, each name in `request_dcv_names`.
+
+use crate::error::AppError;
+use crate::features::digicert::dcv::NameValidation;
+use crate::features::digicert::payload::DcvMethod;
+use crate::features::requests::model::RequestStatus;
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A request as DCV needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DcvRow {
+    pub requester_id: Uuid,
+    pub status: RequestStatus,
+    pub digicert_order_id: Option<i64>,
+    pub dcv_method: Option<DcvMethod>,
+    pub dcv_random_value: Option<String>,
+    pub dcv_value_expires_at: Option<OffsetDateTime>,
+    pub dcv_checked_at: Option<OffsetDateTime>,
+    pub dcv_check_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NameRow {
+    pub dns_name: String,
+    pub validated: bool,
+}
+
+pub async fn load(pool: &PgPool, id: i64) -> Result<Option<DcvRow>, AppError> {
+    Ok(sqlx::query_as(
+        "select requester_id, status, digicert_order_id, dcv_method, dcv_random_value,
+                dcv_value_expires_at, dcv_checked_at, dcv_check_note
+           from requests where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn names(pool: &PgPool, id: i64) -> Result<Vec<NameRow>, AppError> {
+    Ok(sqlx::query_as(
+        "select dns_name, validated from request_dcv_names where request_id = $1
+          order by dns_name",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// DigiCert's DCV state as placement (or a later look-up) returned it.
+pub struct PlacedDcv<'a> {
+    pub method: DcvMethod,
+    pub random_value: Option<&'a str>,
+    pub value_expires: Option<OffsetDateTime>,
+    /// Each name and whether it is already validated.
+    pub names: &'a [(String, bool)],
+}
+
+pub async fn store_placed(
+    tx: &mut Transaction<'_, Postgres>,
+    id: i64,
+    dcv: &PlacedDcv<'_>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update requests set dcv_method = $2, dcv_random_value = $3, dcv_value_expires_at = $4
+          where id = $1",
+    )
+    .bind(id)
+    .bind(dcv.method)
+    .bind(dcv.random_value)
+    .bind(dcv.value_expires)
+    .execute(&mut **tx)
+    .await?;
+    let (names, validated): (Vec<String>, Vec<bool>) = dcv.names.iter().cloned().unzip();
+    sqlx::query(
+        "insert into request_dcv_names (request_id, dns_name, validated)
+         select $1, n, v from unnest($2::text[], $3::boolean[]) as t(n, v)
+         on conflict (request_id, dns_name) do update set validated = excluded.validated",
+    )
+    .bind(id)
+    .bind(&names)
+    .bind(&validated)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A new method or random value (the names keep their state: validated stays validated).
+pub async fn store_value(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    method: DcvMethod,
+    random_value: Option<&str>,
+    value_expires: Option<OffsetDateTime>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update requests set dcv_method = $2, dcv_random_value = $3, dcv_value_expires_at = $4
+          where id = $1",
+    )
+    .bind(id)
+    .bind(method)
+    .bind(random_value)
+    .bind(value_expires)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// What a check found: per-name states (when DigiCert named them) and the note shown.
+pub async fn store_check(
+    pool: &PgPool,
+    id: i64,
+    validations: &[NameValidation],
+    note: &str,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("update requests set dcv_checked_at = now(), dcv_check_note = $2 where id = $1")
+        .bind(id)
+        .bind(note)
+        .execute(&mut *tx)
+        .await?;
+    let approved: Vec<String> = validations
+        .iter()
+        .filter(|v| matches!(v.status.as_str(), "approved" | "valid" | "complete"))
+        .map(|v| v.dns_name.to_ascii_lowercase())
+        .collect();
+    sqlx::query(
+        "update request_dcv_names set validated = true
+          where request_id = $1 and dns_name = any($2)",
+    )
+    .bind(id)
+    .bind(&approved)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every name counts as validated once the certificate is issued.
+pub async fn all_validated(db: impl PgExecutor<'_>, id: i64) -> Result<(), AppError> {
+    sqlx::query("update request_dcv_names set validated = true where request_id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Orders at DigiCert that still wait on DCV: all of them, or one requester's.
+pub async fn waiting_count(pool: &PgPool, requester: Option<Uuid>) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "select count(*) from requests r
+          where r.status = 'forwarded' and ($1::uuid is null or r.requester_id = $1)
+            and exists (select 1 from request_dcv_names n
+                         where n.request_id = r.id and not n.validated)",
+    )
+    .bind(requester)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Makes the order's tracking job due now, so the worker collects an issued certificate at once.
+pub async fn hurry_tracking(pool: &PgPool, id: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "update forward_jobs set next_attempt_at = now()
+          where request_id = $1 and kind = 'track' and next_attempt_at > now()",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
