@@ -2,7 +2,7 @@
 //! `GET domain`, `GET domain/{id}`) and the test-only control paths that publish records in the
 //! simulated DNS and web or validate a domain outright.
 
-use super::dcv::{Record, method_allowed};
+use super::dcv::{Record, Records, method_allowed};
 use super::handlers::{advance, api_error, issue_now, today};
 use super::{Inner, Issuance};
 use app::features::digicert::payload::DcvMethod;
@@ -229,34 +229,27 @@ async fn domain_info(State(inner): Shared, Path(id): Path<String>) -> Response {
     }
 }
 
-fn record_of(body: &Bytes) -> Result<Record, Response> {
-    serde_json::from_slice::<Record>(body).map_err(|e| {
-        api_error(
+/// Parses a control record and applies `change` to the simulated DNS and web.
+fn change_records(inner: &Inner, body: &Bytes, change: fn(&mut Records, &Record)) -> Response {
+    match serde_json::from_slice::<Record>(body) {
+        Ok(record) => {
+            change(&mut inner.dcv.lock().expect("dcv").records, &record);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => api_error(
             StatusCode::BAD_REQUEST,
             "bad_request_format",
             &format!("A record is {{\"type\":\"txt|cname|http\", …}}: {e}"),
-        )
-    })
+        ),
+    }
 }
 
 async fn publish_record(State(inner): Shared, body: Bytes) -> Response {
-    match record_of(&body) {
-        Ok(record) => {
-            inner.dcv.lock().expect("dcv").records.publish(&record);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(response) => response,
-    }
+    change_records(&inner, &body, Records::publish)
 }
 
 async fn remove_record(State(inner): Shared, body: Bytes) -> Response {
-    match record_of(&body) {
-        Ok(record) => {
-            inner.dcv.lock().expect("dcv").records.remove(&record);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(response) => response,
-    }
+    change_records(&inner, &body, Records::remove)
 }
 
 async fn validate_domain(State(inner): Shared, Path(name): Path<String>) -> Response {

@@ -256,9 +256,13 @@ pub(super) fn advance(inner: &Inner) {
     if dcv_mode {
         let mut world = inner.dcv.lock().expect("dcv");
         for order in orders.by_id.values_mut() {
-            if order.status != "pending" || order.issued.is_some() {
+            if order.status != "pending"
+                || order.issued.is_some()
+                || now.duration_since(order.dcv_polled_at) < inner.own_dcv_check_every
+            {
                 continue;
             }
+            order.dcv_polled_at = now;
             if let Some(dcv) = order.dcv.as_mut() {
                 dcv.check(&mut world, today());
                 if dcv.complete() {
@@ -458,6 +462,7 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         issued: None,
         server_auth,
         dcv: None,
+        dcv_polled_at: Instant::now(),
     };
     if let OrderRequest::Tls { body, .. } = &order
         && body.product.map(|p| p.type_hint) != Some(TypeHint::Private)

@@ -106,6 +106,9 @@ pub struct SimSettings {
     pub faults: FaultPlan,
     /// How long an injected timeout holds the answer.
     pub slow_answer: Duration,
+    /// How often DigiCert looks for a pending order's DCV records on its own (`check-dcv` looks
+    /// at once).
+    pub own_dcv_check_every: Duration,
 }
 
 impl SimSettings {
@@ -126,6 +129,7 @@ impl SimSettings {
             require_unique_alternative_ids: true,
             faults: FaultPlan::default(),
             slow_answer: Duration::from_secs(60),
+            own_dcv_check_every: Duration::from_secs(60),
         }
     }
 }
@@ -154,6 +158,8 @@ pub(crate) struct SimOrder {
     pub server_auth: bool,
     /// Domain validation, for public TLS orders.
     pub dcv: Option<dcv::OrderDcv>,
+    /// When DigiCert's own polling last looked for this order's records.
+    pub dcv_polled_at: Instant,
 }
 
 #[derive(Default)]
@@ -169,6 +175,7 @@ pub(crate) struct Inner {
     pub limits: Vec<Window>,
     pub require_unique_alternative_ids: bool,
     pub slow_answer: Duration,
+    pub own_dcv_check_every: Duration,
     pub faults: Mutex<FaultPlan>,
     pub issuance: Mutex<Issuance>,
     pub sent: Mutex<HashMap<String, VecDeque<Instant>>>,
@@ -196,6 +203,7 @@ impl Simulator {
                 limits: settings.limits,
                 require_unique_alternative_ids: settings.require_unique_alternative_ids,
                 slow_answer: settings.slow_answer,
+                own_dcv_check_every: settings.own_dcv_check_every,
                 faults: Mutex::new(settings.faults),
                 issuance: Mutex::new(settings.issuance),
                 sent: Mutex::new(HashMap::new()),

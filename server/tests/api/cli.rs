@@ -200,6 +200,64 @@ fn digicert_sim_refuses_bad_arguments() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault"));
+    for (flag, value, says) in [
+        ("--txt", "no-equals-sign", "NAME=VALUE"),
+        ("--http", "ftp://x.example.net/f=1", "http:// URL"),
+        ("--issue", "someday", "dcv, immediate, manual"),
+    ] {
+        let out = certdesk(&["digicert-sim", "--api-key", "k", flag, value], &[], "");
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{flag} {value}"
+        );
+    }
+}
+
+/// Records and validated domains given on the command line are in the simulated account.
+#[tokio::test]
+async fn digicert_sim_starts_with_the_domains_and_records_it_is_given() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args([
+            "digicert-sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "k",
+            "--validated-domain",
+            "corp.example.net",
+            "--txt",
+            "_dnsauth.shop.example.net=abc",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let domains: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/domain"))
+        .header("X-DC-DEVKEY", "k")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let names: Vec<&str> = domains["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"corp.example.net"), "{names:?}");
+    assert!(names.contains(&"example.com"), "{names:?}");
 }
 
 fn csr_fixture(name: &str) -> String {

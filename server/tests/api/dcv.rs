@@ -393,8 +393,8 @@ async fn the_request_page_shows_the_record_and_the_approver_decides_there() {
     assert!(!html.contains("Publish record (demo)"));
 }
 
-/// No one clicks: the worker's own follow-up (DigiCert's status-changes feed) finds the record
-/// and delivers the certificate.
+/// No one clicks: the worker's own follow-up (`check-dcv` on each look at a pending order) finds
+/// the record and delivers the certificate.
 #[tokio::test]
 async fn the_worker_finishes_an_order_once_its_record_appears() {
     use app::features::approvals::model::Decision;
@@ -417,6 +417,9 @@ async fn the_worker_finishes_an_order_once_its_record_appears() {
     .unwrap();
     let mut worker_settings = WorkerSettings::new("dcv-worker");
     worker_settings.feed_every = Duration::from_millis(200);
+    // The worker's own follow-up (check-dcv) comes round quickly here; DigiCert's own polling
+    // (a minute in the simulator) would be slower.
+    worker_settings.recheck_every = Duration::from_millis(300);
     let worker = Worker::new(pool.clone(), Arc::new(digicert), worker_settings);
 
     let ada = crate::forwarding::person(&pool, "ada@example.com", Role::Requester).await;
@@ -674,4 +677,53 @@ async fn the_simulators_dcv_endpoints_answer_and_refuse_like_digicert() {
     )
     .await;
     assert_eq!((status, code(&body)), (400, "bad_request_format".into()));
+}
+
+/// DigiCert also looks on its own (every `own_dcv_check_every`): a read of the order after that
+/// finds it issued, without `check-dcv`.
+#[tokio::test]
+async fn the_simulator_polls_on_its_own_as_digicert_does() {
+    use app::features::requests::model::{FormKind, RequestForm, to_order};
+
+    let mut settings = SimSettings::new(SIM_KEY);
+    settings.issuance = Issuance::Dcv;
+    settings.own_dcv_check_every = Duration::ZERO;
+    let sim = spawn_simulator(settings).await;
+    let http = reqwest::Client::new();
+    let mut form = RequestForm::blank(FormKind::BasicOv);
+    form.organization = "1001".into();
+    form.common_name = "own.example.net".into();
+    form.csr = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr").into();
+    let mut order = to_order(&form).unwrap();
+    order.set_alternative_order_id("ownpolling".into());
+    order.set_skip_approval(true);
+    let created: Value = http
+        .post(format!("{}/{}", sim.base_url, order.path()))
+        .header("X-DC-DEVKEY", SIM_KEY)
+        .json(&order.body_json())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let status = || async {
+        let info: Value = http
+            .get(format!("{}/order/certificate/{id}", sim.base_url))
+            .header("X-DC-DEVKEY", SIM_KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        info["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status().await, "pending");
+    sim.simulator.publish(&Record::Txt {
+        name: "_dnsauth.own.example.net".into(),
+        value: created["dcv_random_value"].as_str().unwrap().into(),
+    });
+    assert_eq!(status().await, "issued");
 }

@@ -434,27 +434,28 @@ pub async fn record_placement(
 
 /// The worker's turn on an order still pending at DigiCert: ask for the random value when
 /// placement did not bring it (an order found again after a crash), and check token methods, as
-/// DigiCert advises, so the order moves on without anyone clicking.
+/// DigiCert advises, so the order moves on without anyone clicking. Answers whether DigiCert
+/// issued the certificate on that check.
 pub async fn follow_pending(
     pool: &PgPool,
     client: &DigicertClient,
     id: i64,
     order_id: i64,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let Some(row) = repo::load(pool, id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(method) = row.dcv_method else {
-        return Ok(());
+        return Ok(false);
     };
     if row.dcv_random_value.is_none() && method.is_token() {
         renew_value(pool, client, id, order_id).await?;
     }
     let waiting = repo::names(pool, id).await?.iter().any(|n| !n.validated);
     if method.is_token() && waiting {
-        check_order(pool, client, id, order_id).await?;
+        return Ok(check_order(pool, client, id, order_id).await?.issued);
     }
-    Ok(())
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The request page's "Domain validation" section and the admins' `/domains` page.
 
-use super::api::{ChangeDcvMethod, CheckDcv, PublishDcvDemo, load_dcv, load_domains};
+use super::api::{ChangeDcvMethod, CheckDcv, PublishDcvDemo, load_domains};
 use super::model::{DcvName, DcvPanel, describe};
 use crate::components::{ErrorPanel, Guarded};
 use crate::features::auth::Role;
@@ -74,34 +74,46 @@ fn method_help(method: DcvMethod) -> &'static str {
     }
 }
 
+/// The actions of the DCV section; the request page owns them, so that its one resource reloads
+/// after each.
+#[derive(Clone, Copy)]
+pub struct DcvActions {
+    pub check: ServerAction<CheckDcv>,
+    pub change: ServerAction<ChangeDcvMethod>,
+    pub publish: ServerAction<PublishDcvDemo>,
+}
+
+impl DcvActions {
+    pub fn new() -> Self {
+        DcvActions {
+            check: ServerAction::new(),
+            change: ServerAction::new(),
+            publish: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever one of them completes.
+    pub fn version(&self) -> (usize, usize, usize) {
+        (
+            self.check.version().get(),
+            self.change.version().get(),
+            self.publish.version().get(),
+        )
+    }
+}
+
+impl Default for DcvActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The "Domain validation" section of a request page; nothing when the order has no DCV.
 #[component]
-pub fn DcvSection(id: i64) -> impl IntoView {
-    let check = ServerAction::<CheckDcv>::new();
-    let change = ServerAction::<ChangeDcvMethod>::new();
-    let publish = ServerAction::<PublishDcvDemo>::new();
-    let panel = Resource::new(
-        move || {
-            (
-                id,
-                check.version().get(),
-                change.version().get(),
-                publish.version().get(),
-            )
-        },
-        |(id, ..)| load_dcv(id),
-    );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match panel.await {
-                    Ok(Some(panel)) => view! { <Panel panel check change publish /> }.into_any(),
-                    Ok(None) => ().into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+pub fn DcvSection(panel: Option<DcvPanel>, actions: DcvActions) -> impl IntoView {
+    panel.map(|panel| {
+        view! { <Panel panel check=actions.check change=actions.change publish=actions.publish /> }
+    })
 }
 
 #[component]

@@ -428,11 +428,15 @@ impl Worker {
                     .await?;
                 // DigiCert advises asking for the DCV check while an order is pending; a failure
                 // here is only a missed nudge, the order is looked at again either way.
-                if let Err(err) = dcv::follow_pending(&self.pool, &self.client, id, order_id).await
-                {
-                    tracing::info!(request_id = id, error = %err, "DCV check of a pending order failed");
+                match dcv::follow_pending(&self.pool, &self.client, id, order_id).await {
+                    // Issued on that check: collect it on the next turn, not after the recheck.
+                    Ok(true) => self.wait_for(job, Duration::ZERO, None).await,
+                    Ok(false) => self.wait(job, None).await,
+                    Err(err) => {
+                        tracing::info!(request_id = id, error = %err, "DCV check of a pending order failed");
+                        self.wait(job, None).await
+                    }
                 }
-                self.wait(job, None).await
             }
             OrderProgress::Failed => {
                 let to = if matches!(info.status.as_str(), "canceled" | "cancelled") {
@@ -555,9 +559,20 @@ impl Worker {
     /// or after 2, 4, 8 … seconds (at most five minutes) when `err` says DigiCert failed.
     async fn wait(&self, job: &Job, err: Option<&DigicertError>) -> Result<Step, AppError> {
         let delay = match err {
-            None => self.settings.recheck_every.as_secs_f64(),
-            Some(_) => (2f64.powi(job.attempts.clamp(1, 8))).min(300.0),
+            None => self.settings.recheck_every,
+            Some(_) => Duration::from_secs_f64((2f64.powi(job.attempts.clamp(1, 8))).min(300.0)),
         };
+        self.wait_for(job, delay, err).await
+    }
+
+    /// Releases the job until `delay` from now.
+    async fn wait_for(
+        &self,
+        job: &Job,
+        delay: Duration,
+        err: Option<&DigicertError>,
+    ) -> Result<Step, AppError> {
+        let delay = delay.as_secs_f64();
         sqlx::query(
             "update forward_jobs set next_attempt_at = now() + make_interval(secs => $3),
                     lease_owner = null, lease_until = null, last_error = $4,

@@ -3,7 +3,9 @@ use super::super::model::RequestDetail;
 use crate::components::{ErrorPanel, Guarded};
 use crate::features::approvals::api::{DecideRequest, RetryForwarding};
 use crate::features::approvals::views::DecisionForms;
-use crate::features::dcv::views::DcvSection;
+use crate::features::dcv::api::load_dcv;
+use crate::features::dcv::model::DcvPanel;
+use crate::features::dcv::views::{DcvActions, DcvSection};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -22,6 +24,7 @@ pub fn RequestPage() -> impl IntoView {
     let cancel = ServerAction::<CancelRequest>::new();
     let retry = ServerAction::<RetryForwarding>::new();
     let decide = ServerAction::<DecideRequest>::new();
+    let dcv_actions = DcvActions::new();
     let detail = Resource::new(
         move || {
             (
@@ -29,17 +32,24 @@ pub fn RequestPage() -> impl IntoView {
                 cancel.version().get(),
                 retry.version().get(),
                 decide.version().get(),
+                dcv_actions.version(),
             )
         },
         |(id, ..)| load_request(id),
+    );
+    let dcv = Resource::new(
+        move || (id(), decide.version().get(), dcv_actions.version()),
+        |(id, ..)| load_dcv(id),
     );
     view! {
         <Guarded>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match detail.await {
-                        Ok(detail) => view! { <Detail detail cancel retry decide /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    match (detail.await, dcv.await) {
+                        (Ok(detail), Ok(panel)) => view! {
+                            <Detail detail cancel retry decide panel dcv_actions />
+                        }.into_any(),
+                        (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -53,6 +63,8 @@ fn Detail(
     cancel: ServerAction<CancelRequest>,
     retry: ServerAction<RetryForwarding>,
     decide: ServerAction<DecideRequest>,
+    panel: Option<DcvPanel>,
+    dcv_actions: DcvActions,
 ) -> impl IntoView {
     let s = detail.summary.clone();
     let cancel_error = move || {
@@ -115,7 +127,7 @@ fn Detail(
                 </dl>
             </section>
         })}
-        <DcvSection id=s.id />
+        <DcvSection panel actions=dcv_actions />
         <section>
             <h2>"Timeline"</h2>
             <ol class="timeline">
