@@ -14,6 +14,7 @@ test('an admin finds a request by an additional name (SAN) and exports the searc
   await requester.getByLabel('Additional domains').fill('api.example.org');
   await requester.getByLabel('CSR', { exact: true }).fill(CSR);
   await requester.getByLabel('Organization', { exact: true }).selectOption('1001');
+  await requester.getByLabel('Cost center').fill('CC-1001');
   await requester.getByRole('button', { name: 'Submit request' }).click();
   await expect(requester).toHaveURL(/\/requests\/\d+$/);
   const id = requester.url().split('/').pop()!;

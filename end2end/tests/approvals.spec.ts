@@ -13,6 +13,7 @@ async function submitRequest(page: Page, name: string): Promise<string> {
   await page.getByLabel('Common name').fill('www.example.com');
   await page.getByLabel('Additional domains').fill('example.com');
   await page.getByLabel('Organization', { exact: true }).selectOption('1001');
+  await page.getByLabel('Cost center').fill('CC-1001');
   await page.getByLabel('Comments for the approver').fill(name);
   await page.getByRole('button', { name: 'Submit request' }).click();
   await expect(page).toHaveURL(/\/requests\/\d+$/);

@@ -20,6 +20,7 @@ test('a requester proves control of a new domain and gets the certificate; an ad
   await page.getByLabel('Common name').fill(host);
   await page.getByLabel('CSR', { exact: true }).fill(CSR);
   await page.getByLabel('Organization', { exact: true }).selectOption('1001');
+  await page.getByLabel('Cost center').fill('CC-1001');
   await page.getByLabel('Domain validation method').selectOption('dns-txt-token');
   await page.getByRole('button', { name: 'Submit request' }).click();
   await expect(page).toHaveURL(/\/requests\/\d+$/);

@@ -18,6 +18,7 @@ async function fillTls(page: Page) {
   await page.getByLabel('Additional domains').fill('example.com');
   await page.getByLabel('CSR', { exact: true }).fill(CSR);
   await page.getByLabel('Organization', { exact: true }).selectOption('1001');
+  await page.getByLabel('Cost center').fill('CC-1001');
 }
 
 /** Submits, lands on the request's page, then finds the request in My requests. */
@@ -51,6 +52,20 @@ test('a mistake comes back with its message and every typed value kept', async (
   await expect(page.getByLabel('Common name')).toHaveValue('not a domain');
   await expect(page.getByLabel('Comments for the approver')).toHaveValue('Needed for the launch.');
   await expect(page.getByLabel('Additional domains')).toHaveValue('example.com');
+  await expect(page.getByLabel('Cost center')).toHaveValue('CC-1001');
+});
+
+test('the account\'s required custom field is asked for by its label', async ({ page }, info) => {
+  await signIn(page, info, 'requester@example.com');
+  await openForm(page, 'Basic OV');
+  await fillTls(page);
+  await page.getByLabel('Cost center').fill('');
+  await page.getByLabel('Ticket (optional)').fill('CHG-7');
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.locator('#cf_801-error')).toContainText('Enter the Cost center');
+  await expect(page.getByLabel('Ticket (optional)')).toHaveValue('CHG-7');
+  await page.getByLabel('Cost center').fill('CC-1001');
+  await submitAndFind(page, 'www.example.com', 'Basic OV');
 });
 
 // These need the browser app; the no-JavaScript project leaves out what is tagged @js.
@@ -60,6 +75,11 @@ test.describe('with JavaScript', { tag: '@js' }, () => {
     await signIn(page, info, 'requester@example.com');
     await openForm(page, 'Secure Site Pro EV');
     await fillTls(page);
+    // Only the chosen organization's approvers; an organization without EV validation is shown
+    // but cannot be chosen.
+    await expect(page.locator('#f-ev_approver option[value="2003"]')).toHaveCount(0);
+    await expect(page.locator('#f-organization option[value="1002"]')).toBeDisabled();
+    await expect(page.locator('#f-organization option[value="1002"]')).toContainText('EV not active');
     await page.getByLabel('EV approver').selectOption('2001');
     await submitAndFind(page, 'www.example.com', 'Secure Site Pro EV');
   });
@@ -97,6 +117,7 @@ test.describe('with JavaScript', { tag: '@js' }, () => {
     await page.getByLabel('State or province').fill('VA');
     await page.getByLabel('Postal code').fill('69662');
     await page.getByLabel('Organization', { exact: true }).selectOption('1001');
+    await page.getByLabel('Cost center').fill('CC-1001');
     await submitAndFind(page, 'Rene Pierce', 'Document Signing');
   });
 

@@ -240,12 +240,15 @@ pub async fn build_state(
         }
         None
     };
+    let order_options = Arc::new(app::features::requests::options::OptionsCache::new(
+        std::time::Duration::from_secs(u64::from(config.digicert_lists_seconds)),
+    ));
     Ok(AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         pool,
         digicert: Arc::new(client),
-        order_options: Arc::default(),
+        order_options,
         demo,
     })
 }

@@ -52,6 +52,9 @@ pub struct Config {
     pub digicert_skip_approval: bool,
     /// `CERTDESK_WORKERS`: forwarding workers in this process (0: none; other processes may run them).
     pub workers: u32,
+    /// `CERTDESK_DIGICERT_LISTS_SECONDS`: how long DigiCert's lists (organizations, custom fields,
+    /// products…) are reused before they are asked for again (0: every time).
+    pub digicert_lists_seconds: u32,
     /// `CERTDESK_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
     /// `CERTDESK_SIMULATOR_LISTEN`: where the demo-mode simulator listens (default: a free
@@ -154,6 +157,7 @@ impl Config {
                 None => true,
             },
             workers: parse_number(&get, "CERTDESK_WORKERS", 1, 0)?,
+            digicert_lists_seconds: parse_number(&get, "CERTDESK_DIGICERT_LISTS_SECONDS", 300, 0)?,
             log_format,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
         })

@@ -231,6 +231,7 @@ fn submit_body() -> String {
         ("order_years", "1"),
         ("dcv_method", "dns-txt-token"),
         ("comments", "Benchmark request."),
+        ("cf_801", "CC-BENCH"),
     ];
     fields
         .iter()

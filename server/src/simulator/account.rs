@@ -1,8 +1,9 @@
 //! The simulated CertCentral account: organizations, approvers, containers, users, products.
 
 use app::features::digicert::account::{
-    CaCert, Container, DigicertUser, HashType, HashTypes, OrganizationSummary,
-    OrganizationValidation, PotentialApprover, ProductInfo, ServerPlatform, VerifiedUser,
+    CaCert, Container, CustomFieldDefinition, DigicertUser, HashType, HashTypes,
+    OrganizationSummary, OrganizationValidation, PotentialApprover, ProductInfo, ServerPlatform,
+    VerifiedUser,
 };
 use app::features::digicert::products::{Family, ProductId, Validation};
 
@@ -181,6 +182,32 @@ impl Account {
     pub fn organization(&self, id: i64) -> Option<&SimOrganization> {
         self.organizations.iter().find(|o| o.summary.id == id)
     }
+}
+
+/// The demo account's custom order fields: a required "Cost center" and an optional "Ticket".
+pub fn custom_fields() -> Vec<CustomFieldDefinition> {
+    let field = |id, label: &str, required, description: &str| CustomFieldDefinition {
+        id,
+        label: label.into(),
+        is_required: required,
+        is_active: true,
+        data_type: Some("text".into()),
+        description: Some(description.into()),
+    };
+    vec![
+        field(
+            801,
+            "Cost center",
+            true,
+            "The cost center the certificate is billed to.",
+        ),
+        field(
+            802,
+            "Ticket",
+            false,
+            "A change or service ticket, if there is one.",
+        ),
+    ]
 }
 
 pub fn server_platforms() -> Vec<ServerPlatform> {

@@ -56,6 +56,8 @@ pub fn router(sim: Simulator) -> Router {
         .route("/container", get(list_containers))
         .route("/product/{name_id}", get(product))
         .route("/user", get(list_users))
+        .route("/account/metadata", get(list_custom_fields))
+        .route("/__simulator/custom-fields", put(sim_custom_fields))
         .route("/__simulator/stats", get(sim_stats))
         .route("/__simulator/faults", put(sim_faults))
         .route("/__simulator/issuance", put(sim_issuance))
@@ -337,6 +339,9 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         return violations_error(&violations);
     }
     if let Err(response) = check_account(&inner, &order) {
+        return response;
+    }
+    if let Err(response) = check_custom_fields(&inner, &order) {
         return response;
     }
     if let OrderRequest::Tls { body, .. } = &order
@@ -629,6 +634,54 @@ fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), Response> {
             "invalid_value:certificate.ca_cert_id",
             "This issuing CA is not allowed for the account.",
         ));
+    }
+    Ok(())
+}
+
+/// Custom order fields as the account defines them: known and active ids only, each required
+/// field present with a value of its type.
+// The error is the finished answer the handler returns as it is.
+#[allow(clippy::result_large_err)]
+fn check_custom_fields(inner: &Inner, order: &OrderRequest) -> Result<(), Response> {
+    use app::features::digicert::account::custom_value_problem;
+    let given = match order {
+        OrderRequest::Tls { body, .. } => &body.custom_fields,
+        OrderRequest::DocumentSigning { body, .. } => &body.custom_fields,
+    };
+    let defined = inner.custom_fields.lock().expect("custom fields");
+    for (i, field) in given.iter().enumerate() {
+        let Some(definition) = defined
+            .iter()
+            .find(|d| d.id == field.metadata_id && d.is_active)
+        else {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!("invalid_value:custom_fields.{i}.metadata_id"),
+                "No active custom order field with this ID exists in the account.",
+            ));
+        };
+        if let Some(problem) = custom_value_problem(definition.data_type.as_deref(), &field.value) {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!("invalid_value:custom_fields.{i}.value"),
+                &format!("{}: {problem}", definition.label),
+            ));
+        }
+    }
+    for definition in defined.iter().filter(|d| d.is_required && d.is_active) {
+        let filled = given
+            .iter()
+            .any(|f| f.metadata_id == definition.id && !f.value.trim().is_empty());
+        if !filled {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                "missing_required_custom_field",
+                &format!(
+                    "The custom order field \"{}\" is required.",
+                    definition.label
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -1062,6 +1115,19 @@ pub(super) fn stats(inner: &Inner) -> Stats {
         orders_per_alternative_id: per_alt,
         duplicated_alternative_ids: duplicated,
     }
+}
+
+async fn list_custom_fields(State(inner): Shared) -> Response {
+    let fields = inner.custom_fields.lock().expect("custom fields").clone();
+    Json(json!({ "metadata": fields })).into_response()
+}
+
+async fn sim_custom_fields(
+    State(inner): Shared,
+    Json(fields): Json<Vec<app::features::digicert::account::CustomFieldDefinition>>,
+) -> Response {
+    *inner.custom_fields.lock().expect("custom fields") = fields;
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn sim_stats(State(inner): Shared) -> Response {

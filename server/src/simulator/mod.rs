@@ -187,6 +187,8 @@ pub(crate) struct Inner {
     pub organization_active: Mutex<HashMap<i64, bool>>,
     /// The account's validated domains and the simulated DNS and web. Locked after `orders`.
     pub dcv: Mutex<dcv::DcvWorld>,
+    /// The account's custom order fields (an account admin may change them at any time).
+    pub custom_fields: Mutex<Vec<app::features::digicert::account::CustomFieldDefinition>>,
 }
 
 /// A running simulator's shared state; cheap to clone.
@@ -218,6 +220,7 @@ impl Simulator {
                 dcv: Mutex::new(dcv::DcvWorld::seeded(
                     time::OffsetDateTime::now_utc().date(),
                 )),
+                custom_fields: Mutex::new(account::custom_fields()),
             }),
         })
     }
@@ -243,6 +246,19 @@ impl Simulator {
             .lock()
             .expect("organization lock")
             .insert(id, active);
+    }
+
+    /// Replaces the account's custom order fields, as an account admin would.
+    pub fn set_custom_fields(
+        &self,
+        fields: Vec<app::features::digicert::account::CustomFieldDefinition>,
+    ) {
+        *self.inner.custom_fields.lock().expect("custom fields lock") = fields;
+    }
+
+    /// The seeded custom order fields ("Cost center" required, "Ticket" optional).
+    pub fn seeded_custom_fields() -> Vec<app::features::digicert::account::CustomFieldDefinition> {
+        account::custom_fields()
     }
 
     /// Puts a record into the simulated DNS or web.

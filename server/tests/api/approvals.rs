@@ -303,8 +303,10 @@ async fn a_refused_order_fails_with_digicerts_codes_and_an_admin_retry_succeeds(
     let ada = app.signed_in(&["requester"]).await;
     let approver = app.signed_in(&["approver"]).await;
     let admin = app.signed_in(&["admin"]).await;
-    // Organization 1003 is inactive at DigiCert: a final 400.
-    let id = pending_request(&app, &ada, &[("organization", "1003")]).await;
+    // Submitted while Example Corp is active; then the account's administrator deactivates it,
+    // so DigiCert's answer to the order is a final 400.
+    let id = pending_request(&app, &ada, &[]).await;
+    app.sim.simulator.set_organization_active(1001, false);
     assert_eq!(
         decide(&app, &approver, id, "approve", "").await.status(),
         200
@@ -336,7 +338,7 @@ async fn a_refused_order_fails_with_digicerts_codes_and_an_admin_retry_succeeds(
     assert_eq!(retry(&ada).await, 403);
     assert_eq!(retry(&approver).await, 403);
     // The account's administrator reactivates the organization; then the retry goes through.
-    app.sim.simulator.set_organization_active(1003, true);
+    app.sim.simulator.set_organization_active(1001, true);
     assert_eq!(retry(&admin).await, 200);
     wait_for(&app, id, "issued").await;
     assert_eq!(retry(&admin).await, 409, "nothing to retry any more");

@@ -428,6 +428,7 @@ async fn the_worker_finishes_an_order_once_its_record_appears() {
     form.organization = "1001".into();
     form.common_name = "dcv-five.example.net".into();
     form.csr = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr").into();
+    form.custom.insert("cf_801".into(), "CC-1001".into());
     let today = time::OffsetDateTime::now_utc().date();
     let id = app::features::requests::service::submit(&pool, &ada, &form, true, today)
         .await
@@ -509,6 +510,7 @@ async fn the_simulators_dcv_endpoints_answer_and_refuse_like_digicert() {
         form.common_name = name.into();
         form.dcv_method = method.into();
         form.csr = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr").into();
+        form.custom.insert("cf_801".into(), "CC-1001".into());
         if product == FormKind::SecureSiteProEv {
             form.ev_approver = "2001".into();
         }
@@ -694,6 +696,7 @@ async fn the_simulator_polls_on_its_own_as_digicert_does() {
     form.organization = "1001".into();
     form.common_name = "own.example.net".into();
     form.csr = include_str!("../../../app/tests/fixtures/csr/rsa2048.csr").into();
+    form.custom.insert("cf_801".into(), "CC-1001".into());
     let mut order = to_order(&form).unwrap();
     order.set_alternative_order_id("ownpolling".into());
     order.set_skip_approval(true);

@@ -97,7 +97,10 @@ fn basic_order(alt: &str, common_name: &str) -> OrderRequest {
                 ..Organization::default()
             },
             container: Some(IdRef { id: 5 }),
-            custom_fields: vec![],
+            custom_fields: vec![CustomField {
+                metadata_id: 801,
+                value: "CC-1001".into(),
+            }],
             user_id_assignments: vec![],
             alternative_order_id: Some(alt.into()),
             enable_guest_access: None,
@@ -234,7 +237,10 @@ async fn every_product_family_is_accepted() {
                 phone: "+1 555 0100".into(),
                 email: "ada@example.com".into(),
             },
-            custom_fields: vec![],
+            custom_fields: vec![CustomField {
+                metadata_id: 801,
+                value: "CC-1001".into(),
+            }],
             user_id_assignments: vec![],
             skip_approval: Some(true),
             payment_method: None,
@@ -691,4 +697,72 @@ async fn the_client_follows_no_redirect_and_refuses_plain_http_elsewhere() {
             "{refused}"
         );
     }
+}
+
+#[tokio::test]
+async fn custom_order_fields_are_the_accounts_and_required_ones_are_enforced() {
+    let (sim, client) = sim_and_client().await;
+    let fields = client.custom_fields().await.unwrap();
+    let labels: Vec<(&str, bool)> = fields
+        .iter()
+        .map(|f| (f.label.as_str(), f.is_required))
+        .collect();
+    assert_eq!(labels, [("Cost center", true), ("Ticket", false)]);
+    let with_fields = |alt: &str, custom: Vec<CustomField>| {
+        let mut order = basic_order(alt, "fields.example.com");
+        if let OrderRequest::Tls { body, .. } = &mut order {
+            body.custom_fields = custom;
+        }
+        order
+    };
+    let cases = [
+        (vec![], "missing_required_custom_field"),
+        (
+            vec![CustomField {
+                metadata_id: 802,
+                value: "T-1".into(),
+            }],
+            "missing_required_custom_field",
+        ),
+        (
+            vec![
+                CustomField {
+                    metadata_id: 801,
+                    value: "CC-1".into(),
+                },
+                CustomField {
+                    metadata_id: 999,
+                    value: "x".into(),
+                },
+            ],
+            "invalid_value:custom_fields.1.metadata_id",
+        ),
+    ];
+    for (i, (custom, code)) in cases.into_iter().enumerate() {
+        let err = client
+            .place_order(&with_fields(&format!("cdcf{i}"), custom), false)
+            .await
+            .unwrap_err();
+        assert_eq!(err.codes(), [code], "case {i}");
+    }
+    // An account admin makes "Ticket" a number field: a word is refused with the field's label.
+    let mut changed = certdesk::simulator::Simulator::seeded_custom_fields();
+    changed[1].data_type = Some("int".into());
+    sim.simulator.set_custom_fields(changed);
+    let order = with_fields(
+        "cdcfint",
+        vec![
+            CustomField {
+                metadata_id: 801,
+                value: "CC-1".into(),
+            },
+            CustomField {
+                metadata_id: 802,
+                value: "soon".into(),
+            },
+        ],
+    );
+    let err = client.place_order(&order, false).await.unwrap_err();
+    assert_eq!(err.codes(), ["invalid_value:custom_fields.1.value"]);
+    assert!(err.to_string().contains("Ticket"), "{err}");
 }

@@ -48,6 +48,7 @@ async fn approved_requests(pool: &PgPool, n: usize) -> Vec<i64> {
     form.common_name = "www.example.com".into();
     form.dns_names = "example.com".into();
     form.csr = CSR.into();
+    form.custom.insert("cf_801".into(), "CC-1001".into());
     let today = time::OffsetDateTime::now_utc().date();
     let mut ids = Vec::with_capacity(n);
     for _ in 0..n {

@@ -1,4 +1,5 @@
 //! HTTP-level tests: the real router on port 0, a fresh database per test.
+mod account;
 mod approvals;
 mod auth;
 mod authorization;

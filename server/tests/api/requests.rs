@@ -23,6 +23,7 @@ pub(crate) fn tls_form(kind: &str, extra: &[(&str, &str)]) -> Fields {
         ("order_years", "1"),
         ("dcv_method", "dns-txt-token"),
         ("comments", "For the shop front end."),
+        ("cf_801", "CC-1001"),
     ]
     .iter()
     .map(|(k, v)| (format!("form[{k}]"), v.to_string()))
@@ -49,6 +50,7 @@ fn signing_form(extra: &[(&str, &str)]) -> Fields {
         ("subject_job_title", "Counsel"),
         ("subject_phone", "+1 555 0100"),
         ("subject_email", "rene@example.com"),
+        ("cf_801", "CC-1001"),
     ]
     .iter()
     .map(|(k, v)| (format!("form[{k}]"), v.to_string()))

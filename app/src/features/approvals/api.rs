@@ -51,6 +51,16 @@ pub async fn decide_request(
     let approver = require_role(&state, Role::Approver).await?;
     let decision = Decision::parse(&decision)
         .ok_or_else(|| AppError::BadRequest("decision must be approve or reject".into()))?;
+    if decision == Decision::Approve
+        && let Some(account) = account_custom_fields(&state).await
+    {
+        let missing = super::service::missing_custom_fields(&state.pool, id, &account).await?;
+        if !missing.is_empty() {
+            return Err(AppError::Conflict(super::service::missing_fields_message(
+                &missing,
+            )));
+        }
+    }
     super::service::decide(&state.pool, &approver, id, decision, note.as_deref()).await?;
     if context::is_plain_form_post() {
         if return_to.as_deref() == Some("request") {
@@ -70,12 +80,45 @@ pub async fn approve_many(ids: Vec<i64>, comment: Option<String>) -> Result<Bulk
 
     let state = context::state()?;
     let approver = require_role(&state, Role::Approver).await?;
-    let outcome =
-        super::service::approve_many(&state.pool, &approver, &ids, comment.as_deref()).await?;
+    let mut held_back = Vec::new();
+    let mut ready = Vec::new();
+    let account = account_custom_fields(&state).await.unwrap_or_default();
+    for &id in ids.iter().take(super::service::MAX_BULK_APPROVALS + 1) {
+        let missing = super::service::missing_custom_fields(&state.pool, id, &account).await?;
+        if missing.is_empty() {
+            ready.push(id);
+        } else {
+            held_back.push((id, super::service::missing_fields_message(&missing)));
+        }
+    }
+    if ids.len() > super::service::MAX_BULK_APPROVALS {
+        ready = ids;
+    }
+    let mut outcome = if ready.is_empty() && !held_back.is_empty() {
+        super::model::BulkOutcome::default()
+    } else {
+        super::service::approve_many(&state.pool, &approver, &ready, comment.as_deref()).await?
+    };
+    outcome.skipped.extend(held_back);
     if context::is_plain_form_post() {
         leptos_axum::redirect("/approvals");
     }
     Ok(outcome)
+}
+
+/// The account's custom order fields (cached like the forms' lists); `None` when DigiCert cannot
+/// be asked, so a decision never waits on it (DigiCert itself refuses a lacking order later).
+#[cfg(feature = "ssr")]
+async fn account_custom_fields(
+    state: &crate::server::AppState,
+) -> Option<Vec<crate::features::requests::options::CustomFieldChoice>> {
+    match state.order_options.custom_fields(&state.digicert).await {
+        Ok(fields) => Some(fields),
+        Err(err) => {
+            tracing::warn!(error = %err, "deciding without DigiCert's custom field list");
+            None
+        }
+    }
 }
 
 /// Sends a refused order again once its cause is fixed (admins).

@@ -284,3 +284,43 @@ pub async fn queue(
 
 #[cfg(test)]
 mod tests;
+
+/// The labels of custom order fields the account requires now that the request's stored order
+/// lacks (the field may have become required after submission). An unknown request lacks none.
+pub async fn missing_custom_fields(
+    pool: &PgPool,
+    id: i64,
+    account: &[crate::features::requests::options::CustomFieldChoice],
+) -> Result<Vec<String>, AppError> {
+    use crate::features::digicert::payload::CustomField;
+    let stored: Option<sqlx::types::Json<Vec<CustomField>>> = sqlx::query_scalar(
+        "select coalesce(payload->'custom_fields', '[]'::jsonb) from requests where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(sqlx::types::Json(given)) = stored else {
+        return Ok(Vec::new());
+    };
+    Ok(account
+        .iter()
+        .filter(|f| f.required)
+        .filter(|f| {
+            !given
+                .iter()
+                .any(|g| g.metadata_id == f.id && !g.value.trim().is_empty())
+        })
+        .map(|f| f.label.clone())
+        .collect())
+}
+
+/// Why a request cannot be approved as it stands, in the approver's words.
+pub fn missing_fields_message(labels: &[String]) -> String {
+    let quoted: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
+    format!(
+        "DigiCert now requires the custom order field {}, which this request does not have. \
+         Reject it with a note so the requester submits it again with the field \
+         (\"Copy as new request\" keeps everything else).",
+        quoted.join(" and ")
+    )
+}

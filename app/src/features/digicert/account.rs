@@ -101,7 +101,7 @@ pub struct OrganizationValidation {
     pub verified_users: Vec<VerifiedUser>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationList {
     pub validations: Vec<OrganizationValidation>,
 }
@@ -384,5 +384,77 @@ mod tests {
         ] {
             assert_eq!(order_progress(pending), OrderProgress::Pending);
         }
+    }
+}
+
+/// One custom order field of the account (`GET account/metadata`). The path and keys are modelled
+/// on CertCentral's "custom order fields" page; see the README's list of assumed shapes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomFieldDefinition {
+    pub id: i64,
+    pub label: String,
+    #[serde(default)]
+    pub is_required: bool,
+    #[serde(default = "active_by_default")]
+    pub is_active: bool,
+    /// `text`, `int`, `email_address`, `email_list`, …
+    #[serde(default)]
+    pub data_type: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomFieldList {
+    #[serde(default)]
+    pub metadata: Vec<CustomFieldDefinition>,
+}
+
+/// Whether `value` fits a custom field's data type; the message says what is expected.
+pub fn custom_value_problem(data_type: Option<&str>, value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    let email = |v: &str| {
+        v.split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+    };
+    match data_type.unwrap_or("text") {
+        "int" | "integer" | "number" if value.parse::<i64>().is_err() => {
+            Some("Enter a whole number.")
+        }
+        "email_address" if !email(value) => Some("Enter an email address."),
+        "email_list" if !value.split([',', ';']).map(str::trim).all(email) => {
+            Some("Enter email addresses separated by commas.")
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod custom_field_tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked_by_data_type() {
+        assert_eq!(custom_value_problem(Some("int"), "12"), None);
+        assert!(custom_value_problem(Some("int"), "twelve").is_some());
+        assert!(custom_value_problem(Some("email_address"), "ops@").is_some());
+        assert_eq!(
+            custom_value_problem(Some("email_address"), "ops@example.com"),
+            None
+        );
+        assert_eq!(
+            custom_value_problem(Some("email_list"), "a@example.com, b@example.com"),
+            None
+        );
+        assert_eq!(custom_value_problem(None, "anything"), None);
+        let list: CustomFieldList = serde_json::from_str(
+            r#"{"metadata":[{"id":7,"label":"Cost center","is_required":true,"is_active":true,"data_type":"text"}]}"#,
+        )
+        .unwrap();
+        assert!(list.metadata[0].is_required);
     }
 }

@@ -17,6 +17,22 @@ pub async fn submit_request(form: RequestForm) -> Result<i64, AppError> {
     let state = context::state()?;
     let user = require_role(&state, Role::Requester).await?;
     let today = time::OffsetDateTime::now_utc().date();
+    form.check_lengths()?;
+    // DigiCert's lists (cached): a stale id or a missing custom field is the requester's to fix
+    // now. Without them (DigiCert unreachable) DigiCert itself refuses such an order later.
+    if let Some(product) = form.product_id() {
+        match super::options::order_options(
+            &state.digicert,
+            &state.order_options,
+            product,
+            form.needs_ev_approver(),
+        )
+        .await
+        {
+            Ok(options) => super::service::check_account(&form, &options, today)?,
+            Err(err) => tracing::warn!(error = %err, "submitting without DigiCert's lists"),
+        }
+    }
     let id = super::service::submit(
         &state.pool,
         &user,

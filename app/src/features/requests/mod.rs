@@ -1,5 +1,6 @@
 //! Certificate requests: the order forms, submission, and "My requests".
 
+pub mod account_check;
 pub mod api;
 pub mod model;
 pub mod names;

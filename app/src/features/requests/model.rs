@@ -7,9 +7,9 @@ use crate::error::FormErrors;
 use crate::features::csr::{self, CsrReport};
 use crate::features::digicert::dates::{DayMonthYear, IsoDate};
 use crate::features::digicert::payload::{
-    ContactType, DcvMethod, DocumentSigningOrder, IdRef, OrderRequest, OrgContact, Organization,
-    ProductHint, ProvisioningMethod, ShipInfo, ShippingMethod, SignatureHash, SigningCertificate,
-    Subject, TlsCertificate, TlsOrder, Validity,
+    ContactType, CustomField, DcvMethod, DocumentSigningOrder, IdRef, OrderRequest, OrgContact,
+    Organization, ProductHint, ProvisioningMethod, ShipInfo, ShippingMethod, SignatureHash,
+    SigningCertificate, Subject, TlsCertificate, TlsOrder, Validity,
 };
 use crate::features::digicert::products::{ProductId, TypeHint, Validation};
 use crate::features::digicert::rules::{self, Violation};
@@ -151,7 +151,19 @@ pub struct RequestForm {
     pub subject_job_title: String,
     pub subject_phone: String,
     pub subject_email: String,
+    /// The account's custom order fields, `cf_<DigiCert field id>` → value (`form[cf_801]=…`).
+    #[serde(flatten)]
+    pub custom: BTreeMap<String, String>,
 }
+
+/// The form name of a custom order field.
+pub fn custom_field_name(id: i64) -> String {
+    format!("cf_{id}")
+}
+
+/// Most custom order fields a form may carry, and the longest value of one.
+const MAX_CUSTOM_FIELDS: usize = 30;
+const MAX_CUSTOM_CHARS: usize = 500;
 
 impl RequestForm {
     /// A blank form for `kind` with the usual defaults filled in.
@@ -245,6 +257,16 @@ impl RequestForm {
         let mut errors = FormErrors::new("Some fields are too long.");
         for (name, value, max) in self.limits() {
             errors.limit_length(name, value, max);
+        }
+        if self.custom.len() > MAX_CUSTOM_FIELDS {
+            errors.add(
+                "form",
+                "The form carries more custom fields than any account has.",
+            );
+        }
+        for (name, value) in self.custom.iter().take(MAX_CUSTOM_FIELDS) {
+            errors.limit_length(name, name, 24);
+            errors.limit_length(name, value, MAX_CUSTOM_CHARS);
         }
         if errors.is_empty() {
             return Ok(());
@@ -417,17 +439,42 @@ fn build_order(form: &RequestForm, errors: &mut FormErrors) -> Option<OrderReque
         errors.add("product", "Choose one of the products listed.");
         return None;
     };
+    let custom_fields = custom_fields(form, errors);
     Some(if kind.is_tls() {
-        OrderRequest::Tls {
-            product,
-            body: tls_order(form, kind, errors),
-        }
+        let mut body = tls_order(form, kind, errors);
+        body.custom_fields = custom_fields;
+        OrderRequest::Tls { product, body }
     } else {
-        OrderRequest::DocumentSigning {
-            product,
-            body: signing_order(form, errors),
-        }
+        let mut body = signing_order(form, errors);
+        body.custom_fields = custom_fields;
+        OrderRequest::DocumentSigning { product, body }
     })
+}
+
+/// The filled custom order fields, by id; whether the account knows and requires them is
+/// checked against DigiCert's list (`account_check`).
+fn custom_fields(form: &RequestForm, errors: &mut FormErrors) -> Vec<CustomField> {
+    let mut fields = Vec::new();
+    for (name, value) in &form.custom {
+        let Some(id) = name
+            .strip_prefix("cf_")
+            .and_then(|id| id.parse::<i64>().ok())
+        else {
+            errors.add(
+                name,
+                "This field is not one of the account's custom fields.",
+            );
+            continue;
+        };
+        if !value.trim().is_empty() {
+            fields.push(CustomField {
+                metadata_id: id,
+                value: value.trim().to_owned(),
+            });
+        }
+    }
+    fields.sort_by_key(|f| f.metadata_id);
+    fields
 }
 
 /// Checks the form as of `today` and builds the DigiCert order. Runs in the browser (without the

@@ -23,6 +23,35 @@ pub struct OrganizationChoice {
     pub name: String,
     /// Filled for EV products only.
     pub ev_approvers: Vec<EvApprover>,
+    /// Whether DigiCert's OV and EV validations of the organization are active.
+    pub ov_active: bool,
+    pub ev_active: bool,
+}
+
+impl OrganizationChoice {
+    /// "OV active · EV pending" style words for the picker.
+    pub fn validation_words(&self) -> String {
+        let word = |active| if active { "active" } else { "not active" };
+        format!("OV {} · EV {}", word(self.ov_active), word(self.ev_active))
+    }
+}
+
+/// One of the account's custom order fields, as the form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomFieldChoice {
+    pub id: i64,
+    pub label: String,
+    pub required: bool,
+    /// `text`, `int`, `email_address`, `email_list`.
+    pub data_type: String,
+    pub description: String,
+}
+
+impl CustomFieldChoice {
+    /// The form field's name, `cf_<id>`.
+    pub fn name(&self) -> String {
+        super::model::custom_field_name(self.id)
+    }
 }
 
 /// What one order form offers.
@@ -32,6 +61,8 @@ pub struct OrderOptions {
     pub containers: Vec<Choice>,
     pub server_platforms: Vec<Choice>,
     pub private_cas: Vec<Choice>,
+    /// The account's active custom order fields.
+    pub custom_fields: Vec<CustomFieldChoice>,
     /// The longest public TLS certificate DigiCert issues today, and today's date (yyyy-mm-dd).
     pub max_cert_days: u32,
     pub today: String,
@@ -52,15 +83,66 @@ mod server {
     use std::time::{Duration, Instant};
     use tokio::sync::Mutex;
 
-    /// DigiCert's lists change rarely; five minutes keeps the forms fast and the rate limit free.
-    const FRESH_FOR: Duration = Duration::from_secs(300);
     /// The longest a form waits for DigiCert's lists. Without it, a DigiCert that stops answering
     /// holds the page for the client's read timeout times its retries, once per list.
     const LISTS_DEADLINE: Duration = Duration::from_secs(20);
 
-    #[derive(Default)]
+    /// DigiCert's lists change rarely: reused for `fresh_for` (`CERTDESK_DIGICERT_LISTS_SECONDS`,
+    /// five minutes by default) keeps the forms fast and the rate limit free.
     pub struct OptionsCache {
+        fresh_for: Duration,
         entries: Mutex<HashMap<(ProductId, bool), (Instant, OrderOptions)>>,
+        custom_fields: Mutex<Option<(Instant, Vec<CustomFieldChoice>)>>,
+    }
+
+    impl Default for OptionsCache {
+        fn default() -> Self {
+            OptionsCache::new(Duration::from_secs(300))
+        }
+    }
+
+    impl OptionsCache {
+        pub fn new(fresh_for: Duration) -> Self {
+            OptionsCache {
+                fresh_for,
+                entries: Mutex::default(),
+                custom_fields: Mutex::default(),
+            }
+        }
+
+        /// The account's active custom order fields, from the cache when fresh.
+        pub async fn custom_fields(
+            &self,
+            client: &DigicertClient,
+        ) -> Result<Vec<CustomFieldChoice>, AppError> {
+            if let Some((at, fields)) = self.custom_fields.lock().await.as_ref()
+                && at.elapsed() < self.fresh_for
+            {
+                return Ok(fields.clone());
+            }
+            let fields = match tokio::time::timeout(LISTS_DEADLINE, client.custom_fields()).await {
+                Ok(fetched) => custom_field_choices(fetched.map_err(unreachable)?),
+                Err(_) => return Err(unreachable(DigicertError::Timeout)),
+            };
+            *self.custom_fields.lock().await = Some((Instant::now(), fields.clone()));
+            Ok(fields)
+        }
+    }
+
+    fn custom_field_choices(
+        definitions: Vec<crate::features::digicert::account::CustomFieldDefinition>,
+    ) -> Vec<CustomFieldChoice> {
+        definitions
+            .into_iter()
+            .filter(|d| d.is_active)
+            .map(|d| CustomFieldChoice {
+                id: d.id,
+                label: d.label,
+                required: d.is_required,
+                data_type: d.data_type.unwrap_or_else(|| "text".into()),
+                description: d.description.unwrap_or_default(),
+            })
+            .collect()
     }
 
     fn unreachable(err: DigicertError) -> AppError {
@@ -81,7 +163,7 @@ mod server {
     ) -> Result<OrderOptions, AppError> {
         let key = (product, ev);
         if let Some((at, options)) = cache.entries.lock().await.get(&key)
-            && at.elapsed() < FRESH_FOR
+            && at.elapsed() < cache.fresh_for
         {
             return Ok(options.clone());
         }
@@ -89,6 +171,7 @@ mod server {
             Ok(fetched) => fetched?,
             Err(_) => return Err(unreachable(DigicertError::Timeout)),
         };
+        *cache.custom_fields.lock().await = Some((Instant::now(), options.custom_fields.clone()));
         cache
             .entries
             .lock()
@@ -102,13 +185,27 @@ mod server {
         product: ProductId,
         ev: bool,
     ) -> Result<OrderOptions, AppError> {
-        let (organizations, containers, info) = tokio::try_join!(
+        let (organizations, containers, info, custom_fields) = tokio::try_join!(
             client.organizations(),
             client.containers(),
             client.product_info(product.name_id()),
+            client.custom_fields(),
         )
         .map_err(unreachable)?;
         let active: Vec<_> = organizations.into_iter().filter(|o| o.is_active).collect();
+        // Each organization's OV/EV validation status, all at once.
+        let validations = futures::future::try_join_all(
+            active
+                .iter()
+                .map(|org| client.organization_validations(org.id)),
+        )
+        .await
+        .map_err(unreachable)?;
+        let is_active = |list: &crate::features::digicert::account::ValidationList, kind: &str| {
+            list.validations
+                .iter()
+                .any(|v| v.kind == kind && v.status == "active")
+        };
         // Each organization's EV approvers at once, not one after another.
         let approvers = if ev {
             futures::future::try_join_all(
@@ -120,8 +217,10 @@ mod server {
             Vec::new()
         };
         let mut approvers = approvers.into_iter();
+        let mut validations = validations.into_iter();
         let mut choices = Vec::new();
         for org in active {
+            let validation = validations.next().unwrap_or_default();
             let ev_approvers = match approvers.next() {
                 Some(found) => found
                     .users
@@ -140,6 +239,8 @@ mod server {
                 id: org.id,
                 name: org.display_name.clone().unwrap_or(org.name),
                 ev_approvers,
+                ov_active: is_active(&validation, "ov"),
+                ev_active: is_active(&validation, "ev"),
             });
         }
         let today = time::OffsetDateTime::now_utc().date();
@@ -170,6 +271,7 @@ mod server {
                     label: c.name,
                 })
                 .collect(),
+            custom_fields: custom_field_choices(custom_fields),
             max_cert_days: max_public_cert_days(today),
             today: IsoDate(today).to_string(),
         })

@@ -2,7 +2,7 @@
 
 use super::model::{RequestDetail, RequestForm, RequestStatus, prepare};
 use super::repo::{self, NewRequest};
-use crate::error::AppError;
+use crate::error::{AppError, FormErrors};
 use crate::features::auth::{CurrentUser, Role};
 use sqlx::PgPool;
 use time::Date;
@@ -11,6 +11,26 @@ use time::Date;
 /// placement finds the order an earlier attempt created.
 pub fn alternative_order_id(request_id: i64) -> String {
     format!("certdesk{request_id}")
+}
+
+/// The form against the account's lists; when something is wrong, every problem of the form (its
+/// own rules too) comes back at once, with what was typed.
+pub fn check_account(
+    form: &RequestForm,
+    options: &super::options::OrderOptions,
+    today: Date,
+) -> Result<(), AppError> {
+    let mut errors = prepare(form, today)
+        .err()
+        .unwrap_or_else(|| FormErrors::new("Some fields need your attention."));
+    let problems = |e: &FormErrors| e.fields.values().map(Vec::len).sum::<usize>();
+    let before = problems(&errors);
+    super::account_check::check_against_account(form, options, &mut errors);
+    if problems(&errors) == before {
+        return Ok(());
+    }
+    errors.kept = form.kept();
+    Err(AppError::Invalid(errors))
 }
 
 /// Checks the form again with the shared rules and stores the request, its first timeline entry

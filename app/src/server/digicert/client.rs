@@ -1,8 +1,9 @@
 use super::error::DigicertError;
 use super::ratelimit::RateLimiter;
 use crate::features::digicert::account::{
-    ChainAnswer, ContainerList, OrderInfo, OrderStatusEntry, OrderStatusList, OrganizationList,
-    OrganizationSummary, PotentialApprovers, ProductInfo, UserList, ValidationList,
+    ChainAnswer, ContainerList, CustomFieldDefinition, CustomFieldList, OrderInfo,
+    OrderStatusEntry, OrderStatusList, OrganizationList, OrganizationSummary, PotentialApprovers,
+    ProductInfo, UserList, ValidationList,
 };
 use crate::features::digicert::dcv::{
     AccountDomain, DcvCheck, DcvRandomValue, DcvRecord, DomainList,
@@ -428,6 +429,14 @@ impl DigicertClient {
             &serde_json::json!({}),
         )
         .await
+    }
+
+    /// The account's custom order fields.
+    pub async fn custom_fields(&self) -> Result<Vec<CustomFieldDefinition>, DigicertError> {
+        Ok(self
+            .get::<CustomFieldList>("account/metadata")
+            .await?
+            .metadata)
     }
 
     /// Every domain of the account with its validations and DCV expiry.

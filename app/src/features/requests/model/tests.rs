@@ -467,3 +467,35 @@ fn the_organization_name_box_is_sent_unchecked_too() {
     let order = prepare(&form, TODAY).unwrap().order;
     assert_eq!(order.body_json()["use_org_as_common_name"], true);
 }
+
+#[test]
+fn custom_fields_travel_in_the_order_and_survive_a_failed_submission() {
+    let mut form = valid_form(FormKind::BasicOv);
+    form.custom.insert("cf_802".into(), " CHG-7 ".into());
+    form.custom.insert("cf_801".into(), "CC-1".into());
+    form.custom.insert("cf_803".into(), "   ".into());
+    let body = body_of(&form);
+    assert_eq!(
+        body["custom_fields"],
+        serde_json::json!([{"metadata_id": 801, "value": "CC-1"}, {"metadata_id": 802, "value": "CHG-7"}])
+    );
+    // A failed plain-HTML submission puts them back as typed.
+    form.common_name = "bad name".into();
+    let errors = prepare(&form, TODAY).unwrap_err();
+    assert_eq!(errors.kept["cf_802"], " CHG-7 ");
+    assert_eq!(RequestForm::from_kept(&errors.kept), form);
+    // A name that is no custom field is refused; a flood of them is refused before anything else.
+    let mut odd = valid_form(FormKind::BasicOv);
+    odd.custom.insert("injected".into(), "x".into());
+    assert!(
+        prepare(&odd, TODAY)
+            .unwrap_err()
+            .for_field("injected")
+            .is_some()
+    );
+    let mut flood = valid_form(FormKind::BasicOv);
+    for i in 0..40 {
+        flood.custom.insert(format!("cf_{i}"), "x".into());
+    }
+    assert!(flood.check_lengths().is_err());
+}

@@ -2,9 +2,10 @@
 //! mistake sends the page back with every value and message), and with JavaScript it checks as
 //! the person types, previews the CSR and submits without reloading.
 
+use super::super::account_check::check_against_account;
 use super::super::api::{SubmitRequest, check_csr, load_order_options, load_request};
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
-use super::super::options::OrderOptions;
+use super::super::options::{CustomFieldChoice, OrderOptions};
 use crate::components::{Guarded, NotFound};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
@@ -226,6 +227,11 @@ fn OrderForm(
         };
         let today = options_today(options);
         let mut found = prepare(&form, today).err().unwrap_or_default();
+        options.with_value(|o| {
+            if let Some(o) = o {
+                check_against_account(&form, o, &mut found);
+            }
+        });
         if submitted.get_untracked() {
             if !found.is_empty() {
                 found.message = "Some fields need your attention.".into();
@@ -241,6 +247,10 @@ fn OrderForm(
     let is_tls = kind.is_tls();
     let (ev, private) = initial.with_value(|i| (i.needs_ev_approver(), i.is_private()));
     let max_days = options.with_value(|o| o.as_ref().map(|o| o.max_cert_days));
+    let custom_fields = options
+        .with_value(|o| o.as_ref().map(|o| o.custom_fields.clone()))
+        .unwrap_or_default();
+    let chosen_org = RwSignal::new(initial.with_value(|i| i.organization.clone()));
 
     view! {
         {options_error.map(|error| view! {
@@ -389,12 +399,16 @@ fn OrderForm(
 
             <fieldset>
                 <legend>"Organization"</legend>
-                <Field errors=shown name="organization" label="Organization">
-                    <select id="f-organization" name="form[organization]">
+                <Field errors=shown name="organization" label="Organization"
+                    hint=if ev { "EV certificates need an organization whose EV validation is active." } else { "" }>
+                    <select id="f-organization" name="form[organization]"
+                        on:change=move |ev| chosen_org.set(event_target_value(&ev))>
                         <option value="">"Choose the organization"</option>
                         {options.with_value(|o| o.as_ref().map(|o| o.organizations.clone())).unwrap_or_default().into_iter().map(|org| {
                             let selected = value(|f| &f.organization) == org.id.to_string();
-                            view! { <option value=org.id.to_string() selected=selected>{org.name}</option> }
+                            let label = format!("{} — {}", org.name, org.validation_words());
+                            let unusable = (ev && !org.ev_active) || (is_tls && !private && !org.ov_active);
+                            view! { <option value=org.id.to_string() selected=selected disabled=unusable>{label}</option> }
                         }).collect_view()}
                     </select>
                 </Field>
@@ -403,14 +417,20 @@ fn OrderForm(
                         hint="The person at the chosen organization who approves EV certificates for DigiCert.">
                         <select id="f-ev_approver" name="form[ev_approver]">
                             <option value="">"Choose the EV approver"</option>
-                            {options.with_value(|o| o.as_ref().map(|o| o.organizations.clone())).unwrap_or_default().into_iter().map(|org| view! {
-                                <optgroup label=org.name>
-                                    {org.ev_approvers.into_iter().map(|a| {
-                                        let selected = value(|f| &f.ev_approver) == a.id.to_string();
-                                        view! { <option value=a.id.to_string() selected=selected>{format!("{} — {} <{}>", a.name, a.job_title, a.email)}</option> }
-                                    }).collect_view()}
-                                </optgroup>
-                            }).collect_view()}
+                            // The chosen organization's approvers only (all, grouped, until one is chosen).
+                            {move || {
+                                let chosen = chosen_org.get();
+                                options.with_value(|o| o.as_ref().map(|o| o.organizations.clone())).unwrap_or_default().into_iter()
+                                    .filter(|org| chosen.is_empty() || org.id.to_string() == chosen)
+                                    .map(|org| view! {
+                                        <optgroup label=org.name>
+                                            {org.ev_approvers.into_iter().map(|a| {
+                                                let selected = value(|f| &f.ev_approver) == a.id.to_string();
+                                                view! { <option value=a.id.to_string() selected=selected>{format!("{} — {} <{}>", a.name, a.job_title, a.email)}</option> }
+                                            }).collect_view()}
+                                        </optgroup>
+                                    }).collect_view()
+                            }}
                         </select>
                     </Field>
                     <Field errors=shown name="server_licenses" label="Server licenses">
@@ -429,6 +449,16 @@ fn OrderForm(
                 </Field>
             </fieldset>
 
+            {(!custom_fields.is_empty()).then(|| view! {
+                <fieldset>
+                    <legend>"Order details"</legend>
+                    <p class="hint">"Fields your company's DigiCert account asks for on every order."</p>
+                    {custom_fields.into_iter().map(|field| {
+                        let value = initial.with_value(|i| i.custom.get(&field.name()).cloned().unwrap_or_default());
+                        view! { <CustomFieldInput field value errors=shown /> }
+                    }).collect_view()}
+                </fieldset>
+            })}
             <fieldset>
                 <legend>"Notes"</legend>
                 {is_tls.then(|| view! {
@@ -444,6 +474,34 @@ fn OrderForm(
             <FieldMessage errors=shown field="form" />
             <button type="submit" disabled=move || submit.pending().get()>"Submit request"</button>
         </ActionForm>
+    }
+}
+
+/// One of the account's custom order fields (`form[cf_<id>]`).
+#[component]
+fn CustomFieldInput(field: CustomFieldChoice, value: String, errors: Shown) -> impl IntoView {
+    let name = field.name();
+    let key = name.clone();
+    let error_id = format!("{name}-error");
+    let message =
+        Signal::derive(move || errors.with(|e| e.as_ref().and_then(|e| e.for_field(&key))));
+    let input_type = match field.data_type.as_str() {
+        "int" | "integer" | "number" => "number",
+        "email_address" => "email",
+        _ => "text",
+    };
+    let label = if field.required {
+        field.label.clone()
+    } else {
+        format!("{} (optional)", field.label)
+    };
+    view! {
+        <div class="field" class:invalid=move || message.get().is_some() data-field=name.clone()>
+            <label for=format!("f-{name}")>{label}</label>
+            <input id=format!("f-{name}") name=format!("form[{name}]") type=input_type value=value required=field.required />
+            {(!field.description.is_empty()).then(|| view! { <p class="hint">{field.description.clone()}</p> })}
+            {move || message.get().map(|m| view! { <p class="field-error" id=error_id.clone() role="alert">{m}</p> })}
+        </div>
     }
 }
 
