@@ -35,6 +35,8 @@ test('an admin finds a request by an additional name (SAN) and exports the searc
   expect(csv.split('\r\n')[0]).toContain('common name');
   // Every cell is quoted, so no spreadsheet splits or runs one.
   expect(csv).toContain(`"${id}","ssl_basic","shop.example.org","api.example.org"`);
+  expect(csv.split('\r\n')[0]).toContain('"estimated price"');
+  expect(csv).toContain('"USD 425.00"');
 
   await row.getByRole('link', { name: id, exact: true }).click();
   await expect(page.locator('.timeline')).toContainText('Pending approval');

@@ -35,6 +35,7 @@ test('an approved request is issued and the requester downloads the certificate'
   await approver.goto('/approvals');
   const card = approver.locator(`#request-${id}`);
   await expect(card).toContainText('www.example.com');
+  await expect(card).toContainText('USD 425.00');
   await card.getByLabel('Comment (optional)').fill('Looks right.');
   await card.getByRole('button', { name: 'Approve' }).click();
   await expect(approver.locator(`#request-${id}`)).toHaveCount(0);

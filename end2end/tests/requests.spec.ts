@@ -121,6 +121,19 @@ test.describe('with JavaScript', { tag: '@js' }, () => {
     await submitAndFind(page, 'Rene Pierce', 'Document Signing');
   });
 
+  test('the estimated price follows the order as it changes', async ({ page }, info) => {
+    await signIn(page, info, 'requester@example.com');
+    await openForm(page, 'Basic OV');
+    const estimate = page.locator('#price-estimate');
+    await expect(estimate).toContainText('shown when the form is complete');
+    await fillTls(page);
+    await page.getByLabel('Comments for the approver').click();
+    await expect(estimate).toContainText('USD 425.00');
+    await page.locator('#f-order_years').selectOption('3');
+    await page.getByLabel('Comments for the approver').click();
+    await expect(estimate).toContainText('USD 1,275.00');
+  });
+
   test('pasting a CSR shows its details at once, and the server verifies its signature', async ({ page }, info) => {
     await signIn(page, info, 'requester@example.com');
     await openForm(page, 'Basic OV');

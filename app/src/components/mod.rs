@@ -98,3 +98,24 @@ pub fn FieldError(
             })
     }
 }
+
+/// A filter's organization picker: the account's organizations by name, "Any" first. The chosen
+/// id is kept even when the list is missing (DigiCert away), so the filter still shows it.
+#[component]
+pub fn OrganizationSelect(
+    id: &'static str,
+    organizations: Vec<crate::features::requests::options::Choice>,
+    selected: String,
+) -> impl IntoView {
+    let known = selected.is_empty() || organizations.iter().any(|o| o.id == selected);
+    view! {
+        <select id=id name="organization">
+            <option value="">"Any"</option>
+            {(!known).then(|| view! { <option value=selected.clone() selected=true>{format!("Organization {selected}")}</option> })}
+            {organizations.into_iter().map(|o| {
+                let chosen = o.id == selected;
+                view! { <option value=o.id selected=chosen>{o.label}</option> }
+            }).collect_view()}
+        </select>
+    }
+}

@@ -230,7 +230,16 @@ pub fn server_platforms() -> Vec<ServerPlatform> {
 
 pub fn product_info(product: ProductId) -> ProductInfo {
     let signing = product.family() == Family::DocumentSigning;
-    let hashes: &[&str] = if signing {
+    // Document signing, and the DV brands, sign with SHA-256 only.
+    let sha256_only = signing
+        || matches!(
+            product,
+            ProductId::SslDvRapidssl
+                | ProductId::WildcardDvRapidssl
+                | ProductId::SslDvGeotrustFlex
+                | ProductId::SslDvThawte
+        );
+    let hashes: &[&str] = if sha256_only {
         &["sha256"]
     } else {
         &["sha256", "sha384", "sha512"]
@@ -261,7 +270,7 @@ pub fn product_info(product: ProductId) -> ProductInfo {
                 .iter()
                 .map(|h| HashType {
                     id: (*h).into(),
-                    name: h.to_uppercase(),
+                    name: format!("SHA-{}", &h[3..]),
                 })
                 .collect(),
             default_hash_type_id: Some("sha256".into()),

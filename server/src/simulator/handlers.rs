@@ -57,12 +57,15 @@ pub fn router(sim: Simulator) -> Router {
         .route("/product/{name_id}", get(product))
         .route("/user", get(list_users))
         .route("/account/metadata", get(list_custom_fields))
+        .route("/container/{id}/product-limits", get(product_limits))
+        .route("/__simulator/multi-year-plans", put(sim_multi_year_plans))
         .route("/__simulator/custom-fields", put(sim_custom_fields))
         .route("/__simulator/stats", get(sim_stats))
         .route("/__simulator/faults", put(sim_faults))
         .route("/__simulator/issuance", put(sim_issuance))
         .route("/__simulator/orders/{id}/issue", post(sim_issue))
         .merge(super::domains::routes())
+        .merge(super::finance::routes())
         .fallback(|| async {
             api_error(
                 StatusCode::NOT_FOUND,
@@ -342,6 +345,9 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         return response;
     }
     if let Err(response) = check_custom_fields(&inner, &order) {
+        return response;
+    }
+    if let Err(response) = check_limits(&inner, &order, today) {
         return response;
     }
     if let OrderRequest::Tls { body, .. } = &order
@@ -633,6 +639,35 @@ fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), Response> {
             StatusCode::BAD_REQUEST,
             "invalid_value:certificate.ca_cert_id",
             "This issuing CA is not allowed for the account.",
+        ));
+    }
+    Ok(())
+}
+
+/// The account's limits: one-year orders without Multi-year Plans, the product's hashes only.
+// The error is the finished answer the handler returns as it is.
+#[allow(clippy::result_large_err)]
+fn check_limits(inner: &Inner, order: &OrderRequest, today: time::Date) -> Result<(), Response> {
+    let OrderRequest::Tls { product, body } = order else {
+        return Ok(());
+    };
+    let (order_days, _) = rules::planned_days(order, today);
+    if !*inner.multi_year_plans.lock().expect("plans") && order_days > 366 {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:order_validity",
+            "Multi-year Plans are not enabled for this account; orders run one year.",
+        ));
+    }
+    let hash = body.certificate.signature_hash.as_str();
+    let allowed = product_info(*product)
+        .signature_hash_types
+        .is_some_and(|h| h.allowed_hash_types.iter().any(|t| t.id == hash));
+    if !allowed {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:certificate.signature_hash",
+            "The product does not allow this signature hash.",
         ));
     }
     Ok(())
@@ -1082,9 +1117,15 @@ async fn list_containers(State(inner): Shared) -> Response {
     Json(json!({ "containers": inner.account.containers })).into_response()
 }
 
-async fn product(Path(name_id): Path<String>) -> Response {
+async fn product(State(inner): Shared, Path(name_id): Path<String>) -> Response {
     match ProductId::parse(&name_id) {
-        Some(product) => Json(product_info(product)).into_response(),
+        Some(product) => {
+            let mut info = product_info(product);
+            if !*inner.multi_year_plans.lock().expect("plans") {
+                info.allowed_order_validity_years = vec![1];
+            }
+            Json(info).into_response()
+        }
         None => api_error(
             StatusCode::NOT_FOUND,
             "not_found|product",
@@ -1115,6 +1156,47 @@ pub(super) fn stats(inner: &Inner) -> Stats {
         orders_per_alternative_id: per_alt,
         duplicated_alternative_ids: duplicated,
     }
+}
+
+/// Every product with its hashes and lifetimes; Multi-year Plans off narrows orders to a year.
+async fn product_limits(State(inner): Shared, Path(id): Path<String>) -> Response {
+    let Some(container) = id
+        .parse::<i64>()
+        .ok()
+        .filter(|id| inner.account.containers.iter().any(|c| c.id == *id))
+    else {
+        return api_error(
+            StatusCode::NOT_FOUND,
+            "not_found|container",
+            "The container does not exist in this account.",
+        );
+    };
+    let multi_year = *inner.multi_year_plans.lock().expect("plans");
+    let limits: Vec<Value> = ProductId::ALL
+        .iter()
+        .map(|product| {
+            let info = product_info(*product);
+            let hashes: Vec<String> = info
+                .signature_hash_types
+                .map(|h| h.allowed_hash_types.into_iter().map(|h| h.id).collect())
+                .unwrap_or_default();
+            let order_years: &[&str] = if multi_year { &["1", "2", "3"] } else { &["1"] };
+            json!({
+                "container_id": container, "role_id": 0,
+                "product_name_id": product.name_id(),
+                "allowed_hashes": hashes, "allowed_lifetimes": ["1"],
+                "allowed_order_lifetimes": order_years,
+                "allow_auto_renew": true, "allow_auto_reissue": true,
+            })
+        })
+        .collect();
+    Json(json!({ "is_limited": true, "limited_container_ids": [container], "product_limits": limits }))
+        .into_response()
+}
+
+async fn sim_multi_year_plans(State(inner): Shared, Json(enabled): Json<bool>) -> Response {
+    *inner.multi_year_plans.lock().expect("plans") = enabled;
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn list_custom_fields(State(inner): Shared) -> Response {

@@ -10,6 +10,7 @@ mod account;
 pub mod ca;
 pub mod dcv;
 mod domains;
+mod finance;
 mod handlers;
 
 use app::server::digicert::Window;
@@ -187,6 +188,8 @@ pub(crate) struct Inner {
     pub organization_active: Mutex<HashMap<i64, bool>>,
     /// The account's validated domains and the simulated DNS and web. Locked after `orders`.
     pub dcv: Mutex<dcv::DcvWorld>,
+    /// The account option "Multi-year Plans": off, orders run one year.
+    pub multi_year_plans: Mutex<bool>,
     /// The account's custom order fields (an account admin may change them at any time).
     pub custom_fields: Mutex<Vec<app::features::digicert::account::CustomFieldDefinition>>,
 }
@@ -221,6 +224,7 @@ impl Simulator {
                     time::OffsetDateTime::now_utc().date(),
                 )),
                 custom_fields: Mutex::new(account::custom_fields()),
+                multi_year_plans: Mutex::new(true),
             }),
         })
     }
@@ -246,6 +250,11 @@ impl Simulator {
             .lock()
             .expect("organization lock")
             .insert(id, active);
+    }
+
+    /// Turns the account's Multi-year Plans on or off.
+    pub fn set_multi_year_plans(&self, enabled: bool) {
+        *self.inner.multi_year_plans.lock().expect("plans lock") = enabled;
     }
 
     /// Replaces the account's custom order fields, as an account admin would.

@@ -171,3 +171,152 @@ async fn a_field_made_required_after_submission_is_caught_at_approval() {
     assert_eq!(res.status(), 200);
     assert_eq!(app.sim.simulator.stats().counters.orders_created, 0);
 }
+
+#[tokio::test]
+async fn prices_are_estimated_stored_and_shown_and_zero_is_unknown() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let approver = app.signed_in(&["approver"]).await;
+    let price = |fields: crate::requests::Fields| {
+        let app = &app;
+        let ada = &ada;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let res = app.call(ada, "/api/requests/price", &pairs).await;
+            assert_eq!(res.status(), 200);
+            res.json::<String>().await.unwrap()
+        }
+    };
+    // ssl_basic: 345 a year plus 80 per further name.
+    assert_eq!(price(tls_form("basic-ov", &[])).await, "USD 425.00");
+    assert_eq!(
+        price(tls_form(
+            "basic-ov",
+            &[("order_years", "2"), ("dns_names", "")]
+        ))
+        .await,
+        "USD 690.00"
+    );
+    // DigiCert answers 0 for the generic `ssl` product: unknown, never free.
+    let by_type = tls_form(
+        "ssl-by-type",
+        &[
+            ("product", "ssl"),
+            ("type_hint", "private"),
+            ("ca_cert_id", "SIMPRIVATECA01"),
+        ],
+    );
+    assert_eq!(price(by_type.clone()).await, "unknown");
+    // An incomplete form has no price yet.
+    assert_eq!(
+        price(tls_form("basic-ov", &[("common_name", "")])).await,
+        "unknown"
+    );
+
+    let priced: i64 = submit(&app, &ada, &tls_form("basic-ov", &[]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unpriced: i64 = submit(&app, &ada, &by_type).await.json().await.unwrap();
+    let stored: (Option<i64>, Option<String>) =
+        sqlx::query_as("select price_cents, price_currency from requests where id = $1")
+            .bind(priced)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, (Some(42_500), Some("USD".into())));
+    let detail = |id: i64| {
+        let app = &app;
+        let ada = &ada;
+        async move {
+            app.call(ada, "/api/requests/detail", &[("id", &id.to_string())])
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(detail(priced).await["price"], "USD 425.00");
+    assert_eq!(detail(unpriced).await["price"], "unknown");
+    let queue: Value = app
+        .call(&approver, "/api/approvals/queue", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let prices: Vec<&str> = queue["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["price"].as_str().unwrap())
+        .collect();
+    assert_eq!(prices, ["USD 425.00", "unknown"]);
+}
+
+#[tokio::test]
+async fn plan_lengths_and_hashes_follow_the_product_and_the_account() {
+    let app = spawn_app_with(&[("CERTDESK_DIGICERT_LISTS_SECONDS", "0")]).await;
+    let ada = app.signed_in(&["requester"]).await;
+    // With Multi-year Plans (the seeded account) a three-year order is fine.
+    let res = submit(&app, &ada, &tls_form("basic-ov", &[("order_years", "3")])).await;
+    assert_eq!(res.status(), 200);
+    // An account admin turns Multi-year Plans off: one year only, in the form and at submission.
+    app.sim.simulator.set_multi_year_plans(false);
+    let res = submit(&app, &ada, &tls_form("basic-ov", &[("order_years", "2")])).await;
+    let fields = field_errors(res).await;
+    assert!(
+        fields["order_validity"][0]
+            .as_str()
+            .unwrap()
+            .contains("one year at a time"),
+        "{fields}"
+    );
+    let page = ada
+        .get(app.url("/requests/new/basic-ov"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("orders one year at a time"));
+    let years = page
+        .split(r#"id="f-order_years""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</select>").next())
+        .unwrap();
+    assert!(
+        years.contains(r#"value="1""#) && !years.contains(r#"value="2""#),
+        "{years}"
+    );
+    // RapidSSL signs with SHA-256 only.
+    let res = submit(
+        &app,
+        &ada,
+        &tls_form(
+            "multi-year",
+            &[("product", "ssl_dv_rapidssl"), ("signature_hash", "sha384")],
+        ),
+    )
+    .await;
+    let fields = field_errors(res).await;
+    assert!(
+        fields["signature_hash"][0]
+            .as_str()
+            .unwrap()
+            .contains("SHA-256"),
+        "{fields}"
+    );
+    // Grid is orderable on SSL by type.
+    let res = submit(
+        &app,
+        &ada,
+        &tls_form("ssl-by-type", &[("product", "ssl"), ("type_hint", "grid")]),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}

@@ -78,6 +78,12 @@ const MATRIX: &[Row] = &[
         [401, 422, 403, 403],
     ),
     Row("/api/requests/mine", &[], [401, 200, 200, 200]),
+    // Requesters price their order; an empty form has no price yet.
+    Row(
+        "/api/requests/price",
+        &[("form[kind]", "basic-ov")],
+        [401, 200, 403, 403],
+    ),
     Row(
         "/api/requests/detail",
         &[("id", "999999")],

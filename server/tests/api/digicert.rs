@@ -766,3 +766,55 @@ async fn custom_order_fields_are_the_accounts_and_required_ones_are_enforced() {
     assert_eq!(err.codes(), ["invalid_value:custom_fields.1.value"]);
     assert!(err.to_string().contains("Ticket"), "{err}");
 }
+
+#[tokio::test]
+async fn product_limits_hashes_and_multi_year_plans_are_the_accounts() {
+    let (sim, client) = sim_and_client().await;
+    let limits = client.product_limits(5).await.unwrap();
+    let rapid = limits
+        .product_limits
+        .iter()
+        .find(|l| l.product_name_id == "ssl_dv_rapidssl")
+        .unwrap();
+    assert_eq!(rapid.allowed_hashes, ["sha256"]);
+    assert_eq!(rapid.allowed_order_lifetimes, ["1", "2", "3"]);
+    assert!(client.product_limits(404).await.unwrap_err().is_not_found());
+
+    let two_years = |alt: &str| {
+        let mut order = basic_order(alt, "plan2.example.com");
+        if let OrderRequest::Tls { body, .. } = &mut order {
+            body.order_validity = Some(Validity {
+                years: Some(2),
+                ..Validity::default()
+            });
+        }
+        order
+    };
+    client
+        .place_order(&two_years("cdplan2a"), false)
+        .await
+        .unwrap();
+    sim.simulator.set_multi_year_plans(false);
+    let err = client
+        .place_order(&two_years("cdplan2b"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.codes(), ["invalid_value:order_validity"]);
+    let info = client.product_info("ssl_basic").await.unwrap();
+    assert_eq!(info.allowed_order_validity_years, [1]);
+    let limits = client.product_limits(5).await.unwrap();
+    assert!(
+        limits
+            .product_limits
+            .iter()
+            .all(|l| l.allowed_order_lifetimes == ["1"])
+    );
+
+    let mut sha384 = basic_order("cdhash", "hash.example.com");
+    if let OrderRequest::Tls { product, body } = &mut sha384 {
+        *product = ProductId::SslDvRapidssl;
+        body.certificate.signature_hash = SignatureHash::Sha384;
+    }
+    let err = client.place_order(&sha384, false).await.unwrap_err();
+    assert_eq!(err.codes(), ["invalid_value:certificate.signature_hash"]);
+}

@@ -25,13 +25,19 @@ pub async fn load_approval_queue(
         organization: organization.unwrap_or_default(),
         after: after.unwrap_or_default(),
     };
-    super::service::queue(
+    let mut queue = super::service::queue(
         &state.pool,
         &approver,
         &filter,
         super::service::QUEUE_PAGE_SIZE,
     )
-    .await
+    .await?;
+    queue.organizations = crate::features::requests::options::organization_names(
+        &state.digicert,
+        &state.order_options,
+    )
+    .await;
+    Ok(queue)
 }
 
 /// Approves or rejects one request. `decision` is `approve` or `reject`; a rejection needs `note`.

@@ -17,6 +17,8 @@ pub struct PendingRequest {
     pub comments: String,
     /// The approver's own request: shown, but it cannot be decided by them.
     pub own: bool,
+    /// DigiCert's estimate at submission, or "unknown".
+    pub price: String,
 }
 
 /// Pending requests oldest first; `next` continues after the last one (keyset).
@@ -24,6 +26,9 @@ pub struct PendingRequest {
 pub struct ApprovalQueue {
     pub rows: Vec<PendingRequest>,
     pub next: Option<String>,
+    /// The account's organizations, for the filter and the cards (empty if DigiCert is away).
+    #[serde(default)]
+    pub organizations: Vec<crate::features::requests::options::Choice>,
 }
 
 /// Filters of the queue, as the page's query string carries them.

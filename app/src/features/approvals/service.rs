@@ -142,20 +142,24 @@ pub async fn approve_many(
     Ok(outcome)
 }
 
-type QueueRow = (
-    i64,
-    String,
-    String,
-    String,
-    OffsetDateTime,
-    OffsetDateTime,
-    Uuid,
-    String,
-    Option<i64>,
-    Vec<String>,
-    Option<sqlx::types::Json<CsrReport>>,
-    String,
-);
+/// One pending request as the queue reads it.
+#[derive(sqlx::FromRow)]
+struct QueueRow {
+    id: i64,
+    product: String,
+    title: String,
+    status: RequestStatus,
+    submitted_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    requester_id: Uuid,
+    requester: String,
+    organization_id: Option<i64>,
+    names: Vec<String>,
+    csr_summary: Option<sqlx::types::Json<CsrReport>>,
+    comments: String,
+    price_cents: Option<i64>,
+    price_currency: Option<String>,
+}
 
 /// The CSR as the queue shows it: subject, key, signature algorithm.
 fn csr_line(csr: &CsrReport) -> String {
@@ -205,9 +209,9 @@ pub async fn queue(
     // by position): "$n is null or …" catch-alls leave PostgreSQL's cached generic plan guessing.
     let mut sql = String::from(
         "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at, r.requester_id,
-                u.display_name || ' <' || u.email || '>', r.organization_id,
-                array_prepend(r.title, r.dns_names), r.csr_summary,
-                coalesce(r.form->>'comments', '')
+                u.display_name || ' <' || u.email || '>' as requester, r.organization_id,
+                array_prepend(r.title, r.dns_names) as names, r.csr_summary,
+                coalesce(r.form->>'comments', '') as comments, r.price_cents, r.price_currency
            from requests r join users u on u.id = r.requester_id
           where r.status = 'pending_approval'",
     );
@@ -240,45 +244,33 @@ pub async fn queue(
     let rows: Vec<PendingRequest> = rows
         .into_iter()
         .take(limit as usize)
-        .map(
-            |(
-                id,
-                product,
-                title,
-                status,
-                submitted,
-                updated,
-                requester_id,
-                requester,
-                org,
-                names,
-                csr,
-                comments,
-            )| {
-                last = Some(cursor(submitted, id));
-                PendingRequest {
-                    summary: RequestSummary {
-                        id,
-                        product: ProductId::parse(&product).unwrap_or(ProductId::Ssl),
-                        title,
-                        status: RequestStatus::parse(&status)
-                            .unwrap_or(RequestStatus::PendingApproval),
-                        submitted_at: format_time(submitted),
-                        updated_at: format_time(updated),
-                    },
-                    requester,
-                    organization_id: org,
-                    names,
-                    csr: csr.map(|c| csr_line(&c.0)),
-                    comments,
-                    own: requester_id == viewer.id,
-                }
-            },
-        )
+        .map(|row| {
+            last = Some(cursor(row.submitted_at, row.id));
+            PendingRequest {
+                summary: RequestSummary {
+                    id: row.id,
+                    product: ProductId::parse(&row.product).unwrap_or(ProductId::Ssl),
+                    title: row.title,
+                    status: row.status,
+                    submitted_at: format_time(row.submitted_at),
+                    updated_at: format_time(row.updated_at),
+                },
+                requester: row.requester,
+                organization_id: row.organization_id,
+                names: row.names,
+                csr: row.csr_summary.map(|c| csr_line(&c.0)),
+                comments: row.comments,
+                own: row.requester_id == viewer.id,
+                price: crate::features::digicert::pricing::describe(
+                    repo::stored_price(row.price_cents, row.price_currency).as_ref(),
+                ),
+            }
+        })
         .collect();
     Ok(ApprovalQueue {
         rows,
         next: if more { last } else { None },
+        organizations: Vec::new(),
     })
 }
 

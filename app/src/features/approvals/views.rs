@@ -3,7 +3,7 @@
 
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
 use super::model::PendingRequest;
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{ErrorPanel, Guarded, OrganizationSelect};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
 use leptos::prelude::*;
@@ -69,8 +69,13 @@ fn Queue() -> impl IntoView {
             </select>
             <label for="q-requester">"Requester"</label>
             <input id="q-requester" name="requester" type="search" placeholder="name or email" prop:value=value_of("requester") />
-            <label for="q-organization">"Organization id"</label>
-            <input id="q-organization" name="organization" type="text" inputmode="numeric" size="8" prop:value=value_of("organization") />
+            <label for="q-organization">"Organization"</label>
+            <Suspense fallback=move || view! { <OrganizationSelect id="q-organization" organizations=Vec::new() selected=param("organization").unwrap_or_default() /> }>
+                {move || Suspend::new(async move {
+                    let organizations = queue.await.map(|q| q.organizations).unwrap_or_default();
+                    view! { <OrganizationSelect id="q-organization" organizations selected=param("organization").unwrap_or_default() /> }
+                })}
+            </Suspense>
             <button type="submit" class="secondary">"Filter"</button>
         </form>
         {move || problem().map(|e| view! { <p class="alert" role="alert" id="decision-error">{e.to_string()}</p> })}
@@ -95,7 +100,13 @@ fn Queue() -> impl IntoView {
                                 <button type="submit">"Approve selected"</button>
                             </ActionForm>
                             <ol class="queue">
-                                {page.rows.into_iter().enumerate().map(|(i, row)| view! { <PendingCard row index=i decide /> }).collect_view()}
+                                {page.rows.into_iter().enumerate().map(|(i, row)| {
+                                    let organization = row.organization_id.map(|o| {
+                                        page.organizations.iter().find(|c| c.id == o.to_string())
+                                            .map(|c| c.label.clone()).unwrap_or_else(|| format!("organization {o}"))
+                                    });
+                                    view! { <PendingCard row organization index=i decide /> }
+                                }).collect_view()}
                             </ol>
                             {next.map(|after| view! {
                                 <p><a href=format!("/approvals?after={after}")>"More requests"</a></p>
@@ -112,6 +123,8 @@ fn Queue() -> impl IntoView {
 #[component]
 fn PendingCard(
     row: PendingRequest,
+    /// The organization's name, when the request has one.
+    organization: Option<String>,
     index: usize,
     decide: ServerAction<DecideRequest>,
 ) -> impl IntoView {
@@ -131,9 +144,10 @@ fn PendingCard(
                 <span class="muted">{s.product.display_name()}</span>
             </div>
             <p class="muted">{format!("{} · submitted {}", row.requester, s.submitted_at)}
-                {row.organization_id.map(|o| format!(" · organization {o}"))}</p>
+                {organization.map(|o| format!(" · {o}"))}</p>
             <dl>
                 <dt>"Names"</dt><dd>{names}</dd>
+                <dt>"Estimated price"</dt><dd class="price">{row.price.clone()}</dd>
                 {row.csr.map(|csr| view! { <dt>"CSR"</dt><dd>{csr}</dd> })}
                 {(!row.comments.is_empty()).then(|| view! { <dt>"Comments"</dt><dd class="prewrap">{row.comments.clone()}</dd> })}
             </dl>

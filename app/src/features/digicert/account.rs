@@ -458,3 +458,63 @@ mod custom_field_tests {
         assert!(list.metadata[0].is_required);
     }
 }
+
+/// One entry of `GET container/{id}/product-limits` (the arrays hold strings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductLimit {
+    pub product_name_id: String,
+    #[serde(default)]
+    pub role_id: Option<i64>,
+    #[serde(default)]
+    pub allowed_hashes: Vec<String>,
+    #[serde(default)]
+    pub allowed_lifetimes: Vec<String>,
+    #[serde(default)]
+    pub allowed_order_lifetimes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductLimits {
+    #[serde(default)]
+    pub is_limited: bool,
+    #[serde(default)]
+    pub product_limits: Vec<ProductLimit>,
+}
+
+/// Years an order may run: the product's list, narrowed by the account's limit when it has one.
+pub fn allowed_order_years(info: &ProductInfo, limit: Option<&ProductLimit>) -> Vec<u32> {
+    let mut years = if info.allowed_order_validity_years.is_empty() {
+        vec![1, 2, 3]
+    } else {
+        info.allowed_order_validity_years.clone()
+    };
+    if let Some(limit) = limit.filter(|l| !l.allowed_order_lifetimes.is_empty()) {
+        let allowed: Vec<u32> = limit
+            .allowed_order_lifetimes
+            .iter()
+            .filter_map(|y| y.trim().parse().ok())
+            .collect();
+        years.retain(|y| allowed.contains(y));
+    }
+    years.sort_unstable();
+    years.dedup();
+    years
+}
+
+/// Signature hashes the product allows, narrowed by the account's limit when it has one.
+pub fn allowed_hashes(info: &ProductInfo, limit: Option<&ProductLimit>) -> Vec<HashType> {
+    let mut hashes = info
+        .signature_hash_types
+        .as_ref()
+        .map(|h| h.allowed_hash_types.clone())
+        .unwrap_or_default();
+    if let Some(limit) = limit.filter(|l| !l.allowed_hashes.is_empty()) {
+        hashes.retain(|h| {
+            limit
+                .allowed_hashes
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&h.id))
+        });
+    }
+    hashes
+}

@@ -5,5 +5,6 @@ pub mod account;
 pub mod dates;
 pub mod dcv;
 pub mod payload;
+pub mod pricing;
 pub mod products;
 pub mod rules;

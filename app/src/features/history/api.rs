@@ -10,10 +10,16 @@ pub async fn search_history(filter: Option<HistoryFilter>) -> Result<HistoryPage
 
     let state = context::state()?;
     require_role(&state, Role::Admin).await?;
-    super::service::search(
+    let mut page = super::service::search(
         &state.pool,
         &filter.unwrap_or_default(),
         super::service::HISTORY_PAGE_SIZE,
     )
-    .await
+    .await?;
+    page.organizations = crate::features::requests::options::organization_names(
+        &state.digicert,
+        &state.order_options,
+    )
+    .await;
+    Ok(page)
 }

@@ -79,6 +79,8 @@ pub struct HistoryRow {
     pub submitted_at: String,
     pub digicert_order_id: Option<i64>,
     pub expires_at: Option<String>,
+    /// DigiCert's estimate at submission, or "unknown".
+    pub price: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,4 +88,7 @@ pub struct HistoryPage {
     pub rows: Vec<HistoryRow>,
     /// Cursor of the last row when more follow.
     pub next: Option<String>,
+    /// The account's organizations, for the filter (empty if DigiCert is away).
+    #[serde(default)]
+    pub organizations: Vec<crate::features::requests::options::Choice>,
 }

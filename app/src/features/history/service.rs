@@ -162,8 +162,10 @@ fn decode_cursor(text: &str) -> Option<(String, i64)> {
 }
 
 const SELECT: &str = "select r.id, r.product, r.title, r.dns_names, r.status,
-        u.display_name || ' <' || u.email || '>', d.display_name || ' <' || d.email || '>',
-        r.organization_id, r.submitted_at, r.digicert_order_id, r.expires_at
+        u.display_name || ' <' || u.email || '>' as requester,
+        d.display_name || ' <' || d.email || '>' as approver,
+        r.organization_id, r.submitted_at, r.digicert_order_id, r.expires_at,
+        r.price_cents, r.price_currency
    from requests r
    join users u on u.id = r.requester_id
    left join users d on d.id = r.decided_by
@@ -226,38 +228,42 @@ fn statement(query: &Query, paged: bool) -> String {
     sql
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    Vec<String>,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    OffsetDateTime,
-    Option<i64>,
-    Option<OffsetDateTime>,
-);
+/// One request as the history reads it.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    product: String,
+    title: String,
+    dns_names: Vec<String>,
+    status: RequestStatus,
+    requester: String,
+    approver: Option<String>,
+    organization_id: Option<i64>,
+    submitted_at: OffsetDateTime,
+    digicert_order_id: Option<i64>,
+    expires_at: Option<OffsetDateTime>,
+    price_cents: Option<i64>,
+    price_currency: Option<String>,
+}
 
-fn to_row(
-    (id, product, title, dns_names, status, requester, approver, org, submitted, order, expires): Row,
-) -> (HistoryRow, OffsetDateTime) {
+fn to_row(row: Row) -> (HistoryRow, OffsetDateTime) {
+    let price = crate::features::requests::repo::stored_price(row.price_cents, row.price_currency);
     (
         HistoryRow {
-            id,
-            product: ProductId::parse(&product).unwrap_or(ProductId::Ssl),
-            title,
-            dns_names,
-            status: RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval),
-            requester,
-            approver,
-            organization_id: org,
-            submitted_at: format_time(submitted),
-            digicert_order_id: order,
-            expires_at: expires.map(format_time),
+            id: row.id,
+            product: ProductId::parse(&row.product).unwrap_or(ProductId::Ssl),
+            title: row.title,
+            dns_names: row.dns_names,
+            status: row.status,
+            requester: row.requester,
+            approver: row.approver,
+            organization_id: row.organization_id,
+            submitted_at: format_time(row.submitted_at),
+            digicert_order_id: row.digicert_order_id,
+            expires_at: row.expires_at.map(format_time),
+            price: crate::features::digicert::pricing::describe(price.as_ref()),
         },
-        submitted,
+        row.submitted_at,
     )
 }
 
@@ -308,10 +314,11 @@ pub async fn search(
     Ok(HistoryPage {
         rows,
         next: if more { last_key } else { None },
+        organizations: Vec::new(),
     })
 }
 
-pub const CSV_HEADER: [&str; 11] = [
+pub const CSV_HEADER: [&str; 12] = [
     "id",
     "product",
     "common name",
@@ -323,6 +330,7 @@ pub const CSV_HEADER: [&str; 11] = [
     "submitted",
     "DigiCert order",
     "expires",
+    "estimated price",
 ];
 
 /// Every row of the filter as CSV lines, streamed from the database as they arrive (memory stays
@@ -421,6 +429,7 @@ fn csv_line(row: Row) -> String {
             .map(|o| o.to_string())
             .unwrap_or_default(),
         r.expires_at.unwrap_or_default(),
+        r.price,
     ])
 }
 

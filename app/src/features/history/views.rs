@@ -2,7 +2,7 @@
 
 use super::api::search_history;
 use super::model::HistoryFilter;
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{ErrorPanel, Guarded, OrganizationSelect};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::RequestStatus;
@@ -69,8 +69,13 @@ fn History() -> impl IntoView {
                     <option value=s.as_str() selected=move || filter.with(|f| f.status == s.as_str())>{s.label()}</option>
                 }).collect_view()}
             </select>
-            <label for="h-organization">"Organization id"</label>
-            <input id="h-organization" name="organization" type="text" inputmode="numeric" size="8" prop:value=text(|f| &f.organization) />
+            <label for="h-organization">"Organization"</label>
+            <Suspense fallback=move || view! { <OrganizationSelect id="h-organization" organizations=Vec::new() selected=filter.with(|f| f.organization.clone()) /> }>
+                {move || Suspend::new(async move {
+                    let organizations = page.await.map(|p| p.organizations).unwrap_or_default();
+                    view! { <OrganizationSelect id="h-organization" organizations selected=filter.with(|f| f.organization.clone()) /> }
+                })}
+            </Suspense>
             <label for="h-from">"From"</label>
             <input id="h-from" name="from" type="date" prop:value=text(|f| &f.from) />
             <label for="h-to">"To"</label>
@@ -98,7 +103,7 @@ fn History() -> impl IntoView {
                             <table class="history">
                                 <thead><tr>
                                     <th>"#"</th><th>"Name"</th><th>"Product"</th><th>"Status"</th>
-                                    <th>"Requester"</th><th>"Approver"</th><th>"Submitted"</th><th>"Expires"</th>
+                                    <th>"Requester"</th><th>"Approver"</th><th>"Submitted"</th><th>"Expires"</th><th>"Estimated price"</th>
                                 </tr></thead>
                                 <tbody>
                                     {page.rows.into_iter().map(|r| view! {
@@ -114,6 +119,7 @@ fn History() -> impl IntoView {
                                             <td>{r.approver.unwrap_or_default()}</td>
                                             <td>{r.submitted_at}</td>
                                             <td>{r.expires_at.unwrap_or_default()}</td>
+                                            <td>{r.price}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

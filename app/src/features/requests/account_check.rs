@@ -4,11 +4,13 @@
 //! browser runs it as the person types; the server again at submission, so a stale id is a field
 //! error for the requester instead of a failure after approval.
 
-use super::model::{RequestForm, custom_field_name};
+use super::model::{RequestForm, custom_field_name, to_order};
 use super::options::OrderOptions;
 use crate::error::FormErrors;
 use crate::features::digicert::account::custom_value_problem;
+use crate::features::digicert::dates::IsoDate;
 use crate::features::digicert::products::Validation;
+use crate::features::digicert::rules;
 
 pub fn check_against_account(form: &RequestForm, options: &OrderOptions, errors: &mut FormErrors) {
     check_organization(form, options, errors);
@@ -26,6 +28,46 @@ pub fn check_against_account(form: &RequestForm, options: &OrderOptions, errors:
         errors.add("server_platform", "Choose a server platform from the list.");
     }
     check_custom_fields(form, options, errors);
+    if tls {
+        check_plan(form, options, errors);
+    }
+}
+
+/// The hash is one the product allows; the order runs no longer than the account's plans allow
+/// (one year without Multi-year Plans).
+fn check_plan(form: &RequestForm, options: &OrderOptions, errors: &mut FormErrors) {
+    let hash = form.signature_hash.trim();
+    if !hash.is_empty()
+        && !options.hashes.is_empty()
+        && !options.hashes.iter().any(|h| h.id == hash)
+    {
+        let allowed: Vec<&str> = options.hashes.iter().map(|h| h.label.as_str()).collect();
+        errors.add(
+            "signature_hash",
+            format!("This product allows only {}.", allowed.join(", ")),
+        );
+    }
+    let (Some(&max_years), Ok(today)) = (
+        options.order_years.iter().max(),
+        IsoDate::parse(&options.today),
+    ) else {
+        return;
+    };
+    let Ok(order) = to_order(form) else {
+        return;
+    };
+    let (order_days, _) = rules::planned_days(&order, today.0);
+    if order_days > max_years * 365 + 1 {
+        errors.add(
+            "order_validity",
+            if max_years == 1 {
+                "This account orders one year at a time (Multi-year Plans are not enabled)."
+                    .to_owned()
+            } else {
+                format!("This account's orders run at most {max_years} years.")
+            },
+        );
+    }
 }
 
 fn check_organization(form: &RequestForm, options: &OrderOptions, errors: &mut FormErrors) {
@@ -161,6 +203,11 @@ mod tests {
                     description: String::new(),
                 },
             ],
+            order_years: vec![1],
+            hashes: vec![Choice {
+                id: "sha256".into(),
+                label: "SHA-256".into(),
+            }],
             max_cert_days: 199,
             today: "2026-11-30".into(),
         }
@@ -214,6 +261,26 @@ mod tests {
         let errors = errors_for(&typed);
         assert!(errors.for_field("cf_803").is_some());
         assert!(errors.for_field("cf_999").is_some());
+    }
+
+    #[test]
+    fn plans_and_hashes_follow_the_account() {
+        let mut long = form(FormKind::BasicOv);
+        long.order_years = "2".into();
+        long.signature_hash = "sha384".into();
+        let errors = errors_for(&long);
+        assert!(
+            errors
+                .for_field("order_validity")
+                .unwrap()
+                .contains("one year at a time")
+        );
+        assert!(
+            errors
+                .for_field("signature_hash")
+                .unwrap()
+                .contains("SHA-256")
+        );
     }
 
     #[test]

@@ -33,18 +33,37 @@ pub async fn submit_request(form: RequestForm) -> Result<i64, AppError> {
             Err(err) => tracing::warn!(error = %err, "submitting without DigiCert's lists"),
         }
     }
-    let id = super::service::submit(
+    let price =
+        super::service::estimate_price(&state.digicert, &state.order_options, &form, today).await;
+    let id = super::service::submit_priced(
         &state.pool,
         &user,
         &form,
         state.config.digicert_skip_approval,
         today,
+        price.as_ref(),
     )
     .await?;
     if context::is_plain_form_post() {
         leptos_axum::redirect(&format!("/requests/{id}"));
     }
     Ok(id)
+}
+
+/// DigiCert's price estimate for the form as it stands: "USD 345.00", or "unknown" when the
+/// form is incomplete or DigiCert cannot estimate it.
+#[server(prefix = "/api", endpoint = "requests/price")]
+pub async fn estimate_price(form: RequestForm) -> Result<String, AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    require_role(&state, Role::Requester).await?;
+    form.check_lengths()?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let price =
+        super::service::estimate_price(&state.digicert, &state.order_options, &form, today).await;
+    Ok(crate::features::digicert::pricing::describe(price.as_ref()))
 }
 
 #[server(prefix = "/api", endpoint = "requests/mine")]

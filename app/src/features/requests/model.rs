@@ -95,7 +95,12 @@ impl FormKind {
     }
 
     /// Type hints offered on "SSL by type".
-    pub const TYPE_HINTS: [TypeHint; 3] = [TypeHint::Ov, TypeHint::Ev, TypeHint::Private];
+    pub const TYPE_HINTS: [TypeHint; 4] = [
+        TypeHint::Ov,
+        TypeHint::Ev,
+        TypeHint::Grid,
+        TypeHint::Private,
+    ];
 
     pub fn is_tls(self) -> bool {
         self != FormKind::DocumentSigning
@@ -963,6 +968,8 @@ pub struct RequestDetail {
     pub can_retry: bool,
     /// An approver other than the requester may decide it here.
     pub can_decide: bool,
+    /// DigiCert's estimate at submission, e.g. "USD 345.00", or "unknown".
+    pub price: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -63,19 +63,25 @@ pub struct OrderOptions {
     pub private_cas: Vec<Choice>,
     /// The account's active custom order fields.
     pub custom_fields: Vec<CustomFieldChoice>,
+    /// Years an order may run (2 and 3 only with Multi-year Plans), and the signature hashes,
+    /// from the product and the account's limits.
+    pub order_years: Vec<u32>,
+    pub hashes: Vec<Choice>,
     /// The longest public TLS certificate DigiCert issues today, and today's date (yyyy-mm-dd).
     pub max_cert_days: u32,
     pub today: String,
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{OptionsCache, order_options};
+pub use server::{OptionsCache, order_options, organization_names};
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
     use crate::error::AppError;
+    use crate::features::digicert::account::{allowed_hashes, allowed_order_years};
     use crate::features::digicert::dates::IsoDate;
+    use crate::features::digicert::pricing::Price;
     use crate::features::digicert::products::ProductId;
     use crate::features::digicert::rules::max_public_cert_days;
     use crate::server::digicert::{DigicertClient, DigicertError};
@@ -93,7 +99,12 @@ mod server {
         fresh_for: Duration,
         entries: Mutex<HashMap<(ProductId, bool), (Instant, OrderOptions)>>,
         custom_fields: Mutex<Option<(Instant, Vec<CustomFieldChoice>)>>,
+        /// Price estimates by [`price_key`](crate::features::digicert::pricing::price_key).
+        prices: Mutex<HashMap<String, (Instant, Option<Price>)>>,
     }
+
+    /// Most estimates kept; the map starts over when full (they are cheap to ask again).
+    const MAX_PRICES: usize = 1000;
 
     impl Default for OptionsCache {
         fn default() -> Self {
@@ -107,7 +118,26 @@ mod server {
                 fresh_for,
                 entries: Mutex::default(),
                 custom_fields: Mutex::default(),
+                prices: Mutex::default(),
             }
+        }
+
+        /// A fresh estimate for `key`: `Some(None)` means DigiCert could not estimate it.
+        pub async fn cached_price(&self, key: &str) -> Option<Option<Price>> {
+            self.prices
+                .lock()
+                .await
+                .get(key)
+                .filter(|(at, _)| at.elapsed() < self.fresh_for)
+                .map(|(_, price)| price.clone())
+        }
+
+        pub async fn store_price(&self, key: String, price: Option<Price>) {
+            let mut prices = self.prices.lock().await;
+            if prices.len() >= MAX_PRICES {
+                prices.clear();
+            }
+            prices.insert(key, (Instant::now(), price));
         }
 
         /// The account's active custom order fields, from the cache when fresh.
@@ -154,6 +184,22 @@ mod server {
         )
     }
 
+    /// The account's active organizations by name (filters pick by name, not id); empty when
+    /// DigiCert cannot be reached, so a filter page still works.
+    pub async fn organization_names(client: &DigicertClient, cache: &OptionsCache) -> Vec<Choice> {
+        match order_options(client, cache, ProductId::SslBasic, false).await {
+            Ok(options) => options
+                .organizations
+                .into_iter()
+                .map(|o| Choice {
+                    id: o.id.to_string(),
+                    label: o.name,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// The lists for `product` (with EV approvers when `ev`), from the cache when fresh.
     pub async fn order_options(
         client: &DigicertClient,
@@ -193,6 +239,29 @@ mod server {
         )
         .map_err(unreachable)?;
         let active: Vec<_> = organizations.into_iter().filter(|o| o.is_active).collect();
+        // The account's limits, as its top container holds them.
+        let top = containers
+            .containers
+            .iter()
+            .find(|c| c.parent_id.is_none())
+            .or(containers.containers.first())
+            .map(|c| c.id);
+        let limits = match top {
+            Some(id) => client.product_limits(id).await.map_err(unreachable)?,
+            None => Default::default(),
+        };
+        let limit = limits
+            .product_limits
+            .iter()
+            .find(|l| l.product_name_id == product.name_id() && l.role_id.unwrap_or(0) == 0);
+        let order_years = allowed_order_years(&info, limit);
+        let hashes = allowed_hashes(&info, limit)
+            .into_iter()
+            .map(|h| Choice {
+                id: h.id,
+                label: h.name,
+            })
+            .collect();
         // Each organization's OV/EV validation status, all at once.
         let validations = futures::future::try_join_all(
             active
@@ -272,6 +341,8 @@ mod server {
                 })
                 .collect(),
             custom_fields: custom_field_choices(custom_fields),
+            order_years,
+            hashes,
             max_cert_days: max_public_cert_days(today),
             today: IsoDate(today).to_string(),
         })

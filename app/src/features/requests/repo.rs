@@ -7,6 +7,7 @@ use super::model::{
 };
 use crate::error::AppError;
 use crate::features::csr::CsrReport;
+use crate::features::digicert::pricing::{Price, describe as describe_price};
 use crate::features::digicert::products::ProductId;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -31,6 +32,8 @@ pub struct NewRequest<'a> {
     pub form: &'a RequestForm,
     pub csr: Option<&'a CsrReport>,
     pub payload: serde_json::Value,
+    /// DigiCert's estimate when it gave one.
+    pub price: Option<&'a Price>,
 }
 
 /// Reserves the next request id, so the DigiCert payload can carry an `alternative_order_id`
@@ -58,9 +61,10 @@ pub async fn insert_request(
     });
     sqlx::query(
         "insert into requests (id, requester_id, form_kind, product, title, dns_names,
-                               organization_id, form, csr_pem, csr_summary, payload, names_text)
+                               organization_id, form, csr_pem, csr_summary, payload, names_text,
+                               price_cents, price_currency)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-                 lower($5 || ' ' || array_to_string($6::text[], ' ')))",
+                 lower($5 || ' ' || array_to_string($6::text[], ' ')), $12, $13)",
     )
     .bind(id)
     .bind(new.requester_id)
@@ -73,6 +77,8 @@ pub async fn insert_request(
     .bind(new.csr.and_then(|r| r.pem.as_deref()))
     .bind(csr_summary.map(sqlx::types::Json))
     .bind(&new.payload)
+    .bind(new.price.map(|p| p.cents))
+    .bind(new.price.map(|p| p.currency.as_str()))
     .execute(&mut *db)
     .await?;
     add_event(
@@ -220,6 +226,16 @@ struct DetailRow {
     certificate_id: Option<i64>,
     expires_at: Option<OffsetDateTime>,
     forward_error: Option<serde_json::Value>,
+    price_cents: Option<i64>,
+    price_currency: Option<String>,
+}
+
+/// A stored estimate, if DigiCert gave one.
+pub fn stored_price(cents: Option<i64>, currency: Option<String>) -> Option<Price> {
+    Some(Price {
+        cents: cents?,
+        currency: currency?,
+    })
 }
 
 /// `code: message; …` of a stored refusal.
@@ -260,7 +276,7 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         "select r.id, r.requester_id, r.product, r.title, r.status, r.submitted_at, r.updated_at,
                 u.display_name || ' <' || u.email || '>' as requester, r.form, r.csr_pem,
                 r.csr_summary, r.payload, r.digicert_order_id, r.digicert_status,
-                r.certificate_id, r.expires_at, r.forward_error
+                r.certificate_id, r.expires_at, r.forward_error, r.price_cents, r.price_currency
            from requests r join users u on u.id = r.requester_id
           where r.id = $1",
     )
@@ -301,6 +317,7 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         can_retry: summary.status == RequestStatus::ForwardFailed,
         can_decide: summary.status == RequestStatus::PendingApproval,
         endpoint: format!("POST order/certificate/{}", product.name_id()),
+        price: describe_price(stored_price(row.price_cents, row.price_currency).as_ref()),
         payload: serde_json::to_string_pretty(&row.payload).unwrap_or_default(),
         summary,
         requester: row.requester,

@@ -4,6 +4,7 @@ use super::model::{RequestDetail, RequestForm, RequestStatus, prepare};
 use super::repo::{self, NewRequest};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::{CurrentUser, Role};
+use crate::features::digicert::pricing::Price;
 use sqlx::PgPool;
 use time::Date;
 
@@ -42,6 +43,18 @@ pub async fn submit(
     skip_approval: bool,
     today: Date,
 ) -> Result<i64, AppError> {
+    submit_priced(pool, requester, form, skip_approval, today, None).await
+}
+
+/// [`submit`] with DigiCert's price estimate stored beside the request.
+pub async fn submit_priced(
+    pool: &PgPool,
+    requester: &CurrentUser,
+    form: &RequestForm,
+    skip_approval: bool,
+    today: Date,
+    price: Option<&Price>,
+) -> Result<i64, AppError> {
     let prepared = prepare(form, today).map_err(AppError::Invalid)?;
     let mut tx = pool.begin().await?;
     let id = repo::next_request_id(&mut tx).await?;
@@ -63,6 +76,7 @@ pub async fn submit(
             form,
             csr: prepared.csr.as_ref(),
             payload: order.body_json(),
+            price,
         },
     )
     .await?;
@@ -143,6 +157,39 @@ pub async fn certificate_for(
         format!("{stem}.pem")
     };
     Ok((name, pem))
+}
+
+/// DigiCert's estimate for the form's order; `None` when the form is not complete yet, DigiCert
+/// cannot estimate (it answers 0) or does not answer within a few seconds.
+/// Estimates are cached like DigiCert's lists; a failed call is not (asked again next time).
+pub async fn estimate_price(
+    client: &crate::server::digicert::DigicertClient,
+    cache: &super::options::OptionsCache,
+    form: &RequestForm,
+    today: Date,
+) -> Option<Price> {
+    let order = prepare(form, today).ok()?.order;
+    let key = crate::features::digicert::pricing::price_key(&order);
+    if let Some(known) = cache.cached_price(&key).await {
+        return known;
+    }
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client.order_pricing(&order),
+    )
+    .await
+    {
+        Ok(Ok(answer)) => {
+            let price = Price::from_answer(&answer);
+            cache.store_price(key, price.clone()).await;
+            price
+        }
+        Ok(Err(err)) => {
+            tracing::info!(error = %err, "DigiCert gave no price estimate");
+            None
+        }
+        Err(_) => None,
+    }
 }
 
 #[cfg(test)]

@@ -3,12 +3,13 @@ use super::ratelimit::RateLimiter;
 use crate::features::digicert::account::{
     ChainAnswer, ContainerList, CustomFieldDefinition, CustomFieldList, OrderInfo,
     OrderStatusEntry, OrderStatusList, OrganizationList, OrganizationSummary, PotentialApprovers,
-    ProductInfo, UserList, ValidationList,
+    ProductInfo, ProductLimits, UserList, ValidationList,
 };
 use crate::features::digicert::dcv::{
     AccountDomain, DcvCheck, DcvRandomValue, DcvRecord, DomainList,
 };
 use crate::features::digicert::payload::{DcvMethod, OrderCreated, OrderRequest};
+use crate::features::digicert::pricing::{PriceAnswer, pricing_query};
 use rand::Rng;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -429,6 +430,24 @@ impl DigicertClient {
             &serde_json::json!({}),
         )
         .await
+    }
+
+    /// `POST finance/order-pricing`: DigiCert's estimate for `order` (0 when it cannot tell).
+    pub async fn order_pricing(&self, order: &OrderRequest) -> Result<PriceAnswer, DigicertError> {
+        let (_, text) = self
+            .send(
+                Method::POST,
+                "finance/order-pricing",
+                Some(&pricing_query(order)),
+            )
+            .await?;
+        serde_json::from_str(&text).map_err(|e| DigicertError::Decode(e.to_string()))
+    }
+
+    /// What the account's users may order under `container_id` (hashes, lifetimes).
+    pub async fn product_limits(&self, container_id: i64) -> Result<ProductLimits, DigicertError> {
+        self.get(&format!("container/{container_id}/product-limits"))
+            .await
     }
 
     /// The account's custom order fields.

@@ -306,7 +306,10 @@ fn ev_and_private_forms_ask_for_their_extra_fields() {
             .fields
             .contains_key("ev_approver")
     );
+    // Grid is one of the types "SSL by type" offers; a type DigiCert does not know is refused.
     ev_by_type.type_hint = "grid".into();
+    assert!(prepare(&ev_by_type, TODAY).is_ok());
+    ev_by_type.type_hint = "dv".into();
     assert!(
         prepare(&ev_by_type, TODAY)
             .unwrap_err()

@@ -85,6 +85,8 @@ fn Detail(
             <span class=format!("status status-{}", s.status.as_str()) id="request-status">{s.status.label()}</span>
         </div>
         <p class="muted">{format!("{} · requested by {} · submitted {}", s.product.display_name(), detail.requester, s.submitted_at)}</p>
+        <p id="price">"Estimated price: "<strong>{detail.price.clone()}</strong>
+            <span class="muted">" (DigiCert's estimate when the request was submitted)"</span></p>
         {move || cancel_error().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
         <div class="actions">
             {detail.can_cancel.then(|| view! {

@@ -3,15 +3,18 @@
 //! the person types, previews the CSR and submits without reloading.
 
 use super::super::account_check::check_against_account;
-use super::super::api::{SubmitRequest, check_csr, load_order_options, load_request};
+use super::super::api::{
+    EstimatePrice, SubmitRequest, check_csr, load_order_options, load_request,
+};
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
-use super::super::options::{CustomFieldChoice, OrderOptions};
+use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
 use crate::components::{Guarded, NotFound};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
 use crate::features::csr::{self, CsrReport};
 use crate::features::digicert::dates::IsoDate;
 use crate::features::digicert::payload::{DcvMethod, ProvisioningMethod, SignatureHash};
+use crate::features::digicert::pricing::price_key as price_key_of;
 use crate::features::digicert::products::TypeHint;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -138,7 +141,8 @@ fn ProductChooser(
                             let label = match hint {
                                 TypeHint::Ov => "Organization validated (ov)",
                                 TypeHint::Ev => "Extended validation (ev)",
-                                _ => "Private CA (private)",
+                                TypeHint::Grid => "Grid computing (grid)",
+                                TypeHint::Private => "Private CA (private)",
                             };
                             view! { <option value=hint.as_str() selected=move || type_hint.get() == hint.as_str()>{label}</option> }
                         }).collect_view()}
@@ -197,6 +201,9 @@ fn OrderForm(
     let local_errors = RwSignal::new(None::<FormErrors>);
     let touched = RwSignal::new(std::collections::BTreeSet::<String>::new());
     let submitted = RwSignal::new(false);
+    // DigiCert's estimate, asked for whenever what it depends on changes.
+    let price = ServerAction::<EstimatePrice>::new();
+    let price_key = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if submit.value().get().is_some() {
             submitted.set(true);
@@ -226,7 +233,15 @@ fn OrderForm(
             return;
         };
         let today = options_today(options);
-        let mut found = prepare(&form, today).err().unwrap_or_default();
+        let prepared = prepare(&form, today);
+        let key = prepared.as_ref().ok().map(|p| price_key_of(&p.order));
+        if key != price_key.get_untracked() {
+            if key.is_some() {
+                price.dispatch(EstimatePrice { form: form.clone() });
+            }
+            price_key.set(key);
+        }
+        let mut found = prepared.err().unwrap_or_default();
         options.with_value(|o| {
             if let Some(o) = o {
                 check_against_account(&form, o, &mut found);
@@ -270,6 +285,12 @@ fn OrderForm(
                         });
                     }
                 } else {
+                    recheck(field_name(&ev));
+                }
+            }
+            // A choice (select, radio, checkbox) counts at once: the price follows it.
+            on:change=move |ev| {
+                if is_choice(&ev) {
                     recheck(field_name(&ev));
                 }
             }>
@@ -342,10 +363,13 @@ fn OrderForm(
                     <legend>"Certificate"</legend>
                     <Field errors=shown name="signature_hash" label="Signature hash">
                         <select id="f-signature_hash" name="form[signature_hash]">
-                            {SignatureHash::ALL.into_iter().map(|h| {
-                                let selected = value(|f| &f.signature_hash) == h.as_str();
-                                view! { <option value=h.as_str() selected=selected>{h.as_str().to_uppercase()}</option> }
-                            }).collect_view()}
+                            // The product's hashes as DigiCert lists them (all three until it answers).
+                            {options.with_value(|o| o.as_ref().map(|o| o.hashes.clone())).filter(|h| !h.is_empty())
+                                .unwrap_or_else(|| SignatureHash::ALL.into_iter().map(|h| Choice { id: h.as_str().into(), label: h.as_str().to_uppercase() }).collect())
+                                .into_iter().map(|h| {
+                                    let selected = value(|f| &f.signature_hash) == h.id;
+                                    view! { <option value=h.id selected=selected>{h.label}</option> }
+                                }).collect_view()}
                         </select>
                     </Field>
                     <Field errors=shown name="server_platform" label="Server platform">
@@ -378,7 +402,8 @@ fn OrderForm(
                 </fieldset>
                 <fieldset>
                     <legend>"Validity"</legend>
-                    <OrderValidity initial=initial.get_value() errors=shown />
+                    <OrderValidity initial=initial.get_value() errors=shown
+                        years=options.with_value(|o| o.as_ref().map(|o| o.order_years.clone())).filter(|y| !y.is_empty()).unwrap_or_else(|| vec![1, 2, 3]) />
                     <Field errors=shown name="cert_days" label="Certificate validity (days)"
                         hint=max_days.map(|d| format!("Public certificates issued today last at most {d} days. Leave empty for the longest allowed.")).unwrap_or_default()>
                         <input id="f-cert_days" name="form[cert_days]" type="number" min="1" inputmode="numeric"
@@ -471,6 +496,15 @@ fn OrderForm(
                     <textarea id="f-comments" name="form[comments]" rows="3">{value(|f| &f.comments)}</textarea>
                 </Field>
             </fieldset>
+            <p id="price-estimate" aria-live="polite">"Estimated price: "
+                <strong>{move || match (price_key.get(), price.value().get()) {
+                    (None, _) => "shown when the form is complete".to_owned(),
+                    (Some(_), Some(Ok(text))) if !price.pending().get() => text,
+                    (Some(_), Some(Err(_))) if !price.pending().get() => "unknown".to_owned(),
+                    _ => "asking DigiCert…".to_owned(),
+                }}</strong>
+                <span class="muted">" (DigiCert's estimate; the request's page keeps it)"</span>
+            </p>
             <FieldMessage errors=shown field="form" />
             <button type="submit" disabled=move || submit.pending().get()>"Submit request"</button>
         </ActionForm>
@@ -536,7 +570,13 @@ fn FieldMessage(errors: Shown, field: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn OrderValidity(initial: RequestForm, errors: Shown) -> impl IntoView {
+fn OrderValidity(initial: RequestForm, errors: Shown, years: Vec<u32>) -> impl IntoView {
+    let longest = years.iter().max().copied().unwrap_or(1);
+    let hint = if longest == 1 {
+        "This account orders one year at a time; certificates are reissued within it.".to_owned()
+    } else {
+        format!("A plan runs 1 to {longest} years; certificates are reissued within it.")
+    };
     let kind = initial.order_validity.clone();
     let checked =
         move |k: &str| kind == k || (k == "years" && !["days", "date"].contains(&kind.as_str()));
@@ -546,14 +586,18 @@ fn OrderValidity(initial: RequestForm, errors: Shown) -> impl IntoView {
             <div class="validity">
                 <label><input type="radio" name="form[order_validity]" value="years" checked=checked("years") />" Years "</label>
                 <select id="f-order_years" name="form[order_years]" aria-label="Years">
-                    {["1", "2", "3"].into_iter().map(|y| view! { <option value=y selected=initial.order_years == y>{y}</option> }).collect_view()}
+                    {years.into_iter().map(|y| {
+                        let value = y.to_string();
+                        let selected = initial.order_years == value;
+                        view! { <option value=value selected=selected>{y}</option> }
+                    }).collect_view()}
                 </select>
                 <label><input type="radio" name="form[order_validity]" value="days" checked=checked("days") />" Days "</label>
                 <input id="f-order_days" name="form[order_days]" type="number" min="1" max="1095" aria-label="Days" value=initial.order_days.clone() />
                 <label><input type="radio" name="form[order_validity]" value="date" checked=checked("date") />" Ends on "</label>
                 <input id="f-order_end" name="form[order_end]" type="date" aria-label="End date" value=initial.order_end.clone() />
             </div>
-            <p class="hint">"A plan runs 1 to 3 years; certificates are reissued within it."</p>
+            <p class="hint">{hint}</p>
             <FieldMessage errors field="order_validity" />
         </div>
     }
@@ -768,7 +812,26 @@ fn CsrUpload(csr_text: RwSignal<String>, key_refused: RwSignal<bool>) -> impl In
 }
 
 /// `common_name` for the element named `form[common_name]` that an event came from.
-fn field_name(_ev: &leptos::ev::FocusEvent) -> Option<String> {
+/// Whether the event comes from a choice (select, radio, checkbox), not from typing: a text
+/// field's change fires as the person clicks elsewhere, and is judged on focus-out instead.
+fn is_choice(_ev: &leptos::ev::Event) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use web_sys::wasm_bindgen::JsCast;
+        let Some(element) = _ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return false;
+        };
+        let kind = element.get_attribute("type").unwrap_or_default();
+        element.tag_name().eq_ignore_ascii_case("select") || kind == "radio" || kind == "checkbox"
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+fn field_name(_ev: &leptos::ev::Event) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         use web_sys::wasm_bindgen::JsCast;
