@@ -631,6 +631,32 @@ fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), Response> {
             }
         }
     }
+    let container = match order {
+        OrderRequest::Tls { body, .. } => body.container,
+        OrderRequest::DocumentSigning { body, .. } => body.container,
+    };
+    if let Some(container) = container
+        && !inner.account.containers.iter().any(|c| c.id == container.id && c.is_active)
+    {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:container.id",
+            "No active container with this ID exists in the account.",
+        ));
+    }
+    if let OrderRequest::Tls { product, body } = order
+        && let Some(platform) = body.certificate.server_platform
+        && !product_info(*product)
+            .server_platforms
+            .iter()
+            .any(|p| p.id == platform.id)
+    {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:certificate.server_platform.id",
+            "The product does not know this server platform.",
+        ));
+    }
     if let OrderRequest::Tls { body, .. } = order
         && body.product.map(|p| p.type_hint) == Some(TypeHint::Private)
         && body.certificate.ca_cert_id.as_deref() != Some(PRIVATE_CA_ID)

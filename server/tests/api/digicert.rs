@@ -299,12 +299,20 @@ async fn the_simulator_checks_the_csr_and_the_account() {
         ),
         (csr("example.com"), 9999, 0, "invalid_value:organization.id"),
         (csr("example.com"), 1003, 0, "invalid_value:organization.id"),
+        (csr("example.com"), 1001, 77, "invalid_value:container.id"),
+        (csr("example.com"), 1001, -31, "invalid_value:certificate.server_platform.id"),
     ];
-    for (i, (csr_text, org, _, code)) in cases.into_iter().enumerate() {
+    // The third value breaks the container (positive) or the server platform (negative).
+    for (i, (csr_text, org, broken, code)) in cases.into_iter().enumerate() {
         let mut order = basic_order(&format!("cdcase{i}"), "example.com");
         if let OrderRequest::Tls { body, .. } = &mut order {
             body.certificate.csr = Some(csr_text);
             body.organization.id = Some(org);
+            if broken > 0 {
+                body.container = Some(IdRef { id: broken });
+            } else if broken < 0 {
+                body.certificate.server_platform = Some(IdRef { id: -broken });
+            }
         }
         let err = client.place_order(&order, false).await.unwrap_err();
         assert_eq!(err.codes(), [code], "case {i}");
