@@ -444,6 +444,7 @@ async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()
     tracing::info!("certdesk is serving http://{}", listener.local_addr()?);
     let cleanup = startup::spawn_cleanup(pool.clone());
     let workers = startup::spawn_workers(&state, config.workers);
+    startup::warm_digicert_lists(&state);
     startup::serve(
         listener,
         startup::router(state.clone()),

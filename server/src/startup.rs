@@ -371,6 +371,22 @@ pub async fn serve(
 
 /// Starts `count` forwarding workers sharing this process's pool and DigiCert client; they stop
 /// when the returned handles are aborted. Other server processes may run their own.
+/// Fetches DigiCert's common lists once in the background, so the first people to open a form or
+/// the approval queue do not wait for them. A failure is only logged: pages fetch them again.
+pub fn warm_digicert_lists(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let names = app::features::requests::options::organization_names(
+            &state.digicert,
+            &state.order_options,
+        )
+        .await;
+        if names.is_empty() {
+            tracing::info!("DigiCert's lists could not be fetched yet; pages will ask again");
+        }
+    });
+}
+
 pub fn spawn_workers(state: &AppState, count: u32) -> Vec<tokio::task::JoinHandle<()>> {
     use app::features::forwarding::worker::{Worker, WorkerSettings};
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "certdesk".into());

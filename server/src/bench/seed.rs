@@ -160,6 +160,8 @@ select n,
                           'signature_hash', 'sha256'),
                           'organization', jsonb_build_object('id', 1001 + n % 3),
                           'order_validity', jsonb_build_object('years', 1),
+                          'custom_fields', jsonb_build_array(jsonb_build_object(
+                              'metadata_id', 801, 'value', 'CC-' || (1000 + n % 40))),
                           'alternative_order_id', 'certdesk' || n),
        status, at, at + interval '3 hours',
        case when status in ('pending_approval', 'cancelled') then null

@@ -636,7 +636,11 @@ fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), Response> {
         OrderRequest::DocumentSigning { body, .. } => body.container,
     };
     if let Some(container) = container
-        && !inner.account.containers.iter().any(|c| c.id == container.id && c.is_active)
+        && !inner
+            .account
+            .containers
+            .iter()
+            .any(|c| c.id == container.id && c.is_active)
     {
         return Err(api_error(
             StatusCode::BAD_REQUEST,

@@ -300,7 +300,12 @@ async fn the_simulator_checks_the_csr_and_the_account() {
         (csr("example.com"), 9999, 0, "invalid_value:organization.id"),
         (csr("example.com"), 1003, 0, "invalid_value:organization.id"),
         (csr("example.com"), 1001, 77, "invalid_value:container.id"),
-        (csr("example.com"), 1001, -31, "invalid_value:certificate.server_platform.id"),
+        (
+            csr("example.com"),
+            1001,
+            -31,
+            "invalid_value:certificate.server_platform.id",
+        ),
     ];
     // The third value breaks the container (positive) or the server platform (negative).
     for (i, (csr_text, org, broken, code)) in cases.into_iter().enumerate() {
