@@ -46,6 +46,10 @@ test('an approved request is issued and the requester downloads the certificate'
     await expect(page.locator('#request-status')).toHaveText('Issued', { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
   await expect(page.locator('.timeline')).toContainText('Looks right.');
+  // The order holds its first certificate, with its serial and its own files.
+  await expect(page.locator('#certificates tbody tr')).toHaveCount(1);
+  await expect(page.locator('#certificates')).toContainText('Current');
+  await expect(page.locator('#order-term')).toContainText('The order runs until');
   const download = page.waitForEvent('download');
   await page.getByRole('link', { name: 'Download certificate' }).click();
   const file = await download;

@@ -80,6 +80,13 @@ pub async fn prepare_database(pool: &PgPool) -> anyhow::Result<()> {
         .migrate()
         .await
         .context("creating the session table failed")?;
+    // Certificates kept on their request before orders held certificates move to `certificates`.
+    let moved = app::features::certificates::repo::move_stored_certificates(pool)
+        .await
+        .map_err(|err| anyhow::anyhow!("moving stored certificates failed: {err}"))?;
+    if moved > 0 {
+        tracing::info!(moved, "stored certificates moved to their orders");
+    }
     Ok(())
 }
 
@@ -269,6 +276,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/requests/{id}/certificate.pem", get(download_certificate))
         .route("/requests/{id}/chain.pem", get(download_chain))
+        .route(
+            "/requests/{id}/certificates/{certificate}/{file}",
+            get(download_certificate_of_order),
+        )
         .route("/history.csv", get(export_history))
         .leptos_routes_with_context(
             &state,
@@ -413,16 +424,31 @@ async fn download_certificate(
     session: Session,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Response {
-    download(&state, &session, id, false).await
+    download(&state, &session, id, None, false).await
 }
 
 /// `GET /requests/{id}/chain.pem`: leaf, intermediates and root.
+/// `GET /requests/{id}/certificates/{certificate}/certificate.pem` (or `chain.pem`): one of the
+/// order's certificates, current or not.
+async fn download_certificate_of_order(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Path((id, certificate, file)): axum::extract::Path<(i64, i64, String)>,
+) -> Response {
+    let chain = match file.as_str() {
+        "certificate.pem" => false,
+        "chain.pem" => true,
+        _ => return crate::security::plain_error(&AppError::NotFound),
+    };
+    download(&state, &session, id, Some(certificate), chain).await
+}
+
 async fn download_chain(
     State(state): State<AppState>,
     session: Session,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Response {
-    download(&state, &session, id, true).await
+    download(&state, &session, id, None, true).await
 }
 
 /// `GET /history.csv?<the history page's filters>`: every matching row, streamed (admins).
@@ -463,14 +489,20 @@ async fn export_history(
     }
 }
 
-async fn download(state: &AppState, session: &Session, id: i64, chain: bool) -> Response {
+async fn download(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    certificate: Option<i64>,
+    chain: bool,
+) -> Response {
     use app::features::requests::service::certificate_for;
     let user = match app::server::context::usable_user_of_session(state, session).await {
         Ok(Some(user)) => user,
         Ok(None) => return Redirect::to(&format!("/sign-in?next=/requests/{id}")).into_response(),
         Err(err) => return crate::security::plain_error(&err),
     };
-    match certificate_for(&state.pool, &user, id, chain).await {
+    match certificate_for(&state.pool, &user, id, certificate, chain).await {
         Ok((name, pem)) => (
             [
                 (header::CONTENT_TYPE, "application/x-pem-file".to_owned()),

@@ -1,6 +1,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod csr;
 pub mod dashboard;
 pub mod dcv;

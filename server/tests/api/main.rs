@@ -4,6 +4,7 @@ mod approvals;
 mod auth;
 mod authorization;
 mod bench;
+mod certificates;
 mod cli;
 mod dcv;
 mod digicert;

@@ -11,7 +11,14 @@ pub struct IssuedCertificate {
     pub leaf_pem: String,
     /// Leaf, intermediates and root as DigiCert sent them.
     pub chain_pem: String,
+    pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
+    /// Upper-case hexadecimal, no separators (DigiCert's `serial_number`).
+    pub serial: String,
+    /// The subject's common name (for document signing, the signer or organization).
+    pub common_name: String,
+    /// The DNS names of the subject alternative name extension.
+    pub dns_names: Vec<String>,
 }
 
 /// `pem_all` → the leaf and the bundle, after checking the leaf against the CSR (when there is
@@ -39,19 +46,23 @@ pub fn check_issued(
             return Err("the certificate does not carry the CSR's public key".into());
         }
     }
-    let mut on_certificate: Vec<String> = Vec::new();
+    let mut dns_names: Vec<String> = Vec::new();
     if let Ok(Some(san)) = leaf.subject_alternative_name() {
         for name in &san.value.general_names {
             if let GeneralName::DNSName(dns) = name {
-                on_certificate.push(dns.to_ascii_lowercase());
+                dns_names.push(dns.to_ascii_lowercase());
             }
         }
     }
-    for cn in leaf.subject().iter_common_name() {
-        if let Ok(cn) = cn.as_str() {
-            on_certificate.push(cn.to_ascii_lowercase());
-        }
-    }
+    let common_name = leaf
+        .subject()
+        .iter_common_name()
+        .find_map(|cn| cn.as_str().ok())
+        .map(str::to_owned)
+        .or_else(|| dns_names.first().cloned())
+        .unwrap_or_default();
+    let mut on_certificate = dns_names.clone();
+    on_certificate.push(common_name.to_ascii_lowercase());
     let missing: Vec<&String> = names
         .iter()
         .filter(|n| !n.is_empty() && !on_certificate.contains(&n.to_ascii_lowercase()))
@@ -66,11 +77,14 @@ pub fn check_issued(
                 .join(", ")
         ));
     }
-    let not_after = leaf.validity().not_after.to_datetime();
     Ok(IssuedCertificate {
         leaf_pem: pem_block("CERTIFICATE", &leaf_block.contents),
         chain_pem: pem_all.trim().to_owned() + "\n",
-        not_after,
+        not_before: leaf.validity().not_before.to_datetime(),
+        not_after: leaf.validity().not_after.to_datetime(),
+        serial: leaf.raw_serial_as_string().replace(':', "").to_uppercase(),
+        common_name,
+        dns_names,
     })
 }
 

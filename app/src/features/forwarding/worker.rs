@@ -9,10 +9,13 @@
 
 use super::certificate::{IssuedCertificate, check_issued};
 use crate::error::AppError;
+use crate::features::certificates::model::CertificateKind;
+use crate::features::certificates::repo as certificates;
 use crate::features::dcv::{repo as dcv_repo, service as dcv};
 use crate::features::digicert::account::{OrderProgress, order_progress};
 use crate::features::digicert::payload::OrderRequest;
 use crate::features::digicert::products::ProductId;
+use crate::features::digicert::rules::planned_days;
 use crate::features::requests::model::RequestStatus;
 use crate::features::requests::repo;
 use crate::server::digicert::{DigicertClient, DigicertError, Placement};
@@ -56,6 +59,22 @@ pub struct Worker {
     settings: WorkerSettings,
     /// When the status-changes feed was last read.
     feed_read: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+}
+
+/// What DigiCert said about an issued order, handed from the look-up to the delivery.
+struct Delivery<'a> {
+    certificate_id: i64,
+    digicert_status: &'a str,
+    order_valid_till: Option<time::Date>,
+}
+
+/// `2027-12-01` or `2027-12-01T…`: the day an order ends.
+fn order_end(text: &str) -> Option<time::Date> {
+    time::Date::parse(
+        text.get(..10)?,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -347,9 +366,16 @@ impl Worker {
                 attempts: 0,
                 ..job.clone()
             };
-            return self
-                .deliver(&tracking, certificate_id, "issued", &bundle)
-                .await;
+            // DigiCert's own rule for the order's end: today plus the planned order length.
+            let today = time::OffsetDateTime::now_utc().date();
+            let order_valid_till =
+                order.map(|o| today + time::Duration::days(i64::from(planned_days(o, today).0)));
+            let delivery = Delivery {
+                certificate_id,
+                digicert_status: "issued",
+                order_valid_till,
+            };
+            return self.deliver(&tracking, &delivery, &bundle).await;
         }
         Ok(Step::Placed)
     }
@@ -468,7 +494,12 @@ impl Worker {
                     Ok(pem) => pem,
                     Err(err) => return self.wait(job, Some(&err)).await,
                 };
-                self.deliver(job, certificate_id, &info.status, &pem).await
+                let delivery = Delivery {
+                    certificate_id,
+                    digicert_status: &info.status,
+                    order_valid_till: info.order_valid_till.as_deref().and_then(order_end),
+                };
+                self.deliver(job, &delivery, &pem).await
             }
         }
     }
@@ -478,8 +509,7 @@ impl Worker {
     async fn deliver(
         &self,
         job: &Job,
-        certificate_id: i64,
-        digicert_status: &str,
+        delivery: &Delivery<'_>,
         pem_all: &str,
     ) -> Result<Step, AppError> {
         let id = job.request_id;
@@ -497,10 +527,7 @@ impl Worker {
         .fetch_all(&self.pool)
         .await?;
         match check_issued(pem_all, csr_pem.as_deref(), &names) {
-            Ok(issued) => {
-                self.issued(id, certificate_id, digicert_status, issued)
-                    .await
-            }
+            Ok(issued) => self.issued(id, delivery, issued).await,
             Err(problem) => {
                 // Not what was asked for: keep it out of the requester's hands.
                 tracing::error!(request_id = id, %problem, "issued certificate does not match the request");
@@ -518,23 +545,30 @@ impl Worker {
     async fn issued(
         &self,
         id: i64,
-        certificate_id: i64,
-        digicert_status: &str,
+        delivery: &Delivery<'_>,
         issued: IssuedCertificate,
     ) -> Result<Step, AppError> {
+        let certificate_id = delivery.certificate_id;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "update requests set certificate_id = $2, certificate_pem = $3, chain_pem = $4,
-                    issued_at = now(), expires_at = $5, digicert_status = $6
+            "update requests set certificate_id = $2, issued_at = now(), expires_at = $3,
+                    digicert_status = $4, order_valid_till = coalesce($5, order_valid_till)
               where id = $1",
         )
         .bind(id)
         .bind(certificate_id)
-        .bind(&issued.leaf_pem)
-        .bind(&issued.chain_pem)
         .bind(issued.not_after)
-        .bind(digicert_status)
+        .bind(delivery.digicert_status)
+        .bind(delivery.order_valid_till)
         .execute(&mut *tx)
+        .await?;
+        certificates::insert(
+            &mut tx,
+            id,
+            CertificateKind::First,
+            Some(certificate_id),
+            &issued,
+        )
         .await?;
         dcv_repo::all_validated(&mut *tx, id).await?;
         repo::transition(

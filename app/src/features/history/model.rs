@@ -81,6 +81,8 @@ pub struct HistoryRow {
     pub expires_at: Option<String>,
     /// DigiCert's estimate at submission, or "unknown".
     pub price: String,
+    /// The order's current certificate's serial, once issued.
+    pub serial: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

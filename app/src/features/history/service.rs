@@ -25,6 +25,8 @@ enum SortKey {
 #[derive(Debug, Clone)]
 struct Query {
     names: Option<String>,
+    /// The search text as a certificate serial (hexadecimal, colons and spaces dropped).
+    serial: Option<String>,
     requester: Option<String>,
     approver: Option<String>,
     product: Option<String>,
@@ -125,6 +127,7 @@ fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
     }
     Ok(Query {
         names: contains_pattern(&filter.q),
+        serial: as_serial(&filter.q),
         requester: contains_pattern(&filter.requester),
         approver: contains_pattern(&filter.approver),
         product: product.map(str::to_owned),
@@ -165,7 +168,9 @@ const SELECT: &str = "select r.id, r.product, r.title, r.dns_names, r.status,
         u.display_name || ' <' || u.email || '>' as requester,
         d.display_name || ' <' || d.email || '>' as approver,
         r.organization_id, r.submitted_at, r.digicert_order_id, r.expires_at,
-        r.price_cents, r.price_currency
+        r.price_cents, r.price_currency,
+        (select c.serial_number from certificates c
+          where c.request_id = r.id and c.status = 'issued' and c.kind <> 'duplicate') as serial
    from requests r
    join users u on u.id = r.requester_id
    left join users d on d.id = r.decided_by
@@ -182,7 +187,15 @@ fn conditions(query: &Query) -> String {
             sql.push_str(condition);
         }
     };
-    add(query.names.is_some(), "r.names_text like $1");
+    match (query.names.is_some(), query.serial.is_some()) {
+        (true, true) => add(
+            true,
+            "(r.names_text like $1 or exists (select 1 from certificates c
+                 where c.request_id = r.id and c.serial_number = $12))",
+        ),
+        (true, false) => add(true, "r.names_text like $1"),
+        _ => {}
+    }
     add(
         query.requester.is_some(),
         "(lower(u.email) like $2 or lower(u.display_name) like $2)",
@@ -223,7 +236,7 @@ fn statement(query: &Query, paged: bool) -> String {
     }
     sql.push_str(&format!("\n  order by {column} {dir}, r.id {dir}"));
     if paged {
-        sql.push_str("\n  limit $12");
+        sql.push_str("\n  limit $13");
     }
     sql
 }
@@ -244,6 +257,18 @@ struct Row {
     expires_at: Option<OffsetDateTime>,
     price_cents: Option<i64>,
     price_currency: Option<String>,
+    serial: Option<String>,
+}
+
+/// A search text that reads as a certificate serial: eight or more hexadecimal digits, with the
+/// colons or spaces some tools print between bytes.
+fn as_serial(text: &str) -> Option<String> {
+    let hex: String = text
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' '))
+        .collect::<String>()
+        .to_ascii_uppercase();
+    (hex.len() >= 8 && hex.len() <= 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
 }
 
 fn to_row(row: Row) -> (HistoryRow, OffsetDateTime) {
@@ -262,6 +287,7 @@ fn to_row(row: Row) -> (HistoryRow, OffsetDateTime) {
             digicert_order_id: row.digicert_order_id,
             expires_at: row.expires_at.map(format_time),
             price: crate::features::digicert::pricing::describe(price.as_ref()),
+            serial: row.serial,
         },
         row.submitted_at,
     )
@@ -281,6 +307,7 @@ macro_rules! bind_query {
             .bind($q.after_time)
             .bind($q.after_text.clone())
             .bind($q.after_id)
+            .bind($q.serial.clone())
     };
 }
 
@@ -318,7 +345,7 @@ pub async fn search(
     })
 }
 
-pub const CSV_HEADER: [&str; 12] = [
+pub const CSV_HEADER: [&str; 13] = [
     "id",
     "product",
     "common name",
@@ -331,6 +358,7 @@ pub const CSV_HEADER: [&str; 12] = [
     "DigiCert order",
     "expires",
     "estimated price",
+    "serial",
 ];
 
 /// Every row of the filter as CSV lines, streamed from the database as they arrive (memory stays
@@ -430,6 +458,7 @@ fn csv_line(row: Row) -> String {
             .unwrap_or_default(),
         r.expires_at.unwrap_or_default(),
         r.price,
+        r.serial.unwrap_or_default(),
     ])
 }
 

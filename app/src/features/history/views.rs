@@ -50,7 +50,7 @@ fn History() -> impl IntoView {
         </div>
         <form method="get" class="filters" aria-label="Search">
             <label for="h-q">"Name"</label>
-            <input id="h-q" name="q" type="search" placeholder="common name or SAN" prop:value=text(|f| &f.q) />
+            <input id="h-q" name="q" type="search" placeholder="common name, SAN or serial" prop:value=text(|f| &f.q) />
             <label for="h-requester">"Requester"</label>
             <input id="h-requester" name="requester" type="search" prop:value=text(|f| &f.requester) />
             <label for="h-approver">"Approver"</label>

@@ -970,6 +970,9 @@ pub struct RequestDetail {
     pub can_decide: bool,
     /// DigiCert's estimate at submission, e.g. "USD 345.00", or "unknown".
     pub price: String,
+    /// The order's end (`yyyy-mm-dd`) once DigiCert placed it, and its certificates.
+    pub order_valid_till: Option<String>,
+    pub certificates: Vec<crate::features::certificates::model::CertificateSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

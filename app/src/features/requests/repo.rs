@@ -228,6 +228,7 @@ struct DetailRow {
     forward_error: Option<serde_json::Value>,
     price_cents: Option<i64>,
     price_currency: Option<String>,
+    order_valid_till: Option<time::Date>,
 }
 
 /// A stored estimate, if DigiCert gave one.
@@ -276,7 +277,8 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         "select r.id, r.requester_id, r.product, r.title, r.status, r.submitted_at, r.updated_at,
                 u.display_name || ' <' || u.email || '>' as requester, r.form, r.csr_pem,
                 r.csr_summary, r.payload, r.digicert_order_id, r.digicert_status,
-                r.certificate_id, r.expires_at, r.forward_error, r.price_cents, r.price_currency
+                r.certificate_id, r.expires_at, r.forward_error, r.price_cents, r.price_currency,
+                r.order_valid_till
            from requests r join users u on u.id = r.requester_id
           where r.id = $1",
     )
@@ -318,6 +320,13 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         can_decide: summary.status == RequestStatus::PendingApproval,
         endpoint: format!("POST order/certificate/{}", product.name_id()),
         price: describe_price(stored_price(row.price_cents, row.price_currency).as_ref()),
+        order_valid_till: row.order_valid_till.map(|d| d.to_string()),
+        certificates: crate::features::certificates::repo::for_request(
+            pool,
+            row.id,
+            OffsetDateTime::now_utc(),
+        )
+        .await?,
         payload: serde_json::to_string_pretty(&row.payload).unwrap_or_default(),
         summary,
         requester: row.requester,

@@ -131,23 +131,28 @@ pub async fn cancel(pool: &PgPool, requester: &CurrentUser, id: i64) -> Result<(
     Ok(())
 }
 
-/// The issued leaf (or the whole chain) and a file name, for whoever may see the request.
+/// The order's current leaf (or its whole chain), or those of one of its certificates, and a file
+/// name, for whoever may see the request.
 pub async fn certificate_for(
     pool: &PgPool,
     viewer: &CurrentUser,
     id: i64,
+    certificate_id: Option<i64>,
     chain: bool,
 ) -> Result<(String, String), AppError> {
-    let detail = detail_for(pool, viewer, id).await?;
-    let (leaf, bundle): (Option<String>, Option<String>) =
-        sqlx::query_as("select certificate_pem, chain_pem from requests where id = $1")
-            .bind(id)
-            .fetch_one(pool)
-            .await?;
-    let pem = if chain { bundle } else { leaf };
-    let pem =
-        pem.ok_or_else(|| AppError::Conflict("The certificate has not been issued yet.".into()))?;
-    let stem = detail.summary.title.replace(
+    detail_for(pool, viewer, id).await?;
+    let files = crate::features::certificates::repo::files(pool, id, certificate_id)
+        .await?
+        .ok_or_else(|| match certificate_id {
+            Some(_) => AppError::NotFound,
+            None => AppError::Conflict("The certificate has not been issued yet.".into()),
+        })?;
+    let pem = if chain {
+        files.chain_pem
+    } else {
+        files.leaf_pem
+    };
+    let stem = files.common_name.replace(
         |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
         "_",
     );

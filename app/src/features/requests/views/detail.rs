@@ -3,6 +3,7 @@ use super::super::model::RequestDetail;
 use crate::components::{ErrorPanel, Guarded};
 use crate::features::approvals::api::{DecideRequest, RetryForwarding};
 use crate::features::approvals::views::DecisionForms;
+use crate::features::certificates::views::OrderCertificates;
 use crate::features::dcv::api::load_dcv;
 use crate::features::dcv::model::DcvPanel;
 use crate::features::dcv::views::{DcvActions, DcvSection};
@@ -129,6 +130,8 @@ fn Detail(
                 </dl>
             </section>
         })}
+        <OrderCertificates request_id=s.id order_valid_till=detail.order_valid_till.clone()
+            certificates=detail.certificates.clone() />
         <DcvSection panel actions=dcv_actions />
         <section>
             <h2>"Timeline"</h2>

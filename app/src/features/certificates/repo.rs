@@ -1,0 +1,343 @@
+//! Certificate rows: written when DigiCert issues, read for the request page and downloads.
+
+use super::model::{CertificateKind, CertificateStatus, CertificateSummary};
+use crate::error::AppError;
+use crate::features::forwarding::certificate::{IssuedCertificate, check_issued};
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    kind: CertificateKind,
+    serial_number: String,
+    common_name: String,
+    dns_names: Vec<String>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    status: CertificateStatus,
+}
+
+/// The PEMs of one certificate and the name its files are called after.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateFiles {
+    pub common_name: String,
+    pub leaf_pem: String,
+    pub chain_pem: String,
+}
+
+/// Records a certificate DigiCert issued for the order of `request_id`.
+pub async fn insert(
+    db: &mut PgConnection,
+    request_id: i64,
+    kind: CertificateKind,
+    digicert_certificate_id: Option<i64>,
+    issued: &IssuedCertificate,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "insert into certificates (request_id, kind, digicert_certificate_id, serial_number,
+                                   common_name, dns_names, not_before, not_after, leaf_pem, chain_pem)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         returning id",
+    )
+    .bind(request_id)
+    .bind(kind)
+    .bind(digicert_certificate_id)
+    .bind(&issued.serial)
+    .bind(&issued.common_name)
+    .bind(&issued.dns_names)
+    .bind(issued.not_before)
+    .bind(issued.not_after)
+    .bind(&issued.leaf_pem)
+    .bind(&issued.chain_pem)
+    .fetch_one(db)
+    .await?)
+}
+
+/// The order's certificates, newest first.
+pub async fn for_request(
+    pool: &PgPool,
+    request_id: i64,
+    now: OffsetDateTime,
+) -> Result<Vec<CertificateSummary>, AppError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "select id, kind, serial_number, common_name, dns_names, not_before, not_after, status
+           from certificates where request_id = $1 order by id desc",
+    )
+    .bind(request_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CertificateSummary {
+            id: r.id,
+            kind: r.kind,
+            serial: r.serial_number,
+            common_name: r.common_name,
+            dns_names: r.dns_names,
+            valid_from: r.not_before.date().to_string(),
+            valid_till: r.not_after.date().to_string(),
+            days_left: (r.not_after - now).whole_days(),
+            status: r.status,
+        })
+        .collect())
+}
+
+/// The order's current certificate (not a duplicate), or a given one of its certificates.
+pub async fn files(
+    pool: &PgPool,
+    request_id: i64,
+    certificate_id: Option<i64>,
+) -> Result<Option<CertificateFiles>, AppError> {
+    Ok(sqlx::query_as(
+        "select common_name, leaf_pem, chain_pem from certificates
+          where request_id = $1
+            and case when $2::bigint is null then status = 'issued' and kind <> 'duplicate'
+                     else id = $2 end
+          order by id desc limit 1",
+    )
+    .bind(request_id)
+    .bind(certificate_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct Unmoved {
+    id: i64,
+    certificate_id: Option<i64>,
+    chain_pem: String,
+}
+
+/// Certificates stored on their request before orders held certificates become the order's
+/// first certificate; answers how many were moved. Runs at start-up; does nothing the second time.
+pub async fn move_stored_certificates(pool: &PgPool) -> Result<usize, AppError> {
+    let unmoved: Vec<Unmoved> = sqlx::query_as(
+        "select r.id, r.certificate_id, r.chain_pem from requests r
+          where r.chain_pem is not null
+            and not exists (select 1 from certificates c where c.request_id = r.id)",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut moved = 0;
+    for row in unmoved {
+        match check_issued(&row.chain_pem, None, &[]) {
+            Ok(issued) => {
+                let mut tx = pool.begin().await?;
+                insert(
+                    &mut tx,
+                    row.id,
+                    CertificateKind::First,
+                    row.certificate_id,
+                    &issued,
+                )
+                .await?;
+                sqlx::query(
+                    "update requests set certificate_pem = null, chain_pem = null where id = $1",
+                )
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                moved += 1;
+            }
+            Err(problem) => {
+                tracing::warn!(request_id = row.id, %problem, "a stored certificate cannot be read; left on its request");
+            }
+        }
+    }
+    Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::auth::Role;
+    use crate::test_support::{TODAY, basic_ov_form, user};
+
+    fn issued(serial: &str) -> IssuedCertificate {
+        let now = OffsetDateTime::now_utc();
+        IssuedCertificate {
+            leaf_pem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".into(),
+            chain_pem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".into(),
+            not_before: now,
+            not_after: now + time::Duration::days(199),
+            serial: serial.into(),
+            common_name: "www.example.com".into(),
+            dns_names: vec!["www.example.com".into(), "example.com".into()],
+        }
+    }
+
+    async fn order(pool: &PgPool, valid_till: &str) -> i64 {
+        let email = format!("ada-{valid_till}@example.com");
+        let ada = user(pool, &email, &[Role::Requester]).await;
+        let id =
+            crate::features::requests::service::submit(pool, &ada, &basic_ov_form(), true, TODAY)
+                .await
+                .unwrap();
+        sqlx::query("update requests set order_valid_till = $2::date where id = $1")
+            .bind(id)
+            .bind(valid_till)
+            .execute(pool)
+            .await
+            .unwrap();
+        id
+    }
+
+    async fn count(pool: &PgPool, id: i64) -> i64 {
+        sqlx::query_scalar("select count(*) from certificates where request_id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_order_has_one_current_certificate_and_duplicates_beside_it(pool: PgPool) {
+        let id = order(&pool, "2099-01-01").await;
+        let mut db = pool.acquire().await.unwrap();
+        insert(
+            &mut db,
+            id,
+            CertificateKind::First,
+            Some(1),
+            &issued("0A01"),
+        )
+        .await
+        .unwrap();
+        // A second current certificate for the order is refused by the database.
+        let second = insert(
+            &mut db,
+            id,
+            CertificateKind::Reissue,
+            Some(2),
+            &issued("0A02"),
+        )
+        .await;
+        assert!(second.is_err());
+        assert_eq!(count(&pool, id).await, 1);
+        // A duplicate lives beside the current one.
+        insert(
+            &mut db,
+            id,
+            CertificateKind::Duplicate,
+            Some(3),
+            &issued("0A03"),
+        )
+        .await
+        .unwrap();
+        // Superseding the first lets the reissue in.
+        sqlx::query("update certificates set status = 'superseded' where serial_number = '0A01'")
+            .execute(&mut *db)
+            .await
+            .unwrap();
+        insert(
+            &mut db,
+            id,
+            CertificateKind::Reissue,
+            Some(4),
+            &issued("0A04"),
+        )
+        .await
+        .unwrap();
+        let listed = for_request(&pool, id, OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let serials: Vec<(&str, CertificateStatus)> = listed
+            .iter()
+            .map(|c| (c.serial.as_str(), c.status))
+            .collect();
+        assert_eq!(
+            serials,
+            [
+                ("0A04", CertificateStatus::Issued),
+                ("0A03", CertificateStatus::Issued),
+                ("0A01", CertificateStatus::Superseded)
+            ]
+        );
+        // The current files are the reissue's, not the duplicate's.
+        let current = files(&pool, id, None).await.unwrap().unwrap();
+        assert_eq!(current.common_name, "www.example.com");
+        let serial_of_current: String = sqlx::query_scalar(
+            "select serial_number from certificates where request_id = $1 and status = 'issued' and kind <> 'duplicate'",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(serial_of_current, "0A04");
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_ended_order_takes_no_reissue_and_states_only_move_forward(pool: PgPool) {
+        let id = order(&pool, "2020-01-01").await;
+        let mut db = pool.acquire().await.unwrap();
+        insert(
+            &mut db,
+            id,
+            CertificateKind::First,
+            Some(1),
+            &issued("0B01"),
+        )
+        .await
+        .unwrap();
+        sqlx::query("update certificates set status = 'superseded'")
+            .execute(&mut *db)
+            .await
+            .unwrap();
+        let reissue = insert(
+            &mut db,
+            id,
+            CertificateKind::Reissue,
+            Some(2),
+            &issued("0B02"),
+        )
+        .await;
+        assert!(reissue.is_err());
+        assert_eq!(count(&pool, id).await, 1);
+        let refused: Result<_, sqlx::Error> = sqlx::query(
+            "insert into certificates (request_id, kind, serial_number, common_name, not_before,
+                                       not_after, leaf_pem, chain_pem)
+             values ($1, 'duplicate', '0B03', 'x', now(), now() + interval '1 day', '', '')",
+        )
+        .bind(id)
+        .execute(&mut *db)
+        .await;
+        assert!(refused.unwrap_err().to_string().contains("has ended"));
+        // Superseded never becomes current again; revoked needs its time.
+        for bad in [
+            "update certificates set status = 'issued'",
+            "update certificates set status = 'revoked'",
+        ] {
+            assert!(sqlx::query(bad).execute(&mut *db).await.is_err(), "{bad}");
+        }
+        sqlx::query("update certificates set status = 'revoked', revoked_at = now(), revocation_reason = 'superseded'")
+            .execute(&mut *db)
+            .await
+            .unwrap();
+        // A serial is unique across orders, and must be hexadecimal.
+        let other = order(&pool, "2099-02-01").await;
+        assert!(
+            insert(
+                &mut db,
+                other,
+                CertificateKind::First,
+                None,
+                &issued("0B01")
+            )
+            .await
+            .is_err()
+        );
+        assert!(
+            insert(
+                &mut db,
+                other,
+                CertificateKind::First,
+                None,
+                &issued("not-hex")
+            )
+            .await
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! Orders hold certificates: the issued certificate is recorded with its serial, names and
+//! validity, the request page lists it with its own downloads, and the history finds it by serial.
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::requests::{submit, tls_form};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+async fn issued_request(app: &TestApp, requester: &reqwest::Client) -> i64 {
+    let approver = app.signed_in(&["approver"]).await;
+    let id: i64 = submit(
+        app,
+        requester,
+        &tls_form("basic-ov", &[("order_years", "2")]),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let res = app
+        .call(
+            &approver,
+            "/api/approvals/decide",
+            &[("id", &id.to_string()), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status: String = sqlx::query_scalar("select status from requests where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        if status == "issued" {
+            return id;
+        }
+        assert!(Instant::now() < deadline, "request {id} is {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_issued_order_lists_its_certificate_with_serial_term_and_downloads() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let id = issued_request(&app, &ada).await;
+    let detail: Value = app
+        .call(&ada, "/api/requests/detail", &[("id", &id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    // A two-year order: its term runs two years from today (DigiCert's own rule).
+    let term = detail["order_valid_till"].as_str().unwrap();
+    let expected = (time::OffsetDateTime::now_utc().date() + time::Duration::days(730)).to_string();
+    assert_eq!(term, expected);
+    let certificates = detail["certificates"].as_array().unwrap();
+    assert_eq!(certificates.len(), 1);
+    let certificate = &certificates[0];
+    assert_eq!(certificate["kind"], "first");
+    assert_eq!(certificate["status"], "issued");
+    assert_eq!(certificate["common_name"], "www.example.com");
+    let serial = certificate["serial"].as_str().unwrap().to_owned();
+    assert!(
+        serial.len() >= 8
+            && serial
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+    );
+    assert!(certificate["days_left"].as_i64().unwrap() > 190);
+
+    // Its own downloads, the same as the order's current certificate.
+    let cid = certificate["id"].as_i64().unwrap();
+    let get = |path: String| {
+        let app = &app;
+        let ada = &ada;
+        async move { ada.get(app.url(&path)).send().await.unwrap() }
+    };
+    let own = get(format!("/requests/{id}/certificates/{cid}/certificate.pem")).await;
+    assert_eq!(own.status(), 200);
+    let own = own.text().await.unwrap();
+    let current = get(format!("/requests/{id}/certificate.pem"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(own, current);
+    let chain = get(format!("/requests/{id}/certificates/{cid}/chain.pem")).await;
+    assert!(
+        chain
+            .text()
+            .await
+            .unwrap()
+            .matches("BEGIN CERTIFICATE")
+            .count()
+            >= 2
+    );
+    assert_eq!(
+        get(format!("/requests/{id}/certificates/{cid}/key.pem"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        get(format!(
+            "/requests/{id}/certificates/999999/certificate.pem"
+        ))
+        .await
+        .status(),
+        404
+    );
+    // Someone else's order: 404, as for the request itself.
+    let stranger = app.signed_in(&["requester"]).await;
+    let res = stranger
+        .get(app.url(&format!(
+            "/requests/{id}/certificates/{cid}/certificate.pem"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // The page shows the term and the certificate.
+    let html = get(format!("/requests/{id}")).await.text().await.unwrap();
+    assert!(html.contains("Order and certificates") && html.contains(&serial));
+    assert!(html.contains(&expected));
+
+    // Admins find the order by the serial (with or without colons), and the CSV carries it.
+    let admin = app.signed_in(&["admin"]).await;
+    let with_colons: String = serial
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| std::str::from_utf8(pair).unwrap().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(":");
+    for q in [serial.as_str(), with_colons.as_str()] {
+        let page: Value = app
+            .call(&admin, "/api/history/search", &[("filter[q]", q)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<i64> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [id], "searching {q}");
+    }
+    let csv = admin
+        .get(app.url(&format!("/history.csv?q={serial}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.lines().next().unwrap().ends_with("\"serial\""));
+    assert!(csv.contains(&format!("\"{serial}\"")), "{csv}");
+}
+
+#[tokio::test]
+async fn certificates_kept_on_their_request_move_to_the_order_at_start_up() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let id = issued_request(&app, &ada).await;
+    // As an earlier certdesk stored it: on the request, with no certificate row.
+    let chain: String =
+        sqlx::query_scalar("select chain_pem from certificates where request_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    sqlx::query("delete from certificates where request_id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("update requests set chain_pem = $2, certificate_pem = 'x' where id = $1")
+        .bind(id)
+        .bind(&chain)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    certdesk::startup::prepare_database(&app.pool)
+        .await
+        .unwrap();
+    let (rows, kept): (i64, Option<String>) = sqlx::query_as(
+        "select (select count(*) from certificates where request_id = $1),
+                (select chain_pem from requests where id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((rows, kept), (1, None));
+    // Running it again moves nothing twice.
+    certdesk::startup::prepare_database(&app.pool)
+        .await
+        .unwrap();
+    let res = ada
+        .get(app.url(&format!("/requests/{id}/certificate.pem")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
