@@ -48,6 +48,8 @@ export default defineConfig({
       CERTDESK_LISTEN: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: '../target/site',
       DIGICERT_API_KEY: '',
+      // One-year demo orders are inside the renewal window, so "Renew" can be tried.
+      CERTDESK_RENEW_WINDOW_DAYS: '400',
       RUST_LOG: 'warn',
     },
   },

@@ -59,6 +59,14 @@ test('an approved request is issued and the requester downloads the certificate'
   const chain = page.waitForEvent('download');
   await page.getByRole('link', { name: 'Download chain' }).click();
   expect((await chain).suggestedFilename()).toBe('www.example.com-chain.pem');
+
+  // "Renew" opens the same form filled from the order, naming the order it renews.
+  await page.getByRole('link', { name: 'Renew' }).click();
+  await expect(page).toHaveURL(new RegExp(`/requests/new/basic-ov\\?renew=${id}$`));
+  await expect(page.getByLabel('Common name')).toHaveValue('www.example.com');
+  await expect(page.getByLabel('Cost center')).toHaveValue('CC-1001');
+  await expect(page.locator('#f-renewal_of_order_id')).toHaveValue(/^\d+$/);
+  await expect(page.getByLabel('CSR', { exact: true })).toHaveValue('');
 });
 
 test('a rejection shows its reason to the requester', async ({ page, browser }, info) => {

@@ -78,6 +78,11 @@ const MATRIX: &[Row] = &[
         [401, 422, 403, 403],
     ),
     Row("/api/requests/mine", &[], [401, 200, 200, 200]),
+    Row(
+        "/api/requests/renewal_form",
+        &[("id", "999999")],
+        [401, 404, 403, 403],
+    ),
     // Requesters price their order; an empty form has no price yet.
     Row(
         "/api/requests/price",

@@ -207,3 +207,114 @@ async fn certificates_kept_on_their_request_move_to_the_order_at_start_up() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn renew_opens_near_the_end_of_the_term_and_links_both_ways() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let id = issued_request(&app, &ada).await;
+    let detail = |client: &reqwest::Client, id: i64| {
+        let app = &app;
+        let client = client.clone();
+        async move {
+            app.call(&client, "/api/requests/detail", &[("id", &id.to_string())])
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let renewal_form = |id: i64| {
+        let app = &app;
+        let ada = &ada;
+        async move {
+            app.call(
+                ada,
+                "/api/requests/renewal_form",
+                &[("id", &id.to_string())],
+            )
+            .await
+        }
+    };
+    // Two years to go: too early (the window is 90 days).
+    assert_eq!(detail(&ada, id).await["can_renew"], false);
+    assert_eq!(renewal_form(id).await.status(), 409);
+    sqlx::query("update requests set order_valid_till = current_date + 30 where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(detail(&ada, id).await["can_renew"], true);
+    // Approvers see the order but renewing is its requester's.
+    let approver = app.signed_in(&["approver"]).await;
+    assert_eq!(detail(&approver, id).await["can_renew"], false);
+    let html = ada
+        .get(app.url(&format!("/requests/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("/requests/new/basic-ov?renew={id}")));
+
+    let res = renewal_form(id).await;
+    assert_eq!(res.status(), 200);
+    let form: Value = res.json().await.unwrap();
+    let order_id: i64 = sqlx::query_scalar("select digicert_order_id from requests where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(form["renewal_of_order_id"], order_id.to_string());
+    assert_eq!(form["common_name"], "www.example.com");
+    assert_eq!(form["cf_801"], "CC-1001");
+    assert_eq!(form["csr"], "", "a renewal asks for the new key's CSR");
+    // The form page opens filled.
+    let page = ada
+        .get(app.url(&format!("/requests/new/basic-ov?renew={id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("value=\"{order_id}\"")),
+        "renewal_of_order_id is filled"
+    );
+
+    let renewal: i64 = submit(
+        &app,
+        &ada,
+        &tls_form(
+            "basic-ov",
+            &[("renewal_of_order_id", &order_id.to_string())],
+        ),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(detail(&ada, renewal).await["renewal_of"], id);
+    assert_eq!(
+        detail(&ada, id).await["renewed_by"],
+        serde_json::json!([renewal])
+    );
+    let payload: Value = sqlx::query_scalar("select payload from requests where id = $1")
+        .bind(renewal)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(payload["renewal_of_order_id"], order_id);
+    // Someone else cannot take the order's values.
+    let stranger = app.signed_in(&["requester"]).await;
+    let res = app
+        .call(
+            &stranger,
+            "/api/requests/renewal_form",
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}

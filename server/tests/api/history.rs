@@ -61,7 +61,11 @@ async fn admins_search_and_export_and_nobody_else_does() {
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2, "{csv}");
-    assert!(lines[0].ends_with("\"estimated price\",\"serial\""), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with("\"estimated price\",\"serial\""),
+        "{}",
+        lines[0]
+    );
     // ssl_basic for a year, with one additional name, at the simulator's list price; not yet
     // issued, so no serial.
     assert!(lines[1].ends_with("\"USD 425.00\",\"\""), "{}", lines[1]);

@@ -81,7 +81,30 @@ pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
 
     let state = context::state()?;
     let user = require_user(&state).await?;
-    super::service::detail_for(&state.pool, &user, id).await
+    let mut detail = super::service::detail_for(&state.pool, &user, id).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    detail.can_renew &=
+        super::service::renewable(&detail, &user, today, state.config.renew_window_days);
+    Ok(detail)
+}
+
+/// The form for renewing an order: its values, with `renewal_of_order_id` set.
+#[server(prefix = "/api", endpoint = "requests/renewal_form")]
+pub async fn renewal_form(id: i64) -> Result<RequestForm, AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    let user = require_role(&state, Role::Requester).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    super::service::renewal_form(
+        &state.pool,
+        &user,
+        id,
+        today,
+        state.config.renew_window_days,
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "requests/cancel")]

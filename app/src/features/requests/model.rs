@@ -972,6 +972,11 @@ pub struct RequestDetail {
     pub price: String,
     /// The order's end (`yyyy-mm-dd`) once DigiCert placed it, and its certificates.
     pub order_valid_till: Option<String>,
+    /// The request this one renews, and the requests that renew this one.
+    pub renewal_of: Option<i64>,
+    pub renewed_by: Vec<i64>,
+    /// The requester may renew it now (the order ends within the renewal window).
+    pub can_renew: bool,
     pub certificates: Vec<crate::features::certificates::model::CertificateSummary>,
 }
 

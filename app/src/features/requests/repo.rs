@@ -229,6 +229,7 @@ struct DetailRow {
     price_cents: Option<i64>,
     price_currency: Option<String>,
     order_valid_till: Option<time::Date>,
+    renewal_of_request_id: Option<i64>,
 }
 
 /// A stored estimate, if DigiCert gave one.
@@ -278,7 +279,7 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
                 u.display_name || ' <' || u.email || '>' as requester, r.form, r.csr_pem,
                 r.csr_summary, r.payload, r.digicert_order_id, r.digicert_status,
                 r.certificate_id, r.expires_at, r.forward_error, r.price_cents, r.price_currency,
-                r.order_valid_till
+                r.order_valid_till, r.renewal_of_request_id
            from requests r join users u on u.id = r.requester_id
           where r.id = $1",
     )
@@ -321,6 +322,15 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         endpoint: format!("POST order/certificate/{}", product.name_id()),
         price: describe_price(stored_price(row.price_cents, row.price_currency).as_ref()),
         order_valid_till: row.order_valid_till.map(|d| d.to_string()),
+        renewal_of: row.renewal_of_request_id,
+        renewed_by: sqlx::query_scalar(
+            "select id from requests where renewal_of_request_id = $1 order by id",
+        )
+        .bind(row.id)
+        .fetch_all(pool)
+        .await?,
+        // Narrowed by the service, which knows who looks and the renewal window.
+        can_renew: summary.status == RequestStatus::Issued,
         certificates: crate::features::certificates::repo::for_request(
             pool,
             row.id,

@@ -80,6 +80,19 @@ pub async fn submit_priced(
         },
     )
     .await?;
+    // A renewal names the order it renews; keep the link to that order's request both ways.
+    if let Ok(order_id) = form.renewal_of_order_id.trim().parse::<i64>() {
+        sqlx::query(
+            "update requests set renewal_of_request_id =
+                    (select id from requests where digicert_order_id = $2 and id <> $1
+                      order by id limit 1)
+              where id = $1",
+        )
+        .bind(id)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
@@ -100,7 +113,54 @@ pub async fn detail_for(
     detail.can_cancel &= owner;
     detail.can_retry &= viewer.has(Role::Admin);
     detail.can_decide &= viewer.has(Role::Approver) && !owner;
+    detail.can_renew &= owner;
     Ok(detail)
+}
+
+/// Whether `viewer` may renew the order now: their own, issued, ending within `window_days`.
+pub fn renewable(
+    detail: &RequestDetail,
+    viewer: &CurrentUser,
+    today: Date,
+    window_days: u32,
+) -> bool {
+    let ends = detail.order_valid_till.as_deref().and_then(|d| {
+        Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    });
+    viewer.has(Role::Requester)
+        && detail.summary.status == RequestStatus::Issued
+        && detail.digicert.is_some()
+        && ends.is_some_and(|end| (end - today).whole_days() <= i64::from(window_days))
+}
+
+/// The form of a renewal: the order's own values (names, organization, product, custom fields)
+/// with `renewal_of_order_id` set and the CSR left for the new key.
+pub async fn renewal_form(
+    pool: &PgPool,
+    viewer: &CurrentUser,
+    id: i64,
+    today: Date,
+    window_days: u32,
+) -> Result<RequestForm, AppError> {
+    let detail = detail_for(pool, viewer, id).await?;
+    if !(detail.can_renew && renewable(&detail, viewer, today, window_days)) {
+        return Err(AppError::Conflict(format!(
+            "Only an issued order can be renewed, from {window_days} days before it ends{}.",
+            detail
+                .order_valid_till
+                .as_deref()
+                .map(|d| format!(" (this one runs until {d})"))
+                .unwrap_or_default()
+        )));
+    }
+    let mut form = detail.form;
+    form.csr.clear();
+    form.renewal_of_order_id = detail
+        .digicert
+        .map(|d| d.order_id.to_string())
+        .unwrap_or_default();
+    form.comments = format!("Renewal of request {id}.");
+    Ok(form)
 }
 
 /// Cancels one's own request while it waits for approval.

@@ -106,8 +106,19 @@ fn Detail(
                     <button type="submit">"Retry sending to DigiCert"</button>
                 </ActionForm>
             })}
+            {detail.can_renew.then(|| view! {
+                <a class="button" id="renew" href=format!("/requests/new/{}?renew={}", detail.form.kind, s.id)>"Renew"</a>
+            })}
             <a class="button secondary" href=copy_href>"Copy as new request"</a>
         </div>
+        {detail.renewal_of.map(|of| view! {
+            <p id="renewal-of">"Renews request "<a href=format!("/requests/{of}")>{format!("#{of}")}</a></p>
+        })}
+        {(!detail.renewed_by.is_empty()).then(|| view! {
+            <p id="renewed-by">"Renewed by "
+                {detail.renewed_by.iter().map(|by| view! { <a href=format!("/requests/{by}")>{format!("#{by}")}</a>" " }).collect_view()}
+            </p>
+        })}
         {detail.can_decide.then(|| view! {
             <section class="card pending" id="decide">
                 <h2>"Your decision"</h2>

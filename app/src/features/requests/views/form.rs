@@ -4,7 +4,7 @@
 
 use super::super::account_check::check_against_account;
 use super::super::api::{
-    EstimatePrice, SubmitRequest, check_csr, load_order_options, load_request,
+    EstimatePrice, SubmitRequest, check_csr, load_order_options, load_request, renewal_form,
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
 use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
@@ -67,12 +67,23 @@ fn KindForm(kind: FormKind) -> impl IntoView {
         move || (kind.slug().to_owned(), product.get(), type_hint.get()),
         |(kind, product, type_hint)| load_order_options(kind, product, type_hint),
     );
-    let copied = Resource::new(copy_of, |id| async move {
-        match id {
-            Some(id) => load_request(id).await.ok().map(|d| d.form),
-            None => None,
-        }
-    });
+    let renew_of = move || {
+        query
+            .read()
+            .get("renew")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    // A copy starts from an earlier request; a renewal from the order it renews.
+    let copied = Resource::new(
+        move || (copy_of(), renew_of()),
+        |(copy, renew)| async move {
+            match (renew, copy) {
+                (Some(id), _) => renewal_form(id).await.ok(),
+                (None, Some(id)) => load_request(id).await.ok().map(|d| d.form),
+                (None, None) => None,
+            }
+        },
+    );
 
     view! {
         <Title text=format!("New request: {}", kind.title()) />
