@@ -22,6 +22,10 @@ pub struct Overview {
     pub expiring: [i64; 3],
     /// Orders at DigiCert waiting for a requester to prove control of a domain.
     pub waiting_on_dcv: i64,
+    /// Current certificates ending within 30 days while their order runs on.
+    pub reissue_due: i64,
+    /// Orders ending within the renewal window.
+    pub renew_due: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +50,7 @@ pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
     .fetch_all(&state.pool)
     .await?;
     let overview = if user.has(Role::Approver) || user.has(Role::Admin) {
-        Some(super::service::overview(&state.pool).await?)
+        Some(super::service::overview(&state.pool, state.config.renew_window_days).await?)
     } else {
         None
     };

@@ -17,9 +17,22 @@ pub fn describe_age(seconds: i64) -> String {
     }
 }
 
+/// The numbers of the overview's second statement.
+#[derive(sqlx::FromRow)]
+struct Watched {
+    oldest_seconds: Option<i64>,
+    issued: i64,
+    failures: i64,
+    within_30: i64,
+    within_60: i64,
+    within_90: i64,
+    reissue_due: i64,
+    renew_due: i64,
+}
+
 /// Two statements: counts per status (on the status index), and the rest in one pass over the
 /// partial indexes' rows.
-pub async fn overview(pool: &PgPool) -> Result<Overview, AppError> {
+pub async fn overview(pool: &PgPool, renew_window_days: u32) -> Result<Overview, AppError> {
     let counts: Vec<(String, i64)> =
         sqlx::query_as("select status, count(*) from requests group by status")
             .fetch_all(pool)
@@ -34,31 +47,41 @@ pub async fn overview(pool: &PgPool) -> Result<Overview, AppError> {
         })
         .collect();
     by_status.retain(|(_, n)| *n > 0);
-    let (oldest, issued, failures, e30, e60, e90): (Option<i64>, i64, i64, i64, i64, i64) =
-        sqlx::query_as(
-            "select
-                (select extract(epoch from now() - min(submitted_at))::bigint
-                   from requests where status = 'pending_approval'),
-                (select count(*) from requests
-                  where status = 'issued' and issued_at >= date_trunc('month', now())),
-                (select count(*) from requests where status = 'forward_failed'),
-                (select count(*) from requests where status = 'issued'
-                    and expires_at >= now() and expires_at < now() + interval '30 days'),
-                (select count(*) from requests where status = 'issued'
-                    and expires_at >= now() and expires_at < now() + interval '60 days'),
-                (select count(*) from requests where status = 'issued'
-                    and expires_at >= now() and expires_at < now() + interval '90 days')",
-        )
-        .fetch_one(pool)
-        .await?;
+    let watched: Watched = sqlx::query_as(
+        "select
+            (select extract(epoch from now() - min(submitted_at))::bigint
+               from requests where status = 'pending_approval') as oldest_seconds,
+            (select count(*) from requests
+              where status = 'issued' and issued_at >= date_trunc('month', now())) as issued,
+            (select count(*) from requests where status = 'forward_failed') as failures,
+            (select count(*) from certificates where status = 'issued'
+                and not_after >= now() and not_after < now() + interval '30 days') as within_30,
+            (select count(*) from certificates where status = 'issued'
+                and not_after >= now() and not_after < now() + interval '60 days') as within_60,
+            (select count(*) from certificates where status = 'issued'
+                and not_after >= now() and not_after < now() + interval '90 days') as within_90,
+            -- A current certificate ending within 30 days while its order runs on: reissue it.
+            (select count(*) from certificates c join requests r on r.id = c.request_id
+              where c.status = 'issued' and c.kind <> 'duplicate'
+                and c.not_after < now() + interval '30 days'
+                and r.order_valid_till > c.not_after::date) as reissue_due,
+            -- An order ending within the renewal window: renew it.
+            (select count(*) from requests where status = 'issued'
+                and order_valid_till <= current_date + $1) as renew_due",
+    )
+    .bind(i32::try_from(renew_window_days).unwrap_or(i32::MAX))
+    .fetch_one(pool)
+    .await?;
     let waiting_on_dcv = crate::features::dcv::repo::waiting_count(pool, None).await?;
     Ok(Overview {
         waiting_on_dcv,
         by_status,
-        oldest_pending: oldest.map(describe_age),
-        issued_this_month: issued,
-        forward_failures: failures,
-        expiring: [e30, e60, e90],
+        oldest_pending: watched.oldest_seconds.map(describe_age),
+        issued_this_month: watched.issued,
+        forward_failures: watched.failures,
+        expiring: [watched.within_30, watched.within_60, watched.within_90],
+        reissue_due: watched.reissue_due,
+        renew_due: watched.renew_due,
     })
 }
 
@@ -109,12 +132,34 @@ mod tests {
                 .unwrap();
         }
         sqlx::query(
-            "update requests set issued_at = now(), expires_at = now() + interval '45 days' where id = 2",
+            "update requests set issued_at = now(), expires_at = now() + interval '45 days',
+                    order_valid_till = current_date + 300 where id = 2",
         )
         .execute(&pool)
         .await
         .unwrap();
-        let o = overview(&pool).await.unwrap();
+        // Request 2's order holds a certificate ending in 45 days, the order in 300.
+        let now = time::OffsetDateTime::now_utc();
+        let certificate = crate::features::forwarding::certificate::IssuedCertificate {
+            leaf_pem: String::new(),
+            chain_pem: String::new(),
+            not_before: now,
+            not_after: now + time::Duration::days(45),
+            serial: "0C01".into(),
+            common_name: "www.example.com".into(),
+            dns_names: vec![],
+        };
+        let mut db = pool.acquire().await.unwrap();
+        crate::features::certificates::repo::insert(
+            &mut db,
+            2,
+            crate::features::certificates::model::CertificateKind::First,
+            None,
+            &certificate,
+        )
+        .await
+        .unwrap();
+        let o = overview(&pool, 90).await.unwrap();
         assert_eq!(
             o.by_status,
             [
@@ -126,5 +171,20 @@ mod tests {
         assert!(o.oldest_pending.unwrap().starts_with("2 h"));
         assert_eq!((o.issued_this_month, o.forward_failures), (1, 1));
         assert_eq!(o.expiring, [0, 1, 1]);
+        assert_eq!((o.reissue_due, o.renew_due), (0, 0));
+        // Ten days left on the certificate, twenty on the order: reissue and renew are both due.
+        sqlx::query("update certificates set not_after = now() + interval '10 days'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("update requests set order_valid_till = current_date + 20 where id = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let o = overview(&pool, 90).await.unwrap();
+        assert_eq!(o.expiring, [1, 1, 1]);
+        assert_eq!((o.reissue_due, o.renew_due), (1, 1));
+        // A shorter renewal window leaves it out.
+        assert_eq!(overview(&pool, 10).await.unwrap().renew_due, 0);
     }
 }

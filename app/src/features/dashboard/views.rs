@@ -77,6 +77,8 @@ fn OverviewPanel(o: super::api::Overview) -> impl IntoView {
                 <li class="tile"><strong>{o.issued_this_month}</strong>" issued this month"</li>
                 <li class="tile"><strong>{o.forward_failures}</strong>" refused by DigiCert"</li>
                 <li class="tile" id="waiting-on-dcv"><strong>{o.waiting_on_dcv}</strong>" waiting on domain validation"</li>
+                <li class="tile" id="reissue-due"><strong>{o.reissue_due}</strong>" reissue due (certificate ending, order running)"</li>
+                <li class="tile" id="renew-due"><strong>{o.renew_due}</strong>" renew due (order ending)"</li>
                 <li class="tile" id="expiring"><strong>{format!("{} / {} / {}", o.expiring[0], o.expiring[1], o.expiring[2])}</strong>" expiring within 30 / 60 / 90 days"</li>
             </ul>
         </section>
