@@ -9,6 +9,7 @@ use crate::features::auth::{
     api::{SignOut, me},
     views::SignInPage,
 };
+use crate::features::certificates::views::CertificatesPage;
 use crate::features::dashboard::views::DashboardPage;
 use crate::features::dcv::views::DomainsPage;
 use crate::features::history::views::HistoryPage;
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                         <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
                         <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
+                        <Route path=path!("/certificates") view=CertificatesPage ssr=SsrMode::Async />
                         <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                         <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />

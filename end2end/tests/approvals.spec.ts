@@ -60,6 +60,13 @@ test('an approved request is issued and the requester downloads the certificate'
   await page.getByRole('link', { name: 'Download chain' }).click();
   expect((await chain).suggestedFilename()).toBe('www.example.com-chain.pem');
 
+  // The Certificates view lists it, with the weeks ahead drawn as SVG.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Certificates' }).click();
+  await expect(page.locator('#week-chart')).toBeVisible();
+  const row = page.locator('#current-certificates tbody tr').filter({ has: page.getByRole('link', { name: 'www.example.com' }) }).first();
+  await expect(row).toBeVisible();
+  await page.goto(`/requests/${id}`);
+
   // "Renew" opens the same form filled from the order, naming the order it renews.
   await page.getByRole('link', { name: 'Renew' }).click();
   await expect(page).toHaveURL(new RegExp(`/requests/new/basic-ov\\?renew=${id}$`));

@@ -78,6 +78,8 @@ const MATRIX: &[Row] = &[
         [401, 422, 403, 403],
     ),
     Row("/api/requests/mine", &[], [401, 200, 200, 200]),
+    // Requesters see their own certificates, admins everyone's; approvers have no such view.
+    Row("/api/certificates/current", &[], [401, 200, 403, 200]),
     Row(
         "/api/requests/renewal_form",
         &[("id", "999999")],

@@ -318,3 +318,61 @@ async fn renew_opens_near_the_end_of_the_term_and_links_both_ways() {
         .await;
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn the_certificates_view_shows_each_persons_own_and_admins_everything_by_urgency() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let id = issued_request(&app, &ada).await;
+    // The certificate ends in 20 days while its order runs 300: a reissue is due.
+    sqlx::query(
+        "update certificates set not_after = now() + interval '20 days' where request_id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("update requests set order_valid_till = current_date + 300 where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let load = |client: reqwest::Client| {
+        let app = &app;
+        async move { app.call(&client, "/api/certificates/current", &[]).await }
+    };
+    let mine: Value = load(ada.clone()).await.json().await.unwrap();
+    let rows = mine["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["request_id"], id);
+    assert_eq!(rows[0]["next_action"], "reissue");
+    assert_eq!(rows[0]["order_days_left"], 300);
+    let weeks = mine["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 26);
+    let reissues: i64 = weeks.iter().map(|w| w["reissue"].as_i64().unwrap()).sum();
+    assert_eq!(reissues, 1);
+
+    let other = app.signed_in(&["requester"]).await;
+    let theirs: Value = load(other).await.json().await.unwrap();
+    assert_eq!(theirs["rows"], serde_json::json!([]));
+    let admin = app.signed_in(&["admin"]).await;
+    let all: Value = load(admin.clone()).await.json().await.unwrap();
+    assert_eq!(all["rows"].as_array().unwrap().len(), 1);
+    let approver = app.signed_in(&["approver"]).await;
+    assert_eq!(load(approver).await.status(), 403);
+
+    // The page draws the weeks as SVG and lists the certificate, without JavaScript.
+    let html = admin
+        .get(app.url("/certificates"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"id="week-chart""#)
+            && html.contains("1 certificate ends in the next 26 weeks")
+    );
+    assert!(html.contains("next-reissue"));
+}

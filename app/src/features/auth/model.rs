@@ -61,7 +61,7 @@ impl CurrentUser {
     pub fn navigation(&self) -> Vec<NavItem> {
         NavItem::ALL
             .into_iter()
-            .filter(|item| self.has(item.role()))
+            .filter(|item| item.roles().iter().any(|r| self.has(*r)))
             .collect()
     }
 }
@@ -71,6 +71,7 @@ impl CurrentUser {
 pub enum NavItem {
     NewRequest,
     MyRequests,
+    Certificates,
     Approvals,
     History,
     Domains,
@@ -79,9 +80,10 @@ pub enum NavItem {
 }
 
 impl NavItem {
-    pub const ALL: [NavItem; 7] = [
+    pub const ALL: [NavItem; 8] = [
         NavItem::NewRequest,
         NavItem::MyRequests,
+        NavItem::Certificates,
         NavItem::Approvals,
         NavItem::History,
         NavItem::Domains,
@@ -89,11 +91,16 @@ impl NavItem {
         NavItem::AuditLog,
     ];
 
-    pub fn role(self) -> Role {
+    /// The roles that see the entry (any one of them).
+    pub fn roles(self) -> &'static [Role] {
         match self {
-            NavItem::NewRequest | NavItem::MyRequests => Role::Requester,
-            NavItem::Approvals => Role::Approver,
-            NavItem::History | NavItem::Domains | NavItem::Users | NavItem::AuditLog => Role::Admin,
+            NavItem::NewRequest | NavItem::MyRequests => &[Role::Requester],
+            // Requesters see their own certificates, admins everyone's.
+            NavItem::Certificates => &[Role::Requester, Role::Admin],
+            NavItem::Approvals => &[Role::Approver],
+            NavItem::History | NavItem::Domains | NavItem::Users | NavItem::AuditLog => {
+                &[Role::Admin]
+            }
         }
     }
 
@@ -101,6 +108,7 @@ impl NavItem {
         match self {
             NavItem::NewRequest => "New request",
             NavItem::MyRequests => "My requests",
+            NavItem::Certificates => "Certificates",
             NavItem::Approvals => "Approvals",
             NavItem::History => "History",
             NavItem::Domains => "Domains",
@@ -113,6 +121,7 @@ impl NavItem {
         match self {
             NavItem::NewRequest => "/requests/new",
             NavItem::MyRequests => "/requests",
+            NavItem::Certificates => "/certificates",
             NavItem::Approvals => "/approvals",
             NavItem::History => "/history",
             NavItem::Domains => "/domains",
@@ -263,11 +272,21 @@ mod tests {
                 .map(NavItem::label)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(labels(&[Role::Requester]), ["New request", "My requests"]);
+        assert_eq!(
+            labels(&[Role::Requester]),
+            ["New request", "My requests", "Certificates"]
+        );
         assert_eq!(labels(&[Role::Approver]), ["Approvals"]);
         assert_eq!(
             labels(&[Role::Admin, Role::Approver]),
-            ["Approvals", "History", "Domains", "Users", "Audit log"]
+            [
+                "Certificates",
+                "Approvals",
+                "History",
+                "Domains",
+                "Users",
+                "Audit log"
+            ]
         );
     }
 

@@ -74,3 +74,94 @@ pub struct CertificateSummary {
     pub days_left: i64,
     pub status: CertificateStatus,
 }
+
+/// What a current certificate needs next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextAction {
+    /// The order ends within the renewal window: renew it.
+    Renew,
+    /// The certificate ends within 30 days while its order runs on: reissue within the order.
+    Reissue,
+    /// Nothing yet.
+    None,
+}
+
+/// Days before a certificate's end when its reissue is due.
+pub const REISSUE_DUE_DAYS: i64 = 30;
+
+impl NextAction {
+    pub fn of(
+        certificate_days_left: i64,
+        order_days_left: Option<i64>,
+        renew_window_days: u32,
+    ) -> Self {
+        match order_days_left {
+            Some(order) if order <= i64::from(renew_window_days) => NextAction::Renew,
+            Some(order)
+                if certificate_days_left <= REISSUE_DUE_DAYS && order > certificate_days_left =>
+            {
+                NextAction::Reissue
+            }
+            _ => NextAction::None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            NextAction::Renew => "Renew the order",
+            NextAction::Reissue => "Reissue",
+            NextAction::None => "—",
+        }
+    }
+}
+
+/// One current certificate in the Certificates view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentCertificate {
+    pub request_id: i64,
+    pub certificate_id: i64,
+    pub serial: String,
+    pub common_name: String,
+    pub requester: String,
+    pub valid_till: String,
+    pub days_left: i64,
+    pub order_valid_till: Option<String>,
+    pub order_days_left: Option<i64>,
+    pub next_action: NextAction,
+}
+
+/// Certificates ending in one week, by what their end calls for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekBar {
+    /// The Monday, `yyyy-mm-dd`.
+    pub week: String,
+    /// Their order runs on: a reissue replaces them.
+    pub reissue: i64,
+    /// Their order ends with them (or first): the order needs renewing.
+    pub renew: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificatesPage {
+    pub rows: Vec<CurrentCertificate>,
+    /// Cursor after the last row when more follow.
+    pub next: Option<String>,
+    /// The next 26 weeks.
+    pub weeks: Vec<WeekBar>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_action_follows_the_order_and_the_certificate() {
+        assert_eq!(NextAction::of(100, Some(300), 90), NextAction::None);
+        assert_eq!(NextAction::of(20, Some(300), 90), NextAction::Reissue);
+        assert_eq!(NextAction::of(20, Some(60), 90), NextAction::Renew);
+        // The order ends with the certificate: nothing to reissue into.
+        assert_eq!(NextAction::of(20, Some(20), 10), NextAction::None);
+        assert_eq!(NextAction::of(20, None, 90), NextAction::None);
+    }
+}

@@ -1,6 +1,8 @@
 //! Certificate rows: written when DigiCert issues, read for the request page and downloads.
 
-use super::model::{CertificateKind, CertificateStatus, CertificateSummary};
+use super::model::{
+    CertificateKind, CertificateStatus, CertificateSummary, CurrentCertificate, NextAction, WeekBar,
+};
 use crate::error::AppError;
 use crate::features::forwarding::certificate::{IssuedCertificate, check_issued};
 use sqlx::{PgConnection, PgPool};
@@ -147,6 +149,132 @@ pub async fn move_stored_certificates(pool: &PgPool) -> Result<usize, AppError> 
         }
     }
     Ok(moved)
+}
+
+/// Who the Certificates view is for: one requester's own, or everyone's (admins).
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Requester(uuid::Uuid),
+    Everyone,
+}
+
+impl Scope {
+    fn owner(self) -> Option<uuid::Uuid> {
+        match self {
+            Scope::Requester(id) => Some(id),
+            Scope::Everyone => None,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CurrentRow {
+    request_id: i64,
+    certificate_id: i64,
+    serial_number: String,
+    common_name: String,
+    requester: String,
+    not_after: OffsetDateTime,
+    order_valid_till: Option<time::Date>,
+}
+
+/// Current certificates, the soonest to end first (keyset on end and id).
+pub async fn current(
+    pool: &PgPool,
+    scope: Scope,
+    names: Option<&str>,
+    after: Option<(OffsetDateTime, i64)>,
+    limit: i64,
+    renew_window_days: u32,
+) -> Result<(Vec<CurrentCertificate>, Option<String>), AppError> {
+    let rows: Vec<CurrentRow> = sqlx::query_as(
+        "select c.request_id, c.id as certificate_id, c.serial_number, c.common_name,
+                u.display_name || ' <' || u.email || '>' as requester, c.not_after,
+                r.order_valid_till
+           from certificates c
+           join requests r on r.id = c.request_id
+           join users u on u.id = r.requester_id
+          where c.status = 'issued' and c.not_after >= now()
+            and ($1::uuid is null or r.requester_id = $1)
+            and ($2::text is null or r.names_text like $2)
+            and ($3::timestamptz is null or (c.not_after, c.id) > ($3, $4))
+          order by c.not_after, c.id
+          limit $5",
+    )
+    .bind(scope.owner())
+    .bind(names)
+    .bind(after.map(|(at, _)| at))
+    .bind(after.map(|(_, id)| id).unwrap_or(0))
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let next = (rows.len() as i64 > limit)
+        .then(|| rows.get(limit as usize - 1))
+        .flatten()
+        .map(|r| format!("{}~{}", r.not_after.unix_timestamp(), r.certificate_id));
+    let now = OffsetDateTime::now_utc();
+    Ok((
+        rows.into_iter()
+            .take(limit as usize)
+            .map(|r| {
+                let days_left = (r.not_after - now).whole_days();
+                let order_days_left = r.order_valid_till.map(|d| (d - now.date()).whole_days());
+                CurrentCertificate {
+                    request_id: r.request_id,
+                    certificate_id: r.certificate_id,
+                    serial: r.serial_number,
+                    common_name: r.common_name,
+                    requester: r.requester,
+                    valid_till: r.not_after.date().to_string(),
+                    days_left,
+                    order_valid_till: r.order_valid_till.map(|d| d.to_string()),
+                    order_days_left,
+                    next_action: NextAction::of(days_left, order_days_left, renew_window_days),
+                }
+            })
+            .collect(),
+        next,
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct WeekRow {
+    week: time::Date,
+    reissue: i64,
+    renew: i64,
+}
+
+/// Current certificates ending in each of the next 26 weeks, split by what their end calls for.
+pub async fn weeks(pool: &PgPool, scope: Scope) -> Result<Vec<WeekBar>, AppError> {
+    let rows: Vec<WeekRow> = sqlx::query_as(
+        "select date_trunc('week', c.not_after)::date as week,
+                count(*) filter (where r.order_valid_till > c.not_after::date) as reissue,
+                count(*) filter (where r.order_valid_till is null
+                                    or r.order_valid_till <= c.not_after::date) as renew
+           from certificates c join requests r on r.id = c.request_id
+          where c.status = 'issued' and c.not_after >= now()
+            and c.not_after < date_trunc('week', now()) + interval '26 weeks'
+            and ($1::uuid is null or r.requester_id = $1)
+          group by 1 order by 1",
+    )
+    .bind(scope.owner())
+    .fetch_all(pool)
+    .await?;
+    let monday = {
+        let today = OffsetDateTime::now_utc().date();
+        today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()))
+    };
+    Ok((0..26)
+        .map(|n| {
+            let week = monday + time::Duration::weeks(n);
+            let found = rows.iter().find(|r| r.week == week);
+            WeekBar {
+                week: week.to_string(),
+                reissue: found.map_or(0, |r| r.reissue),
+                renew: found.map_or(0, |r| r.renew),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -52,3 +52,136 @@ pub fn OrderCertificates(
         }
     })
 }
+
+/// `/certificates`: every current certificate, the soonest to end first, with the order's term
+/// and the next action; above it, the next 26 weeks at a glance (SVG drawn on the server).
+#[component]
+pub fn CertificatesPage() -> impl IntoView {
+    use crate::components::Guarded;
+    use leptos_meta::Title;
+    view! {
+        <Title text="Certificates" />
+        <Guarded>
+            <CurrentCertificates />
+        </Guarded>
+    }
+}
+
+#[component]
+fn CurrentCertificates() -> impl IntoView {
+    use super::api::load_certificates;
+    use crate::components::ErrorPanel;
+    use leptos_router::hooks::use_query_map;
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let page = Resource::new(
+        move || (param("q"), param("after")),
+        |(q, after)| load_certificates(q, after),
+    );
+    view! {
+        <h1>"Certificates"</h1>
+        <p class="muted">"Every current certificate, the soonest to end first. Certificates last at most 199 days, so orders are reissued within their term and renewed at its end."</p>
+        <form method="get" class="filters" aria-label="Search">
+            <label for="c-q">"Name"</label>
+            <input id="c-q" name="q" type="search" prop:value=move || param("q").unwrap_or_default() />
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! {
+                        <WeekChart weeks=page.weeks />
+                        <CertificateTable rows=page.rows />
+                        {page.next.map(|after| {
+                            let q = param("q").unwrap_or_default();
+                            view! { <p><a href=format!("/certificates?q={}&after={after}", percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC))>"More certificates"</a></p> }
+                        })}
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CertificateTable(rows: Vec<super::model::CurrentCertificate>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="muted" id="certificates-empty">"No current certificates."</p> }
+            .into_any();
+    }
+    view! {
+        <table id="current-certificates">
+            <thead><tr>
+                <th>"Name"</th><th>"Serial"</th><th>"Requester"</th><th>"Ends"</th><th>"Order runs until"</th><th>"Next"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|c| {
+                    let action = c.next_action;
+                    let class = match action {
+                        super::model::NextAction::Renew => "next-renew",
+                        super::model::NextAction::Reissue => "next-reissue",
+                        super::model::NextAction::None => "next-none",
+                    };
+                    let key = c.serial.clone();
+                    view! {
+                        <tr data-serial=key class=class>
+                            <td><a href=format!("/requests/{}", c.request_id)>{c.common_name}</a></td>
+                            <td><code>{c.serial}</code></td>
+                            <td>{c.requester}</td>
+                            <td>{format!("{} ({} days)", c.valid_till, c.days_left)}</td>
+                            <td>{match (c.order_valid_till, c.order_days_left) {
+                                (Some(till), Some(days)) => format!("{till} ({days} days)"),
+                                _ => "–".to_owned(),
+                            }}</td>
+                            <td>{action.label()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }.into_any()
+}
+
+/// Stacked bars, one per week: certificates whose order runs on (reissue) and those whose order
+/// ends with them (renew). Plain SVG, so it shows without JavaScript and prints.
+#[component]
+fn WeekChart(weeks: Vec<super::model::WeekBar>) -> impl IntoView {
+    const BAR: f64 = 20.0;
+    const HEIGHT: f64 = 120.0;
+    let most = weeks
+        .iter()
+        .map(|w| w.reissue + w.renew)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let total: i64 = weeks.iter().map(|w| w.reissue + w.renew).sum();
+    let width = BAR * weeks.len() as f64;
+    let label = match total {
+        1 => "1 certificate ends in the next 26 weeks".to_owned(),
+        n => format!("{n} certificates end in the next 26 weeks"),
+    };
+    view! {
+        <figure class="week-chart">
+            <svg viewBox=format!("0 0 {width} {}", HEIGHT + 16.0) role="img" aria-label=label.clone() id="week-chart">
+                {weeks.into_iter().enumerate().map(|(i, w)| {
+                    let x = i as f64 * BAR + 2.0;
+                    let renew_h = w.renew as f64 / most * HEIGHT;
+                    let reissue_h = w.reissue as f64 / most * HEIGHT;
+                    let title = format!("Week of {}: {} to reissue, {} to renew", w.week, w.reissue, w.renew);
+                    view! {
+                        <g>
+                            <title>{title}</title>
+                            <rect class="bar-reissue" x=x y=HEIGHT - reissue_h width=BAR - 4.0 height=reissue_h />
+                            <rect class="bar-renew" x=x y=HEIGHT - reissue_h - renew_h width=BAR - 4.0 height=renew_h />
+                            {(i % 4 == 0).then(|| view! {
+                                <text x=x y=HEIGHT + 12.0 class="axis">{w.week[5..].to_owned()}</text>
+                            })}
+                        </g>
+                    }
+                }).collect_view()}
+            </svg>
+            <figcaption>{label}" per week: "<span class="key-reissue">"reissue"</span>" (the order runs on), "<span class="key-renew">"renew"</span>" (the order ends)."</figcaption>
+        </figure>
+    }
+}
