@@ -276,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/requests/{id}/certificate.pem", get(download_certificate))
         .route("/requests/{id}/chain.pem", get(download_chain))
+        .route("/certificates.csv", get(export_certificates))
         .route(
             "/requests/{id}/certificates/{certificate}/{file}",
             get(download_certificate_of_order),
@@ -449,6 +450,69 @@ async fn download_chain(
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Response {
     download(&state, &session, id, None, true).await
+}
+
+/// The Certificates view's filters, as its GET form sends them.
+#[derive(serde::Deserialize)]
+struct CertificatesFilter {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `GET /certificates.csv?q=…&action=…`: the Certificates view as CSV (a requester's own,
+/// everyone's for admins), read a page at a time.
+async fn export_certificates(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(filter): axum::extract::Query<CertificatesFilter>,
+) -> Response {
+    use app::features::certificates::model::NextAction;
+    use app::features::certificates::repo::{CurrentQuery, Scope, csv_stream};
+    use futures::TryStreamExt;
+    let refuse = |err: AppError| crate::security::plain_error(&err);
+    let user = match app::server::context::usable_user_of_session(&state, &session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/sign-in?next=/certificates").into_response(),
+        Err(err) => return refuse(err),
+    };
+    let scope = match Scope::of(&user) {
+        Ok(scope) => scope,
+        Err(err) => return refuse(err),
+    };
+    if let Err(err) = app::server::search::check_search_lengths(&[("q", &filter.q)]) {
+        return refuse(err);
+    }
+    let action = match filter.action.as_str() {
+        "" => None,
+        "renew" => Some(NextAction::Renew),
+        "reissue" => Some(NextAction::Reissue),
+        _ => return refuse(AppError::BadRequest("action is renew or reissue".into())),
+    };
+    let query = CurrentQuery {
+        scope,
+        names: app::server::search::contains_pattern(&filter.q),
+        action,
+        after: None,
+        limit: 500,
+        renew_window_days: state.config.renew_window_days,
+    };
+    let day = time::OffsetDateTime::now_utc().date();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"certdesk-certificates-{day}.csv\""),
+            ),
+        ],
+        Body::from_stream(
+            csv_stream(state.pool.clone(), query)
+                .map_err(|err| std::io::Error::other(err.to_string())),
+        ),
+    )
+        .into_response()
 }
 
 /// `GET /history.csv?<the history page's filters>`: every matching row, streamed (admins).

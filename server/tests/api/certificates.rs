@@ -361,6 +361,37 @@ async fn the_certificates_view_shows_each_persons_own_and_admins_everything_by_u
     let approver = app.signed_in(&["approver"]).await;
     assert_eq!(load(approver).await.status(), 403);
 
+    // Filtered by next action, and as CSV.
+    let count = |action: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let res = app
+                .call(&admin, "/api/certificates/current", &[("action", action)])
+                .await;
+            let page: Value = res.json().await.unwrap();
+            page["rows"].as_array().map(Vec::len)
+        }
+    };
+    assert_eq!(count("reissue").await, Some(1));
+    assert_eq!(count("renew").await, Some(0));
+    assert_eq!(count("someday").await, None, "an unknown action is refused");
+    let csv = ada
+        .get(app.url("/certificates.csv?action=reissue"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("\"name\",\"serial\""));
+    assert!(
+        lines[1].starts_with("\"www.example.com\"") && lines[1].contains("\"Reissue\""),
+        "{csv}"
+    );
+
     // The page draws the weeks as SVG and lists the certificate, without JavaScript.
     let html = admin
         .get(app.url("/certificates"))

@@ -159,6 +159,18 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Admins see everyone's certificates, requesters their own; nobody else has the view.
+    pub fn of(user: &crate::features::auth::CurrentUser) -> Result<Scope, AppError> {
+        use crate::features::auth::Role;
+        if user.has(Role::Admin) {
+            Ok(Scope::Everyone)
+        } else if user.has(Role::Requester) {
+            Ok(Scope::Requester(user.id))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     fn owner(self) -> Option<uuid::Uuid> {
         match self {
             Scope::Requester(id) => Some(id),
@@ -178,15 +190,43 @@ struct CurrentRow {
     order_valid_till: Option<time::Date>,
 }
 
-/// Current certificates, the soonest to end first (keyset on end and id).
+/// What the Certificates view asks for.
+#[derive(Debug, Clone)]
+pub struct CurrentQuery {
+    pub scope: Scope,
+    /// A `like` pattern on the order's names.
+    pub names: Option<String>,
+    /// Only certificates whose next action is this (renew or reissue).
+    pub action: Option<NextAction>,
+    pub after: Option<(OffsetDateTime, i64)>,
+    pub limit: i64,
+    pub renew_window_days: u32,
+}
+
+/// `<end as unix seconds>~<certificate id>`, as a previous page left it.
+pub fn parse_cursor(text: &str) -> Option<(OffsetDateTime, i64)> {
+    let (at, id) = text.split_once('~')?;
+    let at = OffsetDateTime::from_unix_timestamp(at.parse().ok()?).ok()?;
+    Some((at, id.parse().ok()?))
+}
+
+/// Current certificates, the soonest to end first (keyset on end and id); answers the page and
+/// the cursor after it when more follow.
 pub async fn current(
     pool: &PgPool,
-    scope: Scope,
-    names: Option<&str>,
-    after: Option<(OffsetDateTime, i64)>,
-    limit: i64,
-    renew_window_days: u32,
+    query: &CurrentQuery,
 ) -> Result<(Vec<CurrentCertificate>, Option<String>), AppError> {
+    let (scope, after, limit, renew_window_days) = (
+        query.scope,
+        query.after,
+        query.limit,
+        query.renew_window_days,
+    );
+    let action = query.action.map(|a| match a {
+        NextAction::Renew => "renew",
+        NextAction::Reissue => "reissue",
+        NextAction::None => "none",
+    });
     let rows: Vec<CurrentRow> = sqlx::query_as(
         "select c.request_id, c.id as certificate_id, c.serial_number, c.common_name,
                 u.display_name || ' <' || u.email || '>' as requester, c.not_after,
@@ -198,14 +238,22 @@ pub async fn current(
             and ($1::uuid is null or r.requester_id = $1)
             and ($2::text is null or r.names_text like $2)
             and ($3::timestamptz is null or (c.not_after, c.id) > ($3, $4))
+            and case $6::text
+                  when 'renew' then coalesce(r.order_valid_till <= current_date + $7, false)
+                  when 'reissue' then not coalesce(r.order_valid_till <= current_date + $7, false)
+                       and c.not_after < now() + interval '30 days'
+                       and coalesce(r.order_valid_till > c.not_after::date, false)
+                  else true end
           order by c.not_after, c.id
           limit $5",
     )
     .bind(scope.owner())
-    .bind(names)
+    .bind(query.names.as_deref())
     .bind(after.map(|(at, _)| at))
     .bind(after.map(|(_, id)| id).unwrap_or(0))
     .bind(limit + 1)
+    .bind(action)
+    .bind(i32::try_from(renew_window_days).unwrap_or(i32::MAX))
     .fetch_all(pool)
     .await?;
     let next = (rows.len() as i64 > limit)
@@ -235,6 +283,61 @@ pub async fn current(
             .collect(),
         next,
     ))
+}
+
+pub const CSV_HEADER: [&str; 8] = [
+    "name",
+    "serial",
+    "requester",
+    "ends",
+    "days left",
+    "order runs until",
+    "next action",
+    "request",
+];
+
+/// Every certificate of `query` as CSV lines, header first, read a page at a time (memory stays
+/// flat however many there are).
+pub fn csv_stream(
+    pool: PgPool,
+    mut query: CurrentQuery,
+) -> impl futures::Stream<Item = Result<String, AppError>> {
+    use crate::features::history::csv::line;
+    query.limit = 500;
+    let header = futures::stream::once(async { Ok(line(&CSV_HEADER)) });
+    let pages = futures::stream::try_unfold(Some(query), move |next| {
+        let pool = pool.clone();
+        async move {
+            let Some(query) = next else {
+                return Ok(None);
+            };
+            let (rows, cursor) = current(&pool, &query).await?;
+            let chunk: String = rows
+                .into_iter()
+                .map(|c| {
+                    line(&[
+                        c.common_name,
+                        c.serial,
+                        c.requester,
+                        c.valid_till,
+                        c.days_left.to_string(),
+                        c.order_valid_till.unwrap_or_default(),
+                        c.next_action.label().to_owned(),
+                        c.request_id.to_string(),
+                    ])
+                })
+                .collect();
+            let following = cursor
+                .as_deref()
+                .and_then(parse_cursor)
+                .map(|after| CurrentQuery {
+                    after: Some(after),
+                    ..query
+                });
+            Ok(Some((chunk, following)))
+        }
+    });
+    futures::StreamExt::chain(header, pages)
 }
 
 #[derive(sqlx::FromRow)]

@@ -75,16 +75,37 @@ fn CurrentCertificates() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let page = Resource::new(
-        move || (param("q"), param("after")),
-        |(q, after)| load_certificates(q, after),
+        move || (param("q"), param("action"), param("after")),
+        |(q, action, after)| load_certificates(q, action, after),
     );
+    let filters = move || {
+        format!(
+            "q={}&action={}",
+            percent_encoding::utf8_percent_encode(
+                &param("q").unwrap_or_default(),
+                percent_encoding::NON_ALPHANUMERIC
+            ),
+            percent_encoding::utf8_percent_encode(
+                &param("action").unwrap_or_default(),
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        )
+    };
     view! {
         <h1>"Certificates"</h1>
         <p class="muted">"Every current certificate, the soonest to end first. Certificates last at most 199 days, so orders are reissued within their term and renewed at its end."</p>
         <form method="get" class="filters" aria-label="Search">
             <label for="c-q">"Name"</label>
             <input id="c-q" name="q" type="search" prop:value=move || param("q").unwrap_or_default() />
+            <label for="c-action">"Next action"</label>
+            <select id="c-action" name="action">
+                <option value="">"Any"</option>
+                <option value="reissue" selected=move || param("action").as_deref() == Some("reissue")>"Reissue due"</option>
+                <option value="renew" selected=move || param("action").as_deref() == Some("renew")>"Renew due"</option>
+            </select>
             <button type="submit" class="secondary">"Search"</button>
+            <a class="button secondary" id="certificates-csv" rel="external" download
+                href=move || format!("/certificates.csv?{}", filters())>"Export CSV"</a>
         </form>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -92,9 +113,8 @@ fn CurrentCertificates() -> impl IntoView {
                     Ok(page) => view! {
                         <WeekChart weeks=page.weeks />
                         <CertificateTable rows=page.rows />
-                        {page.next.map(|after| {
-                            let q = param("q").unwrap_or_default();
-                            view! { <p><a href=format!("/certificates?q={}&after={after}", percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC))>"More certificates"</a></p> }
+                        {page.next.map(|after| view! {
+                            <p><a href=format!("/certificates?{}&after={after}", filters())>"More certificates"</a></p>
                         })}
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
