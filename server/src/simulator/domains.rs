@@ -107,7 +107,8 @@ async fn check_dcv(State(inner): Shared, Path(id): Path<String>) -> Response {
     }
     let complete = dcv.complete();
     let validations = dcv.name_validations();
-    if complete && dcv_mode && order.status == "pending" && order.issued.is_none() {
+    let waiting = matches!(order.status.as_str(), "pending" | "reissue_pending");
+    if complete && dcv_mode && waiting && order.issued.is_none() {
         issue_now(&inner, order);
     }
     let mut body = json!({

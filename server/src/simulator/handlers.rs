@@ -66,6 +66,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/__simulator/orders/{id}/issue", post(sim_issue))
         .merge(super::domains::routes())
         .merge(super::finance::routes())
+        .merge(super::reissue::routes())
         .fallback(|| async {
             api_error(
                 StatusCode::NOT_FOUND,
@@ -261,7 +262,7 @@ pub(super) fn advance(inner: &Inner) {
     if dcv_mode {
         let mut world = inner.dcv.lock().expect("dcv");
         for order in orders.by_id.values_mut() {
-            if order.status != "pending"
+            if !matches!(order.status.as_str(), "pending" | "reissue_pending")
                 || order.issued.is_some()
                 || now.duration_since(order.dcv_polled_at) < inner.own_dcv_check_every
             {
@@ -300,6 +301,10 @@ pub(super) fn issue_now(inner: &Inner, order: &mut SimOrder) {
         Ok(issued) => {
             order.issued = Some(issued);
             order.status = "issued".into();
+            // A reissue replaces the certificate it was placed from.
+            for past in order.past.iter_mut().filter(|p| p.status == "active") {
+                past.status = "superseded".into();
+            }
         }
         Err(problem) => {
             tracing::warn!(
@@ -474,6 +479,7 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         server_auth,
         dcv: None,
         dcv_polled_at: Instant::now(),
+        past: Vec::new(),
     };
     if let OrderRequest::Tls { body, .. } = &order
         && body.product.map(|p| p.type_hint) != Some(TypeHint::Private)
@@ -503,7 +509,12 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
 }
 
 /// Decides when an approved order is issued.
-fn schedule(inner: &Inner, order: &mut SimOrder, issuance: Issuance, waiting_for_token: bool) {
+pub(super) fn schedule(
+    inner: &Inner,
+    order: &mut SimOrder,
+    issuance: Issuance,
+    waiting_for_token: bool,
+) {
     match issuance {
         Issuance::Immediate => issue_now(inner, order),
         Issuance::Dcv => {
@@ -1001,7 +1012,7 @@ fn crlf(pem: &str) -> String {
     pem.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
-fn chain_entries(inner: &Inner, issued: &Issued) -> Vec<Value> {
+pub(super) fn chain_entries(inner: &Inner, issued: &Issued) -> Vec<Value> {
     [
         (None, issued.leaf_pem.clone()),
         (
@@ -1021,12 +1032,22 @@ fn chain_entries(inner: &Inner, issued: &Issued) -> Vec<Value> {
 fn issued_for(inner: &Inner, id: &str) -> Result<(Issued, String), Response> {
     advance(inner);
     let orders = inner.orders.lock().expect("orders");
-    let order = id
-        .parse::<i64>()
-        .ok()
+    let certificate = id.parse::<i64>().ok();
+    let order = certificate
         .and_then(|cert| orders.by_certificate_id.get(&cert))
         .and_then(|order| orders.by_id.get(order));
-    match order.and_then(|o| o.issued.clone().map(|i| (i, o.common_name.clone()))) {
+    let found = order.and_then(|o| {
+        if Some(o.certificate_id) == certificate {
+            o.issued.clone().map(|i| (i, o.common_name.clone()))
+        } else {
+            // A certificate the order held before a reissue.
+            o.past
+                .iter()
+                .find(|p| Some(p.certificate_id) == certificate)
+                .and_then(|p| p.issued.clone().map(|i| (i, p.common_name.clone())))
+        }
+    });
+    match found {
         Some(found) => Ok(found),
         None => Err(api_error(
             StatusCode::NOT_FOUND,

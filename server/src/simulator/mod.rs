@@ -12,6 +12,7 @@ pub mod dcv;
 mod domains;
 mod finance;
 mod handlers;
+mod reissue;
 
 use app::server::digicert::Window;
 use serde::{Deserialize, Serialize};
@@ -161,6 +162,21 @@ pub(crate) struct SimOrder {
     pub dcv: Option<dcv::OrderDcv>,
     /// When DigiCert's own polling last looked for this order's records.
     pub dcv_polled_at: Instant,
+    /// Certificates the order held before its current one (reissues replace them).
+    pub past: Vec<PastCertificate>,
+}
+
+/// A certificate an order held before a reissue: `active` until the reissue is issued, then
+/// `superseded`.
+#[derive(Clone)]
+pub(crate) struct PastCertificate {
+    pub certificate_id: i64,
+    pub common_name: String,
+    pub dns_names: Vec<String>,
+    pub csr: Option<String>,
+    pub issued: Option<ca::Issued>,
+    pub status: String,
+    pub created: time::OffsetDateTime,
 }
 
 #[derive(Default)]
@@ -169,6 +185,8 @@ pub(crate) struct Orders {
     pub by_id: BTreeMap<i64, SimOrder>,
     pub by_alternative_id: HashMap<String, Vec<i64>>,
     pub by_certificate_id: HashMap<i64, i64>,
+    /// Reissues placed so far (their certificate ids count from 2,000,001).
+    pub reissued: i64,
 }
 
 pub(crate) struct Inner {

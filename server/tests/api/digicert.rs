@@ -831,3 +831,141 @@ async fn product_limits_hashes_and_multi_year_plans_are_the_accounts() {
     let err = client.place_order(&sha384, false).await.unwrap_err();
     assert_eq!(err.codes(), ["invalid_value:certificate.signature_hash"]);
 }
+
+/// Reissue within an order: a new key and names, a certificate no longer than the order's rest,
+/// the replaced one superseded but still downloadable, and DigiCert's refusals.
+#[tokio::test]
+async fn an_order_is_reissued_with_a_new_key_and_the_old_certificate_is_superseded() {
+    let (sim, client) = sim_and_client().await;
+    let placed = client
+        .place_order(&basic_order("cdreissue", "reissue.example.com"), false)
+        .await
+        .unwrap();
+    let order_id = placed.order_id();
+    let first = client.order_info(order_id).await.unwrap();
+    let first_id = first.certificate.id.unwrap();
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: String, body: Option<serde_json::Value>| {
+        let mut req = http
+            .request(method, format!("{}/{path}", sim.base_url))
+            .header("X-DC-DEVKEY", SIM_KEY);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (
+                status,
+                res.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let body = serde_json::json!({
+        "certificate": {
+            "common_name": "reissue.example.com",
+            "dns_names": ["reissue.example.com", "api.reissue.example.com"],
+            "csr": csr("reissue.example.com"),
+            "signature_hash": "sha256",
+        },
+        "skip_approval": true,
+    });
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("order/certificate/{order_id}/reissue"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let new_id = answer["certificate_id"].as_i64().unwrap();
+    assert_ne!(new_id, first_id);
+    assert!(
+        answer["certificate_chain"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
+    let info = client.order_info(order_id).await.unwrap();
+    assert_eq!(info.status, "issued");
+    assert_eq!(info.certificate.id, Some(new_id));
+    assert!(
+        info.certificate
+            .dns_names
+            .contains(&"api.reissue.example.com".to_owned())
+    );
+    // No longer than the order's rest, nor the dated cap.
+    let till = info.certificate.valid_till.clone().unwrap();
+    assert!(
+        till.as_str() <= info.order_valid_till.as_deref().unwrap(),
+        "{till}"
+    );
+
+    let (status, list) = call(
+        reqwest::Method::GET,
+        format!("order/certificate/{order_id}/reissue"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let states: Vec<(i64, &str)> = list["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [(new_id, "issued"), (first_id, "superseded")]);
+    // Both certificates download by their own id, and they differ.
+    let old = client.download_pem_all(first_id).await.unwrap();
+    let new = client.download_pem_all(new_id).await.unwrap();
+    assert_ne!(old, new);
+
+    // Refusals: a broken CSR, a missing CSR, an unknown or canceled order.
+    let mut broken = body.clone();
+    broken["certificate"]["csr"] = serde_json::json!("not a csr");
+    let (status, err) = call(
+        reqwest::Method::POST,
+        format!("order/certificate/{order_id}/reissue"),
+        Some(broken),
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (400, Some("csr_invalid_cannot_parse"))
+    );
+    let (status, err) = call(
+        reqwest::Method::POST,
+        format!("order/certificate/{order_id}/reissue"),
+        Some(serde_json::json!({ "certificate": { "common_name": "x.example.com" } })),
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (400, Some("required_param:certificate"))
+    );
+    let (status, _) = call(
+        reqwest::Method::POST,
+        "order/certificate/42/reissue".into(),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 404);
+    sim.simulator
+        .set_issuance(certdesk::simulator::Issuance::Manual);
+    let pending = client
+        .place_order(&basic_order("cdreissue2", "pending.example.com"), false)
+        .await
+        .unwrap();
+    client
+        .update_order_status(pending.order_id(), "canceled", "not needed")
+        .await
+        .unwrap();
+    let (status, err) = call(
+        reqwest::Method::POST,
+        format!("order/certificate/{}/reissue", pending.order_id()),
+        Some(body),
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (400, Some("invalid_order_status"))
+    );
+}
