@@ -67,6 +67,7 @@ pub fn router(sim: Simulator) -> Router {
         .merge(super::domains::routes())
         .merge(super::finance::routes())
         .merge(super::reissue::routes())
+        .merge(super::revoke::routes())
         .fallback(|| async {
             api_error(
                 StatusCode::NOT_FOUND,
@@ -480,6 +481,7 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         dcv: None,
         dcv_polled_at: Instant::now(),
         past: Vec::new(),
+        revoked: HashMap::new(),
     };
     if let OrderRequest::Tls { body, .. } = &order
         && body.product.map(|p| p.type_hint) != Some(TypeHint::Private)
@@ -966,6 +968,9 @@ async fn update_request_status(
     let issuance = *inner.issuance.lock().expect("issuance");
     let mut orders = inner.orders.lock().expect("orders");
     let request_id = id.parse::<i64>().unwrap_or(-1);
+    if orders.revoke_requests.iter().any(|r| r.id == request_id) {
+        return super::revoke::decide(&mut orders, request_id, &decision.status);
+    }
     let Some(order) = orders
         .by_id
         .values_mut()

@@ -13,6 +13,7 @@ mod domains;
 mod finance;
 mod handlers;
 mod reissue;
+mod revoke;
 
 use app::server::digicert::Window;
 use serde::{Deserialize, Serialize};
@@ -164,6 +165,21 @@ pub(crate) struct SimOrder {
     pub dcv_polled_at: Instant,
     /// Certificates the order held before its current one (reissues replace them).
     pub past: Vec<PastCertificate>,
+    /// Revoked certificates of the order, with the reason.
+    pub revoked: HashMap<i64, String>,
+}
+
+/// A revocation that waits for an account admin's approval (`PUT request/{id}/status`).
+#[derive(Clone)]
+pub(crate) struct RevokeRequest {
+    pub id: i64,
+    pub order_id: i64,
+    /// `None`: the whole order.
+    pub certificate_id: Option<i64>,
+    pub reason: String,
+    pub comments: String,
+    pub status: String,
+    pub date: time::OffsetDateTime,
 }
 
 /// A certificate an order held before a reissue: `active` until the reissue is issued, then
@@ -187,6 +203,8 @@ pub(crate) struct Orders {
     pub by_certificate_id: HashMap<i64, i64>,
     /// Reissues placed so far (their certificate ids count from 2,000,001).
     pub reissued: i64,
+    /// Revoke requests waiting for approval, and decided ones.
+    pub revoke_requests: Vec<RevokeRequest>,
 }
 
 pub(crate) struct Inner {

@@ -186,7 +186,9 @@ async fn list_reissues(State(inner): Shared, Path(id): Path<String>) -> Response
     let Some(order) = id.parse::<i64>().ok().and_then(|id| orders.by_id.get(&id)) else {
         return order_not_found();
     };
-    let current_status = if order.issued.is_some() {
+    let current_status = if order.revoked.contains_key(&order.certificate_id) {
+        "revoked"
+    } else if order.issued.is_some() {
         "issued"
     } else {
         "pending"

@@ -969,3 +969,146 @@ async fn an_order_is_reissued_with_a_new_key_and_the_old_certificate_is_supersed
         (400, Some("invalid_order_status"))
     );
 }
+
+/// Revocation: at once with skip_approval, else a pending request an admin approves; never
+/// while a reissue is pending; only the Baseline Requirements' subscriber reasons.
+#[tokio::test]
+async fn certificates_and_orders_are_revoked_at_once_or_after_approval() {
+    let (sim, client) = sim_and_client().await;
+    let http = reqwest::Client::new();
+    let call = |path: String, body: serde_json::Value| {
+        let req = http
+            .put(format!("{}/{path}", sim.base_url))
+            .header("X-DC-DEVKEY", SIM_KEY)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (
+                status,
+                res.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let list = |order_id: i64| {
+        let http = http.clone();
+        let url = format!("{}/order/certificate/{order_id}/reissue", sim.base_url);
+        async move {
+            let list: serde_json::Value = http
+                .get(url)
+                .header("X-DC-DEVKEY", SIM_KEY)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            list["certificates"][0]["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let placed = client
+        .place_order(&basic_order("cdrevoke1", "revoke.example.com"), false)
+        .await
+        .unwrap();
+    let info = client.order_info(placed.order_id()).await.unwrap();
+    let certificate = info.certificate.id.unwrap();
+    // privilegeWithdrawn is not the subscriber's to choose.
+    let (status, err) = call(
+        format!("certificate/{certificate}/revoke"),
+        serde_json::json!({ "revocation_reason": "privilege_withdrawn", "skip_approval": true }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (400, Some("invalid_value:revocation_reason"))
+    );
+    // Without skip_approval: a pending revoke request, approved afterwards.
+    let (status, request) = call(
+        format!("certificate/{certificate}/revoke"),
+        serde_json::json!({ "revocation_reason": "keyCompromise", "comments": "Laptop stolen" }),
+    )
+    .await;
+    assert_eq!((status, request["status"].as_str()), (201, Some("pending")));
+    assert_eq!(list(placed.order_id()).await, "issued");
+    let (status, _) = call(
+        format!("request/{}/status", request["id"]),
+        serde_json::json!({ "status": "approved" }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(list(placed.order_id()).await, "revoked");
+    let (status, err) = call(
+        format!("certificate/{certificate}/revoke"),
+        serde_json::json!({ "skip_approval": true }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (400, Some("already_revoked"))
+    );
+
+    // A whole order at once, by its serial's certificate too.
+    let second = client
+        .place_order(&basic_order("cdrevoke2", "revoke2.example.com"), false)
+        .await
+        .unwrap();
+    let (status, _) = call(
+        format!("order/certificate/{}/revoke", second.order_id()),
+        serde_json::json!({ "revocation_reason": "cessation_of_operation", "skip_approval": true }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        client.order_info(second.order_id()).await.unwrap().status,
+        "revoked"
+    );
+
+    // Not while a reissue is pending.
+    sim.simulator
+        .set_issuance(certdesk::simulator::Issuance::Manual);
+    let third = client
+        .place_order(&basic_order("cdrevoke3", "revoke3.example.com"), false)
+        .await
+        .unwrap();
+    sim.simulator
+        .set_issuance(certdesk::simulator::Issuance::Immediate);
+    let http2 = reqwest::Client::new();
+    http2
+        .post(format!(
+            "{}/__simulator/orders/{}/issue",
+            sim.base_url,
+            third.order_id()
+        ))
+        .header("X-DC-DEVKEY", SIM_KEY)
+        .send()
+        .await
+        .unwrap();
+    sim.simulator
+        .set_issuance(certdesk::simulator::Issuance::Manual);
+    let (status, _) = http2
+        .post(format!(
+            "{}/order/certificate/{}/reissue",
+            sim.base_url,
+            third.order_id()
+        ))
+        .header("X-DC-DEVKEY", SIM_KEY)
+        .json(&serde_json::json!({ "certificate": {
+            "common_name": "revoke3.example.com", "csr": csr("revoke3.example.com") } }))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(status, 201);
+    let (status, err) = call(
+        format!("order/certificate/{}/revoke", third.order_id()),
+        serde_json::json!({ "skip_approval": true }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (400, Some("reissue_pending"))
+    );
+}
