@@ -140,17 +140,20 @@ fn place(orders: &mut Orders, order_id: i64, target: Target, body: RevokeBody) -
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
-fn body_of(bytes: &Bytes) -> Result<RevokeBody, Response> {
+/// An empty body is all defaults; anything else must be JSON.
+fn body_of(bytes: &Bytes) -> Option<RevokeBody> {
     if bytes.is_empty() {
-        return Ok(RevokeBody::default());
+        return Some(RevokeBody::default());
     }
-    serde_json::from_slice(bytes).map_err(|_| {
-        api_error(
-            StatusCode::BAD_REQUEST,
-            "bad_request_format",
-            "The request body is not valid JSON.",
-        )
-    })
+    serde_json::from_slice(bytes).ok()
+}
+
+fn unreadable() -> Response {
+    api_error(
+        StatusCode::BAD_REQUEST,
+        "bad_request_format",
+        "The request body is not valid JSON.",
+    )
 }
 
 async fn revoke_certificate(
@@ -158,9 +161,8 @@ async fn revoke_certificate(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Response {
-    let body = match body_of(&bytes) {
-        Ok(body) => body,
-        Err(response) => return response,
+    let Some(body) = body_of(&bytes) else {
+        return unreadable();
     };
     super::handlers::advance(&inner);
     let mut orders = inner.orders.lock().expect("orders");
@@ -197,9 +199,8 @@ async fn revoke_certificate(
 }
 
 async fn revoke_order(State(inner): Shared, Path(id): Path<String>, bytes: Bytes) -> Response {
-    let body = match body_of(&bytes) {
-        Ok(body) => body,
-        Err(response) => return response,
+    let Some(body) = body_of(&bytes) else {
+        return unreadable();
     };
     super::handlers::advance(&inner);
     let mut orders = inner.orders.lock().expect("orders");
