@@ -54,6 +54,9 @@ pub struct Config {
     pub workers: u32,
     /// `CERTDESK_RENEW_WINDOW_DAYS`: how long before an order's end "Renew" is offered.
     pub renew_window_days: u32,
+    /// `CERTDESK_DCV_CHECK_SECONDS`: the least time between two "Check now" of one order, so
+    /// clicks cannot spend DigiCert's rate budget.
+    pub dcv_check_seconds: u32,
     /// `CERTDESK_DIGICERT_LISTS_SECONDS`: how long DigiCert's lists (organizations, custom fields,
     /// products…) are reused before they are asked for again (0: every time).
     pub digicert_lists_seconds: u32,
@@ -161,6 +164,7 @@ impl Config {
             workers: parse_number(&get, "CERTDESK_WORKERS", 1, 0)?,
             digicert_lists_seconds: parse_number(&get, "CERTDESK_DIGICERT_LISTS_SECONDS", 300, 0)?,
             renew_window_days: parse_number(&get, "CERTDESK_RENEW_WINDOW_DAYS", 90, 1)?,
+            dcv_check_seconds: parse_number(&get, "CERTDESK_DCV_CHECK_SECONDS", 10, 0)?,
             log_format,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
         })

@@ -81,8 +81,9 @@ async fn check(app: &TestApp, client: &reqwest::Client, id: i64) -> reqwest::Res
         .await
 }
 
+/// An app whose "Check now" may be pressed at once again (the throttle has its own test).
 async fn dcv_app() -> TestApp {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with(&[("CERTDESK_DCV_CHECK_SECONDS", "0")]).await;
     app.sim.simulator.set_issuance(Issuance::Dcv);
     app
 }
@@ -729,4 +730,47 @@ async fn the_simulator_polls_on_its_own_as_digicert_does() {
         value: created["dcv_random_value"].as_str().unwrap().into(),
     });
     assert_eq!(status().await, "issued");
+}
+
+#[tokio::test]
+async fn check_now_is_throttled_per_order() {
+    let app = spawn_app().await;
+    app.sim.simulator.set_issuance(Issuance::Dcv);
+    let requester = app.signed_in(&["requester"]).await;
+    let approver = app.signed_in(&["approver"]).await;
+    let id = placed_order(
+        &app,
+        &requester,
+        &approver,
+        "dcv-six.example.net",
+        "dns-txt-token",
+    )
+    .await;
+    // The worker's own first look checks too; once it has, let the interval start afresh.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let note: Option<String> =
+            sqlx::query_scalar("select dcv_check_note from requests where id = $1")
+                .bind(id)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        if note.is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker never checked");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sqlx::query("update requests set dcv_checked_at = null where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let before = app.sim.simulator.stats().counters.requests;
+    assert_eq!(check(&app, &requester, id).await.status(), 200);
+    let again = check(&app, &approver, id).await;
+    assert_eq!(again.status(), 429);
+    assert!(again.text().await.unwrap().contains("a moment ago"));
+    // Only the first reached DigiCert.
+    assert_eq!(app.sim.simulator.stats().counters.requests - before, 1);
 }

@@ -23,7 +23,14 @@ pub async fn check_dcv(id: i64) -> Result<CheckOutcome, AppError> {
 
     let state = context::state()?;
     let user = require_user(&state).await?;
-    let outcome = super::service::check_now(&state.pool, &state.digicert, &user, id).await?;
+    let outcome = super::service::check_now(
+        &state.pool,
+        &state.digicert,
+        &user,
+        id,
+        state.config.dcv_check_seconds,
+    )
+    .await?;
     if context::is_plain_form_post() {
         leptos_axum::redirect(&format!("/requests/{id}#dcv"));
     }

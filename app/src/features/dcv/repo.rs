@@ -137,6 +137,22 @@ pub async fn store_check(
     Ok(())
 }
 
+/// Takes the order's turn for a check: false when one ran less than `seconds` ago.
+pub async fn claim_check(pool: &PgPool, id: i64, seconds: u32) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "update requests set dcv_checked_at = now()
+          where id = $1
+            and (dcv_checked_at is null
+                 or dcv_checked_at <= now() - make_interval(secs => $2::double precision))",
+    )
+    .bind(id)
+    .bind(f64::from(seconds))
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 /// Every name counts as validated once the certificate is issued.
 pub async fn all_validated(db: impl PgExecutor<'_>, id: i64) -> Result<(), AppError> {
     sqlx::query("update request_dcv_names set validated = true where request_id = $1")

@@ -109,6 +109,7 @@ pub async fn check_now(
     client: &DigicertClient,
     viewer: &CurrentUser,
     id: i64,
+    min_interval_seconds: u32,
 ) -> Result<CheckOutcome, AppError> {
     let row = visible(pool, viewer, id).await?;
     let (order_id, method) = waiting_order(&row)?;
@@ -118,6 +119,13 @@ pub async fn check_now(
              the email it sent. Choose a DNS or file method to validate on your own."
                 .into(),
         ));
+    }
+    // One check per interval and order, claimed atomically: clicks (or several people) cannot
+    // spend DigiCert's rate budget.
+    if !repo::claim_check(pool, id, min_interval_seconds).await? {
+        return Err(AppError::TooManyRequests(format!(
+            "DigiCert was asked about this order a moment ago; check again in {min_interval_seconds} seconds."
+        )));
     }
     check_order(pool, client, id, order_id).await
 }
