@@ -3,7 +3,6 @@
 use crate::helpers::{TestApp, spawn_app};
 use crate::requests::{submit, tls_form};
 use serde_json::Value;
-use std::time::{Duration, Instant};
 use x509_parser::prelude::*;
 
 async fn pending_request(
@@ -35,30 +34,6 @@ async fn decide(
     .await
 }
 
-async fn status_of(app: &TestApp, id: i64) -> String {
-    sqlx::query_scalar("select status from requests where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
-/// Waits for the worker to bring a request to `status` (at most 20 s).
-async fn wait_for(app: &TestApp, id: i64, status: &str) {
-    let started = Instant::now();
-    loop {
-        let now = status_of(app, id).await;
-        if now == status {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "request {id} stayed {now}, never {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn approvers_decide_and_nobody_else_does() {
     let app = spawn_app().await;
@@ -72,7 +47,7 @@ async fn approvers_decide_and_nobody_else_does() {
     assert_eq!(no_reason.status(), 422);
     let body: Value = no_reason.json().await.unwrap();
     assert!(body["detail"]["fields"]["note"].is_array(), "{body}");
-    assert_eq!(status_of(&app, id).await, "pending_approval");
+    assert_eq!(app.status_of(id).await, "pending_approval");
 
     let rejected = decide(&app, &approver, id, "reject", "Use the existing wildcard.").await;
     assert_eq!(rejected.status(), 200);
@@ -171,7 +146,7 @@ async fn bulk_approval_takes_several_ids_with_one_comment() {
     let outcome: Value = res.json().await.unwrap();
     assert_eq!(status, 200, "{outcome}");
     assert_eq!(outcome["approved"], serde_json::json!([a, b]));
-    assert_eq!(status_of(&app, a).await, "approved");
+    assert_eq!(app.status_of(a).await, "approved");
     let jobs: i64 = sqlx::query_scalar("select count(*) from forward_jobs")
         .fetch_one(&app.pool)
         .await
@@ -202,7 +177,7 @@ async fn an_approved_request_is_issued_and_both_downloads_work() {
             .status(),
         200
     );
-    wait_for(&app, id, "issued").await;
+    app.wait_for_status(id, "issued").await;
     // Issued at once: the order's own answer carried the chain, so the worker spent one request
     // on it (two if its first read of the status-changes feed fell in between), not an order
     // lookup and a download as well.
@@ -311,7 +286,7 @@ async fn a_refused_order_fails_with_digicerts_codes_and_an_admin_retry_succeeds(
         decide(&app, &approver, id, "approve", "").await.status(),
         200
     );
-    wait_for(&app, id, "forward_failed").await;
+    app.wait_for_status(id, "forward_failed").await;
     let shown: Value = app
         .call(&ada, "/api/requests/detail", &[("id", &id.to_string())])
         .await
@@ -340,7 +315,7 @@ async fn a_refused_order_fails_with_digicerts_codes_and_an_admin_retry_succeeds(
     // The account's administrator reactivates the organization; then the retry goes through.
     app.sim.simulator.set_organization_active(1001, true);
     assert_eq!(retry(&admin).await, 200);
-    wait_for(&app, id, "issued").await;
+    app.wait_for_status(id, "issued").await;
     assert_eq!(retry(&admin).await, 409, "nothing to retry any more");
     assert_eq!(app.sim.simulator.stats().counters.orders_created, 1);
 }

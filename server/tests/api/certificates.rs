@@ -4,7 +4,6 @@
 use crate::helpers::{TestApp, spawn_app};
 use crate::requests::{submit, tls_form};
 use serde_json::Value;
-use std::time::{Duration, Instant};
 
 async fn issued_request(app: &TestApp, requester: &reqwest::Client) -> i64 {
     let approver = app.signed_in(&["approver"]).await;
@@ -25,19 +24,8 @@ async fn issued_request(app: &TestApp, requester: &reqwest::Client) -> i64 {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let status: String = sqlx::query_scalar("select status from requests where id = $1")
-            .bind(id)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        if status == "issued" {
-            return id;
-        }
-        assert!(Instant::now() < deadline, "request {id} is {status}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_for_status(id, "issued").await;
+    id
 }
 
 #[tokio::test]

@@ -41,31 +41,8 @@ async fn placed_order(
         )
         .await;
     assert_eq!(decided.status(), 200);
-    wait_for_status(app, id, "forwarded").await;
+    app.wait_for_status(id, "forwarded").await;
     id
-}
-
-async fn status_of(app: &TestApp, id: i64) -> String {
-    sqlx::query_scalar("select status from requests where id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
-
-async fn wait_for_status(app: &TestApp, id: i64, status: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = status_of(app, id).await;
-        if now == status {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "request {id} is {now}, not {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn panel(app: &TestApp, client: &reqwest::Client, id: i64) -> Value {
@@ -128,7 +105,7 @@ async fn an_order_for_an_unvalidated_domain_waits_until_its_txt_record_is_publis
             .contains("did not find the record yet for shop.dcv-one.example.net"),
         "{outcome}"
     );
-    assert_eq!(status_of(&app, id).await, "forwarded");
+    assert_eq!(app.status_of(id).await, "forwarded");
     let waiting: Value = app
         .call(&requester, "/api/dashboard/summary", &[])
         .await
@@ -155,7 +132,7 @@ async fn an_order_for_an_unvalidated_domain_waits_until_its_txt_record_is_publis
     let outcome: Value = res.json().await.unwrap();
     assert_eq!(outcome["issued"], true, "{outcome}");
     assert_eq!(outcome["validated"], json!(["shop.dcv-one.example.net"]));
-    wait_for_status(&app, id, "issued").await;
+    app.wait_for_status(id, "issued").await;
     let pem = requester
         .get(app.url(&format!("/requests/{id}/certificate.pem")))
         .send()
@@ -184,7 +161,7 @@ async fn names_on_validated_domains_need_nothing_and_issue_at_once() {
         &[("id", &id.to_string()), ("decision", "approve")],
     )
     .await;
-    wait_for_status(&app, id, "issued").await;
+    app.wait_for_status(id, "issued").await;
     let shown = panel(&app, &requester, id).await;
     let names: Vec<(&str, bool)> = shown["names"]
         .as_array()
@@ -267,7 +244,7 @@ async fn a_changed_method_brings_a_new_value_and_its_own_record() {
     });
     let outcome: Value = check(&app, &requester, id).await.json().await.unwrap();
     assert_eq!(outcome["issued"], true, "{outcome}");
-    wait_for_status(&app, id, "issued").await;
+    app.wait_for_status(id, "issued").await;
 }
 
 #[tokio::test]
@@ -379,7 +356,7 @@ async fn the_request_page_shows_the_record_and_the_approver_decides_there() {
         res.headers()["location"].to_str().unwrap(),
         format!("/requests/{id}")
     );
-    wait_for_status(&app, id, "forwarded").await;
+    app.wait_for_status(id, "forwarded").await;
     let html = requester
         .get(app.url(&format!("/requests/{id}")))
         .send()

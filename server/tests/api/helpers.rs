@@ -312,6 +312,31 @@ impl TestApp {
         client
     }
 
+    /// A request's status as the database holds it.
+    pub async fn status_of(&self, id: i64) -> String {
+        sqlx::query_scalar("select status from requests where id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Waits for the worker to bring request `id` to `status` (at most 30 s).
+    pub async fn wait_for_status(&self, id: i64, status: &str) {
+        let started = std::time::Instant::now();
+        loop {
+            let now = self.status_of(id).await;
+            if now == status {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "request {id} stayed {now}, never {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn me(&self, client: &Client) -> serde_json::Value {
         self.call(client, "/api/auth/me", &[])
             .await
