@@ -45,14 +45,7 @@ async fn a_required_custom_field_left_empty_is_a_field_error_and_nothing_is_stor
         ])
     );
     // The form shows the account's fields with their labels.
-    let page = ada
-        .get(app.url("/requests/new/basic-ov"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&ada, "/requests/new/basic-ov").await;
     assert!(page.contains(r#"name="form[cf_801]""#) && page.contains("Cost center"));
     assert!(page.contains("Ticket (optional)"));
 }
@@ -100,14 +93,7 @@ async fn stale_ids_and_an_organization_without_ev_are_field_errors_at_submission
     assert!(fields["ev_approver"].is_array(), "{fields}");
     assert_eq!(count_requests(&app).await, 0);
     // The EV form marks each organization's validation.
-    let page = ada
-        .get(app.url("/requests/new/secure-site-pro-ev"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&ada, "/requests/new/secure-site-pro-ev").await;
     assert!(page.contains("OV active · EV active"), "Example Corp");
     assert!(page.contains("OV active · EV not active"), "Example Labs");
 }
@@ -275,14 +261,7 @@ async fn plan_lengths_and_hashes_follow_the_product_and_the_account() {
             .contains("one year at a time"),
         "{fields}"
     );
-    let page = ada
-        .get(app.url("/requests/new/basic-ov"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&ada, "/requests/new/basic-ov").await;
     assert!(page.contains("orders one year at a time"));
     let years = page
         .split(r#"id="f-order_years""#)

@@ -137,14 +137,7 @@ async fn an_issued_order_lists_its_certificate_with_serial_term_and_downloads() 
             .collect();
         assert_eq!(ids, [id], "searching {q}");
     }
-    let csv = admin
-        .get(app.url(&format!("/history.csv?q={serial}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.page(&admin, &format!("/history.csv?q={serial}")).await;
     assert!(csv.lines().next().unwrap().ends_with("\"serial\""));
     assert!(csv.contains(&format!("\"{serial}\"")), "{csv}");
 }
@@ -236,14 +229,7 @@ async fn renew_opens_near_the_end_of_the_term_and_links_both_ways() {
     // Approvers see the order but renewing is its requester's.
     let approver = app.signed_in(&["approver"]).await;
     assert_eq!(detail(&approver, id).await["can_renew"], false);
-    let html = ada
-        .get(app.url(&format!("/requests/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&ada, &format!("/requests/{id}")).await;
     assert!(html.contains(&format!("/requests/new/basic-ov?renew={id}")));
 
     let res = renewal_form(id).await;
@@ -259,14 +245,9 @@ async fn renew_opens_near_the_end_of_the_term_and_links_both_ways() {
     assert_eq!(form["cf_801"], "CC-1001");
     assert_eq!(form["csr"], "", "a renewal asks for the new key's CSR");
     // The form page opens filled.
-    let page = ada
-        .get(app.url(&format!("/requests/new/basic-ov?renew={id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&ada, &format!("/requests/new/basic-ov?renew={id}"))
+        .await;
     assert!(
         page.contains(&format!("value=\"{order_id}\"")),
         "renewal_of_order_id is filled"
@@ -364,14 +345,7 @@ async fn the_certificates_view_shows_each_persons_own_and_admins_everything_by_u
     assert_eq!(count("reissue").await, Some(1));
     assert_eq!(count("renew").await, Some(0));
     assert_eq!(count("someday").await, None, "an unknown action is refused");
-    let csv = ada
-        .get(app.url("/certificates.csv?action=reissue"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.page(&ada, "/certificates.csv?action=reissue").await;
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(lines[0].starts_with("\"name\",\"serial\""));
@@ -381,14 +355,7 @@ async fn the_certificates_view_shows_each_persons_own_and_admins_everything_by_u
     );
 
     // The page draws the weeks as SVG and lists the certificate, without JavaScript.
-    let html = admin
-        .get(app.url("/certificates"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&admin, "/certificates").await;
     assert!(
         html.contains(r#"id="week-chart""#)
             && html.contains("1 certificate ends in the next 26 weeks")

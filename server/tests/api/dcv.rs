@@ -320,23 +320,9 @@ async fn the_request_page_shows_the_record_and_the_approver_decides_there() {
     .await;
     let id: i64 = res.json().await.unwrap();
     // The approver's view of a pending request carries the decision forms; the requester's not.
-    let html = approver
-        .get(app.url(&format!("/requests/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&approver, &format!("/requests/{id}")).await;
     assert!(html.contains("Your decision") && html.contains(r#"value="request""#));
-    let own = requester
-        .get(app.url(&format!("/requests/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let own = app.page(&requester, &format!("/requests/{id}")).await;
     assert!(!own.contains("Your decision"));
     // A plain form post from the request page comes back to it.
     let res = approver
@@ -357,14 +343,7 @@ async fn the_request_page_shows_the_record_and_the_approver_decides_there() {
         format!("/requests/{id}")
     );
     app.wait_for_status(id, "forwarded").await;
-    let html = requester
-        .get(app.url(&format!("/requests/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&requester, &format!("/requests/{id}")).await;
     assert!(html.contains("Domain validation"), "no DCV section");
     assert!(html.contains("_dnsauth.dcv-four.example.net"));
     assert!(html.contains("Check now"));

@@ -312,6 +312,18 @@ impl TestApp {
         client
     }
 
+    /// A page's HTML as `client` gets it.
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// A request's status as the database holds it.
     pub async fn status_of(&self, id: i64) -> String {
         sqlx::query_scalar("select status from requests where id = $1")
