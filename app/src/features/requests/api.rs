@@ -33,8 +33,13 @@ pub async fn submit_request(form: RequestForm) -> Result<i64, AppError> {
             Err(err) => tracing::warn!(error = %err, "submitting without DigiCert's lists"),
         }
     }
-    let price =
-        super::service::estimate_price(&state.digicert, &state.order_options, &form, today).await;
+    // The order as the form builds it; the full check runs once, in `submit_priced`.
+    let price = match super::model::to_order(&form) {
+        Ok(order) => {
+            super::service::estimate_price(&state.digicert, &state.order_options, &order).await
+        }
+        Err(_) => None,
+    };
     let id = super::service::submit_priced(
         &state.pool,
         &user,
@@ -61,8 +66,14 @@ pub async fn estimate_price(form: RequestForm) -> Result<String, AppError> {
     require_role(&state, Role::Requester).await?;
     form.check_lengths()?;
     let today = time::OffsetDateTime::now_utc().date();
-    let price =
-        super::service::estimate_price(&state.digicert, &state.order_options, &form, today).await;
+    // Only a complete, valid order has a price.
+    let price = match super::model::prepare(&form, today) {
+        Ok(prepared) => {
+            super::service::estimate_price(&state.digicert, &state.order_options, &prepared.order)
+                .await
+        }
+        Err(_) => None,
+    };
     Ok(crate::features::digicert::pricing::describe(price.as_ref()))
 }
 

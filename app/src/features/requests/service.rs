@@ -21,14 +21,21 @@ pub fn check_account(
     options: &super::options::OrderOptions,
     today: Date,
 ) -> Result<(), AppError> {
-    let mut errors = prepare(form, today)
-        .err()
-        .unwrap_or_else(|| FormErrors::new("Some fields need your attention."));
-    let problems = |e: &FormErrors| e.fields.values().map(Vec::len).sum::<usize>();
-    let before = problems(&errors);
-    super::account_check::check_against_account(form, options, &mut errors);
-    if problems(&errors) == before {
+    let mut account = FormErrors::new("Some fields need your attention.");
+    super::account_check::check_against_account(form, options, &mut account);
+    if account.is_empty() {
+        // The form's own rules run once, at submission.
         return Ok(());
+    }
+    // Something is wrong: show the form's own problems with the account's, all at once.
+    let mut errors = prepare(form, today).err().unwrap_or(account.clone());
+    for (field, problems) in account.fields {
+        let known = errors.fields.entry(field).or_default();
+        for problem in problems {
+            if !known.contains(&problem) {
+                known.push(problem);
+            }
+        }
     }
     errors.kept = form.kept();
     Err(AppError::Invalid(errors))
@@ -230,17 +237,15 @@ pub async fn certificate_for(
 pub async fn estimate_price(
     client: &crate::server::digicert::DigicertClient,
     cache: &super::options::OptionsCache,
-    form: &RequestForm,
-    today: Date,
+    order: &crate::features::digicert::payload::OrderRequest,
 ) -> Option<Price> {
-    let order = prepare(form, today).ok()?.order;
-    let key = crate::features::digicert::pricing::price_key(&order);
+    let key = crate::features::digicert::pricing::price_key(order);
     if let Some(known) = cache.cached_price(&key).await {
         return known;
     }
     match tokio::time::timeout(
         std::time::Duration::from_secs(5),
-        client.order_pricing(&order),
+        client.order_pricing(order),
     )
     .await
     {
