@@ -10,6 +10,8 @@ use crate::features::auth::{
     views::SignInPage,
 };
 use crate::features::certificates::views::CertificatesPage;
+use crate::features::changes::model::ChangeKind;
+use crate::features::changes::views::{NewCertificatePage, PoliciesPage};
 use crate::features::dashboard::views::DashboardPage;
 use crate::features::dcv::views::DomainsPage;
 use crate::features::history::views::HistoryPage;
@@ -92,6 +94,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/requests/new") view=NewRequestPage ssr=SsrMode::Async />
                         <Route path=path!("/requests/new/:kind") view=RequestFormPage ssr=SsrMode::Async />
                         <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id/reissue") view=|| view! { <NewCertificatePage kind=ChangeKind::Reissue /> } ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id/duplicate") view=|| view! { <NewCertificatePage kind=ChangeKind::Duplicate /> } ssr=SsrMode::Async />
                         <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async />
                         <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
                         <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
@@ -99,6 +103,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/certificates") view=CertificatesPage ssr=SsrMode::Async />
                         <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/policies") view=PoliciesPage ssr=SsrMode::Async />
                         <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />
                     </Routes>
                 </main>

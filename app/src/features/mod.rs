@@ -2,6 +2,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod changes;
 pub mod csr;
 pub mod dashboard;
 pub mod dcv;

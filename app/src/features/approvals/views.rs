@@ -16,6 +16,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         <Title text="Approvals" />
         <Guarded role=Role::Approver>
             <Queue />
+            <crate::features::changes::views::ChangeQueue />
         </Guarded>
     }
 }

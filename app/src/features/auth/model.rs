@@ -76,11 +76,12 @@ pub enum NavItem {
     History,
     Domains,
     Users,
+    Policies,
     AuditLog,
 }
 
 impl NavItem {
-    pub const ALL: [NavItem; 8] = [
+    pub const ALL: [NavItem; 9] = [
         NavItem::NewRequest,
         NavItem::MyRequests,
         NavItem::Certificates,
@@ -88,6 +89,7 @@ impl NavItem {
         NavItem::History,
         NavItem::Domains,
         NavItem::Users,
+        NavItem::Policies,
         NavItem::AuditLog,
     ];
 
@@ -98,9 +100,11 @@ impl NavItem {
             // Requesters see their own certificates, admins everyone's.
             NavItem::Certificates => &[Role::Requester, Role::Admin],
             NavItem::Approvals => &[Role::Approver],
-            NavItem::History | NavItem::Domains | NavItem::Users | NavItem::AuditLog => {
-                &[Role::Admin]
-            }
+            NavItem::History
+            | NavItem::Domains
+            | NavItem::Users
+            | NavItem::Policies
+            | NavItem::AuditLog => &[Role::Admin],
         }
     }
 
@@ -113,6 +117,7 @@ impl NavItem {
             NavItem::History => "History",
             NavItem::Domains => "Domains",
             NavItem::Users => "Users",
+            NavItem::Policies => "Policies",
             NavItem::AuditLog => "Audit log",
         }
     }
@@ -126,6 +131,7 @@ impl NavItem {
             NavItem::History => "/history",
             NavItem::Domains => "/domains",
             NavItem::Users => "/users",
+            NavItem::Policies => "/admin/policies",
             NavItem::AuditLog => "/audit",
         }
     }
@@ -285,6 +291,7 @@ mod tests {
                 "History",
                 "Domains",
                 "Users",
+                "Policies",
                 "Audit log"
             ]
         );

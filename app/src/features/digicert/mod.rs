@@ -4,6 +4,7 @@
 pub mod account;
 pub mod dates;
 pub mod dcv;
+pub mod lifecycle;
 pub mod payload;
 pub mod pricing;
 pub mod products;

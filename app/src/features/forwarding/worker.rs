@@ -143,7 +143,17 @@ impl Worker {
             });
         }
         while running.join_next().await.is_some() {}
-        Ok(count)
+        let changes = crate::features::changes::worker::ChangeRunner {
+            pool: &self.pool,
+            client: &self.client,
+            owner: &self.settings.owner,
+            lease: self.settings.lease,
+            recheck_every: self.settings.recheck_every,
+            batch: self.settings.batch,
+        }
+        .tick()
+        .await?;
+        Ok(count + changes)
     }
 
     /// Reads `status-changes` once per `feed_every` and makes the tracking jobs of the orders it

@@ -8,6 +8,10 @@ use crate::features::digicert::account::{
 use crate::features::digicert::dcv::{
     AccountDomain, DcvCheck, DcvRandomValue, DcvRecord, DomainList,
 };
+use crate::features::digicert::lifecycle::{
+    AccountRequest, AccountRequestList, NewCertificateBody, OrderCertificateEntry,
+    OrderCertificateList, RevokeBody, Revocation,
+};
 use crate::features::digicert::payload::{DcvMethod, OrderCreated, OrderRequest};
 use crate::features::digicert::pricing::{PriceAnswer, pricing_query};
 use rand::Rng;
@@ -464,6 +468,76 @@ impl DigicertClient {
             .get::<DomainList>("domain?include_dcv_expiration_time=true&include_validation=true")
             .await?
             .domains)
+    }
+
+    /// `POST order/certificate/{id}/reissue` or `…/duplicate`, sent once: there is no
+    /// idempotency key, so the caller recognises an earlier attempt from the lists below before
+    /// it calls this again.
+    pub async fn new_certificate(
+        &self,
+        order_id: i64,
+        duplicate: bool,
+        body: &NewCertificateBody,
+    ) -> Result<OrderCreated, DigicertError> {
+        let what = if duplicate { "duplicate" } else { "reissue" };
+        let body = serde_json::to_value(body).map_err(|e| DigicertError::Decode(e.to_string()))?;
+        let (_, text) = self
+            .send(
+                Method::POST,
+                &format!("order/certificate/{order_id}/{what}"),
+                Some(&body),
+            )
+            .await?;
+        serde_json::from_str(&text).map_err(|e| DigicertError::Decode(e.to_string()))
+    }
+
+    /// The order's certificates: `GET order/certificate/{id}/reissue` (current first, then those
+    /// it replaced) or `…/duplicate`.
+    pub async fn order_certificates(
+        &self,
+        order_id: i64,
+        duplicates: bool,
+    ) -> Result<Vec<OrderCertificateEntry>, DigicertError> {
+        let what = if duplicates { "duplicate" } else { "reissue" };
+        Ok(self
+            .get::<OrderCertificateList>(&format!("order/certificate/{order_id}/{what}"))
+            .await?
+            .certificates)
+    }
+
+    /// `PUT certificate/{id or serial}/revoke`, or `PUT order/certificate/{id}/revoke` for the
+    /// whole order when `certificate` is `None`.
+    pub async fn revoke(
+        &self,
+        order_id: i64,
+        certificate: Option<&str>,
+        body: &RevokeBody,
+    ) -> Result<Revocation, DigicertError> {
+        let path = match certificate {
+            Some(id) => format!("certificate/{}/revoke", encode(id)),
+            None => format!("order/certificate/{order_id}/revoke"),
+        };
+        let body = serde_json::to_value(body).map_err(|e| DigicertError::Decode(e.to_string()))?;
+        let (status, text) = self.send(Method::PUT, &path, Some(&body)).await?;
+        if status == StatusCode::NO_CONTENT || text.trim().is_empty() {
+            return Ok(Revocation::Revoked);
+        }
+        let request: AccountRequest =
+            serde_json::from_str(&text).map_err(|e| DigicertError::Decode(e.to_string()))?;
+        Ok(Revocation::Pending(request.id))
+    }
+
+    /// Revoke requests still waiting for an account administrator.
+    pub async fn pending_revoke_requests(&self) -> Result<Vec<AccountRequest>, DigicertError> {
+        Ok(self
+            .get::<AccountRequestList>("request?filters[status]=pending&filters[type]=revoke")
+            .await?
+            .requests)
+    }
+
+    /// `GET request/{id}`: a revoke request's status (`pending`, `approved`, `rejected`).
+    pub async fn account_request(&self, request_id: i64) -> Result<AccountRequest, DigicertError> {
+        self.get(&format!("request/{request_id}")).await
     }
 
     /// Demo mode only: writes a record into the embedded simulator's DNS or web (its

@@ -4,6 +4,7 @@ use crate::components::{ErrorPanel, Guarded};
 use crate::features::approvals::api::{DecideRequest, RetryForwarding};
 use crate::features::approvals::views::DecisionForms;
 use crate::features::certificates::views::OrderCertificates;
+use crate::features::changes::views::ChangesSection;
 use crate::features::dcv::api::load_dcv;
 use crate::features::dcv::model::DcvPanel;
 use crate::features::dcv::views::{DcvActions, DcvSection};
@@ -143,6 +144,7 @@ fn Detail(
         })}
         <OrderCertificates request_id=s.id order_valid_till=detail.order_valid_till.clone()
             certificates=detail.certificates.clone() />
+        <ChangesSection request_id=s.id />
         <DcvSection panel actions=dcv_actions />
         <section>
             <h2>"Timeline"</h2>

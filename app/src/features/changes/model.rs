@@ -1,0 +1,317 @@
+//! Certificate changes as pages and server functions see them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum ChangeKind {
+    /// A new certificate (new key, maybe other names) that replaces the current one.
+    Reissue,
+    /// Another certificate with the same names and end date, for another key.
+    Duplicate,
+    /// Revocation of one certificate or of the whole order.
+    Revoke,
+}
+
+impl ChangeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Reissue => "Reissue",
+            ChangeKind::Duplicate => "Duplicate",
+            ChangeKind::Revoke => "Revocation",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ChangeKind> {
+        match text {
+            "reissue" => Some(ChangeKind::Reissue),
+            "duplicate" => Some(ChangeKind::Duplicate),
+            "revoke" => Some(ChangeKind::Revoke),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Reissue => "reissue",
+            ChangeKind::Duplicate => "duplicate",
+            ChangeKind::Revoke => "revoke",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum ChangeStatus {
+    PendingApproval,
+    /// Decided; waiting for the worker to send it.
+    Approved,
+    /// At DigiCert, not finished there yet (DCV, a revoke request awaiting its administrator).
+    Sent,
+    Done,
+    Rejected,
+    Cancelled,
+    Failed,
+}
+
+impl ChangeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeStatus::PendingApproval => "pending_approval",
+            ChangeStatus::Approved => "approved",
+            ChangeStatus::Sent => "sent",
+            ChangeStatus::Done => "done",
+            ChangeStatus::Rejected => "rejected",
+            ChangeStatus::Cancelled => "cancelled",
+            ChangeStatus::Failed => "failed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeStatus::PendingApproval => "Waiting for approval",
+            ChangeStatus::Approved => "Approved, being sent",
+            ChangeStatus::Sent => "At DigiCert",
+            ChangeStatus::Done => "Done",
+            ChangeStatus::Rejected => "Rejected",
+            ChangeStatus::Cancelled => "Cancelled",
+            ChangeStatus::Failed => "Failed",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            ChangeStatus::PendingApproval | ChangeStatus::Approved | ChangeStatus::Sent
+        )
+    }
+}
+
+/// The reasons the Baseline Requirements (§7.2.2) let a subscriber choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum RevocationReason {
+    Unspecified,
+    KeyCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+}
+
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 5] = [
+        RevocationReason::Unspecified,
+        RevocationReason::KeyCompromise,
+        RevocationReason::AffiliationChanged,
+        RevocationReason::Superseded,
+        RevocationReason::CessationOfOperation,
+    ];
+
+    /// DigiCert's spelling, also certdesk's form value and column value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "unspecified",
+            RevocationReason::KeyCompromise => "key_compromise",
+            RevocationReason::AffiliationChanged => "affiliation_changed",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::CessationOfOperation => "cessation_of_operation",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RevocationReason> {
+        RevocationReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "Unspecified",
+            RevocationReason::KeyCompromise => "Key compromise: the private key leaked or may have",
+            RevocationReason::AffiliationChanged => {
+                "Affiliation changed: a name or the organization no longer applies"
+            }
+            RevocationReason::Superseded => "Superseded: replaced by another certificate",
+            RevocationReason::CessationOfOperation => {
+                "Cessation of operation: the service or domain is retired"
+            }
+        }
+    }
+
+    /// The short name a certificate's row shows.
+    pub fn short(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "unspecified",
+            RevocationReason::KeyCompromise => "keyCompromise",
+            RevocationReason::AffiliationChanged => "affiliationChanged",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::CessationOfOperation => "cessationOfOperation",
+        }
+    }
+}
+
+/// What a new certificate changes against the current one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub kept: Vec<String>,
+}
+
+impl NameChanges {
+    /// Compares two name lists, ignoring order and case.
+    pub fn between(current: &[String], new: &[String]) -> NameChanges {
+        let lower = |names: &[String]| -> BTreeSet<String> {
+            names.iter().map(|n| n.to_ascii_lowercase()).collect()
+        };
+        let (current, new) = (lower(current), lower(new));
+        NameChanges {
+            added: new.difference(&current).cloned().collect(),
+            removed: current.difference(&new).cloned().collect(),
+            kept: new.intersection(&current).cloned().collect(),
+        }
+    }
+
+    pub fn same_names(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// One change as the request page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub id: i64,
+    pub kind: ChangeKind,
+    pub status: ChangeStatus,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// Reissue and duplicate: the names against the current certificate.
+    pub names: Option<NameChanges>,
+    /// Reissue and duplicate: the new key, and whether it differs from the current one.
+    pub key: Option<String>,
+    pub new_key: bool,
+    /// Revoke: the certificate's serial, or `None` for the whole order.
+    pub target_serial: Option<String>,
+    pub reason: Option<RevocationReason>,
+    pub comment: String,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+    /// The standing policy that approved it, in words.
+    pub policy: Option<String>,
+    pub error: Option<String>,
+    pub can_decide: bool,
+    pub can_cancel: bool,
+}
+
+/// A certificate a revocation may name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocableCertificate {
+    pub id: i64,
+    pub serial: String,
+    pub label: String,
+}
+
+/// The request page's "Reissue, duplicate, revoke" section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesPanel {
+    pub changes: Vec<ChangeView>,
+    pub can_reissue: bool,
+    pub can_duplicate: bool,
+    pub can_revoke: bool,
+    /// Why revoking is not possible now, when it is not.
+    pub revoke_blocked: Option<String>,
+    pub revocable: Vec<RevocableCertificate>,
+}
+
+/// What the reissue and duplicate forms start from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCertificateContext {
+    pub request_id: i64,
+    pub title: String,
+    pub order_valid_till: Option<String>,
+    /// The current certificate's names, common name first.
+    pub current_names: Vec<String>,
+    pub current_serial: String,
+    pub current_valid_till: String,
+    /// A reissue with these names skips human approval (the standing policy is on).
+    pub same_names_skip_approval: bool,
+}
+
+/// A change waiting in the approvers' queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedChange {
+    pub id: i64,
+    pub request_id: i64,
+    pub title: String,
+    pub kind: ChangeKind,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// One line: names added/removed, or the reason and target of a revocation.
+    pub summary: String,
+    pub can_decide: bool,
+}
+
+/// The standing policies an admin switches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policies {
+    /// Per TLS product: reissues with the same names skip human approval.
+    pub reissue_same_names: Vec<ProductPolicy>,
+    pub revoke_key_compromise_at_once: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPolicy {
+    pub product: String,
+    pub label: String,
+    pub enabled: bool,
+}
+
+/// The policy names as stored.
+pub fn reissue_policy_name(product: &str) -> String {
+    format!("reissue_same_names:{product}")
+}
+pub const REVOKE_KEY_COMPROMISE_AT_ONCE: &str = "revoke_key_compromise_at_once";
+
+/// Longest comment for a revocation, in characters.
+pub const MAX_COMMENT: usize = 1000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_changes_ignore_order_and_case() {
+        let current = vec!["www.example.com".to_owned(), "example.com".to_owned()];
+        let same = vec!["Example.com".to_owned(), "WWW.example.com".to_owned()];
+        assert!(NameChanges::between(&current, &same).same_names());
+        let other = vec!["www.example.com".to_owned(), "shop.example.com".to_owned()];
+        let changes = NameChanges::between(&current, &other);
+        assert_eq!(changes.added, vec!["shop.example.com"]);
+        assert_eq!(changes.removed, vec!["example.com"]);
+        assert_eq!(changes.kept, vec!["www.example.com"]);
+    }
+
+    #[test]
+    fn reasons_round_trip_through_their_digicert_spelling() {
+        for reason in RevocationReason::ALL {
+            assert_eq!(RevocationReason::parse(reason.as_str()), Some(reason));
+        }
+        assert_eq!(RevocationReason::parse("privilege_withdrawn"), None);
+    }
+}

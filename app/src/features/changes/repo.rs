@@ -1,0 +1,345 @@
+//! Queries of certificate changes, their jobs and the standing policies.
+
+use super::model::{ChangeKind, ChangeStatus, RevocationReason};
+use crate::error::AppError;
+use crate::features::requests::model::RequestStatus;
+use sqlx::{PgConnection, PgExecutor};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// The order a change is asked for, as the checks need it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub requester_id: Uuid,
+    pub status: RequestStatus,
+    pub product: String,
+    pub title: String,
+    pub digicert_order_id: Option<i64>,
+    pub digicert_status: Option<String>,
+    pub order_valid_till: Option<Date>,
+}
+
+pub async fn order(db: impl PgExecutor<'_>, request_id: i64) -> Result<Option<OrderRow>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, requester_id, status, product, title, digicert_order_id, digicert_status,
+                order_valid_till
+           from requests where id = $1",
+    )
+    .bind(request_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The order's current certificate (not a duplicate).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CurrentRow {
+    pub id: i64,
+    pub digicert_certificate_id: Option<i64>,
+    pub serial_number: String,
+    pub common_name: String,
+    pub dns_names: Vec<String>,
+    pub not_after: OffsetDateTime,
+    pub leaf_pem: String,
+}
+
+impl CurrentRow {
+    /// Common name first, then the other names.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![self.common_name.clone()];
+        names.extend(
+            self.dns_names
+                .iter()
+                .filter(|n| !n.eq_ignore_ascii_case(&self.common_name))
+                .cloned(),
+        );
+        names
+    }
+}
+
+pub async fn current_certificate(
+    db: impl PgExecutor<'_>,
+    request_id: i64,
+) -> Result<Option<CurrentRow>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, digicert_certificate_id, serial_number, common_name, dns_names, not_after,
+                leaf_pem
+           from certificates
+          where request_id = $1 and status = 'issued' and kind <> 'duplicate'",
+    )
+    .bind(request_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A certificate of the order a revocation may target.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub id: i64,
+    pub kind: crate::features::certificates::model::CertificateKind,
+    pub status: crate::features::certificates::model::CertificateStatus,
+    pub serial_number: String,
+    pub digicert_certificate_id: Option<i64>,
+    pub not_after: OffsetDateTime,
+}
+
+/// The order's certificates that are not revoked or expired, newest first.
+pub async fn revocable(
+    db: impl PgExecutor<'_>,
+    request_id: i64,
+) -> Result<Vec<CertificateRow>, AppError> {
+    Ok(sqlx::query_as(
+        "select id, kind, status, serial_number, digicert_certificate_id, not_after
+           from certificates
+          where request_id = $1 and status in ('issued', 'superseded') and not_after > now()
+          order by id desc",
+    )
+    .bind(request_id)
+    .fetch_all(db)
+    .await?)
+}
+
+pub struct NewChange<'a> {
+    pub request_id: i64,
+    pub kind: ChangeKind,
+    pub requested_by: Uuid,
+    pub csr_pem: Option<&'a str>,
+    pub names: Option<&'a [String]>,
+    pub previous_names: Option<&'a [String]>,
+    pub new_key: Option<bool>,
+    pub replaces_digicert_certificate_id: Option<i64>,
+    pub certificate_id: Option<i64>,
+    pub reason: Option<RevocationReason>,
+    pub comment: &'a str,
+    /// Set when a standing policy approves it at once.
+    pub policy: Option<&'a str>,
+}
+
+/// Stores a change (approved at once when `policy` is set, with its job); a second open change of
+/// the same sort answers `None` (the unique indexes).
+pub async fn insert(db: &mut PgConnection, change: &NewChange<'_>) -> Result<Option<i64>, AppError> {
+    let (common_name, dns_names) = match change.names {
+        Some(names) => (names.first().cloned(), Some(names[1..].to_vec())),
+        None => (None, None),
+    };
+    let status = if change.policy.is_some() {
+        ChangeStatus::Approved
+    } else {
+        ChangeStatus::PendingApproval
+    };
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "insert into certificate_changes
+             (request_id, kind, status, requested_by, csr_pem, common_name, dns_names,
+              previous_names, new_key, replaces_digicert_certificate_id, certificate_id,
+              revocation_reason, comment, decided_by_policy, decided_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                 case when $14::text is null then null else now() end)
+         returning id",
+    )
+    .bind(change.request_id)
+    .bind(change.kind)
+    .bind(status)
+    .bind(change.requested_by)
+    .bind(change.csr_pem)
+    .bind(common_name)
+    .bind(dns_names)
+    .bind(change.previous_names)
+    .bind(change.new_key)
+    .bind(change.replaces_digicert_certificate_id)
+    .bind(change.certificate_id)
+    .bind(change.reason)
+    .bind(change.comment)
+    .bind(change.policy)
+    .fetch_one(&mut *db)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if change.policy.is_some() {
+        add_job(db, id).await?;
+    }
+    Ok(Some(id))
+}
+
+pub async fn add_job(db: impl PgExecutor<'_>, change_id: i64) -> Result<(), AppError> {
+    sqlx::query("insert into change_jobs (change_id) values ($1)")
+        .bind(change_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A change as the page and the decision need it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub request_id: i64,
+    pub kind: ChangeKind,
+    pub status: ChangeStatus,
+    pub requested_by: Uuid,
+    pub requested_by_name: String,
+    pub requested_at: OffsetDateTime,
+    pub csr_pem: Option<String>,
+    pub common_name: Option<String>,
+    pub dns_names: Option<Vec<String>>,
+    pub previous_names: Option<Vec<String>>,
+    pub new_key: Option<bool>,
+    pub target_serial: Option<String>,
+    pub revocation_reason: Option<RevocationReason>,
+    pub comment: String,
+    pub decided_by_name: Option<String>,
+    pub decision_note: Option<String>,
+    pub decided_by_policy: Option<String>,
+    pub error: Option<String>,
+    pub order_requester: Uuid,
+    pub title: String,
+}
+
+impl ChangeRow {
+    /// The names the new certificate carries, common name first.
+    pub fn names(&self) -> Vec<String> {
+        self.common_name
+            .iter()
+            .cloned()
+            .chain(self.dns_names.iter().flatten().cloned())
+            .collect()
+    }
+}
+
+const CHANGE_COLUMNS: &str = "
+    select c.id, c.request_id, c.kind, c.status, c.requested_by, u.display_name as requested_by_name,
+           c.requested_at, c.csr_pem, c.common_name, c.dns_names, c.previous_names, c.new_key,
+           t.serial_number as target_serial, c.revocation_reason, c.comment,
+           d.display_name as decided_by_name, c.decision_note, c.decided_by_policy, c.error,
+           r.requester_id as order_requester, r.title
+      from certificate_changes c
+      join users u on u.id = c.requested_by
+      join requests r on r.id = c.request_id
+      left join users d on d.id = c.decided_by
+      left join certificates t on t.id = c.certificate_id";
+
+pub async fn for_request(
+    db: impl PgExecutor<'_>,
+    request_id: i64,
+) -> Result<Vec<ChangeRow>, AppError> {
+    Ok(
+        sqlx::query_as(&format!("{CHANGE_COLUMNS} where c.request_id = $1 order by c.id desc"))
+            .bind(request_id)
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+pub async fn one(db: impl PgExecutor<'_>, change_id: i64) -> Result<Option<ChangeRow>, AppError> {
+    Ok(sqlx::query_as(&format!("{CHANGE_COLUMNS} where c.id = $1"))
+        .bind(change_id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Changes waiting for a decision, oldest first (the partial index keeps this small).
+pub async fn waiting(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<ChangeRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "{CHANGE_COLUMNS} where c.status = 'pending_approval' order by c.requested_at, c.id limit $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Moves a change from `from` to `to` if it is still in `from`.
+pub async fn transition(
+    db: impl PgExecutor<'_>,
+    change_id: i64,
+    from: ChangeStatus,
+    to: ChangeStatus,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query("update certificate_changes set status = $3 where id = $1 and status = $2")
+        .bind(change_id)
+        .bind(from)
+        .bind(to)
+        .execute(db)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Records a person's decision on a waiting change; `false` when it was no longer waiting.
+pub async fn decide(
+    db: impl PgExecutor<'_>,
+    change_id: i64,
+    approver: Uuid,
+    to: ChangeStatus,
+    note: Option<&str>,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "update certificate_changes
+            set status = $3, decided_by = $2, decided_at = now(), decision_note = $4
+          where id = $1 and status = 'pending_approval'",
+    )
+    .bind(change_id)
+    .bind(approver)
+    .bind(to)
+    .bind(note)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Whether the order has a reissue or duplicate on its way at DigiCert (or decided and about to
+/// be sent): DigiCert refuses revocations meanwhile.
+pub async fn new_certificate_in_progress(
+    db: impl PgExecutor<'_>,
+    request_id: i64,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar(
+        "select exists(select 1 from certificate_changes
+                        where request_id = $1 and kind = 'reissue'
+                          and status in ('approved', 'sent'))",
+    )
+    .bind(request_id)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Standing policies that are on.
+pub async fn enabled_policies(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("select name from standing_policies where enabled order by name")
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+pub async fn policy_enabled(db: impl PgExecutor<'_>, name: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar(
+        "select coalesce((select enabled from standing_policies where name = $1), false)",
+    )
+    .bind(name)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Sets a policy; answers whether it changed.
+pub async fn set_policy(
+    db: impl PgExecutor<'_>,
+    name: &str,
+    enabled: bool,
+    admin: Uuid,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "insert into standing_policies (name, enabled, updated_by) values ($1, $2, $3)
+         on conflict (name) do update set enabled = $2, updated_by = $3, updated_at = now()
+          where standing_policies.enabled is distinct from $2",
+    )
+    .bind(name)
+    .bind(enabled)
+    .bind(admin)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
