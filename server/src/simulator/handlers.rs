@@ -67,6 +67,7 @@ pub fn router(sim: Simulator) -> Router {
         .merge(super::domains::routes())
         .merge(super::finance::routes())
         .merge(super::reissue::routes())
+        .merge(super::duplicate::routes())
         .merge(super::revoke::routes())
         .fallback(|| async {
             api_error(
@@ -482,6 +483,8 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         dcv_polled_at: Instant::now(),
         past: Vec::new(),
         revoked: HashMap::new(),
+        duplicates: Vec::new(),
+        reissues: 0,
     };
     if let OrderRequest::Tls { body, .. } = &order
         && body.product.map(|p| p.type_hint) != Some(TypeHint::Private)
@@ -1045,9 +1048,10 @@ fn issued_for(inner: &Inner, id: &str) -> Result<(Issued, String), Response> {
         if Some(o.certificate_id) == certificate {
             o.issued.clone().map(|i| (i, o.common_name.clone()))
         } else {
-            // A certificate the order held before a reissue.
+            // A certificate the order held before a reissue, or a duplicate.
             o.past
                 .iter()
+                .chain(o.duplicates.iter())
                 .find(|p| Some(p.certificate_id) == certificate)
                 .and_then(|p| p.issued.clone().map(|i| (i, p.common_name.clone())))
         }
@@ -1207,10 +1211,17 @@ pub(super) fn stats(inner: &Inner) -> Stats {
         .filter(|(_, n)| **n > 1)
         .map(|(alt, _)| alt.clone())
         .collect();
+    let reissues_per_order = orders
+        .by_id
+        .values()
+        .filter(|o| o.reissues > 0)
+        .map(|o| (o.id, o.reissues))
+        .collect();
     Stats {
         counters: inner.counters.lock().expect("counters").clone(),
         orders_per_alternative_id: per_alt,
         duplicated_alternative_ids: duplicated,
+        reissues_per_order,
     }
 }
 

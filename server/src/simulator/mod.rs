@@ -10,10 +10,11 @@ mod account;
 pub mod ca;
 pub mod dcv;
 mod domains;
+mod duplicate;
 mod finance;
 mod handlers;
 mod reissue;
-mod revoke;
+pub(crate) mod revoke;
 
 use app::server::digicert::Window;
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,8 @@ pub struct Counters {
     pub injected_too_many_requests: u64,
     pub injected_timeout: u64,
     pub injected_drop_after_create: u64,
+    pub reissues_created: u64,
+    pub duplicates_created: u64,
 }
 
 /// Answer of `GET __simulator/stats`.
@@ -97,6 +100,8 @@ pub struct Stats {
     pub orders_per_alternative_id: BTreeMap<String, u64>,
     /// Alternative ids that carry more than one order.
     pub duplicated_alternative_ids: Vec<String>,
+    /// Reissues placed per order id.
+    pub reissues_per_order: BTreeMap<i64, u64>,
 }
 
 pub struct SimSettings {
@@ -167,6 +172,10 @@ pub(crate) struct SimOrder {
     pub past: Vec<PastCertificate>,
     /// Revoked certificates of the order, with the reason.
     pub revoked: HashMap<i64, String>,
+    /// Duplicates: same names and end, other keys.
+    pub duplicates: Vec<PastCertificate>,
+    /// Reissues placed on this order.
+    pub reissues: u64,
 }
 
 /// A revocation that waits for an account admin's approval (`PUT request/{id}/status`).
@@ -226,6 +235,9 @@ pub(crate) struct Inner {
     pub dcv: Mutex<dcv::DcvWorld>,
     /// The account option "Multi-year Plans": off, orders run one year.
     pub multi_year_plans: Mutex<bool>,
+    /// The account option that makes every revocation wait for an account admin, whatever
+    /// `skip_approval` says.
+    pub revocations_need_approval: Mutex<bool>,
     /// The account's custom order fields (an account admin may change them at any time).
     pub custom_fields: Mutex<Vec<app::features::digicert::account::CustomFieldDefinition>>,
 }
@@ -261,6 +273,7 @@ impl Simulator {
                 )),
                 custom_fields: Mutex::new(account::custom_fields()),
                 multi_year_plans: Mutex::new(true),
+                revocations_need_approval: Mutex::new(false),
             }),
         })
     }
@@ -286,6 +299,25 @@ impl Simulator {
             .lock()
             .expect("organization lock")
             .insert(id, active);
+    }
+
+    /// Makes every revocation wait for an account admin's approval (or not).
+    pub fn set_revocations_need_approval(&self, required: bool) {
+        *self
+            .inner
+            .revocations_need_approval
+            .lock()
+            .expect("revocation lock") = required;
+    }
+
+    /// Approves or rejects a pending revoke request, as an account admin in CertCentral would.
+    pub fn decide_revoke_request(&self, request_id: i64, approve: bool) -> bool {
+        let mut orders = self.inner.orders.lock().expect("orders");
+        if !orders.revoke_requests.iter().any(|r| r.id == request_id) {
+            return false;
+        }
+        let status = if approve { "approved" } else { "rejected" };
+        revoke::decide(&mut orders, request_id, status).status().is_success()
     }
 
     /// Turns the account's Multi-year Plans on or off.

@@ -32,19 +32,39 @@ pub fn routes() -> Router<Arc<Inner>> {
 }
 
 #[derive(Deserialize)]
-struct ReissueBody {
-    certificate: ReissueCertificate,
+pub(super) struct ReissueBody {
+    pub certificate: ReissueCertificate,
 }
 
 #[derive(Deserialize)]
-struct ReissueCertificate {
-    common_name: String,
+pub(super) struct ReissueCertificate {
+    pub common_name: String,
     #[serde(default)]
-    dns_names: Vec<String>,
-    csr: String,
+    pub dns_names: Vec<String>,
+    pub csr: String,
 }
 
-fn order_not_found() -> Response {
+/// DigiCert's answer to a CSR it will not sign.
+#[allow(clippy::result_large_err)]
+pub(super) fn csr_refusal(csr: &str) -> Result<(), Response> {
+    let Err(problem) = super::ca::check_csr(csr) else {
+        return Ok(());
+    };
+    let (code, message) = match problem {
+        CsrProblem::Unparseable => (
+            "csr_invalid_cannot_parse",
+            "The CSR could not be parsed.".to_owned(),
+        ),
+        CsrProblem::BadSignature => (
+            "csr_invalid_signature",
+            "The CSR's signature does not verify.".to_owned(),
+        ),
+        CsrProblem::WeakKey(why) => ("invalid_value:certificate.csr", why),
+    };
+    Err(api_error(StatusCode::BAD_REQUEST, code, &message))
+}
+
+pub(super) fn order_not_found() -> Response {
     api_error(
         StatusCode::NOT_FOUND,
         "not_found|order",
@@ -52,32 +72,28 @@ fn order_not_found() -> Response {
     )
 }
 
+/// The body of a reissue or duplicate, or DigiCert's complaint about it.
+#[allow(clippy::result_large_err)]
+pub(super) fn parse_body(body: &[u8]) -> Result<ReissueBody, Response> {
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(body)).map_err(
+        |err: serde_path_to_error::Error<serde_json::Error>| {
+            let code = if err.inner().to_string().starts_with("missing field") {
+                "required_param:certificate"
+            } else {
+                "invalid_value:certificate"
+            };
+            api_error(StatusCode::BAD_REQUEST, code, &err.to_string())
+        },
+    )
+}
+
 async fn reissue(State(inner): Shared, Path(id): Path<String>, body: Bytes) -> Response {
-    let body: ReissueBody =
-        match serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body)) {
-            Ok(body) => body,
-            Err(err) => {
-                let code = if err.inner().to_string().starts_with("missing field") {
-                    "required_param:certificate"
-                } else {
-                    "invalid_value:certificate"
-                };
-                return api_error(StatusCode::BAD_REQUEST, code, &err.to_string());
-            }
-        };
-    if let Err(problem) = super::ca::check_csr(&body.certificate.csr) {
-        let (code, message) = match problem {
-            CsrProblem::Unparseable => (
-                "csr_invalid_cannot_parse",
-                "The CSR could not be parsed.".to_owned(),
-            ),
-            CsrProblem::BadSignature => (
-                "csr_invalid_signature",
-                "The CSR's signature does not verify.".to_owned(),
-            ),
-            CsrProblem::WeakKey(why) => ("invalid_value:certificate.csr", why),
-        };
-        return api_error(StatusCode::BAD_REQUEST, code, &message);
+    let body = match parse_body(&body) {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    if let Err(refusal) = csr_refusal(&body.certificate.csr) {
+        return refusal;
     }
     let issuance = *inner.issuance.lock().expect("issuance");
     let today = today();
@@ -131,6 +147,8 @@ async fn reissue(State(inner): Shared, Path(id): Path<String>, body: Bytes) -> R
         status: "active".into(),
         created: order.status_changed,
     });
+    order.reissues += 1;
+    inner.counters.lock().expect("counters").reissues_created += 1;
     order.certificate_id = certificate_id;
     order.common_name = body.certificate.common_name.trim().to_ascii_lowercase();
     order.dns_names = names;
@@ -155,7 +173,7 @@ async fn reissue(State(inner): Shared, Path(id): Path<String>, body: Bytes) -> R
 }
 
 #[allow(clippy::too_many_arguments)]
-fn entry(
+pub(super) fn entry(
     id: i64,
     created: OffsetDateTime,
     common_name: &str,

@@ -9,10 +9,10 @@ use super::{Inner, Orders, RevokeRequest, SimOrder};
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::put,
+    routing::{get, put},
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -25,6 +25,58 @@ pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
         .route("/certificate/{id}/revoke", put(revoke_certificate))
         .route("/order/certificate/{id}/revoke", put(revoke_order))
+        .route("/request", get(list_requests))
+        .route("/request/{id}", get(request_info))
+}
+
+/// `filters[status]` and `filters[type]` of `GET request`.
+#[derive(Deserialize, Default)]
+struct RequestFilters {
+    #[serde(default, rename = "filters[status]")]
+    status: Option<String>,
+    #[serde(default, rename = "filters[type]")]
+    kind: Option<String>,
+}
+
+fn request_json(request: &RevokeRequest) -> serde_json::Value {
+    let mut value = json!({
+        "id": request.id, "date": request.date.to_string(), "type": "revoke",
+        "status": request.status, "comments": request.comments,
+        "order": { "id": request.order_id },
+    });
+    if let Some(certificate) = request.certificate_id {
+        value["certificate"] = json!({ "id": certificate });
+    }
+    value
+}
+
+/// The account's requests; the simulator lists its revoke requests.
+async fn list_requests(State(inner): Shared, Query(filters): Query<RequestFilters>) -> Response {
+    let orders = inner.orders.lock().expect("orders");
+    let requests: Vec<_> = orders
+        .revoke_requests
+        .iter()
+        .filter(|r| filters.status.as_deref().is_none_or(|s| s == r.status))
+        .filter(|_| filters.kind.as_deref().is_none_or(|k| k == "revoke"))
+        .map(request_json)
+        .collect();
+    Json(json!({ "requests": requests })).into_response()
+}
+
+async fn request_info(State(inner): Shared, Path(id): Path<String>) -> Response {
+    let orders = inner.orders.lock().expect("orders");
+    let found = id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| orders.revoke_requests.iter().find(|r| r.id == id));
+    match found {
+        Some(request) => Json(request_json(request)).into_response(),
+        None => api_error(
+            StatusCode::NOT_FOUND,
+            "not_found|request",
+            "The request does not exist.",
+        ),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -67,11 +119,17 @@ fn revoke_now(order: &mut SimOrder, target: Target, why: &str) {
         Target::Certificate(id) => vec![id],
         Target::Order => std::iter::once(order.certificate_id)
             .chain(order.past.iter().map(|p| p.certificate_id))
+            .chain(order.duplicates.iter().map(|d| d.certificate_id))
             .collect(),
     };
     for id in ids {
         order.revoked.entry(id).or_insert_with(|| why.to_owned());
-        if let Some(past) = order.past.iter_mut().find(|p| p.certificate_id == id) {
+        if let Some(past) = order
+            .past
+            .iter_mut()
+            .chain(order.duplicates.iter_mut())
+            .find(|p| p.certificate_id == id)
+        {
             past.status = "revoked".into();
         }
     }
@@ -81,7 +139,13 @@ fn revoke_now(order: &mut SimOrder, target: Target, why: &str) {
     order.status_changed = OffsetDateTime::now_utc();
 }
 
-fn place(orders: &mut Orders, order_id: i64, target: Target, body: RevokeBody) -> Response {
+fn place(
+    orders: &mut Orders,
+    order_id: i64,
+    target: Target,
+    body: RevokeBody,
+    needs_approval: bool,
+) -> Response {
     let Some(why) = reason(body.revocation_reason.as_deref()) else {
         return api_error(
             StatusCode::BAD_REQUEST,
@@ -101,6 +165,21 @@ fn place(orders: &mut Orders, order_id: i64, target: Target, body: RevokeBody) -
         Target::Certificate(id) => order.revoked.contains_key(&id),
         Target::Order => order.status == "revoked",
     };
+    let target_id = match target {
+        Target::Certificate(id) => Some(id),
+        Target::Order => None,
+    };
+    let pending = orders.revoke_requests.iter().any(|r| {
+        r.status == "pending" && r.order_id == order_id && r.certificate_id == target_id
+    });
+    if pending {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "revoke_request_pending",
+            "A revoke request for this certificate already waits for approval.",
+        );
+    }
+    let order = orders.by_id.get_mut(&order_id).expect("present");
     if already {
         return api_error(
             StatusCode::BAD_REQUEST,
@@ -115,7 +194,7 @@ fn place(orders: &mut Orders, order_id: i64, target: Target, body: RevokeBody) -
             &format!("An order that is {} has nothing to revoke.", order.status),
         );
     }
-    if body.skip_approval.unwrap_or(false) {
+    if body.skip_approval.unwrap_or(false) && !needs_approval {
         revoke_now(order, target, why);
         return StatusCode::NO_CONTENT.into_response();
     }
@@ -176,7 +255,12 @@ async fn revoke_certificate(
         None => orders.by_id.values().find_map(|o| {
             let serial = id.to_ascii_uppercase();
             std::iter::once((o.certificate_id, o.issued.as_ref()))
-                .chain(o.past.iter().map(|p| (p.certificate_id, p.issued.as_ref())))
+                .chain(
+                    o.past
+                        .iter()
+                        .chain(o.duplicates.iter())
+                        .map(|p| (p.certificate_id, p.issued.as_ref())),
+                )
                 .find(|(_, issued)| {
                     issued.is_some_and(|i| i.serial_hex.eq_ignore_ascii_case(&serial))
                 })
@@ -190,11 +274,13 @@ async fn revoke_certificate(
             "No certificate has this ID or serial number.",
         );
     };
+    let needs_approval = *inner.revocations_need_approval.lock().expect("revocations");
     place(
         &mut orders,
         order_id,
         Target::Certificate(certificate_id),
         body,
+        needs_approval,
     )
 }
 
@@ -215,7 +301,8 @@ async fn revoke_order(State(inner): Shared, Path(id): Path<String>, bytes: Bytes
             "The order does not exist in this account.",
         );
     };
-    place(&mut orders, order_id, Target::Order, body)
+    let needs_approval = *inner.revocations_need_approval.lock().expect("revocations");
+    place(&mut orders, order_id, Target::Order, body, needs_approval)
 }
 
 /// `PUT request/{id}/status` for a revoke request.

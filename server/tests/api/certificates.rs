@@ -5,7 +5,7 @@ use crate::helpers::{TestApp, spawn_app};
 use crate::requests::{submit, tls_form};
 use serde_json::Value;
 
-async fn issued_request(app: &TestApp, requester: &reqwest::Client) -> i64 {
+pub(crate) async fn issued_request(app: &TestApp, requester: &reqwest::Client) -> i64 {
     let approver = app.signed_in(&["approver"]).await;
     let id: i64 = submit(
         app,

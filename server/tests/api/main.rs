@@ -5,6 +5,7 @@ mod auth;
 mod authorization;
 mod bench;
 mod certificates;
+mod changes;
 mod cli;
 mod dcv;
 mod digicert;
