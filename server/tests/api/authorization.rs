@@ -139,6 +139,44 @@ const MATRIX: &[Row] = &[
         [401, 404, 404, 404],
     ),
     Row("/api/dcv/domains", &[], [401, 403, 403, 200]),
+    // Certificate changes: an unknown order is 404 for everyone who may see orders at all.
+    Row("/api/changes/panel", &[("id", "999999")], [401, 404, 404, 404]),
+    Row(
+        "/api/changes/context",
+        &[("id", "999999"), ("kind", "reissue")],
+        [401, 404, 404, 404],
+    ),
+    Row(
+        "/api/changes/new_certificate",
+        &[("id", "999999"), ("kind", "reissue"), ("csr", "x")],
+        [401, 404, 404, 404],
+    ),
+    Row(
+        "/api/changes/revoke",
+        &[
+            ("id", "999999"),
+            ("certificate", "order"),
+            ("reason", "unspecified"),
+        ],
+        [401, 404, 404, 404],
+    ),
+    Row(
+        "/api/changes/decide",
+        &[("change", "999999"), ("decision", "approve")],
+        [401, 403, 404, 403],
+    ),
+    Row(
+        "/api/changes/cancel",
+        &[("change", "999999")],
+        [401, 404, 404, 404],
+    ),
+    Row("/api/changes/queue", &[], [401, 403, 200, 403]),
+    Row("/api/changes/policies", &[], [401, 403, 403, 200]),
+    Row(
+        "/api/changes/set_policy",
+        &[("name", "revoke_key_compromise_at_once"), ("enabled", "off")],
+        [401, 403, 403, 200],
+    ),
     Row(
         "/api/requests/options",
         &[("kind", "basic-ov"), ("product", ""), ("type_hint", "")],

@@ -372,3 +372,218 @@ async fn two_server_processes_drain_300_approvals_within_digicerts_limits() {
     assert!(stats.duplicated_alternative_ids.is_empty());
     let _ = std::fs::remove_dir_all(&logs);
 }
+
+/// `n` issued orders (placed without faults), and their requester.
+async fn issued_orders(pool: &PgPool, sim: &TestSim, n: usize) -> (Vec<i64>, CurrentUser) {
+    let ids = approved_requests(pool, n).await;
+    let w = worker(pool, sim, "placer", Duration::from_secs(5));
+    let started = Instant::now();
+    while count_status(pool, "issued").await < n as i64 {
+        assert!(started.elapsed() < Duration::from_secs(120), "orders not issued");
+        w.tick().await.unwrap();
+    }
+    let requester_id: uuid::Uuid =
+        sqlx::query_scalar("select requester_id from requests where id = $1")
+            .bind(ids[0])
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let ada = CurrentUser {
+        must_change_password: false,
+        id: requester_id,
+        email: "ada@example.com".into(),
+        display_name: "ada@example.com".into(),
+        roles: vec![Role::Requester],
+    };
+    (ids, ada)
+}
+
+/// A same-name reissue of each order with a fresh key, approved at once by the standing policy.
+async fn reissues(pool: &PgPool, ids: &[i64], ada: &CurrentUser) -> Vec<i64> {
+    use app::features::changes::model::ChangeKind;
+    use app::features::changes::service::{ask_new_certificate, set_policy};
+    let admin = person(pool, "root@example.com", Role::Admin).await;
+    set_policy(pool, &admin, "reissue_same_names:ssl_basic", true, "127.0.0.1")
+        .await
+        .unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut changes = Vec::with_capacity(ids.len());
+    for id in ids {
+        let csr = crate::changes::csr_for(&["www.example.com", "example.com"]);
+        let change =
+            ask_new_certificate(pool, ada, *id, ChangeKind::Reissue, &csr, "", today, "127.0.0.1")
+                .await
+                .unwrap();
+        changes.push(change);
+    }
+    changes
+}
+
+async fn count_changes(pool: &PgPool, status: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from certificate_changes where status = $1")
+        .bind(status)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn three_hundred_reissues_through_faults_and_two_workers_make_one_new_certificate_each() {
+    let (pool, _) = fresh_database().await;
+    let roomy = || {
+        vec![Window {
+            max_requests: 4000,
+            period: Duration::from_secs(5),
+        }]
+    };
+    let mut settings = SimSettings::new(SIM_KEY);
+    settings.slow_answer = Duration::from_millis(400);
+    settings.limits = roomy();
+    let sim = spawn_simulator(settings).await;
+    let (ids, ada) = issued_orders(&pool, &sim, 300).await;
+    let changes = reissues(&pool, &ids, &ada).await;
+    sim.simulator.set_faults(FaultPlan {
+        server_error: 0.08,
+        unavailable: 0.04,
+        too_many_requests: 0.06,
+        timeout: 0.05,
+        drop_after_create: 0.10,
+    });
+    let before = sim.simulator.stats().counters;
+    let started = Instant::now();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut handles = Vec::new();
+    for name in ["worker-a", "worker-b"] {
+        let w = worker_with(
+            &pool,
+            &sim,
+            name,
+            Duration::from_millis(200),
+            RateLimiter::new(roomy()),
+        );
+        let mut stopped = stopped.clone();
+        handles.push(tokio::spawn(w.run(async move {
+            let _ = stopped.changed().await;
+        })));
+    }
+    while count_changes(&pool, "done").await < 300 {
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "not drained: {} done, {} failed",
+            count_changes(&pool, "done").await,
+            count_changes(&pool, "failed").await
+        );
+        sqlx::query("update change_jobs set next_attempt_at = now() where next_attempt_at > now()")
+            .execute(&pool)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let drained = started.elapsed();
+    stop.send(true).unwrap();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    let stats = sim.simulator.stats();
+    let c = &stats.counters;
+    let per_order: Vec<u64> = stats.reissues_per_order.values().copied().collect();
+    println!(
+        "reissues under faults: {} reissues, 2 workers; injected 500 ×{}, 503 ×{}, 429 ×{}, \
+         held answers ×{}, dropped after create ×{}; reissues at the simulator {}, orders \
+         reissued twice {}, lost {}, drained in {:.1} s",
+        changes.len(),
+        c.injected_server_error - before.injected_server_error,
+        c.injected_unavailable - before.injected_unavailable,
+        c.injected_too_many_requests - before.injected_too_many_requests,
+        c.injected_timeout - before.injected_timeout,
+        c.injected_drop_after_create - before.injected_drop_after_create,
+        c.reissues_created,
+        per_order.iter().filter(|n| **n > 1).count(),
+        300 - per_order.len(),
+        drained.as_secs_f64()
+    );
+    assert_eq!(c.reissues_created, 300, "one reissue per order");
+    assert_eq!(per_order.len(), 300, "none lost");
+    assert!(per_order.iter().all(|n| *n == 1));
+    assert!(
+        c.injected_timeout + c.injected_drop_after_create > before.injected_timeout + before.injected_drop_after_create,
+        "faults were injected"
+    );
+    // Each order: its first certificate superseded, exactly one new current certificate.
+    let shapes: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "select request_id, count(*) filter (where kind = 'reissue' and status = 'issued'),
+                count(*) filter (where kind = 'first' and status = 'superseded')
+           from certificates group by request_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(shapes.len(), 300);
+    assert!(shapes.iter().all(|(_, new, old)| (*new, *old) == (1, 1)), "{shapes:?}");
+    let jobs: i64 = sqlx::query_scalar("select count(*) from change_jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0);
+}
+
+#[tokio::test]
+async fn a_worker_killed_after_its_reissue_left_is_finished_by_a_fresh_one_without_a_second() {
+    let (pool, _) = fresh_database().await;
+    let mut settings = SimSettings::new(SIM_KEY);
+    settings.slow_answer = Duration::from_secs(30);
+    let sim = spawn_simulator(settings).await;
+    let (ids, ada) = issued_orders(&pool, &sim, 1).await;
+    let change = reissues(&pool, &ids, &ada).await[0];
+    // The reissue is placed, and its answer held back: the worker waits for it…
+    sim.simulator.set_faults(FaultPlan {
+        timeout: 1.0,
+        ..FaultPlan::default()
+    });
+    let doomed = worker(&pool, &sim, "doomed", Duration::from_secs(60));
+    let running = tokio::spawn(async move { doomed.tick().await });
+    let started = Instant::now();
+    while sim.simulator.stats().counters.reissues_created == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the POST never arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // …and dies before the answer is stored.
+    running.abort();
+    let _ = running.await;
+    sim.simulator.set_faults(FaultPlan::default());
+    let (status, posted): (String, bool) = sqlx::query_as(
+        "select c.status, j.posted from certificate_changes c
+           join change_jobs j on j.change_id = c.id where c.id = $1",
+    )
+    .bind(change)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), posted), ("approved", true));
+
+    // A fresh worker waits out the dead one's lease, recognises the reissue and collects it.
+    let fresh = worker(&pool, &sim, "fresh", Duration::from_secs(5));
+    assert_eq!(fresh.tick().await.unwrap(), 0, "the lease still holds");
+    let resumed = Instant::now();
+    while count_changes(&pool, "done").await < 1 {
+        assert!(resumed.elapsed() < Duration::from_secs(20), "never finished");
+        fresh.tick().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stats = sim.simulator.stats();
+    println!(
+        "reissue kill test: worker killed after its POST; reissues at the simulator {}, \
+         finished {:.1} s after the kill",
+        stats.counters.reissues_created,
+        resumed.elapsed().as_secs_f64()
+    );
+    assert_eq!(stats.counters.reissues_created, 1, "no second reissue");
+    let current: i64 = sqlx::query_scalar(
+        "select count(*) from certificates where request_id = $1 and status = 'issued'",
+    )
+    .bind(ids[0])
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(current, 1);
+}

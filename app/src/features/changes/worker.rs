@@ -24,13 +24,15 @@ use crate::features::digicert::lifecycle::{
 use crate::features::forwarding::certificate::{IssuedCertificate, check_issued};
 use crate::server::digicert::{DigicertClient, DigicertError};
 use sqlx::PgPool;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What one worker needs to run change jobs: the same pool, client and lease as its order jobs.
-pub struct ChangeRunner<'a> {
-    pub pool: &'a PgPool,
-    pub client: &'a DigicertClient,
-    pub owner: &'a str,
+#[derive(Clone)]
+pub struct ChangeRunner {
+    pub pool: PgPool,
+    pub client: Arc<DigicertClient>,
+    pub owner: String,
     pub lease: Duration,
     pub recheck_every: Duration,
     pub batch: i64,
@@ -87,16 +89,22 @@ pub enum ChangeStep {
     Abandoned,
 }
 
-impl ChangeRunner<'_> {
-    /// Claims due change jobs and works them one after another; answers how many were claimed.
+impl ChangeRunner {
+    /// Claims due change jobs and works them concurrently; answers how many were claimed.
     pub async fn tick(&self) -> Result<usize, AppError> {
         let jobs = self.claim().await?;
-        for job in &jobs {
-            if let Err(err) = self.work(job).await {
-                tracing::warn!(change_id = job.change_id, error = %err, "change job failed; its lease will expire");
-            }
+        let count = jobs.len();
+        let mut running = tokio::task::JoinSet::new();
+        for job in jobs {
+            let runner = self.clone();
+            running.spawn(async move {
+                if let Err(err) = runner.work(&job).await {
+                    tracing::warn!(change_id = job.change_id, error = %err, "change job failed; its lease will expire");
+                }
+            });
         }
-        Ok(jobs.len())
+        while running.join_next().await.is_some() {}
+        Ok(count)
     }
 
     async fn claim(&self) -> Result<Vec<ChangeJob>, AppError> {
@@ -113,10 +121,10 @@ impl ChangeRunner<'_> {
                from due where j.change_id = due.change_id
              returning j.change_id, j.phase, j.attempts, j.posted",
         )
-        .bind(self.owner)
+        .bind(&self.owner)
         .bind(self.batch)
         .bind(self.lease.as_secs_f64())
-        .fetch_all(self.pool)
+        .fetch_all(&self.pool)
         .await?)
     }
 
@@ -134,7 +142,7 @@ impl ChangeRunner<'_> {
               where c.id = $1",
         )
         .bind(change_id)
-        .fetch_optional(self.pool)
+        .fetch_optional(&self.pool)
         .await?)
     }
 
@@ -166,8 +174,8 @@ impl ChangeRunner<'_> {
               where change_id = $1 and lease_owner = $2 and lease_until > now()",
         )
         .bind(job.change_id)
-        .bind(self.owner)
-        .execute(self.pool)
+        .bind(&self.owner)
+        .execute(&self.pool)
         .await?
         .rows_affected()
             == 1)
@@ -276,7 +284,7 @@ impl ChangeRunner<'_> {
               where change_id = $1 and lease_owner = $2",
         )
         .bind(work.id)
-        .bind(self.owner)
+        .bind(&self.owner)
         .bind(bundle.is_some())
         .execute(&mut *tx)
         .await?
@@ -486,7 +494,7 @@ impl ChangeRunner<'_> {
               where change_id = $1 and lease_owner = $2",
         )
         .bind(work.id)
-        .bind(self.owner)
+        .bind(&self.owner)
         .bind(self.recheck_every.as_secs_f64())
         .execute(&mut *tx)
         .await?
@@ -586,7 +594,7 @@ impl ChangeRunner<'_> {
         Ok(
             sqlx::query("delete from change_jobs where change_id = $1 and lease_owner = $2")
                 .bind(job.change_id)
-                .bind(self.owner)
+                .bind(&self.owner)
                 .execute(tx)
                 .await?
                 .rows_affected()
@@ -597,7 +605,7 @@ impl ChangeRunner<'_> {
     async fn finish_job(&self, change_id: i64) -> Result<(), AppError> {
         sqlx::query("delete from change_jobs where change_id = $1")
             .bind(change_id)
-            .execute(self.pool)
+            .execute(&self.pool)
             .await?;
         Ok(())
     }
@@ -625,10 +633,10 @@ impl ChangeRunner<'_> {
               where change_id = $1 and lease_owner = $2",
         )
         .bind(job.change_id)
-        .bind(self.owner)
+        .bind(&self.owner)
         .bind(delay.as_secs_f64())
         .bind(err.map(|e| e.to_string()))
-        .execute(self.pool)
+        .execute(&self.pool)
         .await?;
         Ok(if err.is_some() {
             ChangeStep::Retrying

@@ -144,9 +144,9 @@ impl Worker {
         }
         while running.join_next().await.is_some() {}
         let changes = crate::features::changes::worker::ChangeRunner {
-            pool: &self.pool,
-            client: &self.client,
-            owner: &self.settings.owner,
+            pool: self.pool.clone(),
+            client: self.client.clone(),
+            owner: self.settings.owner.clone(),
             lease: self.settings.lease,
             recheck_every: self.settings.recheck_every,
             batch: self.settings.batch,
