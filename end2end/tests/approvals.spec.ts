@@ -1,31 +1,6 @@
-import { Browser, expect, Page, test, TestInfo } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { signIn } from './helpers';
-
-const CSR = readFileSync('../app/tests/fixtures/csr/rsa2048.csr', 'utf8');
-
-/** A requester's Basic OV request for `name`; answers its id. */
-async function submitRequest(page: Page, name: string): Promise<string> {
-  await page.goto('/requests/new/basic-ov');
-  await page.getByLabel('Common name').fill(name);
-  await page.getByLabel('CSR', { exact: true }).fill(CSR);
-  // The CSR names www.example.com and example.com; the form must name the same.
-  await page.getByLabel('Common name').fill('www.example.com');
-  await page.getByLabel('Additional domains').fill('example.com');
-  await page.getByLabel('Organization', { exact: true }).selectOption('1001');
-  await page.getByLabel('Cost center').fill('CC-1001');
-  await page.getByLabel('Comments for the approver').fill(name);
-  await page.getByRole('button', { name: 'Submit request' }).click();
-  await expect(page).toHaveURL(/\/requests\/\d+$/);
-  return page.url().split('/').pop()!;
-}
-
-async function asApprover(browser: Browser, info: TestInfo): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled: info.project.name === 'js' });
-  const page = await context.newPage();
-  await signIn(page, info, 'approver@example.com');
-  return page;
-}
+import { asApprover, signIn, submitRequest } from './helpers';
 
 test('an approved request is issued and the requester downloads the certificate', async ({ page, browser }, info) => {
   await signIn(page, info, 'requester@example.com');

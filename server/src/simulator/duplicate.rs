@@ -123,7 +123,9 @@ async fn duplicate(State(inner): Shared, Path(id): Path<String>, body: Bytes) ->
     inner.counters.lock().expect("counters").duplicates_created += 1;
     (
         StatusCode::CREATED,
-        Json(json!({ "id": order_id, "certificate_id": certificate_id, "certificate_chain": chain })),
+        Json(
+            json!({ "id": order_id, "certificate_id": certificate_id, "certificate_chain": chain }),
+        ),
     )
         .into_response()
 }

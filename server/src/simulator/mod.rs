@@ -317,7 +317,9 @@ impl Simulator {
             return false;
         }
         let status = if approve { "approved" } else { "rejected" };
-        revoke::decide(&mut orders, request_id, status).status().is_success()
+        revoke::decide(&mut orders, request_id, status)
+            .status()
+            .is_success()
     }
 
     /// Turns the account's Multi-year Plans on or off.

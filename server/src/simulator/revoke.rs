@@ -169,9 +169,10 @@ fn place(
         Target::Certificate(id) => Some(id),
         Target::Order => None,
     };
-    let pending = orders.revoke_requests.iter().any(|r| {
-        r.status == "pending" && r.order_id == order_id && r.certificate_id == target_id
-    });
+    let pending = orders
+        .revoke_requests
+        .iter()
+        .any(|r| r.status == "pending" && r.order_id == order_id && r.certificate_id == target_id);
     if pending {
         return api_error(
             StatusCode::BAD_REQUEST,

@@ -140,7 +140,11 @@ const MATRIX: &[Row] = &[
     ),
     Row("/api/dcv/domains", &[], [401, 403, 403, 200]),
     // Certificate changes: an unknown order is 404 for everyone who may see orders at all.
-    Row("/api/changes/panel", &[("id", "999999")], [401, 404, 404, 404]),
+    Row(
+        "/api/changes/panel",
+        &[("id", "999999")],
+        [401, 404, 404, 404],
+    ),
     Row(
         "/api/changes/context",
         &[("id", "999999"), ("kind", "reissue")],
@@ -174,7 +178,10 @@ const MATRIX: &[Row] = &[
     Row("/api/changes/policies", &[], [401, 403, 403, 200]),
     Row(
         "/api/changes/set_policy",
-        &[("name", "revoke_key_compromise_at_once"), ("enabled", "off")],
+        &[
+            ("name", "revoke_key_compromise_at_once"),
+            ("enabled", "off"),
+        ],
         [401, 403, 403, 200],
     ),
     Row(

@@ -110,7 +110,14 @@ async fn a_reissue_with_a_new_key_is_approved_issued_and_supersedes_the_old_cert
 
     // Adding a name: the form's diff, then the approver's.
     let csr = csr_for(&["www.example.com", "example.com", "api.example.com"]);
-    let res = ask_reissue(&app, &ada, id, &csr, "www.example.com\nexample.com\napi.example.com").await;
+    let res = ask_reissue(
+        &app,
+        &ada,
+        id,
+        &csr,
+        "www.example.com\nexample.com\napi.example.com",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let change: i64 = res.json().await.unwrap();
     let panel: Value = app
@@ -121,7 +128,10 @@ async fn a_reissue_with_a_new_key_is_approved_issued_and_supersedes_the_old_cert
         .unwrap();
     let shown = &panel["changes"][0];
     assert_eq!(shown["status"], "pending_approval");
-    assert_eq!(shown["names"]["added"], serde_json::json!(["api.example.com"]));
+    assert_eq!(
+        shown["names"]["added"],
+        serde_json::json!(["api.example.com"])
+    );
     assert_eq!(shown["names"]["removed"], serde_json::json!([]));
     assert_eq!(shown["new_key"], true);
     assert_eq!(panel["can_reissue"], false, "one reissue at a time");
@@ -148,7 +158,13 @@ async fn a_reissue_with_a_new_key_is_approved_issued_and_supersedes_the_old_cert
     assert_eq!(after.len(), 2);
     assert_eq!(after[0]["kind"], "reissue");
     assert_eq!(after[0]["status"], "issued");
-    assert!(after[0]["dns_names"].as_array().unwrap().iter().any(|n| n == "api.example.com"));
+    assert!(
+        after[0]["dns_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "api.example.com")
+    );
     assert_eq!(after[1]["serial"], old_serial.as_str());
     assert_eq!(after[1]["status"], "superseded");
     // The order's download is now the new certificate, for the new key.
@@ -201,7 +217,11 @@ async fn separation_of_duties_and_ownership_hold_for_changes() {
     assert_eq!(res.status(), 422);
     assert_eq!(decide(&app, &wes, change, "reject").await, 200);
     assert_eq!(change_status(&app, change).await, "rejected");
-    assert_eq!(decide(&app, &wes, change, "approve").await, 409, "decided already");
+    assert_eq!(
+        decide(&app, &wes, change, "approve").await,
+        409,
+        "decided already"
+    );
 }
 
 #[tokio::test]
@@ -216,7 +236,11 @@ async fn the_standing_reissue_policy_skips_approval_only_for_the_same_names() {
     let first: i64 = res.json().await.unwrap();
     assert_eq!(change_status(&app, first).await, "pending_approval");
     let res = app
-        .call(&ada, "/api/changes/cancel", &[("change", &first.to_string())])
+        .call(
+            &ada,
+            "/api/changes/cancel",
+            &[("change", &first.to_string())],
+        )
         .await;
     assert_eq!(res.status(), 200);
 
@@ -257,7 +281,10 @@ async fn the_standing_reissue_policy_skips_approval_only_for_the_same_names() {
         .call(
             &admin,
             "/api/changes/set_policy",
-            &[("name", "reissue_same_names:document_signing_org_1"), ("enabled", "on")],
+            &[
+                ("name", "reissue_same_names:document_signing_org_1"),
+                ("enabled", "on"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 400);
@@ -273,7 +300,10 @@ async fn a_reissue_form_with_mistakes_says_where_and_keeps_what_was_typed() {
     let body: Value = res.json().await.unwrap();
     let fields = &body["detail"]["fields"];
     assert!(fields["csr"].is_array(), "{body}");
-    assert!(fields["names"][0].as_str().unwrap().contains("bad_name!"), "{body}");
+    assert!(
+        fields["names"][0].as_str().unwrap().contains("bad_name!"),
+        "{body}"
+    );
     assert_eq!(body["detail"]["kept"]["names"], "www.example.com bad_name!");
     // A private key pasted by mistake is neither kept nor echoed.
     let key = include_str!("../../../app/tests/fixtures/csr/private-key.pem");
@@ -300,13 +330,22 @@ async fn a_duplicate_keeps_the_names_and_end_for_another_key() {
             app.call(
                 ada,
                 "/api/changes/new_certificate",
-                &[("id", &id.to_string()), ("kind", "duplicate"), ("csr", &csr), ("names", names)],
+                &[
+                    ("id", &id.to_string()),
+                    ("kind", "duplicate"),
+                    ("csr", &csr),
+                    ("names", names),
+                ],
             )
             .await
         }
     };
     // Other names are a reissue, not a duplicate.
-    let res = ask(csr_for(&["www.example.com"]), "www.example.com shop.example.com").await;
+    let res = ask(
+        csr_for(&["www.example.com"]),
+        "www.example.com shop.example.com",
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let res = ask(csr_for(&["www.example.com"]), "").await;
     assert_eq!(res.status(), 200);
@@ -356,7 +395,9 @@ async fn each_subscriber_reason_revokes_after_an_approvers_decision() {
         "cessation_of_operation",
     ] {
         let id = issued_request(&app, &ada).await;
-        let certificate = certificates_of(&app, &ada, id).await[0]["id"].as_i64().unwrap();
+        let certificate = certificates_of(&app, &ada, id).await[0]["id"]
+            .as_i64()
+            .unwrap();
         let res = ask_revoke(&app, &ada, id, &certificate.to_string(), reason).await;
         assert_eq!(res.status(), 200, "{reason}");
         let change: i64 = res.json().await.unwrap();
@@ -371,7 +412,10 @@ async fn each_subscriber_reason_revokes_after_an_approvers_decision() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-        assert_eq!((status.as_str(), stored_reason.as_str()), ("revoked", reason));
+        assert_eq!(
+            (status.as_str(), stored_reason.as_str()),
+            ("revoked", reason)
+        );
         assert!(at.is_some());
     }
     // privilegeWithdrawn is the CA's reason, not a subscriber's.

@@ -379,7 +379,10 @@ async fn issued_orders(pool: &PgPool, sim: &TestSim, n: usize) -> (Vec<i64>, Cur
     let w = worker(pool, sim, "placer", Duration::from_secs(5));
     let started = Instant::now();
     while count_status(pool, "issued").await < n as i64 {
-        assert!(started.elapsed() < Duration::from_secs(120), "orders not issued");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "orders not issued"
+        );
         w.tick().await.unwrap();
     }
     let requester_id: uuid::Uuid =
@@ -403,17 +406,31 @@ async fn reissues(pool: &PgPool, ids: &[i64], ada: &CurrentUser) -> Vec<i64> {
     use app::features::changes::model::ChangeKind;
     use app::features::changes::service::{ask_new_certificate, set_policy};
     let admin = person(pool, "root@example.com", Role::Admin).await;
-    set_policy(pool, &admin, "reissue_same_names:ssl_basic", true, "127.0.0.1")
-        .await
-        .unwrap();
+    set_policy(
+        pool,
+        &admin,
+        "reissue_same_names:ssl_basic",
+        true,
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
     let today = time::OffsetDateTime::now_utc().date();
     let mut changes = Vec::with_capacity(ids.len());
     for id in ids {
         let csr = crate::changes::csr_for(&["www.example.com", "example.com"]);
-        let change =
-            ask_new_certificate(pool, ada, *id, ChangeKind::Reissue, &csr, "", today, "127.0.0.1")
-                .await
-                .unwrap();
+        let change = ask_new_certificate(
+            pool,
+            ada,
+            *id,
+            ChangeKind::Reissue,
+            &csr,
+            "",
+            today,
+            "127.0.0.1",
+        )
+        .await
+        .unwrap();
         changes.push(change);
     }
     changes
@@ -506,7 +523,8 @@ async fn three_hundred_reissues_through_faults_and_two_workers_make_one_new_cert
     assert_eq!(per_order.len(), 300, "none lost");
     assert!(per_order.iter().all(|n| *n == 1));
     assert!(
-        c.injected_timeout + c.injected_drop_after_create > before.injected_timeout + before.injected_drop_after_create,
+        c.injected_timeout + c.injected_drop_after_create
+            > before.injected_timeout + before.injected_drop_after_create,
         "faults were injected"
     );
     // Each order: its first certificate superseded, exactly one new current certificate.
@@ -519,7 +537,10 @@ async fn three_hundred_reissues_through_faults_and_two_workers_make_one_new_cert
     .await
     .unwrap();
     assert_eq!(shapes.len(), 300);
-    assert!(shapes.iter().all(|(_, new, old)| (*new, *old) == (1, 1)), "{shapes:?}");
+    assert!(
+        shapes.iter().all(|(_, new, old)| (*new, *old) == (1, 1)),
+        "{shapes:?}"
+    );
     let jobs: i64 = sqlx::query_scalar("select count(*) from change_jobs")
         .fetch_one(&pool)
         .await
@@ -544,7 +565,10 @@ async fn a_worker_killed_after_its_reissue_left_is_finished_by_a_fresh_one_witho
     let running = tokio::spawn(async move { doomed.tick().await });
     let started = Instant::now();
     while sim.simulator.stats().counters.reissues_created == 0 {
-        assert!(started.elapsed() < Duration::from_secs(20), "the POST never arrived");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the POST never arrived"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // …and dies before the answer is stored.
@@ -566,7 +590,10 @@ async fn a_worker_killed_after_its_reissue_left_is_finished_by_a_fresh_one_witho
     assert_eq!(fresh.tick().await.unwrap(), 0, "the lease still holds");
     let resumed = Instant::now();
     while count_changes(&pool, "done").await < 1 {
-        assert!(resumed.elapsed() < Duration::from_secs(20), "never finished");
+        assert!(
+            resumed.elapsed() < Duration::from_secs(20),
+            "never finished"
+        );
         fresh.tick().await.unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

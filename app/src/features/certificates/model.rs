@@ -73,6 +73,9 @@ pub struct CertificateSummary {
     /// Days until it expires (negative afterwards).
     pub days_left: i64,
     pub status: CertificateStatus,
+    /// When and why it was revoked: `2026-11-30, keyCompromise`.
+    #[serde(default)]
+    pub revoked: Option<String>,
 }
 
 /// What a current certificate needs next.

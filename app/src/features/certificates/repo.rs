@@ -4,6 +4,7 @@ use super::model::{
     CertificateKind, CertificateStatus, CertificateSummary, CurrentCertificate, NextAction, WeekBar,
 };
 use crate::error::AppError;
+use crate::features::changes::model::RevocationReason;
 use crate::features::forwarding::certificate::{IssuedCertificate, check_issued};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -18,6 +19,8 @@ struct SummaryRow {
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     status: CertificateStatus,
+    revoked_at: Option<OffsetDateTime>,
+    revocation_reason: Option<RevocationReason>,
 }
 
 /// The PEMs of one certificate and the name its files are called after.
@@ -63,7 +66,8 @@ pub async fn for_request(
     now: OffsetDateTime,
 ) -> Result<Vec<CertificateSummary>, AppError> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
-        "select id, kind, serial_number, common_name, dns_names, not_before, not_after, status
+        "select id, kind, serial_number, common_name, dns_names, not_before, not_after, status,
+                revoked_at, revocation_reason
            from certificates where request_id = $1 order by id desc",
     )
     .bind(request_id)
@@ -81,6 +85,10 @@ pub async fn for_request(
             valid_till: r.not_after.date().to_string(),
             days_left: (r.not_after - now).whole_days(),
             status: r.status,
+            revoked: r.revoked_at.map(|at| match r.revocation_reason {
+                Some(reason) => format!("{}, {}", at.date(), reason.short()),
+                None => at.date().to_string(),
+            }),
         })
         .collect())
 }

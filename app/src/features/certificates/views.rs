@@ -33,12 +33,17 @@ pub fn OrderCertificates(
                                 CertificateStatus::Issued if c.days_left >= 0 => format!(" ({} days left)", c.days_left),
                                 _ => String::new(),
                             };
+                            // "Revoked (2026-11-30, keyCompromise)".
+                            let state = match &c.revoked {
+                                Some(when) => format!("{} ({when})", c.status.label()),
+                                None => c.status.label().to_owned(),
+                            };
                             view! {
                                 <tr data-serial=c.serial.clone() class=format!("certificate-{}", c.status.as_str())>
                                     <td><code>{c.serial.clone()}</code><br /><span class="muted">{c.kind.label()}</span></td>
                                     <td>{names}</td>
                                     <td>{format!("{} to {}{left}", c.valid_from, c.valid_till)}</td>
-                                    <td><span class=format!("status status-certificate-{}", c.status.as_str())>{c.status.label()}</span></td>
+                                    <td><span class=format!("status status-certificate-{}", c.status.as_str())>{state}</span></td>
                                     <td>
                                         <a href=format!("{base}/certificate.pem") rel="external" download>"Certificate"</a>" · "
                                         <a href=format!("{base}/chain.pem") rel="external" download>"Chain"</a>

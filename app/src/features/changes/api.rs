@@ -124,10 +124,22 @@ pub async fn decide_change(
     let approve = match decision.as_str() {
         "approve" => true,
         "reject" => false,
-        _ => return Err(AppError::BadRequest("decision must be approve or reject".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "decision must be approve or reject".into(),
+            ));
+        }
     };
     let ip = context::client_ip(&state).await;
-    super::service::decide(&state.pool, &approver, change, approve, note.as_deref(), &ip).await?;
+    super::service::decide(
+        &state.pool,
+        &approver,
+        change,
+        approve,
+        note.as_deref(),
+        &ip,
+    )
+    .await?;
     if context::is_plain_form_post() {
         let back = match return_to.as_deref() {
             Some("approvals") => "/approvals#changes".to_owned(),

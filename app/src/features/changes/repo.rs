@@ -117,7 +117,10 @@ pub struct NewChange<'a> {
 
 /// Stores a change (approved at once when `policy` is set, with its job); a second open change of
 /// the same sort answers `None` (the unique indexes).
-pub async fn insert(db: &mut PgConnection, change: &NewChange<'_>) -> Result<Option<i64>, AppError> {
+pub async fn insert(
+    db: &mut PgConnection,
+    change: &NewChange<'_>,
+) -> Result<Option<i64>, AppError> {
     let (common_name, dns_names) = match change.names {
         Some(names) => (names.first().cloned(), Some(names[1..].to_vec())),
         None => (None, None),
@@ -224,12 +227,12 @@ pub async fn for_request(
     db: impl PgExecutor<'_>,
     request_id: i64,
 ) -> Result<Vec<ChangeRow>, AppError> {
-    Ok(
-        sqlx::query_as(&format!("{CHANGE_COLUMNS} where c.request_id = $1 order by c.id desc"))
-            .bind(request_id)
-            .fetch_all(db)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "{CHANGE_COLUMNS} where c.request_id = $1 order by c.id desc"
+    ))
+    .bind(request_id)
+    .fetch_all(db)
+    .await?)
 }
 
 pub async fn one(db: impl PgExecutor<'_>, change_id: i64) -> Result<Option<ChangeRow>, AppError> {
@@ -256,14 +259,16 @@ pub async fn transition(
     from: ChangeStatus,
     to: ChangeStatus,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query("update certificate_changes set status = $3 where id = $1 and status = $2")
-        .bind(change_id)
-        .bind(from)
-        .bind(to)
-        .execute(db)
-        .await?
-        .rows_affected()
-        == 1)
+    Ok(
+        sqlx::query("update certificate_changes set status = $3 where id = $1 and status = $2")
+            .bind(change_id)
+            .bind(from)
+            .bind(to)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
 }
 
 /// Records a person's decision on a waiting change; `false` when it was no longer waiting.

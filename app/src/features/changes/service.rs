@@ -55,7 +55,11 @@ fn new_certificate_refusal(order: &OrderRow, kind: ChangeKind, today: Date) -> O
         return Some(format!(
             "A document signing certificate cannot be {} here: its validity is not cut short, \
              and DigiCert reissues it through its support.",
-            if kind == ChangeKind::Duplicate { "duplicated" } else { "reissued" }
+            if kind == ChangeKind::Duplicate {
+                "duplicated"
+            } else {
+                "reissued"
+            }
         ));
     }
     match order.order_valid_till {
@@ -86,8 +90,9 @@ pub async fn panel(
     let new_open = rows
         .iter()
         .any(|r| r.kind != ChangeKind::Revoke && r.status.is_open());
-    let can_reissue =
-        may_ask && !new_open && new_certificate_refusal(&order, ChangeKind::Reissue, today).is_none();
+    let can_reissue = may_ask
+        && !new_open
+        && new_certificate_refusal(&order, ChangeKind::Reissue, today).is_none();
     let revocable = if order.status == RequestStatus::Issued {
         repo::revocable(pool, request_id).await?
     } else {
@@ -118,7 +123,10 @@ pub async fn panel(
 
 fn view_of(row: &ChangeRow, viewer: &CurrentUser) -> ChangeView {
     let names = (row.kind != ChangeKind::Revoke).then(|| {
-        NameChanges::between(row.previous_names.as_deref().unwrap_or_default(), &row.names())
+        NameChanges::between(
+            row.previous_names.as_deref().unwrap_or_default(),
+            &row.names(),
+        )
     });
     let key = row
         .csr_pem
@@ -199,7 +207,10 @@ fn check_new_certificate(
     let mut errors = FormErrors::new("Some fields need your attention.");
     let report = csr::inspect(csr_text.as_bytes());
     if csr_text.trim().is_empty() {
-        errors.add("csr", "Paste the certificate signing request for the new key.");
+        errors.add(
+            "csr",
+            "Paste the certificate signing request for the new key.",
+        );
     } else if !report.ok {
         for problem in &report.errors {
             errors.add("csr", problem.clone());
@@ -219,7 +230,10 @@ fn check_new_certificate(
         }
     }
     if names.len() > MAX_NAMES {
-        errors.add("names", format!("At most {MAX_NAMES} names per certificate."));
+        errors.add(
+            "names",
+            format!("At most {MAX_NAMES} names per certificate."),
+        );
     }
     if kind == ChangeKind::Duplicate && !NameChanges::between(current, &names).same_names() {
         errors.add(
@@ -282,18 +296,23 @@ pub async fn ask_new_certificate(
     let new_key = !same_key(&csr_pem, &current.leaf_pem);
     if kind == ChangeKind::Duplicate && !new_key {
         return Err(FormErrors::new("A duplicate needs another key.")
-            .field("csr", "This CSR carries the current certificate's key; a duplicate is for another key.")
+            .field(
+                "csr",
+                "This CSR carries the current certificate's key; a duplicate is for another key.",
+            )
             .keep("names", names_text)
             .keep("csr", csr_text)
             .into());
     }
     let same_names = NameChanges::between(&current.names(), &names).same_names();
-    let order = repo::order(&mut *tx, request_id).await?.ok_or(AppError::NotFound)?;
+    let order = repo::order(&mut *tx, request_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let policy_name = reissue_policy_name(&order.product);
     let policy = (kind == ChangeKind::Reissue
         && same_names
         && repo::policy_enabled(&mut *tx, &policy_name).await?)
-    .then_some(policy_name.as_str());
+        .then_some(policy_name.as_str());
     let previous = current.names();
     let change = NewChange {
         request_id,
@@ -339,7 +358,9 @@ pub async fn ask_new_certificate(
 /// pending, so certdesk says so before asking).
 async fn revoke_refusal(pool: &PgPool, order: &OrderRow) -> Result<Option<String>, AppError> {
     if order.status != RequestStatus::Issued {
-        return Ok(Some("Only an issued order has certificates to revoke.".into()));
+        return Ok(Some(
+            "Only an issued order has certificates to revoke.".into(),
+        ));
     }
     if order.digicert_status.as_deref() == Some("reissue_pending")
         || repo::new_certificate_in_progress(pool, order.id).await?
@@ -397,7 +418,7 @@ pub async fn ask_revocation(
     let mut tx = pool.begin().await?;
     let policy = (reason == RevocationReason::KeyCompromise
         && repo::policy_enabled(&mut *tx, REVOKE_KEY_COMPROMISE_AT_ONCE).await?)
-    .then_some(REVOKE_KEY_COMPROMISE_AT_ONCE);
+        .then_some(REVOKE_KEY_COMPROMISE_AT_ONCE);
     let change = NewChange {
         request_id,
         kind: ChangeKind::Revoke,
@@ -449,7 +470,10 @@ pub async fn decide(
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if !approve && note.is_none() {
         return Err(FormErrors::new("Say why the change is rejected.")
-            .field("note", "A rejection needs a reason the requester can act on.")
+            .field(
+                "note",
+                "A rejection needs a reason the requester can act on.",
+            )
             .into());
     }
     if let Some(note) = note
@@ -460,7 +484,9 @@ pub async fn decide(
             .into());
     }
     let mut tx = pool.begin().await?;
-    let row = repo::one(&mut *tx, change_id).await?.ok_or(AppError::NotFound)?;
+    let row = repo::one(&mut *tx, change_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !may_decide(&row, approver) {
         return Err(AppError::Forbidden);
     }
@@ -624,7 +650,9 @@ pub async fn set_policy(
             .and_then(ProductId::parse)
             .is_some_and(|p| p.family() == Family::Tls);
     if !known {
-        return Err(AppError::BadRequest(format!("no standing policy is called {name:?}")));
+        return Err(AppError::BadRequest(format!(
+            "no standing policy is called {name:?}"
+        )));
     }
     let mut tx = pool.begin().await?;
     if repo::set_policy(&mut *tx, name, enabled, admin.id).await? {

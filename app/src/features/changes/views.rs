@@ -3,7 +3,7 @@
 
 use super::api::{
     AskNewCertificate, AskRevocation, CancelChange, DecideChange, SetPolicy, load_change_queue,
-    load_changes, load_policies, load_new_certificate_context,
+    load_new_certificate_context, load_policies,
 };
 use super::model::{ChangeKind, ChangeView, ChangesPanel, NameChanges, RevocationReason};
 use crate::components::{ErrorPanel, FieldError, Guarded};
@@ -12,17 +12,31 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// The actions of the section, shared by every change row.
+/// The actions of the section, created by the request page so that its load of the section
+/// follows them.
 #[derive(Clone, Copy)]
-struct Actions {
+pub struct ChangeActions {
     revoke: ServerAction<AskRevocation>,
     decide: ServerAction<DecideChange>,
     cancel: ServerAction<CancelChange>,
 }
 
-impl Actions {
-    fn version(&self) -> usize {
-        self.revoke.version().get() + self.decide.version().get() + self.cancel.version().get()
+impl ChangeActions {
+    pub fn new() -> Self {
+        ChangeActions {
+            revoke: ServerAction::new(),
+            decide: ServerAction::new(),
+            cancel: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever one of them completes.
+    pub fn version(&self) -> (usize, usize, usize) {
+        (
+            self.revoke.version().get(),
+            self.decide.version().get(),
+            self.cancel.version().get(),
+        )
     }
 
     fn error(&self) -> Option<AppError> {
@@ -34,29 +48,24 @@ impl Actions {
     }
 }
 
-/// Reissue, duplicate and revoke for one order, with every change asked for so far.
-#[component]
-pub fn ChangesSection(request_id: i64) -> impl IntoView {
-    let actions = Actions {
-        revoke: ServerAction::new(),
-        decide: ServerAction::new(),
-        cancel: ServerAction::new(),
-    };
-    let panel = Resource::new(move || actions.version(), move |_| load_changes(request_id));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match panel.await {
-                    Ok(panel) => view! { <Panel request_id panel actions /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+impl Default for ChangeActions {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
+/// Reissue, duplicate and revoke for one order, with every change asked for so far.
 #[component]
-fn Panel(request_id: i64, panel: ChangesPanel, actions: Actions) -> impl IntoView {
+pub fn ChangesSection(
+    request_id: i64,
+    panel: ChangesPanel,
+    actions: ChangeActions,
+) -> impl IntoView {
+    view! { <Panel request_id panel actions /> }
+}
+
+#[component]
+fn Panel(request_id: i64, panel: ChangesPanel, actions: ChangeActions) -> impl IntoView {
     let shown = panel.can_reissue
         || panel.can_revoke
         || panel.revoke_blocked.is_some()
@@ -87,7 +96,7 @@ fn Panel(request_id: i64, panel: ChangesPanel, actions: Actions) -> impl IntoVie
 }
 
 #[component]
-fn ChangeItem(change: ChangeView, actions: Actions) -> impl IntoView {
+fn ChangeItem(change: ChangeView, actions: ChangeActions) -> impl IntoView {
     let id = change.id;
     view! {
         <li class=format!("change change-{}", change.status.as_str()) data-change=id>
@@ -213,7 +222,9 @@ pub fn NewCertificatePage(kind: ChangeKind) -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let context = Resource::new(id, move |id| load_new_certificate_context(id, kind.as_str().to_owned()));
+    let context = Resource::new(id, move |id| {
+        load_new_certificate_context(id, kind.as_str().to_owned())
+    });
     view! {
         <Title text=kind.label() />
         <Guarded>
@@ -230,17 +241,27 @@ pub fn NewCertificatePage(kind: ChangeKind) -> impl IntoView {
 }
 
 #[component]
-fn NewCertificateForm(kind: ChangeKind, context: super::model::NewCertificateContext) -> impl IntoView {
+fn NewCertificateForm(
+    kind: ChangeKind,
+    context: super::model::NewCertificateContext,
+) -> impl IntoView {
     let action = ServerAction::<AskNewCertificate>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let kept = move |field: &str| error.get().and_then(|e| e.form().and_then(|f| f.kept.get(field).cloned()));
+    let kept = move |field: &str| {
+        error
+            .get()
+            .and_then(|e| e.form().and_then(|f| f.kept.get(field).cloned()))
+    };
     let current = context.current_names.clone();
     let names = RwSignal::new(current.join("\n"));
     let request_id = context.request_id;
     // Once the change is stored, its request page shows it.
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
-            leptos_router::hooks::use_navigate()(&format!("/requests/{request_id}#changes"), Default::default());
+            leptos_router::hooks::use_navigate()(
+                &format!("/requests/{request_id}#changes"),
+                Default::default(),
+            );
         }
     });
     let diff = move || {
@@ -278,15 +299,19 @@ fn NewCertificateForm(kind: ChangeKind, context: super::model::NewCertificateCon
             <input type="hidden" name="kind" value=kind.as_str() />
             <div class="field">
                 <label for="change-csr">"CSR for the new key"</label>
-                <textarea id="change-csr" name="csr" rows="10" required
-                    prop:value=move || kept("csr").unwrap_or_default()></textarea>
+                <textarea id="change-csr" name="csr" rows="10" class="mono" spellcheck="false" required
+                    prop:value=move || kept("csr").unwrap_or_default()>
+                    {move || kept("csr").unwrap_or_default()}
+                </textarea>
                 <FieldError error field="csr" />
             </div>
             <div class="field">
                 <label for="change-names">"Names (one per line; the first is the common name)"</label>
                 <textarea id="change-names" name="names" rows="4" readonly=kind == ChangeKind::Duplicate
                     prop:value=move || kept("names").unwrap_or_else(|| names.get_untracked())
-                    on:input=move |ev| names.set(event_target_value(&ev))></textarea>
+                    on:input=move |ev| names.set(event_target_value(&ev))>
+                    {move || kept("names").unwrap_or_else(|| names.get_untracked())}
+                </textarea>
                 <FieldError error field="names" />
             </div>
             <div id="name-diff" aria-live="polite">
@@ -389,7 +414,12 @@ pub fn PoliciesPage() -> impl IntoView {
 }
 
 #[component]
-fn PolicySwitch(set: ServerAction<SetPolicy>, name: String, label: String, enabled: bool) -> impl IntoView {
+fn PolicySwitch(
+    set: ServerAction<SetPolicy>,
+    name: String,
+    label: String,
+    enabled: bool,
+) -> impl IntoView {
     let data = name.clone();
     view! {
         <ActionForm action=set attr:class="policy" attr:data-policy=data>

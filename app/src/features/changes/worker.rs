@@ -149,10 +149,15 @@ impl ChangeRunner {
     /// Works one claimed job.
     pub async fn work(&self, job: &ChangeJob) -> Result<ChangeStep, AppError> {
         let Some(work) = self.load(job.change_id).await? else {
-            return self.finish_job(job.change_id).await.map(|_| ChangeStep::Abandoned);
+            return self
+                .finish_job(job.change_id)
+                .await
+                .map(|_| ChangeStep::Abandoned);
         };
         let Some(order_id) = work.order_id else {
-            return self.failed(job, &work, "the order has no DigiCert order id").await;
+            return self
+                .failed(job, &work, "the order has no DigiCert order id")
+                .await;
         };
         match (work.status, job.phase.as_str()) {
             (ChangeStatus::Approved, _) => match work.kind {
@@ -164,7 +169,10 @@ impl ChangeRunner {
                 _ => self.track_new_certificate(job, &work, order_id).await,
             },
             // Finished (or withdrawn) meanwhile: nothing to send.
-            _ => self.finish_job(work.id).await.map(|_| ChangeStep::Abandoned),
+            _ => self
+                .finish_job(work.id)
+                .await
+                .map(|_| ChangeStep::Abandoned),
         }
     }
 
@@ -222,7 +230,11 @@ impl ChangeRunner {
         if job.posted {
             match self.placed_before(work, order_id).await {
                 Ok(Ok(Some(certificate_id))) => {
-                    tracing::info!(change_id = work.id, certificate_id, "found the change an earlier attempt placed");
+                    tracing::info!(
+                        change_id = work.id,
+                        certificate_id,
+                        "found the change an earlier attempt placed"
+                    );
                     return self.sent(job, work, certificate_id, None).await;
                 }
                 Ok(Ok(None)) => {}
@@ -244,7 +256,11 @@ impl ChangeRunner {
             return Ok(ChangeStep::Abandoned);
         }
         let duplicate = work.kind == ChangeKind::Duplicate;
-        match self.client.new_certificate(order_id, duplicate, &body).await {
+        match self
+            .client
+            .new_certificate(order_id, duplicate, &body)
+            .await
+        {
             Ok(created) => {
                 let Some(certificate_id) = created.certificate_id else {
                     // Accepted without the id: recognise it from the list next time.
@@ -262,7 +278,10 @@ impl ChangeRunner {
             Err(err) if err.is_transient() || err.may_have_created() => {
                 self.wait(job, Some(&err)).await
             }
-            Err(err) => self.failed(job, work, &format!("DigiCert refused it: {err}")).await,
+            Err(err) => {
+                self.failed(job, work, &format!("DigiCert refused it: {err}"))
+                    .await
+            }
         }
     }
 
@@ -320,7 +339,9 @@ impl ChangeRunner {
         order_id: i64,
     ) -> Result<ChangeStep, AppError> {
         let Some(certificate_id) = work.digicert_certificate_id else {
-            return self.failed(job, work, "DigiCert did not name the new certificate").await;
+            return self
+                .failed(job, work, "DigiCert did not name the new certificate")
+                .await;
         };
         let duplicate = work.kind == ChangeKind::Duplicate;
         let listed = match self.client.order_certificates(order_id, duplicate).await {
@@ -340,7 +361,10 @@ impl ChangeRunner {
                 self.deliver(job, work, &pem).await
             }
             Some("rejected" | "canceled" | "cancelled" | "revoked") => {
-                let why = format!("DigiCert marked the new certificate {}.", status.unwrap_or_default());
+                let why = format!(
+                    "DigiCert marked the new certificate {}.",
+                    status.unwrap_or_default()
+                );
                 self.failed(job, work, &why).await
             }
             _ => {
@@ -367,7 +391,8 @@ impl ChangeRunner {
             Ok(issued) => issued,
             Err(problem) => {
                 tracing::error!(change_id = work.id, %problem, "new certificate does not match the change");
-                let err = DigicertError::Decode(format!("issued certificate does not match: {problem}"));
+                let err =
+                    DigicertError::Decode(format!("issued certificate does not match: {problem}"));
                 return self.wait(job, Some(&err)).await;
             }
         };
@@ -406,9 +431,14 @@ impl ChangeRunner {
             .await?;
             CertificateKind::Reissue
         };
-        let certificate =
-            certificates::insert(&mut tx, work.request_id, kind, work.digicert_certificate_id, issued)
-                .await?;
+        let certificate = certificates::insert(
+            &mut tx,
+            work.request_id,
+            kind,
+            work.digicert_certificate_id,
+            issued,
+        )
+        .await?;
         sqlx::query(
             "update certificate_changes
                 set status = 'done', result_certificate_id = $2, finished_at = now(), error = null
@@ -419,7 +449,11 @@ impl ChangeRunner {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        tracing::info!(change_id = work.id, request_id = work.request_id, "new certificate recorded");
+        tracing::info!(
+            change_id = work.id,
+            request_id = work.request_id,
+            "new certificate recorded"
+        );
         Ok(ChangeStep::Done)
     }
 
@@ -448,17 +482,22 @@ impl ChangeRunner {
         if !self.mark_posted(job).await? {
             return Ok(ChangeStep::Abandoned);
         }
-        match self.client.revoke(order_id, work.target.as_deref(), &body).await {
+        match self
+            .client
+            .revoke(order_id, work.target.as_deref(), &body)
+            .await
+        {
             Ok(Revocation::Revoked) => self.revoked(job, work).await,
-            Ok(Revocation::Pending(request_id)) => {
-                self.revocation_pending(work, request_id).await
-            }
+            Ok(Revocation::Pending(request_id)) => self.revocation_pending(work, request_id).await,
             // An earlier attempt got through and was approved meanwhile.
             Err(err) if err.codes().contains(&"already_revoked") => self.revoked(job, work).await,
             Err(err) if err.is_transient() || err.may_have_created() => {
                 self.wait(job, Some(&err)).await
             }
-            Err(err) => self.failed(job, work, &format!("DigiCert refused it: {err}")).await,
+            Err(err) => {
+                self.failed(job, work, &format!("DigiCert refused it: {err}"))
+                    .await
+            }
         }
     }
 
@@ -475,8 +514,7 @@ impl ChangeRunner {
             .await?
             .into_iter()
             .find(|r| {
-                r.order.map(|o| o.id) == Some(order_id)
-                    && r.certificate.map(|c| c.id) == target
+                r.order.map(|o| o.id) == Some(order_id) && r.certificate.map(|c| c.id) == target
             })
             .map(|r| r.id))
     }
@@ -517,14 +555,20 @@ impl ChangeRunner {
 
     async fn track_revocation(&self, job: &ChangeJob, work: &Work) -> Result<ChangeStep, AppError> {
         let Some(request_id) = work.digicert_request_id else {
-            return self.failed(job, work, "DigiCert did not name the revoke request").await;
+            return self
+                .failed(job, work, "DigiCert did not name the revoke request")
+                .await;
         };
         match self.client.account_request(request_id).await {
             Ok(request) => match request.status.as_str() {
                 "approved" => self.revoked(job, work).await,
                 "rejected" => {
-                    self.failed(job, work, "DigiCert's account administrator rejected the revocation.")
-                        .await
+                    self.failed(
+                        job,
+                        work,
+                        "DigiCert's account administrator rejected the revocation.",
+                    )
+                    .await
                 }
                 _ => self.wait(job, None).await,
             },
@@ -563,11 +607,20 @@ impl ChangeRunner {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        tracing::info!(change_id = work.id, request_id = work.request_id, "revoked at DigiCert");
+        tracing::info!(
+            change_id = work.id,
+            request_id = work.request_id,
+            "revoked at DigiCert"
+        );
         Ok(ChangeStep::Done)
     }
 
-    async fn failed(&self, job: &ChangeJob, work: &Work, why: &str) -> Result<ChangeStep, AppError> {
+    async fn failed(
+        &self,
+        job: &ChangeJob,
+        work: &Work,
+        why: &str,
+    ) -> Result<ChangeStep, AppError> {
         let mut tx = self.pool.begin().await?;
         if !self.release_job(&mut tx, job).await? {
             return Ok(ChangeStep::Abandoned);
@@ -612,7 +665,11 @@ impl ChangeRunner {
 
     /// Releases the job until the recheck interval, or 2, 4, 8 … s (at most five minutes) after
     /// a DigiCert failure.
-    async fn wait(&self, job: &ChangeJob, err: Option<&DigicertError>) -> Result<ChangeStep, AppError> {
+    async fn wait(
+        &self,
+        job: &ChangeJob,
+        err: Option<&DigicertError>,
+    ) -> Result<ChangeStep, AppError> {
         let delay = match err {
             None => self.recheck_every,
             Some(_) => Duration::from_secs_f64(2f64.powi(job.attempts.clamp(1, 8)).min(300.0)),

@@ -95,7 +95,8 @@ mod tests {
 
     #[test]
     fn csrs_compare_by_their_base64_alone() {
-        let a = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\nBBBB\n-----END CERTIFICATE REQUEST-----\n";
+        let a =
+            "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\nBBBB\n-----END CERTIFICATE REQUEST-----\n";
         let b = "-----BEGIN CERTIFICATE REQUEST-----\r\n  AAAABBBB\r\n-----END CERTIFICATE REQUEST-----";
         assert!(same_csr(a, b));
         assert!(!same_csr(a, &a.replace("BBBB", "BBBC")));

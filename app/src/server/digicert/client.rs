@@ -10,7 +10,7 @@ use crate::features::digicert::dcv::{
 };
 use crate::features::digicert::lifecycle::{
     AccountRequest, AccountRequestList, NewCertificateBody, OrderCertificateEntry,
-    OrderCertificateList, RevokeBody, Revocation,
+    OrderCertificateList, Revocation, RevokeBody,
 };
 use crate::features::digicert::payload::{DcvMethod, OrderCreated, OrderRequest};
 use crate::features::digicert::pricing::{PriceAnswer, pricing_query};

@@ -4,7 +4,9 @@ use crate::components::{ErrorPanel, Guarded};
 use crate::features::approvals::api::{DecideRequest, RetryForwarding};
 use crate::features::approvals::views::DecisionForms;
 use crate::features::certificates::views::OrderCertificates;
-use crate::features::changes::views::ChangesSection;
+use crate::features::changes::api::load_changes;
+use crate::features::changes::model::ChangesPanel;
+use crate::features::changes::views::{ChangeActions, ChangesSection};
 use crate::features::dcv::api::load_dcv;
 use crate::features::dcv::model::DcvPanel;
 use crate::features::dcv::views::{DcvActions, DcvSection};
@@ -27,6 +29,7 @@ pub fn RequestPage() -> impl IntoView {
     let retry = ServerAction::<RetryForwarding>::new();
     let decide = ServerAction::<DecideRequest>::new();
     let dcv_actions = DcvActions::new();
+    let change_actions = ChangeActions::new();
     let detail = Resource::new(
         move || {
             (
@@ -35,9 +38,14 @@ pub fn RequestPage() -> impl IntoView {
                 retry.version().get(),
                 decide.version().get(),
                 dcv_actions.version(),
+                change_actions.version(),
             )
         },
         |(id, ..)| load_request(id),
+    );
+    let changes = Resource::new(
+        move || (id(), decide.version().get(), change_actions.version()),
+        |(id, ..)| load_changes(id),
     );
     let dcv = Resource::new(
         move || (id(), decide.version().get(), dcv_actions.version()),
@@ -47,11 +55,13 @@ pub fn RequestPage() -> impl IntoView {
         <Guarded>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match (detail.await, dcv.await) {
-                        (Ok(detail), Ok(panel)) => view! {
-                            <Detail detail cancel retry decide panel dcv_actions />
+                    match (detail.await, dcv.await, changes.await) {
+                        (Ok(detail), Ok(panel), Ok(changes)) => view! {
+                            <Detail detail cancel retry decide panel dcv_actions changes change_actions />
                         }.into_any(),
-                        (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
+                        (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
+                            view! { <ErrorPanel error /> }.into_any()
+                        }
                     }
                 })}
             </Suspense>
@@ -67,6 +77,8 @@ fn Detail(
     decide: ServerAction<DecideRequest>,
     panel: Option<DcvPanel>,
     dcv_actions: DcvActions,
+    changes: ChangesPanel,
+    change_actions: ChangeActions,
 ) -> impl IntoView {
     let s = detail.summary.clone();
     let cancel_error = move || {
@@ -144,7 +156,7 @@ fn Detail(
         })}
         <OrderCertificates request_id=s.id order_valid_till=detail.order_valid_till.clone()
             certificates=detail.certificates.clone() />
-        <ChangesSection request_id=s.id />
+        <ChangesSection request_id=s.id panel=changes actions=change_actions />
         <DcvSection panel actions=dcv_actions />
         <section>
             <h2>"Timeline"</h2>
