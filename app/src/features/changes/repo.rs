@@ -348,3 +348,184 @@ pub async fn set_policy(
     .rows_affected()
         == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::auth::Role;
+    use crate::test_support::{TODAY, basic_ov_form, user};
+    use sqlx::PgPool;
+
+    async fn order(pool: &PgPool) -> (i64, Uuid) {
+        let ada = user(pool, "ada@example.com", &[Role::Requester]).await;
+        let id =
+            crate::features::requests::service::submit(pool, &ada, &basic_ov_form(), true, TODAY)
+                .await
+                .unwrap();
+        (id, ada.id)
+    }
+
+    fn reissue<'a>(
+        request_id: i64,
+        by: Uuid,
+        names: &'a [String],
+        policy: Option<&'a str>,
+    ) -> NewChange<'a> {
+        NewChange {
+            request_id,
+            kind: ChangeKind::Reissue,
+            requested_by: by,
+            csr_pem: Some("csr"),
+            names: Some(names),
+            previous_names: Some(names),
+            new_key: Some(true),
+            replaces_digicert_certificate_id: Some(1),
+            certificate_id: None,
+            reason: None,
+            comment: "",
+            policy,
+        }
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_order_has_one_reissue_in_progress_and_a_policy_approval_brings_its_job(
+        pool: PgPool,
+    ) {
+        let (id, ada) = order(&pool).await;
+        let names = vec!["www.example.com".to_owned()];
+        let mut db = pool.acquire().await.unwrap();
+        let first = insert(&mut db, &reissue(id, ada, &names, None))
+            .await
+            .unwrap();
+        assert!(first.is_some());
+        // A second open reissue (or duplicate) of the order is refused by the unique index.
+        assert_eq!(
+            insert(&mut db, &reissue(id, ada, &names, None))
+                .await
+                .unwrap(),
+            None
+        );
+        let jobs: i64 = sqlx::query_scalar("select count(*) from change_jobs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(jobs, 0, "nothing is sent before a decision");
+        // Once the first is withdrawn, a policy-approved one goes in with its job at once.
+        assert!(
+            transition(
+                &mut *db,
+                first.unwrap(),
+                ChangeStatus::PendingApproval,
+                ChangeStatus::Cancelled
+            )
+            .await
+            .unwrap()
+        );
+        let second = insert(
+            &mut db,
+            &reissue(id, ada, &names, Some("reissue_same_names:ssl_basic")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let row = one(&pool, second).await.unwrap().unwrap();
+        assert_eq!(row.status, ChangeStatus::Approved);
+        let job: i64 = sqlx::query_scalar("select change_id from change_jobs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(job, second);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_database_refuses_self_decisions_undecided_approvals_and_backward_states(
+        pool: PgPool,
+    ) {
+        let (id, ada) = order(&pool).await;
+        let names = vec!["www.example.com".to_owned()];
+        let mut db = pool.acquire().await.unwrap();
+        let change = insert(&mut db, &reissue(id, ada, &names, None))
+            .await
+            .unwrap()
+            .unwrap();
+        // Nobody decides their own change, whatever code writes the row.
+        let own = decide(&mut *db, change, ada, ChangeStatus::Approved, None).await;
+        assert!(own.is_err());
+        // Approved without anyone (or any policy) deciding: refused.
+        let undecided =
+            sqlx::query("update certificate_changes set status = 'approved' where id = $1")
+                .bind(change)
+                .execute(&mut *db)
+                .await;
+        assert!(undecided.is_err());
+        let vic = user(&pool, "vic@example.com", &[Role::Approver]).await;
+        assert!(
+            decide(
+                &mut *db,
+                change,
+                vic.id,
+                ChangeStatus::Rejected,
+                Some("No.")
+            )
+            .await
+            .unwrap()
+        );
+        // Decided once: a second decision finds nothing waiting, and states never go back.
+        assert!(
+            !decide(&mut *db, change, vic.id, ChangeStatus::Approved, None)
+                .await
+                .unwrap()
+        );
+        let back =
+            sqlx::query("update certificate_changes set status = 'pending_approval' where id = $1")
+                .bind(change)
+                .execute(&mut *db)
+                .await;
+        assert!(
+            back.unwrap_err()
+                .to_string()
+                .contains("cannot go from rejected")
+        );
+        // A revocation names a reason a subscriber may choose, and no CSR.
+        let bad = sqlx::query(
+            "insert into certificate_changes (request_id, kind, requested_by, revocation_reason)
+             values ($1, 'revoke', $2, 'privilege_withdrawn')",
+        )
+        .bind(id)
+        .bind(ada)
+        .execute(&mut *db)
+        .await;
+        assert!(bad.is_err());
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn policies_are_off_until_an_admin_turns_them_on(pool: PgPool) {
+        let root = user(&pool, "root@example.com", &[Role::Admin]).await;
+        assert!(
+            !policy_enabled(&pool, "revoke_key_compromise_at_once")
+                .await
+                .unwrap()
+        );
+        assert!(
+            set_policy(&pool, "revoke_key_compromise_at_once", true, root.id)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !set_policy(&pool, "revoke_key_compromise_at_once", true, root.id)
+                .await
+                .unwrap(),
+            "no change"
+        );
+        assert!(
+            policy_enabled(&pool, "revoke_key_compromise_at_once")
+                .await
+                .unwrap()
+        );
+        assert!(
+            set_policy(&pool, "anything_else", true, root.id)
+                .await
+                .is_err()
+        );
+    }
+}
