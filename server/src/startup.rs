@@ -381,8 +381,6 @@ pub async fn serve(
     Ok(())
 }
 
-/// Starts `count` forwarding workers sharing this process's pool and DigiCert client; they stop
-/// when the returned handles are aborted. Other server processes may run their own.
 /// Fetches DigiCert's common lists once in the background, so the first people to open a form or
 /// the approval queue do not wait for them. A failure is only logged: pages fetch them again.
 pub fn warm_digicert_lists(state: &AppState) {
@@ -399,6 +397,8 @@ pub fn warm_digicert_lists(state: &AppState) {
     });
 }
 
+/// Starts `count` forwarding workers sharing this process's pool and DigiCert client; they stop
+/// when the returned handles are aborted. Other server processes may run their own.
 pub fn spawn_workers(state: &AppState, count: u32) -> Vec<tokio::task::JoinHandle<()>> {
     use app::features::forwarding::worker::{Worker, WorkerSettings};
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "certdesk".into());

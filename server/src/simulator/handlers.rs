@@ -485,6 +485,7 @@ async fn create_order(State(inner): Shared, Path(id): Path<String>, body: Bytes)
         revoked: HashMap::new(),
         duplicates: Vec::new(),
         reissues: 0,
+        renewed_order_id: None,
     };
     if let OrderRequest::Tls { body, .. } = &order
         && body.product.map(|p| p.type_hint) != Some(TypeHint::Private)
@@ -801,6 +802,8 @@ fn order_json(order: &SimOrder) -> Value {
         "dcv_method": order.dcv.as_ref().map(|d| d.method.as_str()),
         "requests": order.request_id.map(|id| vec![json!({ "id": id, "status": order.request_status, "type": "new_request" })]).unwrap_or_default(),
         "payment_method": "balance",
+        "is_renewal": order.renewed_order_id.is_some(),
+        "renewed_order_id": order.renewed_order_id,
     })
 }
 

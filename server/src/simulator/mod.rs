@@ -7,6 +7,7 @@
 //! fault plans, issuance mode and manual issuance. These are not part of DigiCert's API.
 
 mod account;
+mod auto_renew;
 pub mod ca;
 pub mod dcv;
 mod domains;
@@ -176,6 +177,8 @@ pub(crate) struct SimOrder {
     pub duplicates: Vec<PastCertificate>,
     /// Reissues placed on this order.
     pub reissues: u64,
+    /// The order this one renews, when DigiCert placed it itself (`auto_renew`).
+    pub renewed_order_id: Option<i64>,
 }
 
 /// A revocation that waits for an account admin's approval (`PUT request/{id}/status`).
@@ -320,6 +323,13 @@ impl Simulator {
         revoke::decide(&mut orders, request_id, status)
             .status()
             .is_success()
+    }
+
+    /// DigiCert's `auto_renew` near the end of `order_id`'s term: a successor order for the same
+    /// names, organization and CSR, placed by DigiCert (no alternative order id), which shows up
+    /// in the status-changes feed. Answers the new order's id.
+    pub fn auto_renew(&self, order_id: i64) -> Option<i64> {
+        auto_renew::renew(&self.inner, order_id)
     }
 
     /// Turns the account's Multi-year Plans on or off.

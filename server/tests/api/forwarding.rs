@@ -614,3 +614,70 @@ async fn a_worker_killed_after_its_reissue_left_is_finished_by_a_fresh_one_witho
     .unwrap();
     assert_eq!(current, 1);
 }
+
+#[tokio::test]
+async fn an_order_digicert_renews_itself_is_found_in_the_feed_and_attached_to_its_predecessor() {
+    let (pool, _) = fresh_database().await;
+    let sim = spawn_simulator(SimSettings::new(SIM_KEY)).await;
+    let (ids, _) = issued_orders(&pool, &sim, 1).await;
+    let order_id: i64 = sqlx::query_scalar("select digicert_order_id from requests where id = $1")
+        .bind(ids[0])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let successor = sim.simulator.auto_renew(order_id).unwrap();
+    // Two workers read the feed; the successor becomes one request, not two.
+    let a = worker(&pool, &sim, "feed-a", Duration::from_secs(5));
+    let b = worker(&pool, &sim, "feed-b", Duration::from_secs(5));
+    let started = Instant::now();
+    let renewal = loop {
+        a.tick().await.unwrap();
+        b.tick().await.unwrap();
+        let found: Option<(i64, String)> = sqlx::query_as(
+            "select id, status from requests where origin = 'auto_renewal' and status = 'issued'",
+        )
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if let Some((id, _)) = found {
+            break id;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the renewal was never attached"
+        );
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    };
+    let (renews, digicert_order, requester_same, certificates): (i64, i64, bool, i64) =
+        sqlx::query_as(
+            "select r.renewal_of_request_id, r.digicert_order_id,
+                    r.requester_id = p.requester_id,
+                    (select count(*) from certificates c where c.request_id = r.id)
+               from requests r join requests p on p.id = r.renewal_of_request_id
+              where r.id = $1",
+        )
+        .bind(renewal)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((renews, digicert_order), (ids[0], successor));
+    assert!(requester_same);
+    assert_eq!(
+        certificates, 1,
+        "its certificate was collected and recorded"
+    );
+    let attached: i64 =
+        sqlx::query_scalar("select count(*) from requests where origin = 'auto_renewal'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(attached, 1);
+    let note: String = sqlx::query_scalar(
+        "select note from request_events where request_id = $1 order by id limit 1",
+    )
+    .bind(renewal)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(note.contains("auto-renew"), "{note}");
+}

@@ -307,6 +307,9 @@ pub struct OrderInfo {
     pub date_created: Option<String>,
     #[serde(default)]
     pub order_valid_till: Option<String>,
+    /// The order this one renews, when DigiCert placed it itself (`auto_renew`).
+    #[serde(default)]
+    pub renewed_order_id: Option<i64>,
     #[serde(default)]
     pub organization: Option<ContainerRef>,
     #[serde(default)]

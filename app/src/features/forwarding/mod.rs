@@ -3,4 +3,6 @@
 #[cfg(feature = "ssr")]
 pub mod certificate;
 #[cfg(feature = "ssr")]
+pub mod renewals;
+#[cfg(feature = "ssr")]
 pub mod worker;

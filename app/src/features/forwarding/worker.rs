@@ -59,6 +59,8 @@ pub struct Worker {
     settings: WorkerSettings,
     /// When the status-changes feed was last read.
     feed_read: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// Orders in the feed found not to be renewals of certdesk's orders.
+    not_renewals: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
 }
 
 /// What DigiCert said about an issued order, handed from the look-up to the delivery.
@@ -104,6 +106,7 @@ impl Worker {
             client,
             settings,
             feed_read: Arc::default(),
+            not_renewals: Arc::default(),
         }
     }
 
@@ -129,7 +132,6 @@ impl Worker {
 
     /// Claims due jobs and works them; answers how many were claimed.
     pub async fn tick(&self) -> Result<usize, AppError> {
-        self.read_feed_when_due().await?;
         let jobs = self.claim().await?;
         let count = jobs.len();
         let mut running = tokio::task::JoinSet::new();
@@ -153,11 +155,16 @@ impl Worker {
         }
         .tick()
         .await?;
+        // After the jobs, so a slow feed never holds back an order or a change; what it makes
+        // due is claimed on the next turn.
+        self.read_feed_when_due().await?;
         Ok(count + changes)
     }
 
     /// Reads `status-changes` once per `feed_every` and makes the tracking jobs of the orders it
-    /// names due now: one request finds what changed, instead of one per order at DigiCert.
+    /// names due now: one request finds what changed, instead of one per order at DigiCert. The
+    /// feed also brings orders DigiCert placed itself (`auto_renew`), which are attached to the
+    /// orders they renew.
     async fn read_feed_when_due(&self) -> Result<(), AppError> {
         {
             let mut last = self.feed_read.lock().expect("feed lock");
@@ -165,14 +172,6 @@ impl Worker {
                 return Ok(());
             }
             *last = Some(std::time::Instant::now());
-        }
-        let waiting: bool = sqlx::query_scalar(
-            "select exists(select 1 from forward_jobs where kind = 'track' and next_attempt_at > now())",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        if !waiting {
-            return Ok(());
         }
         // Minutes, rounded up, plus one so that nothing falls between two reads.
         let minutes = (self.settings.feed_every.as_secs() / 60 + 2) as u32;
@@ -194,6 +193,8 @@ impl Worker {
             .bind(&order_ids)
             .execute(&self.pool)
             .await?;
+            super::renewals::discover(&self.pool, &self.client, &order_ids, &self.not_renewals)
+                .await?;
         }
         Ok(())
     }
