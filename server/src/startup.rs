@@ -486,9 +486,14 @@ async fn export_certificates(
     }
     let action = match filter.action.as_str() {
         "" => None,
-        "renew" => Some(NextAction::Renew),
-        "reissue" => Some(NextAction::Reissue),
-        _ => return refuse(AppError::BadRequest("action is renew or reissue".into())),
+        other => match NextAction::parse(other) {
+            Some(action) => Some(action),
+            None => {
+                return refuse(AppError::BadRequest(
+                    "action is renew, reissue or dcv".into(),
+                ));
+            }
+        },
     };
     let query = CurrentQuery {
         scope,

@@ -362,3 +362,67 @@ async fn the_certificates_view_shows_each_persons_own_and_admins_everything_by_u
     );
     assert!(html.contains("next-reissue"));
 }
+
+#[tokio::test]
+async fn a_certificate_on_a_domain_whose_dcv_lapses_soon_says_so() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let approver = app.signed_in(&["approver"]).await;
+    // The seeded account validated example.org 180 days ago: its DCV lapses in 19 days, while a
+    // one-year order runs on.
+    let form = tls_form(
+        "basic-ov",
+        &[("common_name", "www.example.org"), ("dns_names", "")],
+    );
+    let id: i64 = submit(&app, &ada, &form).await.json().await.unwrap();
+    let res = app
+        .call(
+            &approver,
+            "/api/approvals/decide",
+            &[("id", &id.to_string()), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.wait_for_status(id, "issued").await;
+    let other = issued_request(&app, &ada).await;
+    // The workers copy the account's domains at start and hourly.
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from account_domains where name = 'example.org' and dcv_expires_on <= current_date + 19",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, 1);
+    let page: Value = app
+        .call(&ada, "/api/certificates/current", &[("action", "dcv")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{page}");
+    assert_eq!(rows[0]["request_id"], id);
+    assert_eq!(rows[0]["next_action"], "dcv");
+    let all: Value = app
+        .call(&ada, "/api/certificates/current", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let of = |request: i64| {
+        all["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["request_id"] == request)
+            .unwrap()["next_action"]
+            .clone()
+    };
+    assert_eq!(of(id), "dcv");
+    // example.com's validation lasts months yet.
+    assert_eq!(of(other), "none");
+    let res = app
+        .call(&ada, "/api/certificates/current", &[("action", "soon")])
+        .await;
+    assert_eq!(res.status(), 400);
+}

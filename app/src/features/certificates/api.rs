@@ -25,9 +25,10 @@ pub async fn load_certificates(
     crate::server::search::check_search_lengths(&[("q", &q)])?;
     let action = match action.as_deref().unwrap_or("") {
         "" => None,
-        "renew" => Some(NextAction::Renew),
-        "reissue" => Some(NextAction::Reissue),
-        _ => return Err(AppError::BadRequest("action is renew or reissue".into())),
+        other => Some(
+            NextAction::parse(other)
+                .ok_or_else(|| AppError::BadRequest("action is renew, reissue or dcv".into()))?,
+        ),
     };
     let query = CurrentQuery {
         scope,

@@ -86,6 +86,9 @@ pub enum NextAction {
     Renew,
     /// The certificate ends within 30 days while its order runs on: reissue within the order.
     Reissue,
+    /// The DCV of one of its domains lapses within 30 days while the order runs on: the next
+    /// reissue needs the domain validated again.
+    Dcv,
     /// Nothing yet.
     None,
 }
@@ -94,10 +97,13 @@ pub enum NextAction {
 pub const REISSUE_DUE_DAYS: i64 = 30;
 
 impl NextAction {
+    /// The most urgent of renew, reissue and DCV; `dcv_days_left` is the soonest DCV lapse of the
+    /// certificate's domains.
     pub fn of(
         certificate_days_left: i64,
         order_days_left: Option<i64>,
         renew_window_days: u32,
+        dcv_days_left: Option<i64>,
     ) -> Self {
         match order_days_left {
             Some(order) if order <= i64::from(renew_window_days) => NextAction::Renew,
@@ -106,7 +112,31 @@ impl NextAction {
             {
                 NextAction::Reissue
             }
+            Some(order)
+                if dcv_days_left.is_some_and(|dcv| dcv <= REISSUE_DUE_DAYS && order > dcv) =>
+            {
+                NextAction::Dcv
+            }
             _ => NextAction::None,
+        }
+    }
+
+    /// The filter value of the Certificates view.
+    pub fn parse(text: &str) -> Option<NextAction> {
+        match text {
+            "renew" => Some(NextAction::Renew),
+            "reissue" => Some(NextAction::Reissue),
+            "dcv" => Some(NextAction::Dcv),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NextAction::Renew => "renew",
+            NextAction::Reissue => "reissue",
+            NextAction::Dcv => "dcv",
+            NextAction::None => "none",
         }
     }
 
@@ -114,6 +144,7 @@ impl NextAction {
         match self {
             NextAction::Renew => "Renew the order",
             NextAction::Reissue => "Reissue",
+            NextAction::Dcv => "Validate the domain again (DCV lapsing)",
             NextAction::None => "—",
         }
     }
@@ -160,11 +191,28 @@ mod tests {
 
     #[test]
     fn the_next_action_follows_the_order_and_the_certificate() {
-        assert_eq!(NextAction::of(100, Some(300), 90), NextAction::None);
-        assert_eq!(NextAction::of(20, Some(300), 90), NextAction::Reissue);
-        assert_eq!(NextAction::of(20, Some(60), 90), NextAction::Renew);
+        assert_eq!(NextAction::of(100, Some(300), 90, None), NextAction::None);
+        assert_eq!(NextAction::of(20, Some(300), 90, None), NextAction::Reissue);
+        assert_eq!(NextAction::of(20, Some(60), 90, None), NextAction::Renew);
         // The order ends with the certificate: nothing to reissue into.
-        assert_eq!(NextAction::of(20, Some(20), 10), NextAction::None);
-        assert_eq!(NextAction::of(20, None, 90), NextAction::None);
+        assert_eq!(NextAction::of(20, Some(20), 10, None), NextAction::None);
+        assert_eq!(NextAction::of(20, None, 90, None), NextAction::None);
+        // A domain's DCV lapses soon while the order runs on: validate it again first.
+        assert_eq!(
+            NextAction::of(100, Some(300), 90, Some(19)),
+            NextAction::Dcv
+        );
+        assert_eq!(
+            NextAction::of(100, Some(300), 90, Some(60)),
+            NextAction::None
+        );
+        // A certificate due for reissue says so first; DCV comes with the reissue.
+        assert_eq!(
+            NextAction::of(20, Some(300), 90, Some(10)),
+            NextAction::Reissue
+        );
+        for action in [NextAction::Renew, NextAction::Reissue, NextAction::Dcv] {
+            assert_eq!(NextAction::parse(action.as_str()), Some(action));
+        }
     }
 }

@@ -196,6 +196,7 @@ struct CurrentRow {
     requester: String,
     not_after: OffsetDateTime,
     order_valid_till: Option<time::Date>,
+    dcv_expires_on: Option<time::Date>,
 }
 
 /// What the Certificates view asks for.
@@ -230,18 +231,22 @@ pub async fn current(
         query.limit,
         query.renew_window_days,
     );
-    let action = query.action.map(|a| match a {
-        NextAction::Renew => "renew",
-        NextAction::Reissue => "reissue",
-        NextAction::None => "none",
-    });
+    let action = query.action.map(NextAction::as_str);
+    // The soonest DCV lapse of the certificate's domains (a name is on a domain when it is the
+    // domain or ends with "." and the domain).
     let rows: Vec<CurrentRow> = sqlx::query_as(
         "select c.request_id, c.id as certificate_id, c.serial_number, c.common_name,
                 u.display_name || ' <' || u.email || '>' as requester, c.not_after,
-                r.order_valid_till
+                r.order_valid_till, dcv.dcv_expires_on
            from certificates c
            join requests r on r.id = c.request_id
            join users u on u.id = r.requester_id
+           left join lateral (
+               select min(d.dcv_expires_on) as dcv_expires_on
+                 from account_domains d
+                 join unnest(array_prepend(c.common_name, c.dns_names)) n(name)
+                   on n.name = d.name or right(n.name, length(d.name) + 1) = '.' || d.name
+           ) dcv on true
           where c.status = 'issued' and c.not_after >= now()
             and ($1::uuid is null or r.requester_id = $1)
             and ($2::text is null or r.names_text like $2)
@@ -251,6 +256,11 @@ pub async fn current(
                   when 'reissue' then not coalesce(r.order_valid_till <= current_date + $7, false)
                        and c.not_after < now() + interval '30 days'
                        and coalesce(r.order_valid_till > c.not_after::date, false)
+                  when 'dcv' then not coalesce(r.order_valid_till <= current_date + $7, false)
+                       and not (c.not_after < now() + interval '30 days'
+                                and coalesce(r.order_valid_till > c.not_after::date, false))
+                       and dcv.dcv_expires_on <= current_date + 30
+                       and coalesce(r.order_valid_till > dcv.dcv_expires_on, false)
                   else true end
           order by c.not_after, c.id
           limit $5",
@@ -275,6 +285,7 @@ pub async fn current(
             .map(|r| {
                 let days_left = (r.not_after - now).whole_days();
                 let order_days_left = r.order_valid_till.map(|d| (d - now.date()).whole_days());
+                let dcv_days_left = r.dcv_expires_on.map(|d| (d - now.date()).whole_days());
                 CurrentCertificate {
                     request_id: r.request_id,
                     certificate_id: r.certificate_id,
@@ -285,7 +296,12 @@ pub async fn current(
                     days_left,
                     order_valid_till: r.order_valid_till.map(|d| d.to_string()),
                     order_days_left,
-                    next_action: NextAction::of(days_left, order_days_left, renew_window_days),
+                    next_action: NextAction::of(
+                        days_left,
+                        order_days_left,
+                        renew_window_days,
+                        dcv_days_left,
+                    ),
                 }
             })
             .collect(),

@@ -107,6 +107,7 @@ fn CurrentCertificates() -> impl IntoView {
                 <option value="">"Any"</option>
                 <option value="reissue" selected=move || param("action").as_deref() == Some("reissue")>"Reissue due"</option>
                 <option value="renew" selected=move || param("action").as_deref() == Some("renew")>"Renew due"</option>
+                <option value="dcv" selected=move || param("action").as_deref() == Some("dcv")>"DCV lapsing"</option>
             </select>
             <button type="submit" class="secondary">"Search"</button>
             <a class="button secondary" id="certificates-csv" rel="external" download
@@ -146,6 +147,7 @@ fn CertificateTable(rows: Vec<super::model::CurrentCertificate>) -> impl IntoVie
                     let class = match action {
                         super::model::NextAction::Renew => "next-renew",
                         super::model::NextAction::Reissue => "next-reissue",
+                        super::model::NextAction::Dcv => "next-dcv",
                         super::model::NextAction::None => "next-none",
                     };
                     let key = c.serial.clone();

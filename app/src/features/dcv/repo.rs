@@ -186,3 +186,50 @@ pub async fn hurry_tracking(pool: &PgPool, id: i64) -> Result<(), AppError> {
     .await?;
     Ok(())
 }
+
+/// Replaces the stored copy of the account's domains and their DCV lapse days.
+pub async fn store_account_domains(
+    pool: &PgPool,
+    domains: &[(String, Option<time::Date>)],
+) -> Result<(), AppError> {
+    let names: Vec<&str> = domains.iter().map(|(n, _)| n.as_str()).collect();
+    let expiries: Vec<Option<time::Date>> = domains.iter().map(|(_, e)| *e).collect();
+    let mut tx = pool.begin().await?;
+    sqlx::query("delete from account_domains where name <> all($1)")
+        .bind(&names)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into account_domains (name, dcv_expires_on)
+         select * from unnest($1::text[], $2::date[])
+         on conflict (name) do update set dcv_expires_on = excluded.dcv_expires_on,
+                                          refreshed_at = now()",
+    )
+    .bind(&names)
+    .bind(&expiries)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes the next run of the periodic task `name` for this instance: true at most once per
+/// `every` across all instances.
+pub async fn claim_periodic(
+    pool: &PgPool,
+    name: &str,
+    every: std::time::Duration,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "insert into periodic_tasks (name, next_run_at)
+         values ($1, now() + make_interval(secs => $2))
+         on conflict (name) do update set next_run_at = now() + make_interval(secs => $2)
+          where periodic_tasks.next_run_at <= now()",
+    )
+    .bind(name)
+    .bind(every.as_secs_f64())
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1)
+}

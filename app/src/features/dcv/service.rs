@@ -362,13 +362,32 @@ pub async fn domains(client: &DigicertClient, today: Date) -> Result<Vec<DomainR
     Ok(rows)
 }
 
-fn domain_row(domain: &AccountDomain, today: Date) -> DomainRow {
-    let expires = domain
+/// Copies the account's domains and their DCV lapse days into the database (the Certificates
+/// view's "DCV lapsing"); answers how many there are.
+pub async fn refresh_account_domains(
+    pool: &PgPool,
+    client: &DigicertClient,
+) -> Result<usize, AppError> {
+    let domains = client.domains().await.map_err(unreachable)?;
+    let rows: Vec<(String, Option<Date>)> = domains
+        .iter()
+        .map(|d| (d.name.to_ascii_lowercase(), dcv_expiry(d)))
+        .collect();
+    super::repo::store_account_domains(pool, &rows).await?;
+    Ok(rows.len())
+}
+
+fn dcv_expiry(domain: &AccountDomain) -> Option<Date> {
+    domain
         .dcv_expiration
         .as_ref()
         .and_then(|e| e.ov.as_deref().or(e.ev.as_deref()))
         .and_then(parse_expiry)
-        .map(|at| at.date());
+        .map(|at| at.date())
+}
+
+fn domain_row(domain: &AccountDomain, today: Date) -> DomainRow {
+    let expires = dcv_expiry(domain);
     DomainRow {
         name: domain.name.clone(),
         organization: domain

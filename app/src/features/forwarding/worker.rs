@@ -37,6 +37,9 @@ pub struct WorkerSettings {
     pub feed_every: Duration,
     /// The longest an order at DigiCert goes unlooked-at, feed or not (a safety net).
     pub recheck_every: Duration,
+    /// How often one worker of the deployment copies the account's domains and their DCV
+    /// expiry from DigiCert.
+    pub domains_every: Duration,
 }
 
 impl WorkerSettings {
@@ -48,6 +51,7 @@ impl WorkerSettings {
             batch: 8,
             feed_every: Duration::from_secs(30),
             recheck_every: Duration::from_secs(600),
+            domains_every: Duration::from_secs(3600),
         }
     }
 }
@@ -158,6 +162,7 @@ impl Worker {
         // After the jobs, so a slow feed never holds back an order or a change; what it makes
         // due is claimed on the next turn.
         self.read_feed_when_due().await?;
+        self.refresh_domains_when_due().await?;
         Ok(count + changes)
     }
 
@@ -195,6 +200,19 @@ impl Worker {
             .await?;
             super::renewals::discover(&self.pool, &self.client, &order_ids, &self.not_renewals)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Once per `domains_every` across the deployment: the account's domains and DCV expiry.
+    async fn refresh_domains_when_due(&self) -> Result<(), AppError> {
+        if !dcv_repo::claim_periodic(&self.pool, "account_domains", self.settings.domains_every)
+            .await?
+        {
+            return Ok(());
+        }
+        if let Err(err) = dcv::refresh_account_domains(&self.pool, &self.client).await {
+            tracing::info!(error = %err, "the account's domains could not be read; asked again later");
         }
         Ok(())
     }
