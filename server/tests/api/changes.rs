@@ -141,6 +141,13 @@ async fn a_reissue_with_a_new_key_is_approved_issued_and_supersedes_the_old_cert
 
     // The approvers' queue says what changes and that it costs nothing.
     let vic = app.signed_in(&["approver"]).await;
+    let dashboard: Value = app
+        .call(&vic, "/api/dashboard/summary", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dashboard["overview"]["changes_waiting"], 1);
     let queue: Value = app
         .call(&vic, "/api/changes/queue", &[])
         .await

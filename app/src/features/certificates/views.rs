@@ -161,7 +161,18 @@ fn CertificateTable(rows: Vec<super::model::CurrentCertificate>) -> impl IntoVie
                                 (Some(till), Some(days)) => format!("{till} ({days} days)"),
                                 _ => "–".to_owned(),
                             }}</td>
-                            <td>{action.label()}</td>
+                            <td>{match action {
+                                super::model::NextAction::None => view! { <span>{action.label()}</span> }.into_any(),
+                                super::model::NextAction::Reissue => view! {
+                                    <a href=format!("/requests/{}/reissue", c.request_id)>{action.label()}</a>
+                                }.into_any(),
+                                super::model::NextAction::Renew => view! {
+                                    <a href=format!("/requests/{}#renew", c.request_id)>{action.label()}</a>
+                                }.into_any(),
+                                super::model::NextAction::Dcv => view! {
+                                    <a href=format!("/requests/{}#dcv", c.request_id)>{action.label()}</a>
+                                }.into_any(),
+                            }}</td>
                         </tr>
                     }
                 }).collect_view()}

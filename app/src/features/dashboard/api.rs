@@ -26,6 +26,9 @@ pub struct Overview {
     pub reissue_due: i64,
     /// Orders ending within the renewal window.
     pub renew_due: i64,
+    /// Reissues, duplicates and revocations waiting for an approver.
+    #[serde(default)]
+    pub changes_waiting: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,6 +28,7 @@ struct Watched {
     within_90: i64,
     reissue_due: i64,
     renew_due: i64,
+    changes_waiting: i64,
 }
 
 /// Two statements: counts per status (on the status index), and the rest in one pass over the
@@ -67,7 +68,9 @@ pub async fn overview(pool: &PgPool, renew_window_days: u32) -> Result<Overview,
                 and r.order_valid_till > c.not_after::date) as reissue_due,
             -- An order ending within the renewal window: renew it.
             (select count(*) from requests where status = 'issued'
-                and order_valid_till <= current_date + $1) as renew_due",
+                and order_valid_till <= current_date + $1) as renew_due,
+            (select count(*) from certificate_changes
+              where status = 'pending_approval') as changes_waiting",
     )
     .bind(i32::try_from(renew_window_days).unwrap_or(i32::MAX))
     .fetch_one(pool)
@@ -82,6 +85,7 @@ pub async fn overview(pool: &PgPool, renew_window_days: u32) -> Result<Overview,
         expiring: [watched.within_30, watched.within_60, watched.within_90],
         reissue_due: watched.reissue_due,
         renew_due: watched.renew_due,
+        changes_waiting: watched.changes_waiting,
     })
 }
 

@@ -76,6 +76,7 @@ fn OverviewPanel(o: super::api::Overview) -> impl IntoView {
                 <li class="tile" id="oldest-pending"><strong>{o.oldest_pending.unwrap_or_else(|| "–".into())}</strong>" oldest pending approval"</li>
                 <li class="tile"><strong>{o.issued_this_month}</strong>" issued this month"</li>
                 <li class="tile"><strong>{o.forward_failures}</strong>" refused by DigiCert"</li>
+                <li class="tile" id="changes-waiting"><strong>{o.changes_waiting}</strong>" reissues, duplicates and revocations waiting for approval"</li>
                 <li class="tile" id="waiting-on-dcv"><strong>{o.waiting_on_dcv}</strong>" waiting on domain validation"</li>
                 <li class="tile" id="reissue-due"><strong>{o.reissue_due}</strong>" reissue due (certificate ending, order running)"</li>
                 <li class="tile" id="renew-due"><strong>{o.renew_due}</strong>" renew due (order ending)"</li>

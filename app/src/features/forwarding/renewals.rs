@@ -71,15 +71,6 @@ async fn predecessor_of(pool: &PgPool, renewed_order_id: i64) -> Result<Option<i
     .await?)
 }
 
-/// `2027-12-01` or `2027-12-01T…`: the day an order ends.
-fn order_end(text: &str) -> Option<time::Date> {
-    time::Date::parse(
-        text.get(..10)?,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
-}
-
 /// The successor becomes a forwarded request of the predecessor's requester, with the same
 /// values, and a tracking job; `false` when another worker attached it first.
 async fn attach(pool: &PgPool, predecessor: i64, info: &OrderInfo) -> Result<bool, AppError> {
@@ -98,7 +89,11 @@ async fn attach(pool: &PgPool, predecessor: i64, info: &OrderInfo) -> Result<boo
     .bind(predecessor)
     .bind(info.id)
     .bind(&info.status)
-    .bind(info.order_valid_till.as_deref().and_then(order_end))
+    .bind(
+        info.order_valid_till
+            .as_deref()
+            .and_then(super::worker::order_end),
+    )
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {

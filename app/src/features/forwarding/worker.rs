@@ -75,7 +75,7 @@ struct Delivery<'a> {
 }
 
 /// `2027-12-01` or `2027-12-01T…`: the day an order ends.
-fn order_end(text: &str) -> Option<time::Date> {
+pub(super) fn order_end(text: &str) -> Option<time::Date> {
     time::Date::parse(
         text.get(..10)?,
         time::macros::format_description!("[year]-[month]-[day]"),
