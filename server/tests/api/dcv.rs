@@ -730,3 +730,79 @@ async fn check_now_is_throttled_per_order() {
     // Only the first reached DigiCert.
     assert_eq!(app.sim.simulator.stats().counters.requests - before, 1);
 }
+
+#[tokio::test]
+async fn a_reissue_adding_an_unvalidated_name_waits_for_its_dcv_and_then_replaces_the_certificate()
+{
+    let app = dcv_app().await;
+    let requester = app.signed_in(&["requester"]).await;
+    let approver = app.signed_in(&["approver"]).await;
+    // An order on the account's validated domain issues at once…
+    let id = crate::certificates::issued_request(&app, &requester).await;
+    // …a reissue adding a name on a domain nobody validated waits at DigiCert.
+    let csr = crate::changes::csr_for(&["www.example.com", "api.dcv-reissue.example.net"]);
+    let res = crate::changes::ask_reissue(
+        &app,
+        &requester,
+        id,
+        &csr,
+        "www.example.com example.com api.dcv-reissue.example.net",
+    )
+    .await;
+    let change: i64 = res.json().await.unwrap();
+    let res = app
+        .call(
+            &approver,
+            "/api/changes/decide",
+            &[("change", &change.to_string()), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    crate::changes::wait_for_change(&app, change, "sent").await;
+
+    // The request page's DCV section shows the new name and, once the worker has asked DigiCert
+    // for the reissue's random value (its next look), the record to publish.
+    let started = std::time::Instant::now();
+    let (shown, name) = loop {
+        let shown = panel(&app, &requester, id).await;
+        let name = shown["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["dns_name"] == "api.dcv-reissue.example.net")
+            .cloned();
+        if let Some(name) = name.filter(|n| n["record"].is_object()) {
+            break (shown, name);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "{shown}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(shown["waiting"], true, "{shown}");
+    assert_eq!(name["validated"], false);
+    let value = name["record"]["Txt"]["value"].as_str().unwrap().to_owned();
+    let outcome: Value = check(&app, &requester, id).await.json().await.unwrap();
+    assert_eq!(outcome["issued"], false, "{outcome}");
+
+    app.sim.simulator.publish(&Record::Txt {
+        name: "_dnsauth.api.dcv-reissue.example.net".into(),
+        value,
+    });
+    let outcome: Value = check(&app, &requester, id).await.json().await.unwrap();
+    assert_eq!(outcome["issued"], true, "{outcome}");
+    crate::changes::wait_for_change(&app, change, "done").await;
+    let current: Vec<String> = sqlx::query_scalar(
+        "select unnest(dns_names) from certificates where request_id = $1 and status = 'issued'",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        current.contains(&"api.dcv-reissue.example.net".to_owned()),
+        "{current:?}"
+    );
+    assert_eq!(panel(&app, &requester, id).await["waiting"], false);
+}

@@ -26,6 +26,8 @@ use time::Date;
 
 /// At most this many names on a reissued certificate, the common name included.
 const MAX_NAMES: usize = 250;
+/// The longest names field read, in characters.
+const MAX_NAMES_TEXT: usize = 64 * 1024;
 
 fn may_see(order: &OrderRow, viewer: &CurrentUser) -> bool {
     order.requester_id == viewer.id || viewer.has(Role::Approver) || viewer.has(Role::Admin)
@@ -215,6 +217,22 @@ fn check_new_certificate(
         for problem in &report.errors {
             errors.add("csr", problem.clone());
         }
+    }
+    // 250 names of at most 253 characters fit well within this; more is refused unread.
+    if crate::error::longer_than(names_text, MAX_NAMES_TEXT) {
+        return Err(errors
+            .field(
+                "names",
+                format!("At most {MAX_NAMES} names per certificate."),
+            )
+            .keep(
+                "csr",
+                if report.private_key_refused {
+                    ""
+                } else {
+                    csr_text
+                },
+            ));
     }
     let mut names: Vec<String> = Vec::new();
     let typed = if names_text.trim().is_empty() {
@@ -670,4 +688,57 @@ pub async fn set_policy(
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSR: &str = include_str!("../../../tests/fixtures/csr/rsa2048.csr");
+
+    fn current() -> Vec<String> {
+        vec!["www.example.com".into(), "example.com".into()]
+    }
+
+    #[test]
+    fn empty_names_keep_the_current_ones_and_typed_ones_are_checked() {
+        let (_, names) = check_new_certificate(ChangeKind::Reissue, CSR, "", &current()).unwrap();
+        assert_eq!(names, current());
+        let (_, names) = check_new_certificate(
+            ChangeKind::Reissue,
+            CSR,
+            "WWW.Example.com, shop.example.com www.example.com",
+            &current(),
+        )
+        .unwrap();
+        assert_eq!(names, ["www.example.com", "shop.example.com"]);
+        let refused = check_new_certificate(
+            ChangeKind::Reissue,
+            CSR,
+            "www.example.com 10.0.0.1",
+            &current(),
+        )
+        .unwrap_err();
+        assert!(refused.for_field("names").unwrap().contains("IP address"));
+        assert_eq!(refused.kept["csr"], CSR);
+    }
+
+    #[test]
+    fn a_duplicate_keeps_the_names_and_floods_are_refused_unread() {
+        let refused =
+            check_new_certificate(ChangeKind::Duplicate, CSR, "www.example.com", &current())
+                .unwrap_err();
+        assert!(
+            refused
+                .for_field("names")
+                .unwrap()
+                .contains("exactly the names")
+        );
+        let flood = "a.example.com ".repeat(10_000);
+        let refused =
+            check_new_certificate(ChangeKind::Reissue, CSR, &flood, &current()).unwrap_err();
+        assert!(refused.for_field("names").unwrap().contains("At most 250"));
+        let missing = check_new_certificate(ChangeKind::Reissue, "", "", &current()).unwrap_err();
+        assert!(missing.for_field("csr").is_some());
+    }
 }

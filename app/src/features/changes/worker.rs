@@ -18,6 +18,7 @@ use super::model::{ChangeKind, ChangeStatus, RevocationReason};
 use crate::error::AppError;
 use crate::features::certificates::model::CertificateKind;
 use crate::features::certificates::repo as certificates;
+use crate::features::dcv::{repo as dcv_repo, service as dcv};
 use crate::features::digicert::lifecycle::{
     NewCertificate, NewCertificateBody, Revocation, RevokeBody, same_csr,
 };
@@ -320,6 +321,9 @@ impl ChangeRunner {
         .bind(certificate_id)
         .execute(&mut *tx)
         .await?;
+        if bundle.is_none() && work.kind == ChangeKind::Reissue {
+            dcv_repo::reissue_waiting(&mut tx, work.request_id, &work.names()).await?;
+        }
         tx.commit().await?;
         let work = Work {
             status: ChangeStatus::Sent,
@@ -368,13 +372,17 @@ impl ChangeRunner {
                 self.failed(job, work, &why).await
             }
             _ => {
-                // Pending (new names may wait for DCV): DigiCert advises asking it to look.
-                if let Err(err) = self.client.check_dcv(order_id).await
-                    && !err.is_dcv_not_found()
+                // Pending (new names may wait for DCV): DigiCert advises asking it to look; the
+                // request page's DCV section shows what it said.
+                match dcv::follow_pending(&self.pool, &self.client, work.request_id, order_id).await
                 {
-                    tracing::info!(change_id = work.id, error = %err, "DCV check of a pending reissue failed");
+                    Ok(true) => self.wait_for(job, Duration::ZERO, None).await,
+                    Ok(false) => self.wait(job, None).await,
+                    Err(err) => {
+                        tracing::info!(change_id = work.id, error = %err, "DCV check of a pending reissue failed");
+                        self.wait(job, None).await
+                    }
                 }
-                self.wait(job, None).await
             }
         }
     }
@@ -429,6 +437,7 @@ impl ChangeRunner {
             .bind(issued.not_after)
             .execute(&mut *tx)
             .await?;
+            dcv_repo::all_validated(&mut *tx, work.request_id).await?;
             CertificateKind::Reissue
         };
         let certificate = certificates::insert(

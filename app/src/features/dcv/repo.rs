@@ -19,6 +19,8 @@ pub struct DcvRow {
     pub dcv_value_expires_at: Option<OffsetDateTime>,
     pub dcv_checked_at: Option<OffsetDateTime>,
     pub dcv_check_note: Option<String>,
+    /// A reissue of the issued order waits at DigiCert (its new names may need DCV).
+    pub reissue_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -30,7 +32,10 @@ pub struct NameRow {
 pub async fn load(pool: &PgPool, id: i64) -> Result<Option<DcvRow>, AppError> {
     Ok(sqlx::query_as(
         "select requester_id, status, digicert_order_id, dcv_method, dcv_random_value,
-                dcv_value_expires_at, dcv_checked_at, dcv_check_note
+                dcv_value_expires_at, dcv_checked_at, dcv_check_note,
+                exists(select 1 from certificate_changes c
+                        where c.request_id = requests.id and c.kind = 'reissue'
+                          and c.status = 'sent') as reissue_pending
            from requests where id = $1",
     )
     .bind(id)
@@ -183,6 +188,42 @@ pub async fn hurry_tracking(pool: &PgPool, id: i64) -> Result<(), AppError> {
     )
     .bind(id)
     .execute(pool)
+    .await?;
+    // A reissue waiting at DigiCert is collected the same way.
+    sqlx::query(
+        "update change_jobs j set next_attempt_at = now()
+           from certificate_changes c
+          where c.id = j.change_id and c.request_id = $1 and j.phase = 'track'
+            and j.next_attempt_at > now()",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A reissue placed at DigiCert that waits there: its names join the order's DCV list (new ones
+/// unvalidated) and the stored random value is dropped, as DigiCert gives the reissue its own.
+pub async fn reissue_waiting(
+    db: &mut sqlx::PgConnection,
+    id: i64,
+    names: &[String],
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into request_dcv_names (request_id, dns_name)
+         select $1, n from unnest($2::text[]) n
+         on conflict (request_id, dns_name) do nothing",
+    )
+    .bind(id)
+    .bind(names)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "update requests set dcv_random_value = null, dcv_value_expires_at = null
+          where id = $1 and dcv_method is not null",
+    )
+    .bind(id)
+    .execute(&mut *db)
     .await?;
     Ok(())
 }

@@ -33,6 +33,9 @@ async fn visible(pool: &PgPool, viewer: &CurrentUser, id: i64) -> Result<DcvRow,
 fn waiting_order(row: &DcvRow) -> Result<(i64, DcvMethod), AppError> {
     match (row.status, row.digicert_order_id, row.dcv_method) {
         (RequestStatus::Forwarded, Some(order_id), Some(method)) => Ok((order_id, method)),
+        (RequestStatus::Issued, Some(order_id), Some(method)) if row.reissue_pending => {
+            Ok((order_id, method))
+        }
         _ => Err(AppError::Conflict(
             "This order no longer waits on domain validation.".into(),
         )),
@@ -92,7 +95,7 @@ pub async fn panel(
         names,
         checked_at: row.dcv_checked_at.map(format_time),
         check_note: row.dcv_check_note,
-        waiting: row.status == RequestStatus::Forwarded,
+        waiting: row.status == RequestStatus::Forwarded || row.reissue_pending,
         methods: DcvMethod::offered_on(today)
             .map(|m| MethodChoice {
                 value: m.as_str().into(),
