@@ -442,6 +442,22 @@ async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!("certdesk is serving http://{}", listener.local_addr()?);
+    let metrics_server = match config.metrics_listen {
+        Some(address) => {
+            let metrics_listener = TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {address}"))?;
+            tracing::info!(
+                "metrics on http://{}/metrics",
+                metrics_listener.local_addr()?
+            );
+            let router = crate::observability::metrics_router(state.clone());
+            Some(tokio::spawn(async move {
+                axum::serve(metrics_listener, router).await
+            }))
+        }
+        None => None,
+    };
     let cleanup = startup::spawn_cleanup(pool.clone());
     let workers = startup::spawn_workers(&state, config.workers);
     startup::warm_digicert_lists(&state);
@@ -454,6 +470,9 @@ async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()
     .await
     .context("the HTTP server failed")?;
     cleanup.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     // A job in hand is left to its lease; the next worker to start resumes it.
     workers.iter().for_each(|w| w.abort());
     if let Some(simulator) = simulator {

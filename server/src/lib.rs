@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod cli;
 pub mod embedded_pg;
+pub mod observability;
 pub mod security;
 pub mod simulator;
 pub mod startup;

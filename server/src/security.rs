@@ -83,11 +83,12 @@ pub fn plain_error(err: &app::error::AppError) -> Response {
 }
 
 /// Pages need a signed-in person; the sign-in page, assets, health and the API do not (server
-/// functions check their callers themselves).
+/// functions check their callers themselves, `/metrics` its operators' token).
 pub fn is_page(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path.starts_with("/pkg/")
         || path == "/healthz"
+        || path == "/metrics"
         || path == "/sign-in"
         || path == "/favicon.ico")
 }
@@ -272,6 +273,7 @@ mod tests {
         for open in [
             "/sign-in",
             "/healthz",
+            "/metrics",
             "/favicon.ico",
             "/pkg/certdesk.js",
             "/api/auth/me",

@@ -6,7 +6,7 @@ use app::server::digicert::{ClientSettings, DigicertClient, RateLimiter, digicer
 use app::server::{AppState, Config};
 use app::{App, error::AppError, shell};
 use axum::{
-    Json, Router,
+    Router,
     body::Body,
     extract::{ConnectInfo, Request, State},
     http::{StatusCode, header},
@@ -273,7 +273,8 @@ pub fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     let request_timeout = Duration::from_secs(u64::from(state.config.request_timeout_seconds));
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(crate::observability::healthz))
+        .route("/metrics", get(crate::observability::metrics_with_token))
         .route("/requests/{id}/certificate.pem", get(download_certificate))
         .route("/requests/{id}/chain.pem", get(download_chain))
         .route("/certificates.csv", get(export_certificates))
@@ -288,6 +289,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
+        .route_layer(middleware::from_fn(crate::observability::remember_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(status_for_server_fn_errors))
         .layer(middleware::from_fn_with_state(
@@ -309,13 +311,14 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(|req: &Request| {
                     tracing::info_span!(
                         "request",
-                        id = %Uuid::new_v4(),
+                        id = %crate::observability::request_id_of(req),
                         method = %req.method(),
                         path = %req.uri().path(),
                     )
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        .layer(middleware::from_fn(crate::observability::observe))
         .with_state(state)
 }
 
@@ -607,24 +610,6 @@ async fn status_for_server_fn_errors(req: Request, next: Next) -> Response {
             StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
-}
-
-async fn healthz(State(state): State<AppState>) -> Response {
-    let probe = tokio::time::timeout(
-        Duration::from_secs(2),
-        sqlx::query("select 1").execute(&state.pool),
-    )
-    .await;
-    match probe {
-        Ok(Ok(_)) => {
-            Json(serde_json::json!({ "status": "ok", "database": "reachable" })).into_response()
-        }
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({ "status": "degraded", "database": "unreachable" })),
-        )
-            .into_response(),
-    }
 }
 
 /// Background upkeep: expired sessions and stale sign-in attempts.

@@ -69,6 +69,11 @@ pub struct Config {
     pub simulator_issuance: Option<String>,
     /// `LEPTOS_SITE_ROOT`: where the compiled wasm, JavaScript and CSS are served from.
     pub site_root: String,
+    /// `CERTDESK_METRICS_TOKEN`: `/metrics` on the portal's address answers only with
+    /// `Authorization: Bearer <token>` (unset: it does not exist there).
+    pub metrics_token: Option<SecretString>,
+    /// `CERTDESK_METRICS_LISTEN`: a separate address serving `/metrics` without a token.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -167,6 +172,22 @@ impl Config {
             dcv_check_seconds: parse_number(&get, "CERTDESK_DCV_CHECK_SECONDS", 10, 0)?,
             log_format,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            metrics_token: match get("CERTDESK_METRICS_TOKEN") {
+                Some(token) if token.len() < 16 => {
+                    return Err(
+                        "CERTDESK_METRICS_TOKEN is too short: use at least 16 random characters"
+                            .into(),
+                    );
+                }
+                token => token.map(SecretString::from),
+            },
+            metrics_listen: get("CERTDESK_METRICS_LISTEN")
+                .map(|text| {
+                    text.parse::<SocketAddr>().map_err(|_| {
+                        format!("CERTDESK_METRICS_LISTEN={text:?} is not an address such as 127.0.0.1:9300")
+                    })
+                })
+                .transpose()?,
         })
     }
 

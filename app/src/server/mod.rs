@@ -4,6 +4,7 @@ pub mod config;
 pub mod context;
 pub mod csp;
 pub mod digicert;
+pub mod metrics;
 pub mod password;
 pub mod search;
 pub mod state;

@@ -345,3 +345,52 @@ fn csr_inspect_on_a_missing_file_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/request.csr"));
 }
+
+#[tokio::test]
+async fn serve_offers_metrics_on_a_separate_address_without_a_token() {
+    use std::io::BufRead;
+    let (_, url) = fresh_database().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("CERTDESK_LISTEN", "127.0.0.1:0")
+        .env("CERTDESK_METRICS_LISTEN", "127.0.0.1:0")
+        .env("DIGICERT_API_KEY", "")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The log names the metrics address once it listens.
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut address = None;
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("metrics on http://").nth(1) {
+            address = rest.split('/').next().map(str::to_owned);
+            break;
+        }
+        assert!(!line.contains("ERROR"), "{line}");
+    }
+    let address = address.expect("serve logged its metrics address");
+    let res = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .unwrap();
+    let other = reqwest::get(format!("http://{address}/healthz"))
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("# TYPE certdesk_approval_queue_depth gauge"),
+        "{text}"
+    );
+    assert_eq!(
+        other.status(),
+        404,
+        "the metrics address serves nothing else"
+    );
+}

@@ -60,6 +60,7 @@ pub async fn authenticate(
         _ => None,
     };
     let Some(found) = found else {
+        crate::server::metrics::metrics().sign_in_failures.inc();
         audit::record(
             pool,
             AuditEvent {

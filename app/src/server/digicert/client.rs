@@ -161,6 +161,11 @@ impl DigicertClient {
         &self.base_url
     }
 
+    /// Whether a call now would wait for the rate budget.
+    pub async fn budget_exhausted(&self) -> Result<bool, sqlx::Error> {
+        self.limiter.exhausted().await
+    }
+
     /// One HTTP exchange, rate limited; answers the status and body text.
     async fn send(
         &self,
@@ -184,9 +189,16 @@ impl DigicertClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(network_error)?;
-        let status = response.status();
-        let text = response.text().await.map_err(network_error)?;
+        let started = std::time::Instant::now();
+        let answer = async {
+            let response = request.send().await.map_err(network_error)?;
+            let status = response.status();
+            let text = response.text().await.map_err(network_error)?;
+            Ok::<_, DigicertError>((status, text))
+        }
+        .await;
+        record_call(path, started.elapsed(), &answer);
+        let (status, text) = answer?;
         if status.is_success() {
             Ok((status, text))
         } else {
@@ -559,6 +571,28 @@ impl DigicertClient {
             .await
             .map(|_| ())
     }
+}
+
+/// One DigiCert call in the metrics: its endpoint (ids replaced), status and time.
+fn record_call(path: &str, took: Duration, answer: &Result<(StatusCode, String), DigicertError>) {
+    use crate::server::metrics::{DigicertLabels, EndpointLabels, endpoint_label, metrics};
+    let endpoint = endpoint_label(path);
+    let status = match answer {
+        Ok((status, _)) => status.as_u16().to_string(),
+        Err(DigicertError::Timeout) => "timeout".into(),
+        Err(DigicertError::Connect(_)) => "connect".into(),
+        Err(_) => "transport".into(),
+    };
+    let m = metrics();
+    m.digicert_requests
+        .get_or_create(&DigicertLabels {
+            endpoint: endpoint.clone(),
+            status,
+        })
+        .inc();
+    m.digicert_seconds
+        .get_or_create(&EndpointLabels { endpoint })
+        .observe(took.as_secs_f64());
 }
 
 /// Classifies a reqwest failure without its URL or headers.

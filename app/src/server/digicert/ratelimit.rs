@@ -72,11 +72,55 @@ impl RateLimiter {
         }
     }
 
-    /// Waits until one more request fits every window, then records it.
+    /// Waits until one more request fits every window, then records it. A wait is counted in
+    /// the metrics (`certdesk_digicert_rate_limit_waits_total` and its seconds).
     pub async fn acquire(&self) {
+        let started = Instant::now();
         match &self.budget {
             Budget::Local(sent) => self.acquire_local(sent).await,
             Budget::Shared(pool) => self.acquire_shared(pool).await,
+        }
+        let waited = started.elapsed();
+        if waited >= Duration::from_millis(1) {
+            let m = crate::server::metrics::metrics();
+            m.rate_limit_waits.inc();
+            m.rate_limit_wait_seconds.inc_by(waited.as_secs_f64());
+        }
+    }
+
+    /// Whether a request now would have to wait (for `/healthz`); records nothing.
+    pub async fn exhausted(&self) -> Result<bool, sqlx::Error> {
+        match &self.budget {
+            Budget::Local(sent) => {
+                let sent = sent.lock().expect("rate limiter lock");
+                let now = Instant::now();
+                Ok(self.windows.iter().any(|w| {
+                    sent.iter()
+                        .rev()
+                        .take_while(|t| now.duration_since(**t) < w.period)
+                        .count()
+                        >= w.max_requests
+                }))
+            }
+            Budget::Shared(pool) => {
+                let limits: Vec<i64> = self.windows.iter().map(|w| w.max_requests as i64).collect();
+                let periods: Vec<f64> = self
+                    .windows
+                    .iter()
+                    .map(|w| w.period.as_secs_f64())
+                    .collect();
+                sqlx::query_scalar(
+                    "select coalesce(bool_or((select count(*) from digicert_rate_budget b
+                                               where b.sent_at > clock_timestamp()
+                                                     - make_interval(secs => w.period))
+                                              >= w.max_requests), false)
+                       from unnest($1::bigint[], $2::float8[]) as w(max_requests, period)",
+                )
+                .bind(&limits)
+                .bind(&periods)
+                .fetch_one(pool)
+                .await
+            }
         }
     }
 
