@@ -21,6 +21,8 @@ command -v cc >/dev/null || missing+=(build-essential)
 command -v brotli >/dev/null || missing+=(brotli)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v git >/dev/null || missing+=(git)
+# The SMTP server the mail tests start (Debian's Python, not a pyenv one).
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   sudo_if_needed apt-get update -q

@@ -15,6 +15,7 @@ use crate::features::changes::views::{NewCertificatePage, PoliciesPage};
 use crate::features::dashboard::views::DashboardPage;
 use crate::features::dcv::views::DomainsPage;
 use crate::features::history::views::HistoryPage;
+use crate::features::mail::views::{AccountPage, MailPage};
 use crate::features::requests::views::{
     MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
 };
@@ -104,6 +105,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                         <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                         <Route path=path!("/admin/policies") view=PoliciesPage ssr=SsrMode::Async />
+                        <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                         <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />
                     </Routes>
                 </main>

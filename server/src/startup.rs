@@ -419,7 +419,29 @@ pub fn spawn_workers(state: &AppState, count: u32) -> Vec<tokio::task::JoinHandl
             );
             tokio::spawn(worker.run(std::future::pending()))
         })
+        .chain(spawn_mail_sender(state))
         .collect()
+}
+
+/// One mail sender per process when an SMTP server is configured (the outbox's lease keeps
+/// several processes from sending one mail twice); without one, mail is kept for the Mail page.
+fn spawn_mail_sender(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    use app::features::mail::sender::{MailSender, MailSettings};
+    let smtp_url = state.config.smtp_url.as_ref()?;
+    let settings = match MailSettings::new(
+        smtp_url,
+        &state.config.mail_from,
+        &state.config.portal_url(),
+    ) {
+        Ok(settings) => Arc::new(settings),
+        Err(problem) => {
+            tracing::error!(%problem, "mail is not sent");
+            return None;
+        }
+    };
+    let owner = format!("mail:{}:{}", std::process::id(), Uuid::new_v4().simple());
+    let sender = MailSender::new(state.pool.clone(), settings, owner);
+    Some(tokio::spawn(sender.run(std::future::pending())))
 }
 
 /// `GET /requests/{id}/certificate.pem`: the issued leaf, for whoever may see the request.

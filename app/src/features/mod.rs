@@ -9,5 +9,6 @@ pub mod dcv;
 pub mod digicert;
 pub mod forwarding;
 pub mod history;
+pub mod mail;
 pub mod requests;
 pub mod users;

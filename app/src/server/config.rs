@@ -74,6 +74,20 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// `CERTDESK_METRICS_LISTEN`: a separate address serving `/metrics` without a token.
     pub metrics_listen: Option<SocketAddr>,
+    /// `CERTDESK_SMTP_URL`: where mail is sent (it may hold a password). Unset: mail is kept in
+    /// the outbox for the admins' Mail page.
+    pub smtp_url: Option<SecretString>,
+    /// `CERTDESK_MAIL_FROM`: the sender of certdesk's mail.
+    pub mail_from: String,
+}
+
+impl Config {
+    /// The address links in mail lead to: `CERTDESK_PUBLIC_URL`, else the listening address.
+    pub fn portal_url(&self) -> String {
+        self.public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
 }
 
 impl Config {
@@ -188,6 +202,11 @@ impl Config {
                     })
                 })
                 .transpose()?,
+            smtp_url: get("CERTDESK_SMTP_URL")
+                .map(|text| check_smtp_url(&text).map(|()| SecretString::from(text)))
+                .transpose()?,
+            mail_from: get("CERTDESK_MAIL_FROM")
+                .unwrap_or_else(|| "certdesk <certdesk@localhost>".into()),
         })
     }
 
@@ -216,6 +235,18 @@ fn public_origin(text: &str) -> Result<String, String> {
 fn check_digicert_base_url(text: &str) -> Result<(), String> {
     crate::server::digicert::check_base_url(text)
         .map_err(|_| format!("DIGICERT_BASE_URL={text:?} must start with https:// (plain http only to a loopback simulator)"))
+}
+
+/// `smtp://` or `smtps://` with a host; the message never repeats the URL (it may hold a
+/// password).
+fn check_smtp_url(text: &str) -> Result<(), String> {
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "smtp" | "smtps") && url.host_str().is_some() => Ok(()),
+        _ => Err(
+            "CERTDESK_SMTP_URL is not an SMTP URL such as smtp://user:password@mail.example.com:587?tls=required"
+                .into(),
+        ),
+    }
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, String> {

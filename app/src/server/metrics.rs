@@ -198,6 +198,7 @@ pub fn endpoint_label(path: &str) -> String {
 #[derive(sqlx::FromRow)]
 struct Depths {
     approval_queue: i64,
+    mail_waiting: i64,
     changes_waiting: i64,
     place_due: i64,
     place_leased: i64,
@@ -216,6 +217,7 @@ pub async fn scrape(pool: &sqlx::PgPool) -> Result<String, crate::error::AppErro
     let d: Depths = sqlx::query_as(
         "select
             (select count(*) from requests where status = 'pending_approval') as approval_queue,
+            (select count(*) from mail_outbox where sent_at is null) as mail_waiting,
             (select count(*) from certificate_changes where status = 'pending_approval') as changes_waiting,
             count(*) filter (where kind = 'place' and state = 'due') as place_due,
             count(*) filter (where kind = 'place' and state = 'leased') as place_leased,
@@ -241,7 +243,7 @@ pub async fn scrape(pool: &sqlx::PgPool) -> Result<String, crate::error::AppErro
     let m = metrics();
     m.approval_queue.set(d.approval_queue);
     m.changes_waiting.set(d.changes_waiting);
-    let mut outbox = 0;
+    let mut outbox = d.mail_waiting;
     for (kind, state, n) in [
         ("place", "due", d.place_due),
         ("place", "leased", d.place_leased),

@@ -175,6 +175,13 @@ const MATRIX: &[Row] = &[
         [401, 404, 404, 404],
     ),
     Row("/api/changes/queue", &[], [401, 403, 200, 403]),
+    Row("/api/mail/outbox", &[], [401, 403, 403, 200]),
+    Row("/api/mail/preferences", &[], [401, 200, 200, 200]),
+    Row(
+        "/api/mail/set_preference",
+        &[("kind", "issued"), ("enabled", "off")],
+        [401, 200, 200, 200],
+    ),
     Row("/api/changes/policies", &[], [401, 403, 403, 200]),
     Row(
         "/api/changes/set_policy",

@@ -13,6 +13,7 @@ mod forwarding;
 mod health;
 mod helpers;
 mod history;
+mod mail;
 mod pages;
 mod requests;
 mod security;

@@ -102,6 +102,13 @@ pub async fn decide(
             .execute(&mut *tx)
             .await?;
     }
+    crate::features::mail::notify::request_decided(
+        &mut tx,
+        id,
+        decision == Decision::Approve,
+        note,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

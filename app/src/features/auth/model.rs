@@ -77,11 +77,13 @@ pub enum NavItem {
     Domains,
     Users,
     Policies,
+    Mail,
     AuditLog,
+    Account,
 }
 
 impl NavItem {
-    pub const ALL: [NavItem; 9] = [
+    pub const ALL: [NavItem; 11] = [
         NavItem::NewRequest,
         NavItem::MyRequests,
         NavItem::Certificates,
@@ -90,7 +92,9 @@ impl NavItem {
         NavItem::Domains,
         NavItem::Users,
         NavItem::Policies,
+        NavItem::Mail,
         NavItem::AuditLog,
+        NavItem::Account,
     ];
 
     /// The roles that see the entry (any one of them).
@@ -104,7 +108,9 @@ impl NavItem {
             | NavItem::Domains
             | NavItem::Users
             | NavItem::Policies
+            | NavItem::Mail
             | NavItem::AuditLog => &[Role::Admin],
+            NavItem::Account => &[Role::Requester, Role::Approver, Role::Admin],
         }
     }
 
@@ -118,6 +124,8 @@ impl NavItem {
             NavItem::Domains => "Domains",
             NavItem::Users => "Users",
             NavItem::Policies => "Policies",
+            NavItem::Mail => "Mail",
+            NavItem::Account => "Account",
             NavItem::AuditLog => "Audit log",
         }
     }
@@ -132,6 +140,8 @@ impl NavItem {
             NavItem::Domains => "/domains",
             NavItem::Users => "/users",
             NavItem::Policies => "/admin/policies",
+            NavItem::Mail => "/admin/mail",
+            NavItem::Account => "/account",
             NavItem::AuditLog => "/audit",
         }
     }
@@ -280,9 +290,9 @@ mod tests {
         };
         assert_eq!(
             labels(&[Role::Requester]),
-            ["New request", "My requests", "Certificates"]
+            ["New request", "My requests", "Certificates", "Account"]
         );
-        assert_eq!(labels(&[Role::Approver]), ["Approvals"]);
+        assert_eq!(labels(&[Role::Approver]), ["Approvals", "Account"]);
         assert_eq!(
             labels(&[Role::Admin, Role::Approver]),
             [
@@ -292,7 +302,9 @@ mod tests {
                 "Domains",
                 "Users",
                 "Policies",
-                "Audit log"
+                "Mail",
+                "Audit log",
+                "Account"
             ]
         );
     }

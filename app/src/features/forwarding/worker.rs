@@ -16,6 +16,7 @@ use crate::features::digicert::account::{OrderProgress, order_progress};
 use crate::features::digicert::payload::OrderRequest;
 use crate::features::digicert::products::ProductId;
 use crate::features::digicert::rules::planned_days;
+use crate::features::mail::notify as mail;
 use crate::features::requests::model::RequestStatus;
 use crate::features::requests::repo;
 use crate::server::digicert::{DigicertClient, DigicertError, Placement};
@@ -355,6 +356,10 @@ impl Worker {
         .await?;
         if let (Placement::Created(created), Some(order)) = (placement, order) {
             dcv::record_placement(&mut tx, id, order.dcv_method(), created).await?;
+            // Not issued at once: tell the requester what DigiCert waits for.
+            if issued_at_once.is_none() {
+                mail::dcv_needed(&mut tx, id).await?;
+            }
         }
         let note = format!("DigiCert order {}.", placement.order_id());
         repo::transition(
@@ -451,6 +456,7 @@ impl Worker {
             Some(&note),
         )
         .await?;
+        mail::forward_failed(&mut tx, id, &err.to_string()).await?;
         tx.commit().await?;
         tracing::warn!(request_id = id, error = %err, "DigiCert refused the order");
         Ok(Step::Failed)
@@ -599,6 +605,7 @@ impl Worker {
             &issued,
         )
         .await?;
+        mail::certificate_issued(&mut tx, id, &issued.serial, issued.not_after.date()).await?;
         dcv_repo::all_validated(&mut *tx, id).await?;
         repo::transition(
             &mut tx,

@@ -100,6 +100,7 @@ pub async fn submit_priced(
         .execute(&mut *tx)
         .await?;
     }
+    crate::features::mail::notify::request_waiting(&mut tx, id).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -1,0 +1,79 @@
+//! Kinds of mail, and mail as pages show it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
+pub enum MailKind {
+    /// A request waits for a decision → its possible approvers.
+    ApprovalWaiting,
+    /// Approved or rejected → the requester.
+    Decided,
+    /// The certificate is ready → the requester.
+    Issued,
+    /// DigiCert waits for proof of control of a domain → the requester.
+    DcvNeeded,
+    /// DigiCert refused an order → the admins.
+    ForwardFailed,
+}
+
+impl MailKind {
+    pub const ALL: [MailKind; 5] = [
+        MailKind::ApprovalWaiting,
+        MailKind::Decided,
+        MailKind::Issued,
+        MailKind::DcvNeeded,
+        MailKind::ForwardFailed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::ApprovalWaiting => "approval_waiting",
+            MailKind::Decided => "decided",
+            MailKind::Issued => "issued",
+            MailKind::DcvNeeded => "dcv_needed",
+            MailKind::ForwardFailed => "forward_failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MailKind> {
+        MailKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// What the Account page calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MailKind::ApprovalWaiting => "A request waits for my approval",
+            MailKind::Decided => "My request was approved or rejected",
+            MailKind::Issued => "My certificate is ready",
+            MailKind::DcvNeeded => "My order waits for domain validation",
+            MailKind::ForwardFailed => "DigiCert refused an order (admins)",
+        }
+    }
+}
+
+/// One mail of the outbox, for the admins' Mail page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailView {
+    pub id: i64,
+    pub kind: MailKind,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub created_at: String,
+    /// "Sent 2026-11-30 12:00 UTC", "Kept (no SMTP server configured)", "Waiting: retry …".
+    pub state: String,
+}
+
+/// A person's mail switches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preference {
+    pub kind: MailKind,
+    pub label: String,
+    pub enabled: bool,
+}
