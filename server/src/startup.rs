@@ -412,11 +412,9 @@ pub fn spawn_workers(state: &AppState, count: u32) -> Vec<tokio::task::JoinHandl
                 std::process::id(),
                 Uuid::new_v4().simple()
             );
-            let worker = Worker::new(
-                state.pool.clone(),
-                state.digicert.clone(),
-                WorkerSettings::new(owner),
-            );
+            let mut settings = WorkerSettings::new(owner);
+            settings.renew_window_days = state.config.renew_window_days;
+            let worker = Worker::new(state.pool.clone(), state.digicert.clone(), settings);
             tokio::spawn(worker.run(std::future::pending()))
         })
         .chain(spawn_mail_sender(state))

@@ -419,3 +419,55 @@ async fn a_refusal_mails_the_admins_and_a_dcv_wait_mails_the_requester_what_to_p
         dcv[0].text_body
     );
 }
+
+#[tokio::test]
+async fn certificates_ending_and_orders_to_renew_remind_the_requester_and_the_admins_once() {
+    let app = crate::helpers::spawn_app().await;
+    app.add_user("root@example.com", &["admin"]).await;
+    let ada = app.signed_in(&["requester"]).await;
+    let id = crate::certificates::issued_request(&app, &ada).await;
+    // The certificate ends in five days while the order runs on a year.
+    sqlx::query(
+        "update certificates set not_after = now() + interval '5 days 1 hour' where request_id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let reminders = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            app::features::mail::notify::reminders(&pool, 90)
+                .await
+                .unwrap()
+        }
+    };
+    // Twice, as two instances (or two hours) would: one reminder per threshold and person.
+    assert_eq!(reminders(&app).await, 2);
+    assert_eq!(reminders(&app).await, 0);
+    let expiring = queued(&app, "expiring").await;
+    let mut to: Vec<&str> = expiring.iter().map(|m| m.to_address.as_str()).collect();
+    to.sort();
+    assert_eq!(to.len(), 2);
+    assert_eq!(to[1], "root@example.com");
+    assert!(
+        expiring[0]
+            .text_body
+            .contains("reissue the certificate within it")
+    );
+    assert!(
+        expiring[0]
+            .text_body
+            .contains(&format!("{{portal}}/requests/{id}/reissue"))
+    );
+
+    // The order ends within the renewal window: a renewal reminder, once.
+    sqlx::query("update requests set order_valid_till = current_date + 30 where id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    reminders(&app).await;
+    reminders(&app).await;
+    assert_eq!(queued(&app, "renew_due").await.len(), 2);
+}

@@ -41,6 +41,10 @@ pub struct WorkerSettings {
     /// How often one worker of the deployment copies the account's domains and their DCV
     /// expiry from DigiCert.
     pub domains_every: Duration,
+    /// How often one worker of the deployment writes expiry and renewal reminders.
+    pub reminders_every: Duration,
+    /// `CERTDESK_RENEW_WINDOW_DAYS`, for renewal reminders.
+    pub renew_window_days: u32,
 }
 
 impl WorkerSettings {
@@ -53,6 +57,8 @@ impl WorkerSettings {
             feed_every: Duration::from_secs(30),
             recheck_every: Duration::from_secs(600),
             domains_every: Duration::from_secs(3600),
+            reminders_every: Duration::from_secs(3600),
+            renew_window_days: 90,
         }
     }
 }
@@ -164,6 +170,7 @@ impl Worker {
         // due is claimed on the next turn.
         self.read_feed_when_due().await?;
         self.refresh_domains_when_due().await?;
+        self.write_reminders_when_due().await?;
         Ok(count + changes)
     }
 
@@ -214,6 +221,16 @@ impl Worker {
         }
         if let Err(err) = dcv::refresh_account_domains(&self.pool, &self.client).await {
             tracing::info!(error = %err, "the account's domains could not be read; asked again later");
+        }
+        Ok(())
+    }
+
+    /// Once per `reminders_every` across the deployment: expiry and renewal reminders.
+    async fn write_reminders_when_due(&self) -> Result<(), AppError> {
+        if dcv_repo::claim_periodic(&self.pool, "mail_reminders", self.settings.reminders_every)
+            .await?
+        {
+            mail::reminders(&self.pool, self.settings.renew_window_days).await?;
         }
         Ok(())
     }

@@ -128,6 +128,56 @@ pub fn forward_failed(id: i64, title: &str, error: &str) -> Composed {
     )
 }
 
+/// A certificate ends soon: reissue within the order when it runs on, else renew.
+pub fn expiring(
+    id: i64,
+    title: &str,
+    serial: &str,
+    valid_till: &str,
+    days: i64,
+    order_runs_on: bool,
+) -> Composed {
+    let (next, link, action) = if order_runs_on {
+        (
+            "The order runs on: reissue the certificate within it, at no charge.".to_owned(),
+            format!("/requests/{id}/reissue"),
+            "Reissue now",
+        )
+    } else {
+        (
+            "The order ends with it: renew the order.".to_owned(),
+            format!("/requests/{id}"),
+            "Renew",
+        )
+    };
+    compose(
+        MailKind::Expiring,
+        format!(
+            "{title}: certificate ends in {days} day{}",
+            if days == 1 { "" } else { "s" }
+        ),
+        &[
+            format!("The certificate {serial} for {title} (request {id}) ends on {valid_till}."),
+            next,
+        ],
+        &link,
+        action,
+    )
+}
+
+/// An order enters its renewal window.
+pub fn renew_due(id: i64, title: &str, order_valid_till: &str) -> Composed {
+    compose(
+        MailKind::RenewDue,
+        format!("Renew the order for {title}"),
+        &[format!(
+            "The DigiCert order for {title} (request {id}) ends on {order_valid_till}. Renew it so the next certificate is ready in time."
+        )],
+        &format!("/requests/{id}"),
+        "Renew",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

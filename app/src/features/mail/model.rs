@@ -20,15 +20,21 @@ pub enum MailKind {
     DcvNeeded,
     /// DigiCert refused an order → the admins.
     ForwardFailed,
+    /// A certificate ends in 30, 14, 7 or 1 days → its requester and the admins.
+    Expiring,
+    /// An order enters its renewal window → its requester and the admins.
+    RenewDue,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 5] = [
+    pub const ALL: [MailKind; 7] = [
         MailKind::ApprovalWaiting,
         MailKind::Decided,
         MailKind::Issued,
         MailKind::DcvNeeded,
         MailKind::ForwardFailed,
+        MailKind::Expiring,
+        MailKind::RenewDue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +44,8 @@ impl MailKind {
             MailKind::Issued => "issued",
             MailKind::DcvNeeded => "dcv_needed",
             MailKind::ForwardFailed => "forward_failed",
+            MailKind::Expiring => "expiring",
+            MailKind::RenewDue => "renew_due",
         }
     }
 
@@ -53,6 +61,8 @@ impl MailKind {
             MailKind::Issued => "My certificate is ready",
             MailKind::DcvNeeded => "My order waits for domain validation",
             MailKind::ForwardFailed => "DigiCert refused an order (admins)",
+            MailKind::Expiring => "A certificate ends in 30, 14, 7 or 1 days (reissue or renew)",
+            MailKind::RenewDue => "An order nears its end and should be renewed",
         }
     }
 }

@@ -142,3 +142,125 @@ pub async fn forward_failed(db: &mut PgConnection, id: i64, error: &str) -> Resu
     enqueue(db, to, &mail, &format!("request:{id}:failed:{refusals}")).await?;
     Ok(())
 }
+
+#[derive(sqlx::FromRow)]
+struct Ending {
+    certificate_id: i64,
+    request_id: i64,
+    title: String,
+    serial_number: String,
+    not_after: time::OffsetDateTime,
+    order_valid_till: Option<time::Date>,
+    requester_id: Uuid,
+}
+
+#[derive(sqlx::FromRow)]
+struct Renewable {
+    id: i64,
+    title: String,
+    order_valid_till: time::Date,
+    requester_id: Uuid,
+}
+
+/// The reminder days before a certificate's end.
+pub const REMINDER_DAYS: [i64; 4] = [1, 7, 14, 30];
+
+/// The reminder a certificate with `days_left` is due for: the smallest threshold it is within.
+pub fn reminder_for(days_left: i64) -> Option<i64> {
+    REMINDER_DAYS.into_iter().find(|d| days_left <= *d)
+}
+
+/// Reminders for certificates ending within 30 days (each threshold once) and orders within the
+/// renewal window that nobody renewed yet (once): to the requester and the admins. Idempotent,
+/// so any instance may run it any number of times; answers how many mails were written.
+pub async fn reminders(pool: &sqlx::PgPool, renew_window_days: u32) -> Result<u64, AppError> {
+    let now = time::OffsetDateTime::now_utc();
+    let ending: Vec<Ending> = sqlx::query_as(
+        "select c.id as certificate_id, c.request_id, r.title, c.serial_number, c.not_after,
+                r.order_valid_till, r.requester_id
+           from certificates c join requests r on r.id = c.request_id
+          where c.status = 'issued' and c.kind <> 'duplicate'
+            and c.not_after > now() and c.not_after <= now() + interval '30 days'",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut written = 0;
+    for c in ending {
+        let days = (c.not_after - now).whole_days().max(0);
+        let Some(threshold) = reminder_for(days) else {
+            continue;
+        };
+        let runs_on = c
+            .order_valid_till
+            .is_some_and(|end| end > c.not_after.date());
+        let mail = compose::expiring(
+            c.request_id,
+            &c.title,
+            &c.serial_number,
+            &c.not_after.date().to_string(),
+            days,
+            runs_on,
+        );
+        let key = format!("certificate:{}:ends-in:{threshold}", c.certificate_id);
+        written += remind(pool, c.requester_id, &mail, &key).await?;
+    }
+    let renewable: Vec<Renewable> = sqlx::query_as(
+        "select r.id, r.title, r.order_valid_till, r.requester_id
+           from requests r
+          where r.status = 'issued' and r.order_valid_till <= current_date + $1
+            and r.order_valid_till >= current_date
+            and not exists (select 1 from requests n where n.renewal_of_request_id = r.id)",
+    )
+    .bind(i32::try_from(renew_window_days).unwrap_or(i32::MAX))
+    .fetch_all(pool)
+    .await?;
+    for r in renewable {
+        let mail = compose::renew_due(r.id, &r.title, &r.order_valid_till.to_string());
+        written += remind(
+            pool,
+            r.requester_id,
+            &mail,
+            &format!("request:{}:renew", r.id),
+        )
+        .await?;
+    }
+    Ok(written)
+}
+
+/// One reminder to the requester and the admins, in one transaction.
+async fn remind(
+    pool: &sqlx::PgPool,
+    requester: Uuid,
+    mail: &compose::Composed,
+    key: &str,
+) -> Result<u64, AppError> {
+    let mut tx = pool.begin().await?;
+    let mut n = enqueue(&mut tx, Recipients::User(requester), mail, key).await?;
+    n += enqueue(
+        &mut tx,
+        Recipients::Role {
+            role: "admin",
+            except: Some(requester),
+        },
+        mail,
+        key,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_threshold_is_reached_once() {
+        assert_eq!(reminder_for(45), None);
+        assert_eq!(reminder_for(30), Some(30));
+        assert_eq!(reminder_for(20), Some(30));
+        assert_eq!(reminder_for(14), Some(14));
+        assert_eq!(reminder_for(5), Some(7));
+        assert_eq!(reminder_for(0), Some(1));
+    }
+}
