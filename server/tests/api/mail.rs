@@ -471,3 +471,55 @@ async fn certificates_ending_and_orders_to_renew_remind_the_requester_and_the_ad
     reminders(&app).await;
     assert_eq!(queued(&app, "renew_due").await.len(), 2);
 }
+
+#[tokio::test]
+async fn an_approver_who_chose_the_digest_gets_one_mail_a_day_instead_of_one_per_request() {
+    let app = crate::helpers::spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    app.add_user("vic@example.com", &["approver"]).await;
+    app.add_user("dee@example.com", &["approver"]).await;
+    let dee = client();
+    app.sign_in(&dee, "dee@example.com", PASSWORD).await;
+    let res = app
+        .call(
+            &dee,
+            "/api/mail/set_preference",
+            &[("kind", "approval_digest"), ("enabled", "on")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let first: i64 = submit(&app, &ada, &tls_form("basic-ov", &[]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: i64 = submit(&app, &ada, &tls_form("basic-ov", &[]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let each: Vec<String> = queued(&app, "approval_waiting")
+        .await
+        .into_iter()
+        .map(|m| m.to_address)
+        .collect();
+    assert_eq!(
+        each,
+        ["vic@example.com", "vic@example.com"],
+        "dee waits for the digest"
+    );
+    let digests = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            app::features::mail::notify::approval_digests(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(digests(&app).await, 1);
+    assert_eq!(digests(&app).await, 0, "one a day");
+    let digest = &queued(&app, "approval_digest").await[0];
+    assert_eq!(digest.to_address, "dee@example.com");
+    assert!(digest.text_body.contains(&format!("Request {first}:")));
+    assert!(digest.text_body.contains(&format!("Request {second}:")));
+}

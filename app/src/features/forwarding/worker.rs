@@ -232,6 +232,11 @@ impl Worker {
         {
             mail::reminders(&self.pool, self.settings.renew_window_days).await?;
         }
+        if dcv_repo::claim_periodic(&self.pool, "approval_digest", Duration::from_secs(86_400))
+            .await?
+        {
+            mail::approval_digests(&self.pool).await?;
+        }
         Ok(())
     }
 

@@ -51,13 +51,16 @@ pub async fn load_preferences() -> Result<Vec<Preference>, AppError> {
 
     let state = context::state()?;
     let user = require_user(&state).await?;
-    let off = super::repo::switched_off(&state.pool, user.id).await?;
+    let choices = super::repo::choices(&state.pool, user.id).await?;
     Ok(MailKind::ALL
         .into_iter()
         .map(|kind| Preference {
             kind,
             label: kind.label().to_owned(),
-            enabled: !off.contains(&kind),
+            enabled: choices
+                .iter()
+                .find(|c| c.kind == kind)
+                .map_or(kind.on_by_default(), |c| c.enabled),
         })
         .collect())
 }

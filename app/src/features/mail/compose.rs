@@ -178,6 +178,28 @@ pub fn renew_due(id: i64, title: &str, order_valid_till: &str) -> Composed {
     )
 }
 
+/// One approver's day: every request waiting for them.
+pub fn approval_digest(waiting: &[(i64, String, String)]) -> Composed {
+    let plural = if waiting.len() == 1 { "" } else { "s" };
+    let mut lines = vec![format!(
+        "{} request{plural} wait{} for your decision:",
+        waiting.len(),
+        if waiting.len() == 1 { "s" } else { "" }
+    )];
+    lines.extend(
+        waiting
+            .iter()
+            .map(|(id, title, requester)| format!("Request {id}: {title}, asked by {requester}")),
+    );
+    compose(
+        MailKind::ApprovalDigest,
+        format!("{} request{plural} waiting for approval", waiting.len()),
+        &lines,
+        "/approvals",
+        "Open the approval queue",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,10 +24,12 @@ pub enum MailKind {
     Expiring,
     /// An order enters its renewal window → its requester and the admins.
     RenewDue,
+    /// An approver's choice: one mail a day listing what waits, instead of one per request.
+    ApprovalDigest,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::ApprovalWaiting,
         MailKind::Decided,
         MailKind::Issued,
@@ -35,6 +37,7 @@ impl MailKind {
         MailKind::ForwardFailed,
         MailKind::Expiring,
         MailKind::RenewDue,
+        MailKind::ApprovalDigest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl MailKind {
             MailKind::ForwardFailed => "forward_failed",
             MailKind::Expiring => "expiring",
             MailKind::RenewDue => "renew_due",
+            MailKind::ApprovalDigest => "approval_digest",
         }
     }
 
@@ -63,7 +67,15 @@ impl MailKind {
             MailKind::ForwardFailed => "DigiCert refused an order (admins)",
             MailKind::Expiring => "A certificate ends in 30, 14, 7 or 1 days (reissue or renew)",
             MailKind::RenewDue => "An order nears its end and should be renewed",
+            MailKind::ApprovalDigest => {
+                "Approvers: one mail a day listing what waits, instead of one per request"
+            }
         }
+    }
+
+    /// Whether a person gets this kind unless they switch it off (the digest is chosen).
+    pub fn on_by_default(self) -> bool {
+        self != MailKind::ApprovalDigest
     }
 }
 

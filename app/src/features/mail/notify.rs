@@ -250,6 +250,63 @@ async fn remind(
     Ok(n)
 }
 
+#[derive(sqlx::FromRow)]
+struct DigestReader {
+    id: Uuid,
+}
+
+#[derive(sqlx::FromRow)]
+struct Waiting {
+    id: i64,
+    title: String,
+    requester: String,
+}
+
+/// Once a day: each approver who chose the digest gets one mail listing the requests waiting for
+/// them (not their own), when there are any. Idempotent per day.
+pub async fn approval_digests(pool: &sqlx::PgPool) -> Result<u64, AppError> {
+    let readers: Vec<DigestReader> = sqlx::query_as(
+        "select u.id from users u join mail_preferences d on d.user_id = u.id
+          where u.active and 'approver' = any(u.roles)
+            and d.kind = 'approval_digest' and d.enabled
+            and not exists (select 1 from mail_preferences p where p.user_id = u.id
+                             and p.kind = 'approval_waiting' and not p.enabled)",
+    )
+    .fetch_all(pool)
+    .await?;
+    let day = time::OffsetDateTime::now_utc().date();
+    let mut written = 0;
+    for reader in readers {
+        let waiting: Vec<Waiting> = sqlx::query_as(
+            "select r.id, r.title, u.display_name as requester
+               from requests r join users u on u.id = r.requester_id
+              where r.status = 'pending_approval' and r.requester_id <> $1
+              order by r.submitted_at, r.id limit 200",
+        )
+        .bind(reader.id)
+        .fetch_all(pool)
+        .await?;
+        if waiting.is_empty() {
+            continue;
+        }
+        let list: Vec<(i64, String, String)> = waiting
+            .into_iter()
+            .map(|w| (w.id, w.title, w.requester))
+            .collect();
+        let mail = compose::approval_digest(&list);
+        let mut tx = pool.begin().await?;
+        written += enqueue(
+            &mut tx,
+            Recipients::User(reader.id),
+            &mail,
+            &format!("digest:{day}"),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

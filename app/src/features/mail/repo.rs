@@ -40,6 +40,10 @@ pub async fn enqueue(
             and ($8::uuid is null or u.id <> $8)
             and not exists (select 1 from mail_preferences p
                              where p.user_id = u.id and p.kind = $1 and not p.enabled)
+            -- Approvers who chose the daily digest get waiting requests there instead.
+            and not ($1 = 'approval_waiting' and exists (
+                     select 1 from mail_preferences d
+                      where d.user_id = u.id and d.kind = 'approval_digest' and d.enabled))
          on conflict (event_key, to_address) do nothing",
     )
     .bind(mail.kind)
@@ -162,10 +166,17 @@ pub async fn recent(
     .await?)
 }
 
-/// The kinds this person switched off.
-pub async fn switched_off(pool: &PgPool, user: Uuid) -> Result<Vec<MailKind>, AppError> {
+/// A person's explicit choice for one kind of mail.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Choice {
+    pub kind: MailKind,
+    pub enabled: bool,
+}
+
+/// This person's explicit choices (kinds without one follow [`MailKind::on_by_default`]).
+pub async fn choices(pool: &PgPool, user: Uuid) -> Result<Vec<Choice>, AppError> {
     Ok(
-        sqlx::query_scalar("select kind from mail_preferences where user_id = $1 and not enabled")
+        sqlx::query_as("select kind, enabled from mail_preferences where user_id = $1")
             .bind(user)
             .fetch_all(pool)
             .await?,
