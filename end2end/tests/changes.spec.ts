@@ -17,6 +17,15 @@ function newKeyAndCsr(): { key: string; csr: string } {
   return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), csr: readFileSync(join(dir, 'csr.pem'), 'utf8') };
 }
 
+/** Reloads the request page until the certificate `serial` says `state` (the page's sections load
+ * one after another, so one load may show the change done and the certificates a moment older). */
+async function waitForCertificate(page: Page, id: string, serial: string, state: string) {
+  await expect(async () => {
+    await page.goto(`/requests/${id}`);
+    await expect(page.locator(`#certificates tr[data-serial="${serial}"]`)).toContainText(state, { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+}
+
 /** Reloads the request page until its newest change says `status`. */
 async function waitForChange(page: Page, id: string, status: string) {
   await expect(async () => {
@@ -55,7 +64,7 @@ test('a requester reissues with a new key, an approver approves, and the new cer
   await expect(approver.locator('#changes tr', { hasText: `#${id} ` })).toHaveCount(0);
 
   await waitForChange(page, id, 'Done');
-  await expect(page.locator(`#certificates tr[data-serial="${oldSerial}"]`)).toContainText('Superseded');
+  await waitForCertificate(page, id, oldSerial!, 'Superseded');
   await expect(page.locator('#certificates tbody tr').first()).toContainText('Current');
   // The order's download is now the new certificate, for the new key.
   const download = page.waitForEvent('download');
@@ -87,7 +96,6 @@ test('a requester asks to revoke with keyCompromise and sees the certificate rev
   await approver.goto(`/requests/${id}`);
   await approver.locator('#changes').getByRole('button', { name: 'Approve change' }).click();
   await waitForChange(page, id, 'Done');
-  const row = page.locator(`#certificates tr[data-serial="${serial}"]`);
-  await expect(row).toContainText('Revoked');
-  await expect(row).toContainText('keyCompromise');
+  await waitForCertificate(page, id, serial!, 'Revoked');
+  await expect(page.locator(`#certificates tr[data-serial="${serial}"]`)).toContainText('keyCompromise');
 });
