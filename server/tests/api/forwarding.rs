@@ -117,45 +117,80 @@ async fn hurry_retries(pool: &PgPool) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn three_hundred_approvals_through_faults_and_two_workers_make_one_order_each() {
-    let (pool, _) = fresh_database().await;
-    // Rate limits are not what this test is about (the benchmark drains at DigiCert's limits):
-    // 300 orders and their tracking take well over DigiCert's 1000 requests per 5 minutes.
-    let roomy = || {
-        vec![Window {
-            max_requests: 2000,
-            period: Duration::from_secs(5),
-        }]
-    };
+/// One rolling window of `max_requests` per 5 s: room enough that rate limits are not what a
+/// fault test is about (the benchmark drains at DigiCert's real limits).
+fn roomy(max_requests: usize) -> Vec<Window> {
+    vec![Window {
+        max_requests,
+        period: Duration::from_secs(5),
+    }]
+}
+
+/// A simulator that answers slowly when it holds an answer back, within `roomy(max_requests)`.
+async fn fault_test_simulator(max_requests: usize) -> TestSim {
     let mut settings = SimSettings::new(SIM_KEY);
     settings.slow_answer = Duration::from_millis(400);
-    settings.limits = roomy();
-    let sim = spawn_simulator(settings).await;
-    let ids = approved_requests(&pool, 300).await;
-    sim.simulator.set_faults(FaultPlan {
+    settings.limits = roomy(max_requests);
+    spawn_simulator(settings).await
+}
+
+/// Every fault the simulator injects, often.
+fn heavy_faults() -> FaultPlan {
+    FaultPlan {
         server_error: 0.08,
         unavailable: 0.04,
         too_many_requests: 0.06,
         timeout: 0.05,
         drop_after_create: 0.10,
-    });
-    let started = Instant::now();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut handles = Vec::new();
-    for name in ["worker-a", "worker-b"] {
-        let w = worker_with(
-            &pool,
-            &sim,
-            name,
-            Duration::from_millis(200),
-            RateLimiter::new(roomy()),
-        );
-        let mut stopped = stopped.clone();
-        handles.push(tokio::spawn(w.run(async move {
-            let _ = stopped.changed().await;
-        })));
     }
+}
+
+/// Two workers with clients of their own, as two server processes, running until stopped.
+struct Crew {
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Crew {
+    fn start(pool: &PgPool, sim: &TestSim, max_requests: usize) -> Crew {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let handles = ["worker-a", "worker-b"]
+            .into_iter()
+            .map(|name| {
+                let w = worker_with(
+                    pool,
+                    sim,
+                    name,
+                    Duration::from_millis(200),
+                    RateLimiter::new(roomy(max_requests)),
+                );
+                let mut stopped = stopped.clone();
+                tokio::spawn(w.run(async move {
+                    let _ = stopped.changed().await;
+                }))
+            })
+            .collect();
+        Crew { stop, handles }
+    }
+
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        for handle in self.handles {
+            handle.await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn three_hundred_approvals_through_faults_and_two_workers_make_one_order_each() {
+    let (pool, _) = fresh_database().await;
+    // Rate limits are not what this test is about (the benchmark drains at DigiCert's limits):
+    // 300 orders and their tracking take well over DigiCert's 1000 requests per 5 minutes.
+    let sim = fault_test_simulator(2000).await;
+    let ids = approved_requests(&pool, 300).await;
+    sim.simulator.set_faults(heavy_faults());
+    let started = Instant::now();
+    let crew = Crew::start(&pool, &sim, 2000);
     while count_status(&pool, "issued").await < 300 {
         assert!(
             started.elapsed() < Duration::from_secs(240),
@@ -166,10 +201,7 @@ async fn three_hundred_approvals_through_faults_and_two_workers_make_one_order_e
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let drained = started.elapsed();
-    stop.send(true).unwrap();
-    for handle in handles {
-        handle.await.unwrap();
-    }
+    crew.stop().await;
     let stats = sim.simulator.stats();
     let c = &stats.counters;
     println!(
@@ -447,42 +479,13 @@ async fn count_changes(pool: &PgPool, status: &str) -> i64 {
 #[tokio::test]
 async fn three_hundred_reissues_through_faults_and_two_workers_make_one_new_certificate_each() {
     let (pool, _) = fresh_database().await;
-    let roomy = || {
-        vec![Window {
-            max_requests: 4000,
-            period: Duration::from_secs(5),
-        }]
-    };
-    let mut settings = SimSettings::new(SIM_KEY);
-    settings.slow_answer = Duration::from_millis(400);
-    settings.limits = roomy();
-    let sim = spawn_simulator(settings).await;
+    let sim = fault_test_simulator(4000).await;
     let (ids, ada) = issued_orders(&pool, &sim, 300).await;
     let changes = reissues(&pool, &ids, &ada).await;
-    sim.simulator.set_faults(FaultPlan {
-        server_error: 0.08,
-        unavailable: 0.04,
-        too_many_requests: 0.06,
-        timeout: 0.05,
-        drop_after_create: 0.10,
-    });
+    sim.simulator.set_faults(heavy_faults());
     let before = sim.simulator.stats().counters;
     let started = Instant::now();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut handles = Vec::new();
-    for name in ["worker-a", "worker-b"] {
-        let w = worker_with(
-            &pool,
-            &sim,
-            name,
-            Duration::from_millis(200),
-            RateLimiter::new(roomy()),
-        );
-        let mut stopped = stopped.clone();
-        handles.push(tokio::spawn(w.run(async move {
-            let _ = stopped.changed().await;
-        })));
-    }
+    let crew = Crew::start(&pool, &sim, 4000);
     while count_changes(&pool, "done").await < 300 {
         assert!(
             started.elapsed() < Duration::from_secs(240),
@@ -497,10 +500,7 @@ async fn three_hundred_reissues_through_faults_and_two_workers_make_one_new_cert
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let drained = started.elapsed();
-    stop.send(true).unwrap();
-    for handle in handles {
-        handle.await.unwrap();
-    }
+    crew.stop().await;
     let stats = sim.simulator.stats();
     let c = &stats.counters;
     let per_order: Vec<u64> = stats.reissues_per_order.values().copied().collect();

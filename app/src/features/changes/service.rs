@@ -668,9 +668,9 @@ pub async fn set_policy(
             .and_then(ProductId::parse)
             .is_some_and(|p| p.family() == Family::Tls);
     if !known {
-        return Err(AppError::BadRequest(format!(
-            "no standing policy is called {name:?}"
-        )));
+        return Err(AppError::BadRequest(
+            "name is reissue_same_names:<TLS product> or revoke_key_compromise_at_once".into(),
+        ));
     }
     let mut tx = pool.begin().await?;
     if repo::set_policy(&mut *tx, name, enabled, admin.id).await? {

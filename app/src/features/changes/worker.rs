@@ -296,21 +296,10 @@ impl ChangeRunner {
     ) -> Result<ChangeStep, AppError> {
         let mut tx = self.pool.begin().await?;
         // Released, unless this worker collects the certificate at once.
-        let owned = sqlx::query(
-            "update change_jobs set phase = 'track', attempts = 0, next_attempt_at = now(),
-                    last_error = null,
-                    lease_owner = case when $3 then lease_owner end,
-                    lease_until = case when $3 then lease_until end
-              where change_id = $1 and lease_owner = $2",
-        )
-        .bind(work.id)
-        .bind(&self.owner)
-        .bind(bundle.is_some())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !owned {
+        if !self
+            .begin_tracking(&mut tx, work.id, bundle.is_some(), Duration::ZERO)
+            .await?
+        {
             return Ok(ChangeStep::Abandoned);
         }
         sqlx::query(
@@ -534,20 +523,11 @@ impl ChangeRunner {
         request_id: i64,
     ) -> Result<ChangeStep, AppError> {
         let mut tx = self.pool.begin().await?;
-        let owned = sqlx::query(
-            "update change_jobs set phase = 'track', attempts = 0,
-                    next_attempt_at = now() + make_interval(secs => $3),
-                    lease_owner = null, lease_until = null, last_error = null
-              where change_id = $1 and lease_owner = $2",
-        )
-        .bind(work.id)
-        .bind(&self.owner)
-        .bind(self.recheck_every.as_secs_f64())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !owned {
+        // DigiCert's administrator decides in their own time: look again after the recheck.
+        if !self
+            .begin_tracking(&mut tx, work.id, false, self.recheck_every)
+            .await?
+        {
             return Ok(ChangeStep::Abandoned);
         }
         sqlx::query(
@@ -645,6 +625,33 @@ impl ChangeRunner {
         tx.commit().await?;
         tracing::warn!(change_id = work.id, %why, "certificate change failed");
         Ok(ChangeStep::Failed)
+    }
+
+    /// Moves a job this worker still holds to its tracking phase, due after `delay`; the lease
+    /// is kept when `keep_lease` (this worker goes on with it at once), else released. `false`
+    /// when the lease was lost.
+    async fn begin_tracking(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        change_id: i64,
+        keep_lease: bool,
+        delay: Duration,
+    ) -> Result<bool, AppError> {
+        Ok(sqlx::query(
+            "update change_jobs set phase = 'track', attempts = 0, last_error = null,
+                    next_attempt_at = now() + make_interval(secs => $4),
+                    lease_owner = case when $3 then lease_owner end,
+                    lease_until = case when $3 then lease_until end
+              where change_id = $1 and lease_owner = $2",
+        )
+        .bind(change_id)
+        .bind(&self.owner)
+        .bind(keep_lease)
+        .bind(delay.as_secs_f64())
+        .execute(tx)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// Deletes the job if this worker still holds it.

@@ -74,7 +74,7 @@ pub async fn set_mail_preference(kind: String, enabled: String) -> Result<(), Ap
     let state = context::state()?;
     let user = require_user(&state).await?;
     let kind = MailKind::parse(&kind)
-        .ok_or_else(|| AppError::BadRequest(format!("no kind of mail is called {kind:?}")))?;
+        .ok_or_else(|| AppError::BadRequest("kind is not a kind of mail certdesk sends".into()))?;
     let enabled = match enabled.as_str() {
         "on" => true,
         "off" => false,
