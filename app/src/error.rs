@@ -177,6 +177,17 @@ impl From<tower_sessions::session::Error> for AppError {
     }
 }
 
+/// A plain-text answer with the error's status, for routes that are not server functions
+/// (page guard, downloads, CSV, single sign-on).
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = http::StatusCode::from_u16(self.status_code())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, self.to_string()).into_response()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

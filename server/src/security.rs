@@ -75,11 +75,7 @@ pub async fn guard_requests(
 /// An [`AppError`](app::error::AppError) as a plain-text answer with its status, for the routes
 /// that are not server functions (pages' guard, downloads, CSV).
 pub fn plain_error(err: &app::error::AppError) -> Response {
-    (
-        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        err.to_string(),
-    )
-        .into_response()
+    err.clone().into_response()
 }
 
 /// Pages need a signed-in person; the sign-in page, assets, health and the API do not (server
@@ -90,6 +86,7 @@ pub fn is_page(path: &str) -> bool {
         || path == "/healthz"
         || path == "/metrics"
         || path == "/sign-in"
+        || path.starts_with("/auth/oidc/")
         || path == "/favicon.ico")
 }
 

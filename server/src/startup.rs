@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use app::features::auth::service::{disable_demo_accounts, ensure_demo_accounts};
+use app::features::auth::sso::{self, SsoProvider};
 use app::server::digicert::{ClientSettings, DigicertClient, RateLimiter, digicert_windows};
 use app::server::{AppState, Config};
 use app::{App, error::AppError, shell};
@@ -250,7 +251,15 @@ pub async fn build_state(
     let order_options = Arc::new(app::features::requests::options::OptionsCache::new(
         std::time::Duration::from_secs(u64::from(config.digicert_lists_seconds)),
     ));
+    let sso = config
+        .oidc
+        .clone()
+        .map(SsoProvider::new)
+        .transpose()
+        .map_err(|err| anyhow::anyhow!(err))?
+        .map(Arc::new);
     Ok(AppState {
+        sso,
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         pool,
@@ -283,6 +292,8 @@ pub fn router(state: AppState) -> Router {
             get(download_certificate_of_order),
         )
         .route("/history.csv", get(export_history))
+        .route("/auth/oidc/start", get(sso::routes::start))
+        .route("/auth/oidc/callback", get(sso::routes::callback))
         .leptos_routes_with_context(
             &state,
             routes,

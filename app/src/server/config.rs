@@ -1,5 +1,6 @@
 //! Configuration from environment variables, read once at start-up.
 
+use crate::features::auth::sso::OidcSettings;
 use secrecy::SecretString;
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -79,6 +80,14 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     /// `CERTDESK_MAIL_FROM`: the sender of certdesk's mail.
     pub mail_from: String,
+    /// Single sign-on with the company's OpenID provider (`CERTDESK_OIDC_ISSUER` and friends).
+    pub oidc: Option<OidcSettings>,
+    /// `CERTDESK_LOCAL_SIGN_IN`: email and password sign-in for everyone (default true). Turned
+    /// off, only the break-glass admin signs in with a password; everyone else uses the provider.
+    pub local_sign_in: bool,
+    /// `CERTDESK_BREAK_GLASS_ADMIN`: the email of the one local account that still signs in with a
+    /// password when local sign-in is off (for the day the provider is down).
+    pub break_glass_admin: Option<String>,
 }
 
 impl Config {
@@ -144,7 +153,30 @@ impl Config {
         let simulator_listen: SocketAddr = simulator_text.parse().map_err(|_| {
             format!("CERTDESK_SIMULATOR_LISTEN={simulator_text:?} is not an address such as 127.0.0.1:8443")
         })?;
+        let oidc = OidcSettings::from_lookup(&get, public_origin.as_deref())?;
+        let local_sign_in = match get("CERTDESK_LOCAL_SIGN_IN") {
+            Some(v) => parse_bool("CERTDESK_LOCAL_SIGN_IN", &v)?,
+            None => true,
+        };
+        if !local_sign_in && oidc.is_none() {
+            return Err("CERTDESK_LOCAL_SIGN_IN=false needs single sign-on: set \
+                        CERTDESK_OIDC_ISSUER, or nobody could sign in"
+                .into());
+        }
+        let break_glass_admin = get("CERTDESK_BREAK_GLASS_ADMIN")
+            .map(|text| {
+                let email = crate::features::auth::model::normalize_email(&text);
+                crate::features::auth::model::check_email(&email)
+                    .map(|()| email)
+                    .map_err(|_| {
+                        format!("CERTDESK_BREAK_GLASS_ADMIN={text:?} is not an email address")
+                    })
+            })
+            .transpose()?;
         Ok(Config {
+            oidc,
+            local_sign_in,
+            break_glass_admin,
             simulator_listen,
             simulator_issuance: get("CERTDESK_SIMULATOR_ISSUE"),
             listen,
@@ -208,6 +240,11 @@ impl Config {
             mail_from: get("CERTDESK_MAIL_FROM")
                 .unwrap_or_else(|| "certdesk <certdesk@localhost>".into()),
         })
+    }
+
+    /// Whether `email` (normalised) may sign in with a password.
+    pub fn password_sign_in_allowed(&self, email: &str) -> bool {
+        self.local_sign_in || self.break_glass_admin.as_deref() == Some(email)
     }
 
     /// Without a DigiCert API key certdesk runs on its simulator and seeds demo users.
@@ -423,6 +460,30 @@ mod tests {
         ] {
             assert!(check_digicert_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn local_sign_in_goes_off_only_with_a_provider_and_keeps_the_break_glass_admin() {
+        let err = config(&[("CERTDESK_LOCAL_SIGN_IN", "false")]).unwrap_err();
+        assert!(err.contains("CERTDESK_OIDC_ISSUER"), "{err}");
+        let c = config(&[
+            ("CERTDESK_LOCAL_SIGN_IN", "false"),
+            ("CERTDESK_PUBLIC_URL", "https://certdesk.example.com"),
+            ("CERTDESK_OIDC_ISSUER", "https://login.example.com"),
+            ("CERTDESK_OIDC_CLIENT_ID", "certdesk"),
+            ("CERTDESK_OIDC_CLIENT_SECRET", "secret"),
+            ("CERTDESK_BREAK_GLASS_ADMIN", " Root@Example.com "),
+        ])
+        .unwrap();
+        assert!(c.password_sign_in_allowed("root@example.com"));
+        assert!(!c.password_sign_in_allowed("someone@example.com"));
+        assert!(
+            config(&[])
+                .unwrap()
+                .password_sign_in_allowed("someone@example.com")
+        );
+        let err = config(&[("CERTDESK_BREAK_GLASS_ADMIN", "root")]).unwrap_err();
+        assert!(err.contains("CERTDESK_BREAK_GLASS_ADMIN"), "{err}");
     }
 
     #[test]

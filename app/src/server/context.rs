@@ -146,16 +146,28 @@ pub fn is_plain_form_post() -> bool {
 /// The caller's address: the socket peer, or, behind `trusted_proxies` proxies of ours, the
 /// address the outermost of them saw (see [`forwarded_client`]).
 pub async fn client_ip(state: &AppState) -> String {
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr);
+    match use_context::<http::request::Parts>() {
+        Some(parts) => client_ip_of(state, &parts.headers, peer),
+        None => client_ip_of(state, &http::HeaderMap::new(), peer),
+    }
+}
+
+/// [`client_ip`] for plain routes, from the request's headers and socket peer.
+pub fn client_ip_of(
+    state: &AppState,
+    headers: &http::HeaderMap,
+    peer: Option<SocketAddr>,
+) -> String {
     if state.config.trusted_proxies > 0
-        && let Some(parts) = use_context::<http::request::Parts>()
-        && let Some(found) = forwarded_client(&parts.headers, state.config.trusted_proxies)
+        && let Some(found) = forwarded_client(headers, state.config.trusted_proxies)
     {
         return found;
     }
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|_| "unknown".to_owned())
+    peer.map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
 }
 
 /// The client address in `X-Forwarded-For` behind `proxies` trusted proxies: each proxy appends

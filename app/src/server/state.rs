@@ -18,4 +18,6 @@ pub struct AppState {
     pub order_options: Arc<crate::features::requests::options::OptionsCache>,
     /// Present only in demo mode: the seeded accounts and their password.
     pub demo: Option<Arc<DemoAccounts>>,
+    /// The company's OpenID provider, when single sign-on is set up.
+    pub sso: Option<Arc<crate::features::auth::sso::SsoProvider>>,
 }

@@ -33,7 +33,7 @@ const MATRIX: &[Row] = &[
     Row("/api/auth/sign_in", &[], [400, 400, 400, 400]),
     Row("/api/auth/sign_out", &[], [401, 200, 200, 200]),
     Row("/api/auth/me", &[], [200, 200, 200, 200]),
-    Row("/api/auth/demo_accounts", &[], [200, 200, 200, 200]),
+    Row("/api/auth/sign_in_options", &[], [200, 200, 200, 200]),
     Row("/api/dashboard/summary", &[], [401, 200, 200, 200]),
     Row("/api/users/list", &[], [401, 403, 403, 200]),
     Row(
@@ -250,6 +250,48 @@ async fn every_caller_gets_the_expected_status() {
                     "{endpoint} as {caller:?} answered a non-JSON error: {text}"
                 );
                 assert_ne!(status, 500, "{endpoint} as {caller:?} answered 500");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The plain GET routes (not server functions) × every kind of caller, on an app without single
+/// sign-on (its routes then do not exist; `oidc.rs` tests them with a provider).
+const ROUTES: &[(&str, [u16; 4])] = &[
+    // A visitor is sent to sign in (303); a record nobody may see does not exist (404).
+    ("/requests/999999/certificate.pem", [303, 404, 404, 404]),
+    ("/requests/999999/chain.pem", [303, 404, 404, 404]),
+    (
+        "/requests/999999/certificates/1/certificate.pem",
+        [303, 404, 404, 404],
+    ),
+    ("/certificates.csv", [303, 200, 403, 200]),
+    ("/history.csv", [303, 403, 403, 200]),
+    ("/auth/oidc/start", [404, 404, 404, 404]),
+    ("/auth/oidc/callback?code=x&state=y", [404, 404, 404, 404]),
+    ("/healthz", [200, 200, 200, 200]),
+    // Only with the operators' token (and then not through a session).
+    ("/metrics", [404, 404, 404, 404]),
+];
+
+#[tokio::test]
+async fn every_caller_gets_the_expected_status_from_the_plain_routes() {
+    let app = spawn_app().await;
+    let mut failures = Vec::new();
+    for (index, caller) in CALLERS.into_iter().enumerate() {
+        let client = client_for(&app, caller).await;
+        for (path, expected) in ROUTES {
+            let want = expected[index];
+            let status = client
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            if status != want {
+                failures.push(format!("{path} as {caller:?}: got {status}, want {want}"));
             }
         }
     }

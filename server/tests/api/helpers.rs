@@ -203,8 +203,11 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     spawn_app_on(pool, settings).await
 }
 
-/// Starts an app on an existing database, as a restart (or a second instance) would.
+/// Starts an app on an existing database, as a restart (or a second instance) would. In a
+/// setting's value `{address}` stands for the app's own address (as `CERTDESK_PUBLIC_URL` needs).
 pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
     let mut env: HashMap<String, String> = HashMap::from([
         ("CERTDESK_LISTEN".into(), "127.0.0.1:0".into()),
         ("DIGICERT_API_KEY".into(), "test-key".into()),
@@ -215,7 +218,10 @@ pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
         ),
     ]);
     for (k, v) in settings {
-        env.insert(k.to_string(), v.to_string());
+        env.insert(
+            k.to_string(),
+            v.replace("{address}", &format!("http://{addr}")),
+        );
     }
     let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
     let sim = spawn_simulator(SimSettings::new(SIM_KEY)).await;
@@ -223,8 +229,6 @@ pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
     let state = startup::build_state(config, app_pool.clone(), sim.target())
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     // The forwarding workers run as in production (CERTDESK_WORKERS, default one).
     startup::spawn_workers(&state, state.config.workers);
     let header_timeout = Duration::from_secs(u64::from(state.config.header_timeout_seconds));

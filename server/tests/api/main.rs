@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod history;
 mod mail;
+mod oidc;
 mod pages;
 mod requests;
 mod security;

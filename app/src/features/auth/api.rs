@@ -1,6 +1,6 @@
 //! Sign-in and session server functions. Thin: who is calling, then the service.
 
-use super::model::{CurrentUser, DemoAccounts};
+use super::model::{CurrentUser, SignInOptions};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -49,7 +49,9 @@ pub async fn sign_out() -> Result<(), AppError> {
 
     let state = context::state()?;
     let user = require_signed_in(&state).await?;
-    session().await?.flush().await?;
+    let session = session().await?;
+    let id_token: Option<String> = session.get(super::sso::routes::ID_TOKEN_KEY).await?;
+    session.flush().await?;
     let ip = client_ip(&state).await;
     audit::record(
         &state.pool,
@@ -62,7 +64,12 @@ pub async fn sign_out() -> Result<(), AppError> {
         },
     )
     .await?;
-    leptos_axum::redirect("/sign-in");
+    // Signed in through the provider: sign out there too, when it offers an end-session endpoint.
+    let provider_sign_out = match (&state.sso, id_token) {
+        (Some(sso), Some(id_token)) => sso.end_session_url(&id_token).await,
+        _ => None,
+    };
+    leptos_axum::redirect(provider_sign_out.as_deref().unwrap_or("/sign-in"));
     Ok(())
 }
 
@@ -73,10 +80,14 @@ pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     crate::server::current_user(&state).await
 }
 
-/// The demo accounts for the sign-in banner; `None` outside demo mode, where nothing about them
-/// is ever answered.
-#[server(prefix = "/api", endpoint = "auth/demo_accounts")]
-pub async fn load_demo_accounts() -> Result<Option<DemoAccounts>, AppError> {
+/// How the sign-in page offers signing in: the provider's button, passwords, and the demo
+/// accounts' banner (in demo mode only; nothing about them is answered otherwise).
+#[server(prefix = "/api", endpoint = "auth/sign_in_options")]
+pub async fn load_sign_in_options() -> Result<SignInOptions, AppError> {
     let state = crate::server::context::state()?;
-    Ok(super::service::demo_accounts(&state))
+    Ok(SignInOptions {
+        demo: super::service::demo_accounts(&state),
+        provider: state.config.oidc.as_ref().map(|o| o.display_name.clone()),
+        local: state.config.local_sign_in,
+    })
 }

@@ -5,6 +5,8 @@ pub mod model;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod sso;
 pub mod views;
 
 pub use model::{CurrentUser, Role};

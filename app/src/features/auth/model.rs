@@ -237,6 +237,92 @@ fn is_same_site_path(path: &str) -> bool {
         && !route.starts_with("/sign-in/")
 }
 
+/// How the sign-in page offers signing in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInOptions {
+    /// The demo accounts and their password, in demo mode only.
+    pub demo: Option<DemoAccounts>,
+    /// The provider's name for "Sign in with …", when single sign-on is set up.
+    pub provider: Option<String>,
+    /// Passwords for everyone; when false only the break-glass admin uses one.
+    pub local: bool,
+}
+
+/// Why a single sign-on attempt ended back on the sign-in page. Only the code travels in the
+/// address (`?sso_error=`), so nothing the provider said is ever echoed to the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SsoFailure {
+    Denied,
+    ProviderError,
+    State,
+    Expired,
+    Token,
+    Unavailable,
+    NoEmail,
+    Deactivated,
+    Conflict,
+}
+
+impl SsoFailure {
+    const ALL: [SsoFailure; 9] = [
+        SsoFailure::Denied,
+        SsoFailure::ProviderError,
+        SsoFailure::State,
+        SsoFailure::Expired,
+        SsoFailure::Token,
+        SsoFailure::Unavailable,
+        SsoFailure::NoEmail,
+        SsoFailure::Deactivated,
+        SsoFailure::Conflict,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SsoFailure::Denied => "denied",
+            SsoFailure::ProviderError => "provider",
+            SsoFailure::State => "state",
+            SsoFailure::Expired => "expired",
+            SsoFailure::Token => "token",
+            SsoFailure::Unavailable => "unavailable",
+            SsoFailure::NoEmail => "no_email",
+            SsoFailure::Deactivated => "deactivated",
+            SsoFailure::Conflict => "conflict",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SsoFailure> {
+        SsoFailure::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            SsoFailure::Denied => "Single sign-on was cancelled or refused at the provider.",
+            SsoFailure::ProviderError => {
+                "The sign-in provider answered with an error. Try again; if it persists, tell the IT team."
+            }
+            SsoFailure::State => {
+                "That sign-in did not start here or was already used. Start again with the button below."
+            }
+            SsoFailure::Expired => "That sign-in took too long or was already used. Start again.",
+            SsoFailure::Token => {
+                "The sign-in provider's answer could not be verified, so it was refused. The attempt was logged."
+            }
+            SsoFailure::Unavailable => {
+                "The sign-in provider cannot be reached right now. Try again in a few minutes."
+            }
+            SsoFailure::NoEmail => {
+                "The sign-in provider did not say your email address, which certdesk needs. Tell the IT team."
+            }
+            SsoFailure::Deactivated => {
+                "Your certdesk account is deactivated. Ask a certdesk admin if you need it again."
+            }
+            SsoFailure::Conflict => {
+                "Your email address belongs to another certdesk account. Ask a certdesk admin to sort it out."
+            }
+        }
+    }
+}
+
 /// Sign-in details shown on the sign-in page in demo mode only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoAccounts {
@@ -257,6 +343,20 @@ pub const DEMO_EMAILS: [(&str, &str, &[Role]); 3] = [
         &[Role::Admin, Role::Approver],
     ),
 ];
+
+#[cfg(test)]
+mod sso_failure_tests {
+    use super::SsoFailure;
+
+    #[test]
+    fn every_failure_code_reads_back_and_unknown_codes_are_ignored() {
+        for failure in SsoFailure::ALL {
+            assert_eq!(SsoFailure::from_code(failure.code()), Some(failure));
+            assert!(failure.message().ends_with('.'));
+        }
+        assert_eq!(SsoFailure::from_code("<script>"), None);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -56,13 +56,16 @@ pub async fn find_active_user(pool: &PgPool, id: Uuid) -> Result<Option<CurrentU
 }
 
 /// The active user `id` with their session epoch (see `users.session_epoch`).
-pub async fn find_session_user(pool: &PgPool, id: Uuid) -> Result<Option<SessionUser>, AppError> {
+pub async fn find_session_user(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<SessionUser>, AppError> {
     let row = sqlx::query_as::<_, SessionUserRow>(
         "select id, email, display_name, roles, must_change_password, session_epoch from users
           where id = $1 and active",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     Ok(row.map(|row| SessionUser {
         user: row.user.into(),

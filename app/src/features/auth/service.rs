@@ -40,6 +40,17 @@ pub async fn authenticate(
         return Err(form.into());
     }
     let email = checked_sign_in_email(typed_email)?;
+    if !config.password_sign_in_allowed(&email) {
+        let provider = config
+            .oidc
+            .as_ref()
+            .map_or("single sign-on", |o| o.display_name.as_str());
+        return Err(FormErrors::new(format!(
+            "Passwords are turned off here: use \"Sign in with {provider}\"."
+        ))
+        .keep("email", typed_email)
+        .into());
+    }
     let attempt = match reserve(pool, config, &email, client_ip, AttemptPurpose::SignIn).await? {
         Some(attempt) => attempt,
         None => {
@@ -84,7 +95,8 @@ pub async fn authenticate(
             action: "sign_in",
             subject: Some(&email),
             client_ip: Some(client_ip),
-            details: json!({}),
+            // With passwords off, only the break-glass admin gets here: worth a look every time.
+            details: json!({ "method": "password", "break_glass": !config.local_sign_in }),
         },
     )
     .await?;

@@ -1,5 +1,5 @@
-use super::api::{SignIn, load_demo_accounts};
-use super::model::DemoAccounts;
+use super::api::{SignIn, load_sign_in_options};
+use super::model::{DemoAccounts, SsoFailure};
 use crate::app::Auth;
 use crate::components::FieldError;
 use crate::error::AppError;
@@ -20,9 +20,16 @@ pub fn SignInPage() -> impl IntoView {
             navigate(&next, Default::default());
         }
     });
-    let demo = Resource::new(|| (), |_| load_demo_accounts());
+    let options = Resource::new(|| (), |_| load_sign_in_options());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    // Only a known code is read from the address, so a crafted link cannot put words on the page.
+    let sso_error = move || {
+        query
+            .read()
+            .get("sso_error")
+            .and_then(|code| SsoFailure::from_code(&code))
+    };
     let outcome = sign_in.value();
     let error = Signal::derive(move || outcome.get().and_then(Result::err));
     let kept_email = move || {
@@ -31,16 +38,8 @@ pub fn SignInPage() -> impl IntoView {
             .and_then(|e| e.form().and_then(|f| f.kept.get("email").cloned()))
             .unwrap_or_default()
     };
-    view! {
-        <Title text="Sign in" />
-        <section class="card narrow">
-            <h1>"Sign in"</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    demo.await.ok().flatten().map(|demo| view! { <DemoBanner demo /> })
-                })}
-            </Suspense>
-            {move || error.get().map(|e: AppError| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+    let password_form = move || {
+        view! {
             <ActionForm action=sign_in>
                 <input type="hidden" name="next" value=next />
                 <div class="field">
@@ -63,7 +62,64 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 <button type="submit">"Sign in"</button>
             </ActionForm>
+        }
+    };
+    view! {
+        <Title text="Sign in" />
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            {move || {
+                sso_error()
+                    .map(|failure| view! { <p class="alert" role="alert">{failure.message()}</p> })
+            }}
+            {move || error.get().map(|e: AppError| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let options = options.await.unwrap_or_default();
+                    view! {
+                        {options.demo.map(|demo| view! { <DemoBanner demo /> })}
+                        {options.provider.map(|name| view! { <ProviderButton name next /> })}
+                        {if options.local {
+                            password_form().into_any()
+                        } else {
+                            view! {
+                                <details class="break-glass">
+                                    <summary>"Emergency sign-in for the break-glass administrator"</summary>
+                                    {password_form()}
+                                </details>
+                            }
+                                .into_any()
+                        }}
+                    }
+                })}
+            </Suspense>
         </section>
+    }
+}
+
+/// A plain link, so it works without JavaScript; `rel="external"` keeps the browser app's router
+/// from handling it, since the server answers it with a redirect to the provider.
+#[component]
+fn ProviderButton(
+    name: String,
+    next: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView {
+    let href = move || {
+        let next = next();
+        if next.is_empty() {
+            "/auth/oidc/start".to_owned()
+        } else {
+            let next =
+                percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC);
+            format!("/auth/oidc/start?next={next}")
+        }
+    };
+    view! {
+        <p class="sso">
+            <a class="button sso-button" href=href rel="external">
+                {format!("Sign in with {name}")}
+            </a>
+        </p>
     }
 }
 
