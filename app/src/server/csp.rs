@@ -2,12 +2,14 @@
 //! hydration script and Leptos' streaming chunks carry it) and may load the wasm bundle; nothing
 //! may frame the portal.
 
-/// The policy for a page whose inline scripts carry `nonce`.
-pub fn page_policy(nonce: &str) -> String {
+/// The policy for a page whose inline scripts carry `nonce`. With single sign-on, a form may
+/// also lead to the provider's origin: signing out (a form) redirects to its end-session page.
+pub fn page_policy(nonce: &str, provider_origin: Option<&str>) -> String {
+    let provider = provider_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{provider}; frame-ancestors 'none'"
     )
 }
 
@@ -22,7 +24,12 @@ pub fn set_page_policy() {
     let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
         return;
     };
-    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce)) {
+    let state = use_context::<crate::server::AppState>();
+    let provider = state
+        .as_ref()
+        .and_then(|s| s.config.oidc.as_ref())
+        .map(|o| o.issuer_origin.as_str());
+    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce, provider)) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -33,9 +40,12 @@ mod tests {
 
     #[test]
     fn the_policy_allows_only_nonced_scripts_and_no_framing() {
-        let policy = page_policy("abc123");
+        let policy = page_policy("abc123", None);
         assert!(policy.contains("script-src 'nonce-abc123'"));
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("unsafe-inline"));
+        assert!(policy.contains("form-action 'self';"));
+        let with_provider = page_policy("abc123", Some("https://login.example.com"));
+        assert!(with_provider.contains("form-action 'self' https://login.example.com;"));
     }
 }

@@ -157,10 +157,11 @@ impl SsoProvider {
     /// The provider's discovery document and keys, from the cache unless it is old (or `refresh`
     /// asks for a new copy, as when a token names an unknown key).
     async fn metadata(&self, refresh: bool) -> Result<ProviderMetadataWithLogout, Refusal> {
-        if let Some(cached) = self.cache.read().await.as_ref() {
-            if !refresh && cached.fetched.elapsed() < METADATA_MAX_AGE {
-                return Ok(cached.metadata.clone());
-            }
+        if !refresh
+            && let Some(cached) = self.cache.read().await.as_ref()
+            && cached.fetched.elapsed() < METADATA_MAX_AGE
+        {
+            return Ok(cached.metadata.clone());
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|err| Refusal::new(SsoFailure::Unavailable, err.to_string()))?;

@@ -8,6 +8,8 @@ use secrecy::SecretString;
 pub struct OidcSettings {
     /// `CERTDESK_OIDC_ISSUER`: the issuer, exactly as its discovery document names it.
     pub issuer: String,
+    /// The issuer's scheme, host and port, which pages let forms lead to (its sign-out).
+    pub issuer_origin: String,
     pub client_id: String,
     pub client_secret: SecretString,
     /// `CERTDESK_OIDC_NAME`: shown on the button, "Sign in with …".
@@ -38,7 +40,7 @@ impl OidcSettings {
             }
             return Ok(None);
         };
-        check_issuer(&issuer)?;
+        let issuer_origin = check_issuer(&issuer)?;
         let required = |name: &str| {
             get(name).ok_or_else(|| format!("{name} is required with CERTDESK_OIDC_ISSUER"))
         };
@@ -56,6 +58,7 @@ impl OidcSettings {
             .collect();
         Ok(Some(OidcSettings {
             issuer,
+            issuer_origin,
             client_id,
             client_secret,
             display_name: get("CERTDESK_OIDC_NAME").unwrap_or_else(|| "single sign-on".into()),
@@ -88,8 +91,9 @@ impl OidcSettings {
     }
 }
 
-/// https, or plain http to a provider on this machine (tests, a local Keycloak).
-fn check_issuer(text: &str) -> Result<(), String> {
+/// https, or plain http to a provider on this machine (tests, a local Keycloak). Answers the
+/// issuer's origin.
+fn check_issuer(text: &str) -> Result<String, String> {
     let bad = || {
         format!(
             "CERTDESK_OIDC_ISSUER={text:?} must be an https address such as \
@@ -104,8 +108,8 @@ fn check_issuer(text: &str) -> Result<(), String> {
         None => false,
     };
     match url.scheme() {
-        "https" if url.host().is_some() => Ok(()),
-        "http" if loopback => Ok(()),
+        "https" if url.host().is_some() => Ok(url.origin().ascii_serialization()),
+        "http" if loopback => Ok(url.origin().ascii_serialization()),
         _ => Err(bad()),
     }
 }
