@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod components;
+pub mod encoding;
 pub mod error;
 pub mod features;
 #[cfg(feature = "ssr")]

@@ -47,3 +47,47 @@ pub async fn count(pool: &PgPool, table: &str) -> i64 {
         .await
         .unwrap()
 }
+
+/// Checks a state machine in the database against its one declaration in Rust: the table's
+/// status check constraint admits exactly `all`, and the trigger's `function(old, new)` allows
+/// exactly the pairs `allowed` names (every pair of `all` is tried).
+pub async fn assert_machine_matches(
+    pool: &PgPool,
+    table: &str,
+    function: &str,
+    all: &[&str],
+    allowed: impl Fn(&str, &str) -> bool,
+) {
+    let definition: String = sqlx::query_scalar(
+        "select pg_get_constraintdef(oid) from pg_constraint
+          where conrelid = $1::regclass and conname = $2",
+    )
+    .bind(table)
+    .bind(format!("{table}_status_check"))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let mut admitted: Vec<&str> = definition.split('\'').skip(1).step_by(2).collect();
+    let mut declared = all.to_vec();
+    admitted.sort_unstable();
+    declared.sort_unstable();
+    assert_eq!(admitted, declared, "{table}'s status check: {definition}");
+    let mut differences = Vec::new();
+    for old in all {
+        for new in all {
+            let allowed_here: bool = sqlx::query_scalar(&format!("select {function}($1, $2)"))
+                .bind(old)
+                .bind(new)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            if allowed_here != allowed(old, new) {
+                differences.push(format!("{old} -> {new}: database {allowed_here}"));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{function} differs: {differences:#?}"
+    );
+}

@@ -2,6 +2,7 @@
 //! unsafe methods, the sign-in and password-change gates for pages, form errors of no-JavaScript
 //! posts carried in the session instead of the URL, and the security headers of every answer.
 
+use app::encoding::encode_query_value;
 use app::server::AppState;
 use app::server::context::{USER_ID_KEY, user_of_session};
 use axum::{
@@ -48,7 +49,7 @@ pub async fn guard_requests(
             } else {
                 format!(
                     "/sign-in?next={}",
-                    encode_component(&without_error_params(&wanted))
+                    encode_query_value(&without_error_params(&wanted))
                 )
             };
             return Redirect::to(&location).into_response();
@@ -56,6 +57,8 @@ pub async fn guard_requests(
         if user.must_change_password && path != "/account/password" {
             return Redirect::to("/account/password").into_response();
         }
+        req.extensions_mut()
+            .insert(app::server::context::CheckedUser(user));
         if let Err(err) = restore_flashed_error(&session, &mut req).await {
             return plain_error(&err);
         }
@@ -175,8 +178,8 @@ async fn restore_flashed_error(
         let separator = if cleaned.contains('?') { '&' } else { '?' };
         cleaned = format!(
             "{cleaned}{separator}__path={}&__err={}",
-            encode_component(&fn_path),
-            encode_component(&err)
+            encode_query_value(&fn_path),
+            encode_query_value(&err)
         );
     }
     if cleaned != path_and_query
@@ -204,18 +207,6 @@ fn without_error_params(path_and_query: &str) -> String {
     } else {
         format!("{path}?{}", kept.join("&"))
     }
-}
-
-/// Percent-encodes a URL component (everything but unreserved characters and `/`).
-fn encode_component(text: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~')
-        .remove(b'/');
-    utf8_percent_encode(text, COMPONENT).to_string()
 }
 
 /// The policy of answers that are not pages (server functions, downloads, CSV, assets): nothing
@@ -282,7 +273,7 @@ mod tests {
     #[test]
     fn next_parameter_is_encoded() {
         assert_eq!(
-            encode_component("/users?after=a@b.c"),
+            encode_query_value("/users?after=a@b.c"),
             "/users%3Fafter%3Da%40b.c"
         );
     }

@@ -297,7 +297,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_context(app::server::context::RequestUser::default());
+            },
             move || shell(shell_options.clone()),
         )
         .route_layer(middleware::from_fn(crate::observability::remember_route))

@@ -35,9 +35,32 @@ pub async fn session() -> Result<Session, AppError> {
 /// its user was deactivated or deleted, when their sessions were ended since it began (password
 /// change or reset, role change), or when it is older than the absolute lifetime.
 pub async fn current_user(state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    // A page's guard checked the session already (see `CheckedUser`).
+    if let Some(parts) = use_context::<http::request::Parts>()
+        && let Some(CheckedUser(user)) = parts.extensions.get::<CheckedUser>()
+    {
+        return Ok(Some(user.clone()));
+    }
     let session = session().await?;
-    user_of_session(state, &session).await
+    match use_context::<RequestUser>() {
+        Some(cache) => cache
+            .0
+            .get_or_try_init(|| user_of_session(state, &session))
+            .await
+            .cloned(),
+        None => user_of_session(state, &session).await,
+    }
 }
+
+/// The signed-in user a page request's guard found, handed to the page's rendering with the
+/// request so it does not read the session's user again.
+#[derive(Clone, Debug)]
+pub struct CheckedUser(pub CurrentUser);
+
+/// The caller of this request, looked up once however many server functions its page runs
+/// while rendering (each would otherwise read the user again). Provided fresh per request.
+#[derive(Clone, Default)]
+pub struct RequestUser(std::sync::Arc<tokio::sync::OnceCell<Option<CurrentUser>>>);
 
 pub async fn user_of_session(
     state: &AppState,

@@ -250,6 +250,23 @@ async fn first_sign_in_creates_the_account_and_later_ones_follow_the_providers_g
         "the session with the old roles ended"
     );
 
+    // The account has no password: a password sign-in fails like any wrong one, and changing
+    // "its password" says where the password lives.
+    let guess = app.sign_in(&client(), "dana@example.com", PASSWORD).await;
+    assert_eq!(guess.status(), 422);
+    let change = app
+        .call(
+            &second,
+            "/api/account/change_password",
+            &[
+                ("current_password", "x"),
+                ("new_password", "a much longer new password"),
+            ],
+        )
+        .await;
+    assert_eq!(change.status(), 422);
+    assert!(change.text().await.unwrap().contains("company's provider"));
+
     let actions: Vec<String> = audit_actions(&app, "%")
         .await
         .into_iter()
@@ -261,7 +278,8 @@ async fn first_sign_in_creates_the_account_and_later_ones_follow_the_providers_g
             "sso_account_created",
             "sign_in",
             "roles_changed_by_provider",
-            "sign_in"
+            "sign_in",
+            "sign_in_failed"
         ]
     );
 }
@@ -298,6 +316,24 @@ async fn an_account_an_admin_made_is_linked_by_its_verified_email() {
         .await
         .unwrap();
     assert_eq!(linked, None);
+
+    // Erin, now an admin through her group, sees which accounts the provider manages.
+    let listed: Value = app
+        .call(&browser, "/api/users/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sso_of = |email: &str| {
+        listed["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .map(|u| u["single_sign_on"].clone())
+    };
+    assert_eq!(sso_of("erin@example.com"), Some(json!(true)));
+    assert_eq!(sso_of("frank@example.com"), Some(json!(false)));
 }
 
 #[tokio::test]

@@ -58,13 +58,14 @@ async fn demo_accounts_stop_working_when_the_portal_restarts_with_a_digicert_key
         .sign_in(&client(), "admin@example.com", &password)
         .await;
     assert_eq!(again.status(), 422, "demo accounts cannot sign in");
-    let banner: Value = production
-        .call(&client(), "/api/auth/demo_accounts", &[])
+    let options: Value = production
+        .call(&client(), "/api/auth/sign_in_options", &[])
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(banner, Value::Null);
+    assert_eq!(options["demo"], Value::Null);
+    assert_eq!(options["local"], true);
     assert!(
         !text_of(&client(), &production.url("/sign-in"))
             .await

@@ -46,7 +46,7 @@ pub fn AuditPage() -> impl IntoView {
                                 let q = query.with_untracked(|q| {
                                     ["actor", "action", "from", "to"]
                                         .iter()
-                                        .filter_map(|k| q.get(k).map(|v| format!("{k}={}", crate::features::history::model::encode(&v))))
+                                        .filter_map(|k| q.get(k).map(|v| format!("{k}={}", crate::encoding::encode_query_value(&v))))
                                         .collect::<Vec<_>>()
                                         .join("&")
                                 });

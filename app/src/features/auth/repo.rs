@@ -76,7 +76,8 @@ pub async fn find_session_user(
 #[derive(sqlx::FromRow)]
 pub struct Credentials {
     pub id: Uuid,
-    pub password_hash: String,
+    /// `None` for an account that signs in only through the company's provider.
+    pub password_hash: Option<String>,
     pub active: bool,
 }
 

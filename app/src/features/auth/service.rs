@@ -62,7 +62,7 @@ pub async fn authenticate(
     };
     let credentials = repo::find_credentials(pool, &email).await?;
     let (hash, active) = match &credentials {
-        Some(c) => (Some(c.password_hash.clone()), c.active),
+        Some(c) => (c.password_hash.clone(), c.active),
         None => (None, false),
     };
     let password_ok = verify_password(hash, password).await?;

@@ -109,9 +109,10 @@ fn ProviderButton(
         if next.is_empty() {
             "/auth/oidc/start".to_owned()
         } else {
-            let next =
-                percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC);
-            format!("/auth/oidc/start?next={next}")
+            format!(
+                "/auth/oidc/start?next={}",
+                crate::encoding::encode_query_value(&next)
+            )
         }
     };
     view! {

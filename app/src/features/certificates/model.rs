@@ -40,6 +40,23 @@ pub enum CertificateStatus {
 }
 
 impl CertificateStatus {
+    pub const ALL: [CertificateStatus; 4] = [
+        CertificateStatus::Issued,
+        CertificateStatus::Superseded,
+        CertificateStatus::Revoked,
+        CertificateStatus::Expired,
+    ];
+
+    /// The state machine, declared once: the database's `certificate_transition_allowed` and the
+    /// status check are tested against it.
+    pub fn can_become(self, next: CertificateStatus) -> bool {
+        use CertificateStatus::*;
+        matches!(
+            (self, next),
+            (Issued, Superseded | Revoked | Expired) | (Superseded, Revoked | Expired)
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CertificateStatus::Issued => "issued",

@@ -410,6 +410,25 @@ mod tests {
     use crate::features::auth::Role;
     use crate::test_support::{TODAY, basic_ov_form, user};
 
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_database_keeps_the_declared_certificate_states(pool: PgPool) {
+        use crate::features::certificates::model::CertificateStatus;
+        let all = CertificateStatus::ALL.map(CertificateStatus::as_str);
+        let status = |text: &str| {
+            CertificateStatus::ALL
+                .into_iter()
+                .find(|s| s.as_str() == text)
+        };
+        crate::test_support::assert_machine_matches(
+            &pool,
+            "certificates",
+            "certificate_transition_allowed",
+            &all,
+            |old, new| status(old).unwrap().can_become(status(new).unwrap()),
+        )
+        .await;
+    }
+
     fn issued(serial: &str) -> IssuedCertificate {
         let now = OffsetDateTime::now_utc();
         IssuedCertificate {

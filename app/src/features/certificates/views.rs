@@ -1,6 +1,7 @@
 //! The request page's "Order and certificates" section.
 
 use super::model::{CertificateStatus, CertificateSummary};
+use crate::encoding::encode_query_value;
 use leptos::prelude::*;
 
 /// The order's term and every certificate it has held, newest first, each with its downloads.
@@ -86,14 +87,8 @@ fn CurrentCertificates() -> impl IntoView {
     let filters = move || {
         format!(
             "q={}&action={}",
-            percent_encoding::utf8_percent_encode(
-                &param("q").unwrap_or_default(),
-                percent_encoding::NON_ALPHANUMERIC
-            ),
-            percent_encoding::utf8_percent_encode(
-                &param("action").unwrap_or_default(),
-                percent_encoding::NON_ALPHANUMERIC
-            )
+            encode_query_value(&param("q").unwrap_or_default()),
+            encode_query_value(&param("action").unwrap_or_default())
         )
     };
     view! {

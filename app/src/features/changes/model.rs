@@ -66,6 +66,28 @@ pub enum ChangeStatus {
 }
 
 impl ChangeStatus {
+    pub const ALL: [ChangeStatus; 7] = [
+        ChangeStatus::PendingApproval,
+        ChangeStatus::Approved,
+        ChangeStatus::Sent,
+        ChangeStatus::Done,
+        ChangeStatus::Rejected,
+        ChangeStatus::Cancelled,
+        ChangeStatus::Failed,
+    ];
+
+    /// The state machine, declared once: the database's `certificate_change_transition_allowed`
+    /// and the status check are tested against it.
+    pub fn can_become(self, next: ChangeStatus) -> bool {
+        use ChangeStatus::*;
+        matches!(
+            (self, next),
+            (PendingApproval, Approved | Rejected | Cancelled)
+                | (Approved, Sent | Done | Failed)
+                | (Sent, Done | Failed)
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeStatus::PendingApproval => "pending_approval",

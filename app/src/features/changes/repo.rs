@@ -356,6 +356,21 @@ mod tests {
     use crate::test_support::{TODAY, basic_ov_form, user};
     use sqlx::PgPool;
 
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_database_keeps_the_declared_change_states(pool: PgPool) {
+        use crate::features::changes::model::ChangeStatus;
+        let all = ChangeStatus::ALL.map(ChangeStatus::as_str);
+        let status = |text: &str| ChangeStatus::ALL.into_iter().find(|s| s.as_str() == text);
+        crate::test_support::assert_machine_matches(
+            &pool,
+            "certificate_changes",
+            "certificate_change_transition_allowed",
+            &all,
+            |old, new| status(old).unwrap().can_become(status(new).unwrap()),
+        )
+        .await;
+    }
+
     async fn order(pool: &PgPool) -> (i64, Uuid) {
         let ada = user(pool, "ada@example.com", &[Role::Requester]).await;
         let id =

@@ -913,7 +913,8 @@ impl RequestStatus {
         }
     }
 
-    /// The state machine: which statuses may follow this one.
+    /// The state machine, declared once: which statuses may follow this one. The database's
+    /// `request_transition_allowed` (its trigger) and the status check are tested against it.
     pub fn can_become(self, next: RequestStatus) -> bool {
         use RequestStatus::*;
         matches!(

@@ -327,6 +327,22 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
+    async fn the_database_keeps_the_declared_request_states(pool: PgPool) {
+        let all = RequestStatus::ALL.map(RequestStatus::as_str);
+        crate::test_support::assert_machine_matches(
+            &pool,
+            "requests",
+            "request_transition_allowed",
+            &all,
+            |old, new| {
+                let status = |text| RequestStatus::parse(text).unwrap();
+                status(old).can_become(status(new))
+            },
+        )
+        .await;
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
     async fn the_database_refuses_illegal_transitions(pool: PgPool) {
         let ada = user(&pool, "ada@example.com", &[Role::Requester]).await;
         let id = submit(&pool, &ada, &form(), true, TODAY).await.unwrap();

@@ -11,6 +11,9 @@ pub struct UserSummary {
     pub display_name: String,
     pub roles: Vec<Role>,
     pub active: bool,
+    /// Signs in through the company's provider, which sets the roles at every sign-in.
+    #[serde(default)]
+    pub single_sign_on: bool,
 }
 
 /// One page of users ordered by email, and the email to continue after when there are more.

@@ -4,6 +4,16 @@ use crate::features::auth::Role;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+#[derive(sqlx::FromRow)]
+struct UserListRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    roles: Vec<String>,
+    active: bool,
+    single_sign_on: bool,
+}
+
 /// Keyset pagination on the unique email index: no OFFSET scans however many users there are.
 pub async fn list_users(
     pool: &PgPool,
@@ -16,8 +26,9 @@ pub async fn list_users(
         ("after", after.unwrap_or_default()),
     ])?;
     let search = search.and_then(crate::server::search::contains_pattern);
-    let rows: Vec<(Uuid, String, String, Vec<String>, bool)> = sqlx::query_as(
-        "select id, email, display_name, roles, active from users
+    let rows: Vec<UserListRow> = sqlx::query_as(
+        "select id, email, display_name, roles, active, sso_subject is not null as single_sign_on
+           from users
           where ($1::text is null or email > $1)
             and ($3::text is null or email like $3 or lower(display_name) like $3)
           order by email limit $2",
@@ -31,12 +42,18 @@ pub async fn list_users(
     let users: Vec<UserSummary> = rows
         .into_iter()
         .take(limit as usize)
-        .map(|(id, email, display_name, roles, active)| UserSummary {
-            id,
-            email,
-            display_name,
-            roles: roles.iter().filter_map(|r| Role::parse(r).ok()).collect(),
-            active,
+        .map(|row| UserSummary {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            // The column's check constraint admits only known roles.
+            roles: row
+                .roles
+                .iter()
+                .filter_map(|r| Role::parse(r).ok())
+                .collect(),
+            active: row.active,
+            single_sign_on: row.single_sign_on,
         })
         .collect();
     let next_after = more

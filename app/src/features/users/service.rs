@@ -223,6 +223,19 @@ pub async fn change_password(
             "Choose a password different from the current one.",
         );
     }
+    let hash: Option<Option<String>> =
+        sqlx::query_scalar("select password_hash from users where id = $1")
+            .bind(user.id)
+            .fetch_optional(pool)
+            .await?;
+    let Some(hash) = hash.flatten() else {
+        // A single sign-on account has no certdesk password to change.
+        return Err(FormErrors::new(
+            "Your account signs in through the company's provider and has no certdesk password; \
+             change your password there.",
+        )
+        .into());
+    };
     let Some(attempt) = reserve(
         pool,
         config,
@@ -237,11 +250,7 @@ pub async fn change_password(
             config.sign_in_window_minutes
         )));
     };
-    let hash: Option<String> = sqlx::query_scalar("select password_hash from users where id = $1")
-        .bind(user.id)
-        .fetch_optional(pool)
-        .await?;
-    if !verify_password(hash, current).await? {
+    if !verify_password(Some(hash), current).await? {
         form.add("current_password", "This is not your current password.");
         audit::record(
             pool,

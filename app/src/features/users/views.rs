@@ -136,7 +136,14 @@ fn UserRow(u: UserSummary, actions: Actions) -> impl IntoView {
     let active = u.active;
     view! {
         <tr id=format!("user-{}", u.email)>
-            <td>{u.display_name.clone()}</td>
+            <td>
+                {u.display_name.clone()}
+                {u.single_sign_on.then(|| view! {
+                    <span class="tag" title="Signs in through the company's provider, which sets the roles at every sign-in">
+                        "single sign-on"
+                    </span>
+                })}
+            </td>
             <td>{u.email.clone()}</td>
             <td>
                 <ActionForm action=actions.roles attr:class="inline-form">

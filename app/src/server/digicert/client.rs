@@ -1,5 +1,6 @@
 use super::error::DigicertError;
 use super::ratelimit::RateLimiter;
+use crate::encoding::encode_component as encode;
 use crate::features::digicert::account::{
     ChainAnswer, ContainerList, CustomFieldDefinition, CustomFieldList, OrderInfo,
     OrderStatusEntry, OrderStatusList, OrganizationList, OrganizationSummary, PotentialApprovers,
@@ -612,17 +613,6 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
-}
-
-/// Path segments are ids and product names; anything else is percent-encoded.
-fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
