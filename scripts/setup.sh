@@ -39,15 +39,27 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The build tools are installed with a quick release profile: their own (fat LTO, one codegen
+# unit) costs most of a first run and buys nothing a build orchestrator needs. Both installs run
+# at once with the Node packages below, so the machine's cores stay busy.
+quick_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false cargo install "$@"
+}
+installs=()
 if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos 0.3.10" ]; then
-  say "installing cargo-leptos 0.3.10 (about 12 minutes the first time)"
-  cargo install --locked cargo-leptos@0.3.10 --features no_downloads
+  say "installing cargo-leptos 0.3.10 (a few minutes the first time)"
+  quick_install --locked cargo-leptos@0.3.10 --features no_downloads &
+  installs+=($!)
 fi
 
 # The CLI must equal the wasm-bindgen crate version pinned in Cargo.toml.
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
   say "installing wasm-bindgen-cli 0.2.130"
-  cargo install wasm-bindgen-cli --version 0.2.130
+  # Not --locked: its lockfile names a crate version the registry lacks.
+  quick_install wasm-bindgen-cli --version 0.2.130 &
+  installs+=($!)
 fi
 
 # Playwright and binaryen's wasm-opt (Debian's binaryen is too old: its output fails to hydrate).
@@ -55,3 +67,7 @@ if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.js
   say "installing Node packages for end2end/"
   (cd end2end && npm ci --no-audit --no-fund)
 fi
+
+for pid in "${installs[@]}"; do
+  wait "$pid" || { echo "installing a build tool failed (see above)" >&2; exit 1; }
+done

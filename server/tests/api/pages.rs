@@ -63,7 +63,7 @@ async fn navigation_shows_each_role_only_its_pages() {
         let nav = page
             .split("<nav")
             .nth(1)
-            .expect("a navigation")
+            .unwrap_or_else(|| panic!("{roles:?}: no navigation in {page}"))
             .split("</nav>")
             .next()
             .unwrap();
