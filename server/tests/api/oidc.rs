@@ -317,6 +317,13 @@ async fn an_account_an_admin_made_is_linked_by_its_verified_email() {
         .unwrap();
     assert_eq!(linked, None);
 
+    let refused_for: Option<String> =
+        sqlx::query_scalar("select subject from audit_events where action = 'sso_sign_in_failed'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(refused_for.as_deref(), Some("frank@example.com"));
+
     // Erin, now an admin through her group, sees which accounts the provider manages.
     let listed: Value = app
         .call(&browser, "/api/users/list", &[])

@@ -14,8 +14,8 @@ use sqlx::{PgConnection, PgPool};
 
 /// Signs `identity` in: finds their account by issuer and subject, else links the account with
 /// their (verified) email, else creates one. A deactivated account stays out; the break-glass
-/// admin's account is never taken over by a provider identity. Refusals are audited here.
-/// The outer error is certdesk's own trouble; the inner one is the person's refusal.
+/// admin's account is never taken over by a provider identity. The outer error is certdesk's own
+/// trouble; the inner one is the person's refusal (audited by the caller, like every refusal).
 pub async fn sign_in_with_provider(
     pool: &PgPool,
     identity: &ProviderIdentity,
@@ -33,19 +33,17 @@ pub async fn sign_in_with_provider(
             Ok(Ok(signed_in))
         }
         Err(refusal) => {
-            // Nothing of the attempt is kept but its audit row.
+            // Nothing of the attempt is kept.
             tx.rollback().await?;
-            record_refusal(pool, &refusal, identity.email.as_deref(), client_ip).await?;
             Ok(Err(refusal))
         }
     }
 }
 
-/// Audits a refused single sign-on (also used for refusals before any identity is known).
+/// Audits a refused single sign-on, naming the email the provider gave when there was one.
 pub async fn record_refusal(
     pool: &PgPool,
     refusal: &Refusal,
-    subject: Option<&str>,
     client_ip: &str,
 ) -> Result<(), AppError> {
     crate::server::metrics::metrics().sign_in_failures.inc();
@@ -54,7 +52,7 @@ pub async fn record_refusal(
         AuditEvent {
             actor_id: None,
             action: "sso_sign_in_failed",
-            subject,
+            subject: refusal.subject.as_deref(),
             client_ip: Some(client_ip),
             details: json!({ "reason": refusal.failure.code(), "detail": refusal.detail }),
         },

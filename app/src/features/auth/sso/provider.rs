@@ -101,7 +101,8 @@ pub struct ProviderIdentity {
 pub struct Refusal {
     pub failure: SsoFailure,
     pub detail: String,
-    audited: bool,
+    /// The email the provider named, when the refusal came after it answered.
+    pub subject: Option<String>,
 }
 
 impl Refusal {
@@ -110,20 +111,16 @@ impl Refusal {
         Refusal {
             failure,
             detail: detail.chars().take(300).collect(),
-            audited: false,
+            subject: None,
         }
     }
 
-    /// The same refusal, its audit row already written.
-    pub fn audited(self) -> Refusal {
+    /// The same refusal, concerning `email`.
+    pub fn about(self, email: Option<&str>) -> Refusal {
         Refusal {
-            audited: true,
+            subject: email.map(str::to_owned),
             ..self
         }
-    }
-
-    pub fn is_audited(&self) -> bool {
-        self.audited
     }
 }
 

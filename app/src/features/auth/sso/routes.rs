@@ -104,8 +104,7 @@ async fn finish(
     let break_glass = state.config.break_glass_admin.as_deref();
     let signed_in = match sign_in_with_provider(&state.pool, &identity, break_glass, &ip).await? {
         Ok(signed_in) => signed_in,
-        // Already audited with the identity's email.
-        Err(refusal) => return Ok(Err(Refusal::audited(refusal))),
+        Err(refusal) => return Ok(Err(refusal.about(identity.email.as_deref()))),
     };
     begin_session(session, signed_in.user.id, signed_in.session_epoch).await?;
     session.insert(ID_TOKEN_KEY, identity.id_token).await?;
@@ -146,18 +145,16 @@ fn checked(
     Ok(pending)
 }
 
-/// Audits the refusal (unless done already) and sends the person to the sign-in page with it.
+/// Audits the refusal and sends the person to the sign-in page with it.
 async fn refused(
     state: &AppState,
     headers: &HeaderMap,
     peer: SocketAddr,
     refusal: Refusal,
 ) -> Response {
-    if !refusal.is_audited() {
-        let ip = client_ip_of(state, headers, Some(peer));
-        if let Err(err) = record_refusal(&state.pool, &refusal, None, &ip).await {
-            return err.into_response();
-        }
+    let ip = client_ip_of(state, headers, Some(peer));
+    if let Err(err) = record_refusal(&state.pool, &refusal, &ip).await {
+        return err.into_response();
     }
     tracing::info!(reason = refusal.failure.code(), detail = %refusal.detail, "single sign-on refused");
     Redirect::to(&format!("/sign-in?sso_error={}", refusal.failure.code())).into_response()
