@@ -3,7 +3,7 @@
 //! simulated DNS and web or validate a domain outright.
 
 use super::dcv::{Record, Records, method_allowed};
-use super::handlers::{advance, api_error, issue_now, today};
+use super::handlers::{advance, api_error, issue_now, order_not_found, today};
 use super::{Inner, Issuance};
 use app::features::digicert::payload::DcvMethod;
 use axum::{
@@ -38,14 +38,6 @@ pub fn routes() -> Router<Arc<Inner>> {
             "/__simulator/domains/{name}/validated",
             put(validate_domain),
         )
-}
-
-fn order_not_found() -> Response {
-    api_error(
-        StatusCode::NOT_FOUND,
-        "not_found|order",
-        "The order does not exist in this account.",
-    )
 }
 
 fn no_dcv() -> Response {

@@ -3,8 +3,8 @@
 //! for another key; it is issued at once (the order's validation is reused) and the current
 //! certificate stays valid beside it.
 
-use super::handlers::{api_error, chain_entries, today};
-use super::reissue::{csr_refusal, entry, order_not_found, parse_body};
+use super::handlers::{api_error, chain_entries, order_not_found, today};
+use super::reissue::{csr_refusal, entry, parse_body};
 use super::{Inner, PastCertificate};
 use app::features::digicert::lifecycle::same_csr;
 use axum::{

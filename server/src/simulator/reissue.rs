@@ -6,7 +6,7 @@
 //! reissue is handled as placed with `skip_approval`, as certdesk places them.
 
 use super::ca::CsrProblem;
-use super::handlers::{api_error, chain_entries, schedule, today};
+use super::handlers::{api_error, chain_entries, order_not_found, schedule, today};
 use super::{Inner, PastCertificate};
 use app::features::digicert::rules::max_public_cert_days;
 use axum::{
@@ -62,14 +62,6 @@ pub(super) fn csr_refusal(csr: &str) -> Result<(), Response> {
         CsrProblem::WeakKey(why) => ("invalid_value:certificate.csr", why),
     };
     Err(api_error(StatusCode::BAD_REQUEST, code, &message))
-}
-
-pub(super) fn order_not_found() -> Response {
-    api_error(
-        StatusCode::NOT_FOUND,
-        "not_found|order",
-        "The order does not exist in this account.",
-    )
 }
 
 /// The body of a reissue or duplicate, or DigiCert's complaint about it.

@@ -4,7 +4,7 @@
 //! rejects. A certificate whose order has a reissue pending cannot be revoked. Reasons are those
 //! the Baseline Requirements let subscribers choose.
 
-use super::handlers::api_error;
+use super::handlers::{api_error, order_not_found};
 use super::{Inner, Orders, RevokeRequest, SimOrder};
 use axum::{
     Json, Router,
@@ -296,11 +296,7 @@ async fn revoke_order(State(inner): Shared, Path(id): Path<String>, bytes: Bytes
         .ok()
         .filter(|id| orders.by_id.contains_key(id))
     else {
-        return api_error(
-            StatusCode::NOT_FOUND,
-            "not_found|order",
-            "The order does not exist in this account.",
-        );
+        return order_not_found();
     };
     let needs_approval = *inner.revocations_need_approval.lock().expect("revocations");
     place(&mut orders, order_id, Target::Order, body, needs_approval)

@@ -98,6 +98,15 @@ pub(super) fn api_error(status: StatusCode, code: &str, message: &str) -> Respon
         .into_response()
 }
 
+/// DigiCert's answer for an order id this account does not hold.
+pub(super) fn order_not_found() -> Response {
+    api_error(
+        StatusCode::NOT_FOUND,
+        "not_found|order",
+        "The order does not exist in this account.",
+    )
+}
+
 fn violations_error(violations: &[Violation]) -> Response {
     let errors: Vec<Value> = violations
         .iter()

@@ -353,11 +353,7 @@ pub(super) async fn order_info(State(inner): Shared, Path(id): Path<String>) -> 
     let orders = inner.orders.lock().expect("orders");
     match id.parse::<i64>().ok().and_then(|id| orders.by_id.get(&id)) {
         Some(order) => Json(order_json(order)).into_response(),
-        None => api_error(
-            StatusCode::NOT_FOUND,
-            "not_found|order",
-            "The order does not exist in this account.",
-        ),
+        None => order_not_found(),
     }
 }
 
@@ -473,11 +469,7 @@ pub(super) async fn update_order_status(
         .ok()
         .and_then(|id| orders.by_id.get_mut(&id))
     else {
-        return api_error(
-            StatusCode::NOT_FOUND,
-            "not_found|order",
-            "The order does not exist in this account.",
-        );
+        return order_not_found();
     };
     if !matches!(
         order.status.as_str(),
