@@ -63,6 +63,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
   installs+=($!)
 fi
 
+# The test command checks the committed SQL query data with sqlx-cli (the same version as the
+# sqlx crate); running the portal does not need it.
+if [ "${1:-}" = "--for-tests" ] && [ "$(sqlx --version 2>/dev/null)" != "sqlx-cli 0.8.6" ]; then
+  say "installing sqlx-cli 0.8.6"
+  quick_install --locked sqlx-cli --version 0.8.6 --no-default-features --features postgres,rustls &
+  installs+=($!)
+fi
+
 # Playwright and binaryen's wasm-opt (Debian's binaryen is too old: its output fails to hydrate).
 if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "installing Node packages for end2end/"

@@ -14,15 +14,15 @@ pub struct AuditEvent<'a> {
 }
 
 pub async fn record(db: impl PgExecutor<'_>, event: AuditEvent<'_>) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "insert into audit_events (actor_id, action, subject, client_ip, details)
          values ($1, $2, $3, $4, $5)",
+        event.actor_id,
+        event.action,
+        event.subject,
+        event.client_ip,
+        event.details
     )
-    .bind(event.actor_id)
-    .bind(event.action)
-    .bind(event.subject)
-    .bind(event.client_ip)
-    .bind(event.details)
     .execute(db)
     .await?;
     Ok(())

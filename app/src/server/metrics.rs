@@ -195,7 +195,6 @@ pub fn endpoint_label(path: &str) -> String {
         .join("/")
 }
 
-#[derive(sqlx::FromRow)]
 struct Depths {
     approval_queue: i64,
     mail_waiting: i64,
@@ -214,20 +213,21 @@ struct Depths {
 /// Reads the queue and outbox gauges from the database (one statement on small tables and
 /// partial indexes), then encodes everything.
 pub async fn scrape(pool: &sqlx::PgPool) -> Result<String, crate::error::AppError> {
-    let d: Depths = sqlx::query_as(
-        "select
-            (select count(*) from requests where status = 'pending_approval') as approval_queue,
-            (select count(*) from mail_outbox where sent_at is null) as mail_waiting,
-            (select count(*) from certificate_changes where status = 'pending_approval') as changes_waiting,
-            count(*) filter (where kind = 'place' and state = 'due') as place_due,
-            count(*) filter (where kind = 'place' and state = 'leased') as place_leased,
-            count(*) filter (where kind = 'place' and state = 'waiting') as place_waiting,
-            count(*) filter (where kind = 'track' and state = 'due') as track_due,
-            count(*) filter (where kind = 'track' and state = 'leased') as track_leased,
-            count(*) filter (where kind = 'track' and state = 'waiting') as track_waiting,
-            count(*) filter (where kind = 'change' and state = 'due') as change_due,
-            count(*) filter (where kind = 'change' and state = 'leased') as change_leased,
-            count(*) filter (where kind = 'change' and state = 'waiting') as change_waiting
+    let d = sqlx::query_as!(
+        Depths,
+        r#"select
+            (select count(*) from requests where status = 'pending_approval') as "approval_queue!",
+            (select count(*) from mail_outbox where sent_at is null) as "mail_waiting!",
+            (select count(*) from certificate_changes where status = 'pending_approval') as "changes_waiting!",
+            count(*) filter (where kind = 'place' and state = 'due') as "place_due!",
+            count(*) filter (where kind = 'place' and state = 'leased') as "place_leased!",
+            count(*) filter (where kind = 'place' and state = 'waiting') as "place_waiting!",
+            count(*) filter (where kind = 'track' and state = 'due') as "track_due!",
+            count(*) filter (where kind = 'track' and state = 'leased') as "track_leased!",
+            count(*) filter (where kind = 'track' and state = 'waiting') as "track_waiting!",
+            count(*) filter (where kind = 'change' and state = 'due') as "change_due!",
+            count(*) filter (where kind = 'change' and state = 'leased') as "change_leased!",
+            count(*) filter (where kind = 'change' and state = 'waiting') as "change_waiting!"
            from (
              select kind, case when lease_until > now() then 'leased'
                                when next_attempt_at <= now() then 'due' else 'waiting' end as state
@@ -236,7 +236,7 @@ pub async fn scrape(pool: &sqlx::PgPool) -> Result<String, crate::error::AppErro
              select 'change', case when lease_until > now() then 'leased'
                                    when next_attempt_at <= now() then 'due' else 'waiting' end
                from change_jobs
-           ) jobs",
+           ) jobs"#
     )
     .fetch_one(pool)
     .await?;

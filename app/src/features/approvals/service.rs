@@ -41,30 +41,23 @@ pub async fn decide(
         ));
     }
     let mut tx = pool.begin().await?;
-    let row: Option<(Uuid, String)> =
-        sqlx::query_as("select requester_id, status from requests where id = $1 for update")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((requester_id, status)) = row else {
+    let Some((requester_id, status)) = repo::status_for_update(&mut tx, id).await? else {
         return Err(AppError::NotFound);
     };
     if requester_id == approver.id {
         return Err(AppError::Forbidden);
     }
-    let status = RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval);
     if status != RequestStatus::PendingApproval {
         // A fresh statement: it sees the decision that was committed while this one waited.
-        let decider: Option<(Option<String>, Option<OffsetDateTime>)> = sqlx::query_as(
-            "select u.display_name, r.decided_at
-               from requests r left join users u on u.id = r.decided_by where r.id = $1",
+        let decider = sqlx::query!(
+            r#"select u.display_name as "decided_by?", r.decided_at
+                 from requests r left join users u on u.id = r.decided_by where r.id = $1"#,
+            id
         )
-        .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let (decided_by, decided_at) = decider.unwrap_or((None, None));
-        let who = match (decided_by, decided_at) {
-            (Some(name), Some(at)) => format!(" by {name} at {}", format_time(at)),
+        let who = match decider.map(|d| (d.decided_by, d.decided_at)) {
+            Some((Some(name), Some(at))) => format!(" by {name} at {}", format_time(at)),
             _ => String::new(),
         };
         return Err(AppError::Conflict(format!(
@@ -76,15 +69,15 @@ pub async fn decide(
         Decision::Approve => RequestStatus::Approved,
         Decision::Reject => RequestStatus::Rejected,
     };
-    sqlx::query(
+    sqlx::query!(
         "update requests set status = $2, decided_by = $3, decided_at = now(), decision_note = $4,
                 updated_at = now()
           where id = $1 and status = 'pending_approval'",
+        id,
+        to as RequestStatus,
+        approver.id,
+        note
     )
-    .bind(id)
-    .bind(to.as_str())
-    .bind(approver.id)
-    .bind(note)
     .execute(&mut *tx)
     .await?;
     repo::add_event(
@@ -97,8 +90,7 @@ pub async fn decide(
     )
     .await?;
     if decision == Decision::Approve {
-        sqlx::query("insert into forward_jobs (request_id) values ($1)")
-            .bind(id)
+        sqlx::query!("insert into forward_jobs (request_id) values ($1)", id)
             .execute(&mut *tx)
             .await?;
     }
@@ -153,7 +145,7 @@ pub async fn approve_many(
 #[derive(sqlx::FromRow)]
 struct QueueRow {
     id: i64,
-    product: String,
+    product: ProductId,
     title: String,
     status: RequestStatus,
     submitted_at: OffsetDateTime,
@@ -212,9 +204,9 @@ pub async fn queue(
     let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
     let requester = crate::server::search::contains_pattern(&filter.requester);
     let organization: Option<i64> = filter.organization.trim().parse().ok();
-    // Only the filters in use are written into the statement (every value is still bound, typed,
-    // by position): "$n is null or …" catch-alls leave PostgreSQL's cached generic plan guessing.
-    let mut sql = String::from(
+    // Only the filters in use are written into the statement (every value still bound):
+    // "$n is null or …" catch-alls leave PostgreSQL's cached generic plan guessing.
+    let mut query = sqlx::QueryBuilder::new(
         "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at, r.requester_id,
                 u.display_name || ' <' || u.email || '>' as requester, r.organization_id,
                 array_prepend(r.title, r.dns_names) as names, r.csr_summary,
@@ -222,30 +214,31 @@ pub async fn queue(
            from requests r join users u on u.id = r.requester_id
           where r.status = 'pending_approval'",
     );
-    for (present, condition) in [
-        (after.is_some(), "(r.submitted_at, r.id) > ($1, $2)"),
-        (product.is_some(), "r.product = $3"),
-        (
-            requester.is_some(),
-            "(u.email ilike $4 or u.display_name ilike $4)",
-        ),
-        (organization.is_some(), "r.organization_id = $5"),
-    ] {
-        if present {
-            sql.push_str("\n            and ");
-            sql.push_str(condition);
-        }
+    if let Some((at, id)) = after {
+        query.push(" and (r.submitted_at, r.id) > (");
+        query.push_bind(at).push(", ").push_bind(id).push(")");
     }
-    sql.push_str("\n          order by r.submitted_at, r.id limit $6");
-    let rows: Vec<QueueRow> = sqlx::query_as(&sql)
-        .bind(after.map(|(at, _)| at))
-        .bind(after.map(|(_, id)| id).unwrap_or(0))
-        .bind(product)
-        .bind(requester)
-        .bind(organization)
-        .bind(limit + 1)
-        .fetch_all(pool)
-        .await?;
+    if let Some(product) = product {
+        query.push(" and r.product = ").push_bind(product);
+    }
+    if let Some(pattern) = requester {
+        query
+            .push(" and (u.email ilike ")
+            .push_bind(pattern.clone());
+        query
+            .push(" or u.display_name ilike ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(organization) = organization {
+        query
+            .push(" and r.organization_id = ")
+            .push_bind(organization);
+    }
+    query
+        .push(" order by r.submitted_at, r.id limit ")
+        .push_bind(limit + 1);
+    let rows: Vec<QueueRow> = query.build_query_as().fetch_all(pool).await?;
     let more = rows.len() as i64 > limit;
     let mut last = None;
     let rows: Vec<PendingRequest> = rows
@@ -256,7 +249,7 @@ pub async fn queue(
             PendingRequest {
                 summary: RequestSummary {
                     id: row.id,
-                    product: ProductId::parse(&row.product).unwrap_or(ProductId::Ssl),
+                    product: row.product,
                     title: row.title,
                     status: row.status,
                     submitted_at: format_time(row.submitted_at),
@@ -292,10 +285,12 @@ pub async fn missing_custom_fields(
     account: &[crate::features::requests::options::CustomFieldChoice],
 ) -> Result<Vec<String>, AppError> {
     use crate::features::digicert::payload::CustomField;
-    let stored: Option<sqlx::types::Json<Vec<CustomField>>> = sqlx::query_scalar(
-        "select coalesce(payload->'custom_fields', '[]'::jsonb) from requests where id = $1",
+    let stored = sqlx::query_scalar!(
+        r#"select coalesce(payload->'custom_fields', '[]'::jsonb)
+                  as "custom_fields!: sqlx::types::Json<Vec<CustomField>>"
+             from requests where id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await?;
     let Some(sqlx::types::Json(given)) = stored else {

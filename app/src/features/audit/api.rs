@@ -65,49 +65,31 @@ pub async fn search_audit(
     let action = action
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty());
-    type Row = (
-        i64,
-        time::OffsetDateTime,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-        serde_json::Value,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "select a.id, a.at, u.display_name || ' <' || u.email || '>', a.action, a.subject,
-                a.client_ip, a.details
-           from audit_events a left join users u on u.id = a.actor_id
-          where ($1::text is null or lower(u.email) like $1 or lower(u.display_name) like $1)
-            and ($2::text is null or a.action = $2)
-            and ($3::date is null or a.at >= $3::date)
-            and ($4::date is null or a.at < $4::date + 1)
-            and ($5::bigint is null or a.id < $5)
-          order by a.id desc limit $6",
+    let rows = super::repo::search(
+        &state.pool,
+        &super::repo::AuditFilter {
+            actor_pattern: actor,
+            action,
+            from,
+            to,
+            before,
+        },
+        AUDIT_PAGE_SIZE + 1,
     )
-    .bind(actor)
-    .bind(action)
-    .bind(from)
-    .bind(to)
-    .bind(before)
-    .bind(AUDIT_PAGE_SIZE + 1)
-    .fetch_all(&state.pool)
     .await?;
     let more = rows.len() as i64 > AUDIT_PAGE_SIZE;
     let rows: Vec<AuditRow> = rows
         .into_iter()
         .take(AUDIT_PAGE_SIZE as usize)
-        .map(
-            |(id, at, actor, action, subject, client_ip, details)| AuditRow {
-                id,
-                at: crate::features::requests::repo::format_time(at),
-                actor,
-                action,
-                subject,
-                client_ip,
-                details: details.to_string(),
-            },
-        )
+        .map(|row| AuditRow {
+            id: row.id,
+            at: crate::features::requests::repo::format_time(row.at),
+            actor: row.actor,
+            action: row.action,
+            subject: row.subject,
+            client_ip: row.client_ip,
+            details: row.details.to_string(),
+        })
         .collect();
     let before = more.then(|| rows.last().map(|r| r.id)).flatten();
     Ok(AuditPage { rows, before })

@@ -5,20 +5,22 @@ use crate::error::{AppError, FormErrors};
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
+/// An active user as every page sees them.
 struct UserRow {
     id: Uuid,
     email: String,
     display_name: String,
-    roles: Vec<String>,
+    roles: Vec<Role>,
     must_change_password: bool,
 }
 
 /// An active user and the session epoch a session must carry to still be theirs.
-#[derive(sqlx::FromRow)]
 struct SessionUserRow {
-    #[sqlx(flatten)]
-    user: UserRow,
+    id: Uuid,
+    email: String,
+    display_name: String,
+    roles: Vec<Role>,
+    must_change_password: bool,
     session_epoch: i32,
 }
 
@@ -34,22 +36,19 @@ impl From<UserRow> for CurrentUser {
             email: row.email,
             display_name: row.display_name,
             must_change_password: row.must_change_password,
-            // The column's check constraint admits only known roles.
-            roles: row
-                .roles
-                .iter()
-                .filter_map(|r| Role::parse(r).ok())
-                .collect(),
+            roles: row.roles,
         }
     }
 }
 
 pub async fn find_active_user(pool: &PgPool, id: Uuid) -> Result<Option<CurrentUser>, AppError> {
-    let row = sqlx::query_as::<_, UserRow>(
-        "select id, email, display_name, roles, must_change_password from users
-          where id = $1 and active",
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"select id, email, display_name, roles as "roles: Vec<Role>", must_change_password
+             from users
+            where id = $1 and active"#,
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await?;
     Ok(row.map(CurrentUser::from))
@@ -60,20 +59,28 @@ pub async fn find_session_user(
     db: impl PgExecutor<'_>,
     id: Uuid,
 ) -> Result<Option<SessionUser>, AppError> {
-    let row = sqlx::query_as::<_, SessionUserRow>(
-        "select id, email, display_name, roles, must_change_password, session_epoch from users
-          where id = $1 and active",
+    let row = sqlx::query_as!(
+        SessionUserRow,
+        r#"select id, email, display_name, roles as "roles: Vec<Role>", must_change_password,
+                  session_epoch
+             from users
+            where id = $1 and active"#,
+        id
     )
-    .bind(id)
     .fetch_optional(db)
     .await?;
     Ok(row.map(|row| SessionUser {
-        user: row.user.into(),
+        user: CurrentUser {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            must_change_password: row.must_change_password,
+            roles: row.roles,
+        },
         session_epoch: row.session_epoch,
     }))
 }
 
-#[derive(sqlx::FromRow)]
 pub struct Credentials {
     pub id: Uuid,
     /// `None` for an account that signs in only through the company's provider.
@@ -82,20 +89,21 @@ pub struct Credentials {
 }
 
 pub async fn find_credentials(pool: &PgPool, email: &str) -> Result<Option<Credentials>, AppError> {
-    Ok(sqlx::query_as::<_, Credentials>(
+    Ok(sqlx::query_as!(
+        Credentials,
         "select id, password_hash, active from users where email = $1",
+        email
     )
-    .bind(email)
     .fetch_optional(pool)
     .await?)
 }
 
 /// Ends every session of `id` (each remembers the epoch it began with) and answers the new epoch.
 pub async fn end_sessions(db: impl PgExecutor<'_>, id: Uuid) -> Result<i32, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "update users set session_epoch = session_epoch + 1 where id = $1 returning session_epoch",
+        id
     )
-    .bind(id)
     .fetch_one(db)
     .await?)
 }
@@ -108,15 +116,14 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert_user(db: impl PgExecutor<'_>, user: NewUser<'_>) -> Result<Uuid, AppError> {
-    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "insert into users (email, display_name, roles, password_hash)
          values ($1, $2, $3, $4) returning id",
+        user.email,
+        user.display_name,
+        user.roles as &[Role],
+        user.password_hash
     )
-    .bind(user.email)
-    .bind(user.display_name)
-    .bind(&roles)
-    .bind(user.password_hash)
     .fetch_one(db)
     .await
     .map_err(|err| match &err {
@@ -129,10 +136,23 @@ pub async fn insert_user(db: impl PgExecutor<'_>, user: NewUser<'_>) -> Result<U
     })
 }
 
+/// A temporary password: nothing else works until the person chooses their own.
+pub async fn require_password_change(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "update users set must_change_password = true where id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn count_users(pool: &PgPool) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("select count(*) from users")
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"select count(*) as "count!" from users"#)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// What a password check is for; each kind is throttled on its own.
@@ -155,7 +175,7 @@ impl AttemptPurpose {
 
 /// Failed attempts within the window: for the account (since its last success) and for the
 /// client address.
-#[derive(Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct RecentFailures {
     pub account: i64,
     pub client: i64,
@@ -184,30 +204,35 @@ pub async fn reserve_attempt(
     limit: u32,
 ) -> Result<Reservation, AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('certdesk account ' || $1, 0))")
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('certdesk client ' || $1, 0))")
-        .bind(client_ip)
-        .execute(&mut *tx)
-        .await?;
-    let failures = sqlx::query_as::<_, RecentFailures>(
-        "select
+    sqlx::query!(
+        "select from pg_advisory_xact_lock(hashtextextended('certdesk account ' || $1, 0))",
+        email
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "select from pg_advisory_xact_lock(hashtextextended('certdesk client ' || $1, 0))",
+        client_ip
+    )
+    .execute(&mut *tx)
+    .await?;
+    let failures = sqlx::query_as!(
+        RecentFailures,
+        r#"select
            (select count(*) from sign_in_attempts a
              where a.email = $1 and a.purpose = $4 and not a.succeeded
                and a.at > now() - make_interval(mins => $3)
                and a.at > coalesce((select max(s.at) from sign_in_attempts s
                                      where s.email = $1 and s.purpose = $4 and s.succeeded),
-                                   '-infinity')) as account,
+                                   '-infinity')) as "account!",
            (select count(*) from sign_in_attempts a
              where a.client_ip = $2 and not a.succeeded
-               and a.at > now() - make_interval(mins => $3)) as client",
+               and a.at > now() - make_interval(mins => $3)) as "client!""#,
+        email,
+        client_ip,
+        window_minutes as i32,
+        purpose as AttemptPurpose
     )
-    .bind(email)
-    .bind(client_ip)
-    .bind(window_minutes as i32)
-    .bind(purpose)
     .fetch_one(&mut *tx)
     .await?;
     let limit = i64::from(limit);
@@ -241,13 +266,13 @@ pub async fn reserve_attempt(
         return Ok(Reservation::Refused(failures));
     }
     // clock_timestamp(): a later try must sort after this one even within one transaction time.
-    let attempt_id = sqlx::query_scalar(
+    let attempt_id = sqlx::query_scalar!(
         "insert into sign_in_attempts (email, client_ip, succeeded, purpose, at)
          values ($1, $2, false, $3, clock_timestamp()) returning id",
+        email,
+        client_ip,
+        purpose as AttemptPurpose
     )
-    .bind(email)
-    .bind(client_ip)
-    .bind(purpose)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -256,10 +281,12 @@ pub async fn reserve_attempt(
 
 /// The reserved attempt turned out right: it counts as a success (and resets the account count).
 pub async fn attempt_succeeded(pool: &PgPool, attempt_id: i64) -> Result<(), AppError> {
-    sqlx::query("update sign_in_attempts set succeeded = true where id = $1")
-        .bind(attempt_id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "update sign_in_attempts set succeeded = true where id = $1",
+        attempt_id
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -272,22 +299,22 @@ async fn audited_recently(
     client_ip: &str,
     window_minutes: u32,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar(
-        "select exists (select 1 from audit_events
-                         where subject = $2 and action = $1 and client_ip = $3
-                           and at > now() - make_interval(mins => $4))",
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from audit_events
+                           where subject = $2 and action = $1 and client_ip = $3
+                             and at > now() - make_interval(mins => $4)) as "audited!""#,
+        action,
+        subject,
+        client_ip,
+        window_minutes as i32
     )
-    .bind(action)
-    .bind(subject)
-    .bind(client_ip)
-    .bind(window_minutes as i32)
     .fetch_one(db)
     .await?)
 }
 
 /// Attempts older than a day no longer matter for throttling.
 pub async fn delete_old_sign_in_attempts(pool: &PgPool) -> Result<u64, AppError> {
-    let done = sqlx::query("delete from sign_in_attempts where at < now() - interval '1 day'")
+    let done = sqlx::query!("delete from sign_in_attempts where at < now() - interval '1 day'")
         .execute(pool)
         .await?;
     Ok(done.rows_affected())
@@ -296,7 +323,7 @@ pub async fn delete_old_sign_in_attempts(pool: &PgPool) -> Result<u64, AppError>
 /// The seeded demo accounts' ids.
 pub async fn demo_user_ids(pool: &PgPool) -> Result<Vec<Uuid>, AppError> {
     Ok(
-        sqlx::query_scalar("select id from users where demo order by email")
+        sqlx::query_scalar!("select id from users where demo order by email")
             .fetch_all(pool)
             .await?,
     )
@@ -307,18 +334,17 @@ pub async fn set_demo_password(
     db: impl PgExecutor<'_>,
     password_hash: &str,
 ) -> Result<u64, AppError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update users set password_hash = $1, session_epoch = session_epoch + 1 where demo",
+        password_hash
     )
-    .bind(password_hash)
     .execute(db)
     .await?;
     Ok(done.rows_affected())
 }
 
 pub async fn mark_demo(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), AppError> {
-    sqlx::query("update users set demo = true where id = $1")
-        .bind(id)
+    sqlx::query!("update users set demo = true where id = $1", id)
         .execute(db)
         .await?;
     Ok(())
@@ -327,9 +353,9 @@ pub async fn mark_demo(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), AppError
 /// Outside demo mode: deactivates the demo accounts that are still active, ends their sessions
 /// and answers their emails.
 pub async fn disable_demo_accounts(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "update users set active = false, session_epoch = session_epoch + 1, updated_at = now()
-          where demo and active returning email",
+          where demo and active returning email"
     )
     .fetch_all(db)
     .await?)

@@ -217,10 +217,7 @@ pub async fn create_user_with(
     )
     .await?;
     if temporary {
-        sqlx::query("update users set must_change_password = true where id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        repo::require_password_change(&mut *tx, id).await?;
     }
     let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     audit::record(

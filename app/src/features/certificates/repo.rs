@@ -9,7 +9,7 @@ use crate::features::forwarding::certificate::{IssuedCertificate, check_issued};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 struct SummaryRow {
     id: i64,
     kind: CertificateKind,
@@ -24,7 +24,7 @@ struct SummaryRow {
 }
 
 /// The PEMs of one certificate and the name its files are called after.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CertificateFiles {
     pub common_name: String,
     pub leaf_pem: String,
@@ -39,22 +39,22 @@ pub async fn insert(
     digicert_certificate_id: Option<i64>,
     issued: &IssuedCertificate,
 ) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "insert into certificates (request_id, kind, digicert_certificate_id, serial_number,
                                    common_name, dns_names, not_before, not_after, leaf_pem, chain_pem)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          returning id",
+        request_id,
+        kind as CertificateKind,
+        digicert_certificate_id,
+        &issued.serial,
+        &issued.common_name,
+        &issued.dns_names,
+        issued.not_before,
+        issued.not_after,
+        &issued.leaf_pem,
+        &issued.chain_pem
     )
-    .bind(request_id)
-    .bind(kind)
-    .bind(digicert_certificate_id)
-    .bind(&issued.serial)
-    .bind(&issued.common_name)
-    .bind(&issued.dns_names)
-    .bind(issued.not_before)
-    .bind(issued.not_after)
-    .bind(&issued.leaf_pem)
-    .bind(&issued.chain_pem)
     .fetch_one(db)
     .await?)
 }
@@ -65,12 +65,14 @@ pub async fn for_request(
     request_id: i64,
     now: OffsetDateTime,
 ) -> Result<Vec<CertificateSummary>, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "select id, kind, serial_number, common_name, dns_names, not_before, not_after, status,
-                revoked_at, revocation_reason
-           from certificates where request_id = $1 order by id desc",
+    let rows = sqlx::query_as!(
+        SummaryRow,
+        r#"select id, kind as "kind: CertificateKind", serial_number, common_name, dns_names,
+                  not_before, not_after, status as "status: CertificateStatus", revoked_at,
+                  revocation_reason as "revocation_reason: RevocationReason"
+             from certificates where request_id = $1 order by id desc"#,
+        request_id
     )
-    .bind(request_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -99,20 +101,20 @@ pub async fn files(
     request_id: i64,
     certificate_id: Option<i64>,
 ) -> Result<Option<CertificateFiles>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        CertificateFiles,
         "select common_name, leaf_pem, chain_pem from certificates
           where request_id = $1
             and case when $2::bigint is null then status = 'issued' and kind <> 'duplicate'
                      else id = $2 end
           order by id desc limit 1",
+        request_id,
+        certificate_id
     )
-    .bind(request_id)
-    .bind(certificate_id)
     .fetch_optional(pool)
     .await?)
 }
 
-#[derive(sqlx::FromRow)]
 struct Unmoved {
     id: i64,
     certificate_id: Option<i64>,
@@ -122,10 +124,11 @@ struct Unmoved {
 /// Certificates stored on their request before orders held certificates become the order's
 /// first certificate; answers how many were moved. Runs at start-up; does nothing the second time.
 pub async fn move_stored_certificates(pool: &PgPool) -> Result<usize, AppError> {
-    let unmoved: Vec<Unmoved> = sqlx::query_as(
-        "select r.id, r.certificate_id, r.chain_pem from requests r
-          where r.chain_pem is not null
-            and not exists (select 1 from certificates c where c.request_id = r.id)",
+    let unmoved = sqlx::query_as!(
+        Unmoved,
+        r#"select r.id, r.certificate_id, r.chain_pem as "chain_pem!" from requests r
+            where r.chain_pem is not null
+              and not exists (select 1 from certificates c where c.request_id = r.id)"#
     )
     .fetch_all(pool)
     .await?;
@@ -142,10 +145,10 @@ pub async fn move_stored_certificates(pool: &PgPool) -> Result<usize, AppError> 
                     &issued,
                 )
                 .await?;
-                sqlx::query(
+                sqlx::query!(
                     "update requests set certificate_pem = null, chain_pem = null where id = $1",
+                    row.id
                 )
-                .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
@@ -187,7 +190,6 @@ impl Scope {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct CurrentRow {
     request_id: i64,
     certificate_id: i64,
@@ -234,9 +236,10 @@ pub async fn current(
     let action = query.action.map(NextAction::as_str);
     // The soonest DCV lapse of the certificate's domains (a name is on a domain when it is the
     // domain or ends with "." and the domain).
-    let rows: Vec<CurrentRow> = sqlx::query_as(
-        "select c.request_id, c.id as certificate_id, c.serial_number, c.common_name,
-                u.display_name || ' <' || u.email || '>' as requester, c.not_after,
+    let rows = sqlx::query_as!(
+        CurrentRow,
+        r#"select c.request_id, c.id as certificate_id, c.serial_number, c.common_name,
+                u.display_name || ' <' || u.email || '>' as "requester!", c.not_after,
                 r.order_valid_till, dcv.dcv_expires_on
            from certificates c
            join requests r on r.id = c.request_id
@@ -252,26 +255,26 @@ pub async fn current(
             and ($2::text is null or r.names_text like $2)
             and ($3::timestamptz is null or (c.not_after, c.id) > ($3, $4))
             and case $6::text
-                  when 'renew' then coalesce(r.order_valid_till <= current_date + $7, false)
-                  when 'reissue' then not coalesce(r.order_valid_till <= current_date + $7, false)
+                  when 'renew' then coalesce(r.order_valid_till <= current_date + $7::int, false)
+                  when 'reissue' then not coalesce(r.order_valid_till <= current_date + $7::int, false)
                        and c.not_after < now() + interval '30 days'
                        and coalesce(r.order_valid_till > c.not_after::date, false)
-                  when 'dcv' then not coalesce(r.order_valid_till <= current_date + $7, false)
+                  when 'dcv' then not coalesce(r.order_valid_till <= current_date + $7::int, false)
                        and not (c.not_after < now() + interval '30 days'
                                 and coalesce(r.order_valid_till > c.not_after::date, false))
                        and dcv.dcv_expires_on <= current_date + 30
                        and coalesce(r.order_valid_till > dcv.dcv_expires_on, false)
                   else true end
           order by c.not_after, c.id
-          limit $5",
+          limit $5"#,
+        scope.owner(),
+        query.names.as_deref(),
+        after.map(|(at, _)| at),
+        after.map(|(_, id)| id).unwrap_or(0),
+        limit + 1,
+        action,
+        i32::try_from(renew_window_days).unwrap_or(i32::MAX)
     )
-    .bind(scope.owner())
-    .bind(query.names.as_deref())
-    .bind(after.map(|(at, _)| at))
-    .bind(after.map(|(_, id)| id).unwrap_or(0))
-    .bind(limit + 1)
-    .bind(action)
-    .bind(i32::try_from(renew_window_days).unwrap_or(i32::MAX))
     .fetch_all(pool)
     .await?;
     let next = (rows.len() as i64 > limit)
@@ -364,7 +367,6 @@ pub fn csv_stream(
     futures::StreamExt::chain(header, pages)
 }
 
-#[derive(sqlx::FromRow)]
 struct WeekRow {
     week: time::Date,
     reissue: i64,
@@ -373,18 +375,19 @@ struct WeekRow {
 
 /// Current certificates ending in each of the next 26 weeks, split by what their end calls for.
 pub async fn weeks(pool: &PgPool, scope: Scope) -> Result<Vec<WeekBar>, AppError> {
-    let rows: Vec<WeekRow> = sqlx::query_as(
-        "select date_trunc('week', c.not_after)::date as week,
-                count(*) filter (where r.order_valid_till > c.not_after::date) as reissue,
+    let rows = sqlx::query_as!(
+        WeekRow,
+        r#"select date_trunc('week', c.not_after)::date as "week!",
+                count(*) filter (where r.order_valid_till > c.not_after::date) as "reissue!",
                 count(*) filter (where r.order_valid_till is null
-                                    or r.order_valid_till <= c.not_after::date) as renew
+                                    or r.order_valid_till <= c.not_after::date) as "renew!"
            from certificates c join requests r on r.id = c.request_id
           where c.status = 'issued' and c.not_after >= now()
             and c.not_after < date_trunc('week', now()) + interval '26 weeks'
             and ($1::uuid is null or r.requester_id = $1)
-          group by 1 order by 1",
+          group by 1 order by 1"#,
+        scope.owner()
     )
-    .bind(scope.owner())
     .fetch_all(pool)
     .await?;
     let monday = {

@@ -2,18 +2,20 @@
 
 use super::model::{ChangeKind, ChangeStatus, RevocationReason};
 use crate::error::AppError;
+use crate::features::certificates::model::{CertificateKind, CertificateStatus};
+use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::RequestStatus;
 use sqlx::{PgConnection, PgExecutor};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// The order a change is asked for, as the checks need it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OrderRow {
     pub id: i64,
     pub requester_id: Uuid,
     pub status: RequestStatus,
-    pub product: String,
+    pub product: ProductId,
     pub title: String,
     pub digicert_order_id: Option<i64>,
     pub digicert_status: Option<String>,
@@ -21,18 +23,20 @@ pub struct OrderRow {
 }
 
 pub async fn order(db: impl PgExecutor<'_>, request_id: i64) -> Result<Option<OrderRow>, AppError> {
-    Ok(sqlx::query_as(
-        "select id, requester_id, status, product, title, digicert_order_id, digicert_status,
-                order_valid_till
-           from requests where id = $1",
+    Ok(sqlx::query_as!(
+        OrderRow,
+        r#"select id, requester_id, status as "status: RequestStatus",
+                  product as "product: ProductId", title, digicert_order_id, digicert_status,
+                  order_valid_till
+             from requests where id = $1"#,
+        request_id
     )
-    .bind(request_id)
     .fetch_optional(db)
     .await?)
 }
 
 /// The order's current certificate (not a duplicate).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CurrentRow {
     pub id: i64,
     pub digicert_certificate_id: Option<i64>,
@@ -61,23 +65,24 @@ pub async fn current_certificate(
     db: impl PgExecutor<'_>,
     request_id: i64,
 ) -> Result<Option<CurrentRow>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        CurrentRow,
         "select id, digicert_certificate_id, serial_number, common_name, dns_names, not_after,
                 leaf_pem
            from certificates
           where request_id = $1 and status = 'issued' and kind <> 'duplicate'",
+        request_id
     )
-    .bind(request_id)
     .fetch_optional(db)
     .await?)
 }
 
 /// A certificate of the order a revocation may target.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CertificateRow {
     pub id: i64,
-    pub kind: crate::features::certificates::model::CertificateKind,
-    pub status: crate::features::certificates::model::CertificateStatus,
+    pub kind: CertificateKind,
+    pub status: CertificateStatus,
     pub serial_number: String,
     pub digicert_certificate_id: Option<i64>,
     pub not_after: OffsetDateTime,
@@ -88,13 +93,15 @@ pub async fn revocable(
     db: impl PgExecutor<'_>,
     request_id: i64,
 ) -> Result<Vec<CertificateRow>, AppError> {
-    Ok(sqlx::query_as(
-        "select id, kind, status, serial_number, digicert_certificate_id, not_after
-           from certificates
-          where request_id = $1 and status in ('issued', 'superseded') and not_after > now()
-          order by id desc",
+    Ok(sqlx::query_as!(
+        CertificateRow,
+        r#"select id, kind as "kind: CertificateKind", status as "status: CertificateStatus",
+                  serial_number, digicert_certificate_id, not_after
+             from certificates
+            where request_id = $1 and status in ('issued', 'superseded') and not_after > now()
+            order by id desc"#,
+        request_id
     )
-    .bind(request_id)
     .fetch_all(db)
     .await?)
 }
@@ -130,7 +137,7 @@ pub async fn insert(
     } else {
         ChangeStatus::PendingApproval
     };
-    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+    let inserted = sqlx::query_scalar!(
         "insert into certificate_changes
              (request_id, kind, status, requested_by, csr_pem, common_name, dns_names,
               previous_names, new_key, replaces_digicert_certificate_id, certificate_id,
@@ -138,21 +145,21 @@ pub async fn insert(
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
                  case when $14::text is null then null else now() end)
          returning id",
+        change.request_id,
+        change.kind as ChangeKind,
+        status as ChangeStatus,
+        change.requested_by,
+        change.csr_pem,
+        common_name,
+        dns_names.as_deref(),
+        change.previous_names,
+        change.new_key,
+        change.replaces_digicert_certificate_id,
+        change.certificate_id,
+        change.reason as Option<RevocationReason>,
+        change.comment,
+        change.policy
     )
-    .bind(change.request_id)
-    .bind(change.kind)
-    .bind(status)
-    .bind(change.requested_by)
-    .bind(change.csr_pem)
-    .bind(common_name)
-    .bind(dns_names)
-    .bind(change.previous_names)
-    .bind(change.new_key)
-    .bind(change.replaces_digicert_certificate_id)
-    .bind(change.certificate_id)
-    .bind(change.reason)
-    .bind(change.comment)
-    .bind(change.policy)
     .fetch_one(&mut *db)
     .await;
     let id = match inserted {
@@ -167,15 +174,14 @@ pub async fn insert(
 }
 
 pub async fn add_job(db: impl PgExecutor<'_>, change_id: i64) -> Result<(), AppError> {
-    sqlx::query("insert into change_jobs (change_id) values ($1)")
-        .bind(change_id)
+    sqlx::query!("insert into change_jobs (change_id) values ($1)", change_id)
         .execute(db)
         .await?;
     Ok(())
 }
 
 /// A change as the page and the decision need it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ChangeRow {
     pub id: i64,
     pub request_id: i64,
@@ -211,43 +217,53 @@ impl ChangeRow {
     }
 }
 
-const CHANGE_COLUMNS: &str = "
-    select c.id, c.request_id, c.kind, c.status, c.requested_by, u.display_name as requested_by_name,
-           c.requested_at, c.csr_pem, c.common_name, c.dns_names, c.previous_names, c.new_key,
-           t.serial_number as target_serial, c.revocation_reason, c.comment,
-           d.display_name as decided_by_name, c.decision_note, c.decided_by_policy, c.error,
-           r.requester_id as order_requester, r.title
-      from certificate_changes c
-      join users u on u.id = c.requested_by
-      join requests r on r.id = c.request_id
-      left join users d on d.id = c.decided_by
-      left join certificates t on t.id = c.certificate_id";
+/// `query_as!` of a [`ChangeRow`] with the condition and order `$tail` appends (the statement
+/// stays one literal, checked at compile time).
+macro_rules! select_changes {
+    ($tail:literal $(, $arg:expr)*) => {
+        sqlx::query_as!(
+            ChangeRow,
+            r#"select c.id, c.request_id, c.kind as "kind: ChangeKind",
+                      c.status as "status: ChangeStatus", c.requested_by,
+                      u.display_name as requested_by_name, c.requested_at, c.csr_pem,
+                      c.common_name, c.dns_names, c.previous_names, c.new_key,
+                      t.serial_number as "target_serial?",
+                      c.revocation_reason as "revocation_reason: RevocationReason", c.comment,
+                      d.display_name as "decided_by_name?", c.decision_note, c.decided_by_policy,
+                      c.error, r.requester_id as order_requester, r.title
+                 from certificate_changes c
+                 join users u on u.id = c.requested_by
+                 join requests r on r.id = c.request_id
+                 left join users d on d.id = c.decided_by
+                 left join certificates t on t.id = c.certificate_id "# + $tail
+            $(, $arg)*
+        )
+    };
+}
 
 pub async fn for_request(
     db: impl PgExecutor<'_>,
     request_id: i64,
 ) -> Result<Vec<ChangeRow>, AppError> {
-    Ok(sqlx::query_as(&format!(
-        "{CHANGE_COLUMNS} where c.request_id = $1 order by c.id desc"
-    ))
-    .bind(request_id)
-    .fetch_all(db)
-    .await?)
+    Ok(
+        select_changes!("where c.request_id = $1 order by c.id desc", request_id)
+            .fetch_all(db)
+            .await?,
+    )
 }
 
 pub async fn one(db: impl PgExecutor<'_>, change_id: i64) -> Result<Option<ChangeRow>, AppError> {
-    Ok(sqlx::query_as(&format!("{CHANGE_COLUMNS} where c.id = $1"))
-        .bind(change_id)
+    Ok(select_changes!("where c.id = $1", change_id)
         .fetch_optional(db)
         .await?)
 }
 
 /// Changes waiting for a decision, oldest first (the partial index keeps this small).
 pub async fn waiting(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<ChangeRow>, AppError> {
-    Ok(sqlx::query_as(&format!(
-        "{CHANGE_COLUMNS} where c.status = 'pending_approval' order by c.requested_at, c.id limit $1"
-    ))
-    .bind(limit)
+    Ok(select_changes!(
+        "where c.status = 'pending_approval' order by c.requested_at, c.id limit $1",
+        limit
+    )
     .fetch_all(db)
     .await?)
 }
@@ -259,16 +275,16 @@ pub async fn transition(
     from: ChangeStatus,
     to: ChangeStatus,
 ) -> Result<bool, AppError> {
-    Ok(
-        sqlx::query("update certificate_changes set status = $3 where id = $1 and status = $2")
-            .bind(change_id)
-            .bind(from)
-            .bind(to)
-            .execute(db)
-            .await?
-            .rows_affected()
-            == 1,
+    Ok(sqlx::query!(
+        "update certificate_changes set status = $3 where id = $1 and status = $2",
+        change_id,
+        from as ChangeStatus,
+        to as ChangeStatus
     )
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Records a person's decision on a waiting change; `false` when it was no longer waiting.
@@ -279,15 +295,15 @@ pub async fn decide(
     to: ChangeStatus,
     note: Option<&str>,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "update certificate_changes
             set status = $3, decided_by = $2, decided_at = now(), decision_note = $4
           where id = $1 and status = 'pending_approval'",
+        change_id,
+        approver,
+        to as ChangeStatus,
+        note
     )
-    .bind(change_id)
-    .bind(approver)
-    .bind(to)
-    .bind(note)
     .execute(db)
     .await?
     .rows_affected()
@@ -300,12 +316,12 @@ pub async fn new_certificate_in_progress(
     db: impl PgExecutor<'_>,
     request_id: i64,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar(
-        "select exists(select 1 from certificate_changes
-                        where request_id = $1 and kind = 'reissue'
-                          and status in ('approved', 'sent'))",
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from certificate_changes
+                          where request_id = $1 and kind = 'reissue'
+                            and status in ('approved', 'sent')) as "in_progress!""#,
+        request_id
     )
-    .bind(request_id)
     .fetch_one(db)
     .await?)
 }
@@ -313,17 +329,18 @@ pub async fn new_certificate_in_progress(
 /// Standing policies that are on.
 pub async fn enabled_policies(db: impl PgExecutor<'_>) -> Result<Vec<String>, AppError> {
     Ok(
-        sqlx::query_scalar("select name from standing_policies where enabled order by name")
+        sqlx::query_scalar!("select name from standing_policies where enabled order by name")
             .fetch_all(db)
             .await?,
     )
 }
 
 pub async fn policy_enabled(db: impl PgExecutor<'_>, name: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar(
-        "select coalesce((select enabled from standing_policies where name = $1), false)",
+    Ok(sqlx::query_scalar!(
+        r#"select coalesce((select enabled from standing_policies where name = $1), false)
+                  as "enabled!""#,
+        name
     )
-    .bind(name)
     .fetch_one(db)
     .await?)
 }
@@ -335,14 +352,14 @@ pub async fn set_policy(
     enabled: bool,
     admin: Uuid,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "insert into standing_policies (name, enabled, updated_by) values ($1, $2, $3)
          on conflict (name) do update set enabled = $2, updated_by = $3, updated_at = now()
           where standing_policies.enabled is distinct from $2",
+        name,
+        enabled,
+        admin
     )
-    .bind(name)
-    .bind(enabled)
-    .bind(admin)
     .execute(db)
     .await?
     .rows_affected()

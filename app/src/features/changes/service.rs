@@ -53,7 +53,7 @@ fn new_certificate_refusal(order: &OrderRow, kind: ChangeKind, today: Date) -> O
     if order.digicert_status.as_deref() == Some("revoked") {
         return Some("The order is revoked; place a new order instead.".into());
     }
-    if ProductId::parse(&order.product).map(ProductId::family) != Some(Family::Tls) {
+    if order.product.family() != Family::Tls {
         return Some(format!(
             "A document signing certificate cannot be {} here: its validity is not cut short, \
              and DigiCert reissues it through its support.",
@@ -186,7 +186,7 @@ pub async fn new_certificate_context(
     let current = repo::current_certificate(pool, request_id)
         .await?
         .ok_or_else(|| AppError::Conflict("The order has no current certificate.".into()))?;
-    let policy = repo::policy_enabled(pool, &reissue_policy_name(&order.product)).await?;
+    let policy = repo::policy_enabled(pool, &reissue_policy_name(order.product.name_id())).await?;
     Ok(NewCertificateContext {
         request_id,
         title: order.title,
@@ -326,7 +326,7 @@ pub async fn ask_new_certificate(
     let order = repo::order(&mut *tx, request_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let policy_name = reissue_policy_name(&order.product);
+    let policy_name = reissue_policy_name(order.product.name_id());
     let policy = (kind == ChangeKind::Reissue
         && same_names
         && repo::policy_enabled(&mut *tx, &policy_name).await?)

@@ -39,7 +39,7 @@ pub struct ChangeRunner {
     pub batch: i64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ChangeJob {
     pub change_id: i64,
     pub phase: String,
@@ -48,7 +48,7 @@ pub struct ChangeJob {
 }
 
 /// The change as the worker needs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 struct Work {
     id: i64,
     request_id: i64,
@@ -109,7 +109,8 @@ impl ChangeRunner {
     }
 
     async fn claim(&self) -> Result<Vec<ChangeJob>, AppError> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as!(
+            ChangeJob,
             "with due as (
                  select change_id from change_jobs
                   where next_attempt_at <= now() and (lease_until is null or lease_until < now())
@@ -121,28 +122,32 @@ impl ChangeRunner {
                     attempts = j.attempts + 1
                from due where j.change_id = due.change_id
              returning j.change_id, j.phase, j.attempts, j.posted",
+            &self.owner,
+            self.batch,
+            self.lease.as_secs_f64()
         )
-        .bind(&self.owner)
-        .bind(self.batch)
-        .bind(self.lease.as_secs_f64())
         .fetch_all(&self.pool)
         .await?)
     }
 
     async fn load(&self, change_id: i64) -> Result<Option<Work>, AppError> {
-        Ok(sqlx::query_as(
-            "select c.id, c.request_id, c.kind, c.status, c.csr_pem, c.common_name, c.dns_names,
-                    c.replaces_digicert_certificate_id, c.certificate_id,
-                    coalesce(t.digicert_certificate_id::text, t.serial_number) as target,
-                    c.revocation_reason, c.comment, c.digicert_certificate_id,
-                    c.digicert_request_id, r.digicert_order_id as order_id,
-                    coalesce(r.payload #>> '{certificate,signature_hash}', 'sha256') as signature_hash
-               from certificate_changes c
-               join requests r on r.id = c.request_id
-               left join certificates t on t.id = c.certificate_id
-              where c.id = $1",
+        Ok(sqlx::query_as!(
+            Work,
+            r#"select c.id, c.request_id, c.kind as "kind: ChangeKind",
+                      c.status as "status: ChangeStatus", c.csr_pem, c.common_name, c.dns_names,
+                      c.replaces_digicert_certificate_id, c.certificate_id,
+                      coalesce(t.digicert_certificate_id::text, t.serial_number) as target,
+                      c.revocation_reason as "revocation_reason: RevocationReason", c.comment,
+                      c.digicert_certificate_id, c.digicert_request_id,
+                      r.digicert_order_id as order_id,
+                      coalesce(r.payload #>> '{certificate,signature_hash}', 'sha256')
+                        as "signature_hash!"
+                 from certificate_changes c
+                 join requests r on r.id = c.request_id
+                 left join certificates t on t.id = c.certificate_id
+                where c.id = $1"#,
+            change_id
         )
-        .bind(change_id)
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -178,12 +183,12 @@ impl ChangeRunner {
     }
 
     async fn mark_posted(&self, job: &ChangeJob) -> Result<bool, AppError> {
-        Ok(sqlx::query(
+        Ok(sqlx::query!(
             "update change_jobs set posted = true
               where change_id = $1 and lease_owner = $2 and lease_until > now()",
+            job.change_id,
+            &self.owner
         )
-        .bind(job.change_id)
-        .bind(&self.owner)
         .execute(&self.pool)
         .await?
         .rows_affected()
@@ -302,12 +307,12 @@ impl ChangeRunner {
         {
             return Ok(ChangeStep::Abandoned);
         }
-        sqlx::query(
+        sqlx::query!(
             "update certificate_changes set status = 'sent', digicert_certificate_id = $2
               where id = $1 and status = 'approved'",
+            work.id,
+            certificate_id
         )
-        .bind(work.id)
-        .bind(certificate_id)
         .execute(&mut *tx)
         .await?;
         if bundle.is_none() && work.kind == ChangeKind::Reissue {
@@ -410,20 +415,20 @@ impl ChangeRunner {
             CertificateKind::Duplicate
         } else {
             // The current certificate steps aside first: an order has one current certificate.
-            sqlx::query(
+            sqlx::query!(
                 "update certificates set status = 'superseded'
                   where request_id = $1 and status = 'issued' and kind <> 'duplicate'",
+                work.request_id
             )
-            .bind(work.request_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "update requests set certificate_id = $2, expires_at = $3, digicert_status = 'issued'
                   where id = $1",
+                work.request_id,
+                work.digicert_certificate_id,
+                issued.not_after
             )
-            .bind(work.request_id)
-            .bind(work.digicert_certificate_id)
-            .bind(issued.not_after)
             .execute(&mut *tx)
             .await?;
             dcv_repo::all_validated(&mut *tx, work.request_id).await?;
@@ -437,13 +442,13 @@ impl ChangeRunner {
             issued,
         )
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "update certificate_changes
                 set status = 'done', result_certificate_id = $2, finished_at = now(), error = null
               where id = $1",
+            work.id,
+            certificate
         )
-        .bind(work.id)
-        .bind(certificate)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -530,12 +535,12 @@ impl ChangeRunner {
         {
             return Ok(ChangeStep::Abandoned);
         }
-        sqlx::query(
+        sqlx::query!(
             "update certificate_changes set status = 'sent', digicert_request_id = $2
               where id = $1 and status = 'approved'",
+            work.id,
+            request_id
         )
-        .bind(work.id)
-        .bind(request_id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -571,28 +576,30 @@ impl ChangeRunner {
         if !self.release_job(&mut tx, job).await? {
             return Ok(ChangeStep::Abandoned);
         }
-        sqlx::query(
+        sqlx::query!(
             "update certificates
                 set status = 'revoked', revoked_at = now(), revocation_reason = $3
               where request_id = $1 and status in ('issued', 'superseded')
                 and ($2::bigint is null or id = $2)",
+            work.request_id,
+            work.certificate_id,
+            work.revocation_reason as Option<RevocationReason>
         )
-        .bind(work.request_id)
-        .bind(work.certificate_id)
-        .bind(work.revocation_reason)
         .execute(&mut *tx)
         .await?;
         if work.certificate_id.is_none() {
-            sqlx::query("update requests set digicert_status = 'revoked' where id = $1")
-                .bind(work.request_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "update requests set digicert_status = 'revoked' where id = $1",
+                work.request_id
+            )
+            .execute(&mut *tx)
+            .await?;
         }
-        sqlx::query(
+        sqlx::query!(
             "update certificate_changes set status = 'done', finished_at = now(), error = null
               where id = $1",
+            work.id
         )
-        .bind(work.id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -614,12 +621,12 @@ impl ChangeRunner {
         if !self.release_job(&mut tx, job).await? {
             return Ok(ChangeStep::Abandoned);
         }
-        sqlx::query(
+        sqlx::query!(
             "update certificate_changes set status = 'failed', error = $2, finished_at = now()
               where id = $1 and status in ('approved', 'sent')",
+            work.id,
+            why
         )
-        .bind(work.id)
-        .bind(why)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -637,17 +644,17 @@ impl ChangeRunner {
         keep_lease: bool,
         delay: Duration,
     ) -> Result<bool, AppError> {
-        Ok(sqlx::query(
+        Ok(sqlx::query!(
             "update change_jobs set phase = 'track', attempts = 0, last_error = null,
                     next_attempt_at = now() + make_interval(secs => $4),
                     lease_owner = case when $3 then lease_owner end,
                     lease_until = case when $3 then lease_until end
               where change_id = $1 and lease_owner = $2",
+            change_id,
+            &self.owner,
+            keep_lease,
+            delay.as_secs_f64()
         )
-        .bind(change_id)
-        .bind(&self.owner)
-        .bind(keep_lease)
-        .bind(delay.as_secs_f64())
         .execute(tx)
         .await?
         .rows_affected()
@@ -660,20 +667,19 @@ impl ChangeRunner {
         tx: &mut sqlx::PgConnection,
         job: &ChangeJob,
     ) -> Result<bool, AppError> {
-        Ok(
-            sqlx::query("delete from change_jobs where change_id = $1 and lease_owner = $2")
-                .bind(job.change_id)
-                .bind(&self.owner)
-                .execute(tx)
-                .await?
-                .rows_affected()
-                == 1,
+        Ok(sqlx::query!(
+            "delete from change_jobs where change_id = $1 and lease_owner = $2",
+            job.change_id,
+            &self.owner
         )
+        .execute(tx)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     async fn finish_job(&self, change_id: i64) -> Result<(), AppError> {
-        sqlx::query("delete from change_jobs where change_id = $1")
-            .bind(change_id)
+        sqlx::query!("delete from change_jobs where change_id = $1", change_id)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -699,16 +705,16 @@ impl ChangeRunner {
         delay: Duration,
         err: Option<&DigicertError>,
     ) -> Result<ChangeStep, AppError> {
-        sqlx::query(
+        sqlx::query!(
             "update change_jobs set next_attempt_at = now() + make_interval(secs => $3),
                     lease_owner = null, lease_until = null, last_error = $4,
                     attempts = case when $4::text is null then 0 else attempts end
               where change_id = $1 and lease_owner = $2",
+            job.change_id,
+            &self.owner,
+            delay.as_secs_f64(),
+            err.map(|e| e.to_string())
         )
-        .bind(job.change_id)
-        .bind(&self.owner)
-        .bind(delay.as_secs_f64())
-        .bind(err.map(|e| e.to_string()))
         .execute(&self.pool)
         .await?;
         Ok(if err.is_some() {

@@ -45,13 +45,7 @@ pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
     use crate::features::auth::Role;
     let state = crate::server::context::state()?;
     let user = crate::server::require_user(&state).await?;
-    let rows: Vec<(time::OffsetDateTime, String, Option<String>)> = sqlx::query_as(
-        "select at, action, client_ip from audit_events
-          where actor_id = $1 order by at desc limit 5",
-    )
-    .bind(user.id)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = super::repo::recent_activity(&state.pool, user.id).await?;
     let overview = if user.has(Role::Approver) || user.has(Role::Admin) {
         Some(super::service::overview(&state.pool, state.config.renew_window_days).await?)
     } else {
@@ -63,10 +57,10 @@ pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
         mine_waiting_on_dcv,
         recent_activity: rows
             .into_iter()
-            .map(|(at, action, client_ip)| Activity {
-                at: crate::features::requests::repo::format_time(at),
-                action: action.replace('_', " "),
-                client_ip,
+            .map(|row| Activity {
+                at: crate::features::requests::repo::format_time(row.at),
+                action: row.action.replace('_', " "),
+                client_ip: row.client_ip,
             })
             .collect(),
         overview,

@@ -2,5 +2,7 @@
 //! admins the numbers of the certificate pipeline.
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod views;

@@ -1,4 +1,5 @@
 use super::api::Overview;
+use super::repo;
 use crate::error::AppError;
 use crate::features::requests::model::RequestStatus;
 use sqlx::PgPool;
@@ -17,64 +18,21 @@ pub fn describe_age(seconds: i64) -> String {
     }
 }
 
-/// The numbers of the overview's second statement.
-#[derive(sqlx::FromRow)]
-struct Watched {
-    oldest_seconds: Option<i64>,
-    issued: i64,
-    failures: i64,
-    within_30: i64,
-    within_60: i64,
-    within_90: i64,
-    reissue_due: i64,
-    renew_due: i64,
-    changes_waiting: i64,
-}
-
 /// Two statements: counts per status (on the status index), and the rest in one pass over the
 /// partial indexes' rows.
 pub async fn overview(pool: &PgPool, renew_window_days: u32) -> Result<Overview, AppError> {
-    let counts: Vec<(String, i64)> =
-        sqlx::query_as("select status, count(*) from requests group by status")
-            .fetch_all(pool)
-            .await?;
+    let counts = repo::requests_by_status(pool).await?;
     let mut by_status: Vec<(String, i64)> = RequestStatus::ALL
         .into_iter()
         .filter_map(|s| {
             counts
                 .iter()
-                .find(|(name, _)| name == s.as_str())
-                .map(|(_, n)| (s.label().to_owned(), *n))
+                .find(|count| count.status == s)
+                .map(|count| (s.label().to_owned(), count.requests))
         })
         .collect();
     by_status.retain(|(_, n)| *n > 0);
-    let watched: Watched = sqlx::query_as(
-        "select
-            (select extract(epoch from now() - min(submitted_at))::bigint
-               from requests where status = 'pending_approval') as oldest_seconds,
-            (select count(*) from requests
-              where status = 'issued' and issued_at >= date_trunc('month', now())) as issued,
-            (select count(*) from requests where status = 'forward_failed') as failures,
-            (select count(*) from certificates where status = 'issued'
-                and not_after >= now() and not_after < now() + interval '30 days') as within_30,
-            (select count(*) from certificates where status = 'issued'
-                and not_after >= now() and not_after < now() + interval '60 days') as within_60,
-            (select count(*) from certificates where status = 'issued'
-                and not_after >= now() and not_after < now() + interval '90 days') as within_90,
-            -- A current certificate ending within 30 days while its order runs on: reissue it.
-            (select count(*) from certificates c join requests r on r.id = c.request_id
-              where c.status = 'issued' and c.kind <> 'duplicate'
-                and c.not_after < now() + interval '30 days'
-                and r.order_valid_till > c.not_after::date) as reissue_due,
-            -- An order ending within the renewal window: renew it.
-            (select count(*) from requests where status = 'issued'
-                and order_valid_till <= current_date + $1) as renew_due,
-            (select count(*) from certificate_changes
-              where status = 'pending_approval') as changes_waiting",
-    )
-    .bind(i32::try_from(renew_window_days).unwrap_or(i32::MAX))
-    .fetch_one(pool)
-    .await?;
+    let watched = repo::watched(pool, renew_window_days).await?;
     let waiting_on_dcv = crate::features::dcv::repo::waiting_count(pool, None).await?;
     Ok(Overview {
         waiting_on_dcv,

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// A request as DCV needs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DcvRow {
     pub requester_id: Uuid,
     pub status: RequestStatus,
@@ -23,32 +23,35 @@ pub struct DcvRow {
     pub reissue_pending: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameRow {
     pub dns_name: String,
     pub validated: bool,
 }
 
 pub async fn load(pool: &PgPool, id: i64) -> Result<Option<DcvRow>, AppError> {
-    Ok(sqlx::query_as(
-        "select requester_id, status, digicert_order_id, dcv_method, dcv_random_value,
-                dcv_value_expires_at, dcv_checked_at, dcv_check_note,
-                exists(select 1 from certificate_changes c
-                        where c.request_id = requests.id and c.kind = 'reissue'
-                          and c.status = 'sent') as reissue_pending
-           from requests where id = $1",
+    Ok(sqlx::query_as!(
+        DcvRow,
+        r#"select requester_id, status as "status: RequestStatus", digicert_order_id,
+                  dcv_method as "dcv_method: DcvMethod", dcv_random_value, dcv_value_expires_at,
+                  dcv_checked_at, dcv_check_note,
+                  exists(select 1 from certificate_changes c
+                          where c.request_id = requests.id and c.kind = 'reissue'
+                            and c.status = 'sent') as "reissue_pending!"
+             from requests where id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await?)
 }
 
 pub async fn names(pool: &PgPool, id: i64) -> Result<Vec<NameRow>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        NameRow,
         "select dns_name, validated from request_dcv_names where request_id = $1
           order by dns_name",
+        id
     )
-    .bind(id)
     .fetch_all(pool)
     .await?)
 }
@@ -67,25 +70,25 @@ pub async fn store_placed(
     id: i64,
     dcv: &PlacedDcv<'_>,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update requests set dcv_method = $2, dcv_random_value = $3, dcv_value_expires_at = $4
           where id = $1",
+        id,
+        dcv.method as DcvMethod,
+        dcv.random_value,
+        dcv.value_expires
     )
-    .bind(id)
-    .bind(dcv.method)
-    .bind(dcv.random_value)
-    .bind(dcv.value_expires)
     .execute(&mut **tx)
     .await?;
     let (names, validated): (Vec<String>, Vec<bool>) = dcv.names.iter().cloned().unzip();
-    sqlx::query(
+    sqlx::query!(
         "insert into request_dcv_names (request_id, dns_name, validated)
          select $1, n, v from unnest($2::text[], $3::boolean[]) as t(n, v)
          on conflict (request_id, dns_name) do update set validated = excluded.validated",
+        id,
+        &names,
+        &validated
     )
-    .bind(id)
-    .bind(&names)
-    .bind(&validated)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -99,14 +102,14 @@ pub async fn store_value(
     random_value: Option<&str>,
     value_expires: Option<OffsetDateTime>,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update requests set dcv_method = $2, dcv_random_value = $3, dcv_value_expires_at = $4
           where id = $1",
+        id,
+        method as DcvMethod,
+        random_value,
+        value_expires
     )
-    .bind(id)
-    .bind(method)
-    .bind(random_value)
-    .bind(value_expires)
     .execute(db)
     .await?;
     Ok(())
@@ -120,22 +123,24 @@ pub async fn store_check(
     note: &str,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("update requests set dcv_checked_at = now(), dcv_check_note = $2 where id = $1")
-        .bind(id)
-        .bind(note)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "update requests set dcv_checked_at = now(), dcv_check_note = $2 where id = $1",
+        id,
+        note
+    )
+    .execute(&mut *tx)
+    .await?;
     let approved: Vec<String> = validations
         .iter()
         .filter(|v| matches!(v.status.as_str(), "approved" | "valid" | "complete"))
         .map(|v| v.dns_name.to_ascii_lowercase())
         .collect();
-    sqlx::query(
+    sqlx::query!(
         "update request_dcv_names set validated = true
           where request_id = $1 and dns_name = any($2)",
+        id,
+        &approved
     )
-    .bind(id)
-    .bind(&approved)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -144,14 +149,14 @@ pub async fn store_check(
 
 /// Takes the order's turn for a check: false when one ran less than `seconds` ago.
 pub async fn claim_check(pool: &PgPool, id: i64, seconds: u32) -> Result<bool, AppError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "update requests set dcv_checked_at = now()
           where id = $1
             and (dcv_checked_at is null
                  or dcv_checked_at <= now() - make_interval(secs => $2::double precision))",
+        id,
+        f64::from(seconds)
     )
-    .bind(id)
-    .bind(f64::from(seconds))
     .execute(pool)
     .await?
     .rows_affected()
@@ -160,43 +165,45 @@ pub async fn claim_check(pool: &PgPool, id: i64, seconds: u32) -> Result<bool, A
 
 /// Every name counts as validated once the certificate is issued.
 pub async fn all_validated(db: impl PgExecutor<'_>, id: i64) -> Result<(), AppError> {
-    sqlx::query("update request_dcv_names set validated = true where request_id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update request_dcv_names set validated = true where request_id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Orders at DigiCert that still wait on DCV: all of them, or one requester's.
 pub async fn waiting_count(pool: &PgPool, requester: Option<Uuid>) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        "select count(*) from requests r
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "count!" from requests r
           where r.status = 'forwarded' and ($1::uuid is null or r.requester_id = $1)
             and exists (select 1 from request_dcv_names n
-                         where n.request_id = r.id and not n.validated)",
+                         where n.request_id = r.id and not n.validated)"#,
+        requester
     )
-    .bind(requester)
     .fetch_one(pool)
     .await?)
 }
 
 /// Makes the order's tracking job due now, so the worker collects an issued certificate at once.
 pub async fn hurry_tracking(pool: &PgPool, id: i64) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update forward_jobs set next_attempt_at = now()
           where request_id = $1 and kind = 'track' and next_attempt_at > now()",
+        id
     )
-    .bind(id)
     .execute(pool)
     .await?;
     // A reissue waiting at DigiCert is collected the same way.
-    sqlx::query(
+    sqlx::query!(
         "update change_jobs j set next_attempt_at = now()
            from certificate_changes c
           where c.id = j.change_id and c.request_id = $1 and j.phase = 'track'
             and j.next_attempt_at > now()",
+        id
     )
-    .bind(id)
     .execute(pool)
     .await?;
     Ok(())
@@ -209,20 +216,20 @@ pub async fn reissue_waiting(
     id: i64,
     names: &[String],
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "insert into request_dcv_names (request_id, dns_name)
          select $1, n from unnest($2::text[]) n
          on conflict (request_id, dns_name) do nothing",
+        id,
+        names
     )
-    .bind(id)
-    .bind(names)
     .execute(&mut *db)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "update requests set dcv_random_value = null, dcv_value_expires_at = null
           where id = $1 and dcv_method is not null",
+        id
     )
-    .bind(id)
     .execute(&mut *db)
     .await?;
     Ok(())
@@ -233,21 +240,20 @@ pub async fn store_account_domains(
     pool: &PgPool,
     domains: &[(String, Option<time::Date>)],
 ) -> Result<(), AppError> {
-    let names: Vec<&str> = domains.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<String> = domains.iter().map(|(n, _)| n.clone()).collect();
     let expiries: Vec<Option<time::Date>> = domains.iter().map(|(_, e)| *e).collect();
     let mut tx = pool.begin().await?;
-    sqlx::query("delete from account_domains where name <> all($1)")
-        .bind(&names)
+    sqlx::query!("delete from account_domains where name <> all($1)", &names)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "insert into account_domains (name, dcv_expires_on)
          select * from unnest($1::text[], $2::date[])
          on conflict (name) do update set dcv_expires_on = excluded.dcv_expires_on,
                                           refreshed_at = now()",
+        &names,
+        &expiries as &[Option<time::Date>]
     )
-    .bind(&names)
-    .bind(&expiries)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -261,14 +267,14 @@ pub async fn claim_periodic(
     name: &str,
     every: std::time::Duration,
 ) -> Result<bool, AppError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "insert into periodic_tasks (name, next_run_at)
          values ($1, now() + make_interval(secs => $2))
          on conflict (name) do update set next_run_at = now() + make_interval(secs => $2)
           where periodic_tasks.next_run_at <= now()",
+        name,
+        every.as_secs_f64()
     )
-    .bind(name)
-    .bind(every.as_secs_f64())
     .execute(pool)
     .await?
     .rows_affected()

@@ -60,6 +60,11 @@ impl TypeHint {
 /// One orderable DigiCert product (`name_id`), plus the generic `ssl` endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(type_name = "text", rename_all = "snake_case")
+)]
 pub enum ProductId {
     SslBasic,
     SslEvBasic,
@@ -78,8 +83,10 @@ pub enum ProductId {
     /// `order/certificate/ssl` with `product.type_hint`.
     Ssl,
     #[serde(rename = "document_signing_org_1")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "document_signing_org_1"))]
     DocumentSigningOrg1,
     #[serde(rename = "document_signing_org_2")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "document_signing_org_2"))]
     DocumentSigningOrg2,
 }
 

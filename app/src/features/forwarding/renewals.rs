@@ -21,11 +21,11 @@ pub async fn discover(
     order_ids: &[i64],
     not_renewals: &Mutex<HashSet<i64>>,
 ) -> Result<usize, AppError> {
-    let unknown: Vec<i64> = sqlx::query_scalar(
-        "select o from unnest($1::bigint[]) o
-          where not exists (select 1 from requests r where r.digicert_order_id = o)",
+    let unknown: Vec<i64> = sqlx::query_scalar!(
+        r#"select o as "order_id!" from unnest($1::bigint[]) o
+          where not exists (select 1 from requests r where r.digicert_order_id = o)"#,
+        order_ids
     )
-    .bind(order_ids)
     .fetch_all(pool)
     .await?;
     let mut attached = 0;
@@ -63,10 +63,10 @@ pub async fn discover(
 }
 
 async fn predecessor_of(pool: &PgPool, renewed_order_id: i64) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "select id from requests where digicert_order_id = $1 order by id limit 1",
+        renewed_order_id
     )
-    .bind(renewed_order_id)
     .fetch_optional(pool)
     .await?)
 }
@@ -75,7 +75,7 @@ async fn predecessor_of(pool: &PgPool, renewed_order_id: i64) -> Result<Option<i
 /// values, and a tracking job; `false` when another worker attached it first.
 async fn attach(pool: &PgPool, predecessor: i64, info: &OrderInfo) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
-    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar!(
         "insert into requests (requester_id, form_kind, product, title, dns_names, organization_id,
                                form, csr_pem, csr_summary, payload, names_text, status, origin,
                                digicert_order_id, digicert_status, renewal_of_request_id,
@@ -85,11 +85,9 @@ async fn attach(pool: &PgPool, predecessor: i64, info: &OrderInfo) -> Result<boo
                 id, $4
            from requests where id = $1
          returning id",
-    )
-    .bind(predecessor)
-    .bind(info.id)
-    .bind(&info.status)
-    .bind(
+        predecessor,
+        info.id,
+        &info.status,
         info.order_valid_till
             .as_deref()
             .and_then(super::worker::order_end),
@@ -114,10 +112,12 @@ async fn attach(pool: &PgPool, predecessor: i64, info: &OrderInfo) -> Result<boo
         Some(&note),
     )
     .await?;
-    sqlx::query("insert into forward_jobs (request_id, kind) values ($1, 'track')")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "insert into forward_jobs (request_id, kind) values ($1, 'track')",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     tracing::info!(
         request_id = id,

@@ -90,7 +90,7 @@ pub(super) fn order_end(text: &str) -> Option<time::Date> {
     .ok()
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Job {
     pub request_id: i64,
     pub kind: String,
@@ -197,13 +197,13 @@ impl Worker {
         };
         let order_ids: Vec<i64> = changed.iter().map(|e| e.order_id).collect();
         if !order_ids.is_empty() {
-            sqlx::query(
+            sqlx::query!(
                 "update forward_jobs j set next_attempt_at = now()
                    from requests r
                   where r.id = j.request_id and j.kind = 'track' and j.next_attempt_at > now()
                     and r.digicert_order_id = any($1)",
+                &order_ids
             )
-            .bind(&order_ids)
             .execute(&self.pool)
             .await?;
             super::renewals::discover(&self.pool, &self.client, &order_ids, &self.not_renewals)
@@ -241,7 +241,8 @@ impl Worker {
     }
 
     async fn claim(&self) -> Result<Vec<Job>, AppError> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as!(
+            Job,
             "with due as (
                  select request_id from forward_jobs
                   where next_attempt_at <= now() and (lease_until is null or lease_until < now())
@@ -253,10 +254,10 @@ impl Worker {
                     attempts = j.attempts + 1
                from due where j.request_id = due.request_id
              returning j.request_id, j.kind, j.attempts, j.posted",
+            &self.settings.owner,
+            self.settings.batch,
+            self.settings.lease.as_secs_f64()
         )
-        .bind(&self.settings.owner)
-        .bind(self.settings.batch)
-        .bind(self.settings.lease.as_secs_f64())
         .fetch_all(&self.pool)
         .await?)
     }
@@ -272,16 +273,17 @@ impl Worker {
 
     async fn place(&self, job: &Job) -> Result<Step, AppError> {
         let id = job.request_id;
-        let row: Option<(String, String, serde_json::Value)> =
-            sqlx::query_as("select status, product, payload from requests where id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((status, product, payload)) = row else {
+        let row = sqlx::query!(
+            r#"select status as "status: RequestStatus", product as "product: ProductId", payload
+                 from requests where id = $1"#,
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
             return self.finish(id).await.map(|_| Step::Failed);
         };
-        let status = RequestStatus::parse(&status);
-        if status == Some(RequestStatus::Approved) {
+        if row.status == RequestStatus::Approved {
             let mut tx = self.pool.begin().await?;
             repo::transition(
                 &mut tx,
@@ -293,15 +295,11 @@ impl Worker {
             )
             .await?;
             tx.commit().await?;
-        } else if status != Some(RequestStatus::Forwarding) {
+        } else if row.status != RequestStatus::Forwarding {
             // Decided otherwise meanwhile (or already done): nothing to send.
             return self.finish(id).await.map(|_| Step::Abandoned);
         }
-        let Some(product) = ProductId::parse(&product) else {
-            tracing::error!(request_id = id, %product, "request names an unknown product");
-            return Err(AppError::Internal);
-        };
-        let order = OrderRequest::from_body(product, payload).map_err(|e| {
+        let order = OrderRequest::from_body(row.product, row.payload).map_err(|e| {
             tracing::error!(request_id = id, error = %e, "stored payload does not parse");
             AppError::Internal
         })?;
@@ -318,12 +316,12 @@ impl Worker {
     }
 
     async fn mark_posted(&self, job: &Job) -> Result<bool, AppError> {
-        Ok(sqlx::query(
+        Ok(sqlx::query!(
             "update forward_jobs set posted = true
               where request_id = $1 and lease_owner = $2 and lease_until > now()",
+            job.request_id,
+            &self.settings.owner
         )
-        .bind(job.request_id)
-        .bind(&self.settings.owner)
         .execute(&self.pool)
         .await?
         .rows_affected()
@@ -364,16 +362,16 @@ impl Worker {
             _ => None,
         };
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        sqlx::query!(
             "update requests set digicert_order_id = $2, digicert_request_id = $3,
                     digicert_status = $4, certificate_id = $5, forward_error = null
               where id = $1",
+            id,
+            placement.order_id(),
+            request_id,
+            &digicert_status,
+            placement.certificate_id()
         )
-        .bind(id)
-        .bind(placement.order_id())
-        .bind(request_id)
-        .bind(&digicert_status)
-        .bind(placement.certificate_id())
         .execute(&mut *tx)
         .await?;
         if let (Placement::Created(created), Some(order)) = (placement, order) {
@@ -394,15 +392,15 @@ impl Worker {
         )
         .await?;
         // Follow the order from now on (this worker keeps the job when it delivers at once).
-        let owned = sqlx::query(
+        let owned = sqlx::query!(
             "update forward_jobs set kind = 'track', attempts = 0, next_attempt_at = now(),
                     lease_owner = case when $3 then lease_owner end,
                     lease_until = case when $3 then lease_until end, last_error = null
               where request_id = $1 and lease_owner = $2",
+            id,
+            &self.settings.owner,
+            issued_at_once.is_some()
         )
-        .bind(id)
-        .bind(&self.settings.owner)
-        .bind(issued_at_once.is_some())
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -452,22 +450,25 @@ impl Worker {
         };
         let details = serde_json::json!({ "status": err.status(), "errors": errors });
         let mut tx = self.pool.begin().await?;
-        let released =
-            sqlx::query("delete from forward_jobs where request_id = $1 and lease_owner = $2")
-                .bind(id)
-                .bind(&self.settings.owner)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+        let released = sqlx::query!(
+            "delete from forward_jobs where request_id = $1 and lease_owner = $2",
+            id,
+            &self.settings.owner
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
         if !released {
             return Ok(Step::Abandoned);
         }
-        sqlx::query("update requests set forward_error = $2 where id = $1")
-            .bind(id)
-            .bind(&details)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "update requests set forward_error = $2 where id = $1",
+            id,
+            &details
+        )
+        .execute(&mut *tx)
+        .await?;
         let note = format!("DigiCert refused the order: {err}");
         repo::transition(
             &mut tx,
@@ -486,17 +487,19 @@ impl Worker {
 
     async fn track(&self, job: &Job) -> Result<Step, AppError> {
         let id = job.request_id;
-        let row: Option<(Option<i64>, Option<String>)> =
-            sqlx::query_as("select digicert_order_id, status from requests where id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((Some(order_id), Some(status))) = row else {
+        let row = sqlx::query!(
+            r#"select digicert_order_id, status as "status: RequestStatus"
+                 from requests where id = $1"#,
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(order_id) = row
+            .filter(|row| row.status == RequestStatus::Forwarded)
+            .and_then(|row| row.digicert_order_id)
+        else {
             return self.finish(id).await.map(|_| Step::Abandoned);
         };
-        if RequestStatus::parse(&status) != Some(RequestStatus::Forwarded) {
-            return self.finish(id).await.map(|_| Step::Abandoned);
-        }
         let info = match self.client.order_info(order_id).await {
             Ok(info) => info,
             // Asked again later, with backoff, whatever went wrong: the order exists either way.
@@ -504,11 +507,13 @@ impl Worker {
         };
         match order_progress(&info.status) {
             OrderProgress::Pending => {
-                sqlx::query("update requests set digicert_status = $2 where id = $1")
-                    .bind(id)
-                    .bind(&info.status)
-                    .execute(&self.pool)
-                    .await?;
+                sqlx::query!(
+                    "update requests set digicert_status = $2 where id = $1",
+                    id,
+                    &info.status
+                )
+                .execute(&self.pool)
+                .await?;
                 // DigiCert advises asking for the DCV check while an order is pending; a failure
                 // here is only a missed nudge, the order is looked at again either way.
                 match dcv::follow_pending(&self.pool, &self.client, id, order_id).await {
@@ -528,16 +533,17 @@ impl Worker {
                     RequestStatus::Rejected
                 };
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("update requests set digicert_status = $2 where id = $1")
-                    .bind(id)
-                    .bind(&info.status)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "update requests set digicert_status = $2 where id = $1",
+                    id,
+                    &info.status
+                )
+                .execute(&mut *tx)
+                .await?;
                 let note = format!("DigiCert marked the order {}.", info.status);
                 repo::transition(&mut tx, id, RequestStatus::Forwarded, to, None, Some(&note))
                     .await?;
-                sqlx::query("delete from forward_jobs where request_id = $1")
-                    .bind(id)
+                sqlx::query!("delete from forward_jobs where request_id = $1", id)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -571,16 +577,15 @@ impl Worker {
     ) -> Result<Step, AppError> {
         let id = job.request_id;
         let csr_pem: Option<String> =
-            sqlx::query_scalar("select csr_pem from requests where id = $1")
-                .bind(id)
+            sqlx::query_scalar!("select csr_pem from requests where id = $1", id)
                 .fetch_one(&self.pool)
                 .await?;
         // Document signing certificates name a person, not domains.
-        let names: Vec<String> = sqlx::query_scalar::<_, String>(
-            "select unnest(array_prepend(title, dns_names)) from requests
-              where id = $1 and product not like 'document_signing%'",
+        let names = sqlx::query_scalar!(
+            r#"select unnest(array_prepend(title, dns_names)) as "name!" from requests
+                where id = $1 and product not like 'document_signing%'"#,
+            id
         )
-        .bind(id)
         .fetch_all(&self.pool)
         .await?;
         match check_issued(pem_all, csr_pem.as_deref(), &names) {
@@ -607,16 +612,16 @@ impl Worker {
     ) -> Result<Step, AppError> {
         let certificate_id = delivery.certificate_id;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        sqlx::query!(
             "update requests set certificate_id = $2, issued_at = now(), expires_at = $3,
                     digicert_status = $4, order_valid_till = coalesce($5, order_valid_till)
               where id = $1",
+            id,
+            certificate_id,
+            issued.not_after,
+            delivery.digicert_status,
+            delivery.order_valid_till
         )
-        .bind(id)
-        .bind(certificate_id)
-        .bind(issued.not_after)
-        .bind(delivery.digicert_status)
-        .bind(delivery.order_valid_till)
         .execute(&mut *tx)
         .await?;
         certificates::insert(
@@ -638,8 +643,7 @@ impl Worker {
             Some("The certificate is ready to download."),
         )
         .await?;
-        sqlx::query("delete from forward_jobs where request_id = $1")
-            .bind(id)
+        sqlx::query!("delete from forward_jobs where request_id = $1", id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -665,16 +669,16 @@ impl Worker {
         err: Option<&DigicertError>,
     ) -> Result<Step, AppError> {
         let delay = delay.as_secs_f64();
-        sqlx::query(
+        sqlx::query!(
             "update forward_jobs set next_attempt_at = now() + make_interval(secs => $3),
                     lease_owner = null, lease_until = null, last_error = $4,
                     attempts = case when $4::text is null then 0 else attempts end
               where request_id = $1 and lease_owner = $2",
+            job.request_id,
+            &self.settings.owner,
+            delay,
+            err.map(|e| e.to_string())
         )
-        .bind(job.request_id)
-        .bind(&self.settings.owner)
-        .bind(delay)
-        .bind(err.map(|e| e.to_string()))
         .execute(&self.pool)
         .await?;
         Ok(if err.is_some() {
@@ -685,8 +689,7 @@ impl Worker {
     }
 
     async fn finish(&self, id: i64) -> Result<(), AppError> {
-        sqlx::query("delete from forward_jobs where request_id = $1")
-            .bind(id)
+        sqlx::query!("delete from forward_jobs where request_id = $1", id)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -719,8 +722,7 @@ pub async fn retry_forwarding(
             ))),
         };
     }
-    sqlx::query("insert into forward_jobs (request_id) values ($1)")
-        .bind(id)
+    sqlx::query!("insert into forward_jobs (request_id) values ($1)", id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

@@ -10,7 +10,7 @@ use crate::features::requests::model::RequestStatus;
 use crate::features::requests::repo::format_time;
 use crate::server::search::contains_pattern;
 use futures::{Stream, StreamExt};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 pub const HISTORY_PAGE_SIZE: i64 = 50;
@@ -164,79 +164,89 @@ fn decode_cursor(text: &str) -> Option<(String, i64)> {
     Some((key.to_owned(), id.parse().ok()?))
 }
 
-const SELECT: &str = "select r.id, r.product, r.title, r.dns_names, r.status,
-        u.display_name || ' <' || u.email || '>' as requester,
-        d.display_name || ' <' || d.email || '>' as approver,
-        r.organization_id, r.submitted_at, r.digicert_order_id, r.expires_at,
-        r.price_cents, r.price_currency,
-        (select c.serial_number from certificates c
-          where c.request_id = r.id and c.status = 'issued' and c.kind <> 'duplicate') as serial
-   from requests r
-   join users u on u.id = r.requester_id
-   left join users d on d.id = r.decided_by
-  where true";
-
-/// The conditions of the filters in use. Only those are written into the statement (every value
-/// is still bound, typed, by position): "$n is null or …" catch-alls would leave PostgreSQL's
-/// cached generic plan guessing, and it guesses badly on small tables.
-fn conditions(query: &Query) -> String {
-    let mut sql = String::new();
-    let mut add = |present: bool, condition: &str| {
-        if present {
-            sql.push_str("\n    and ");
-            sql.push_str(condition);
+/// The statement for a query: the filters in use, then the keyset condition and order for its
+/// sort, and `limit` when paged. Only the filters in use are written into it (every value still
+/// bound): "$n is null or …" catch-alls would leave PostgreSQL's cached generic plan guessing,
+/// and it guesses badly on small tables.
+fn statement(query: &Query, limit: Option<i64>) -> QueryBuilder<'static, Postgres> {
+    let mut sql = QueryBuilder::new(
+        "select r.id, r.product, r.title, r.dns_names, r.status,
+                u.display_name || ' <' || u.email || '>' as requester,
+                d.display_name || ' <' || d.email || '>' as approver,
+                r.organization_id, r.submitted_at, r.digicert_order_id, r.expires_at,
+                r.price_cents, r.price_currency,
+                (select c.serial_number from certificates c
+                  where c.request_id = r.id and c.status = 'issued' and c.kind <> 'duplicate')
+                  as serial
+           from requests r
+           join users u on u.id = r.requester_id
+           left join users d on d.id = r.decided_by
+          where true",
+    );
+    if let Some(names) = &query.names {
+        sql.push(" and (r.names_text like ")
+            .push_bind(names.clone());
+        if let Some(serial) = &query.serial {
+            sql.push(" or exists (select 1 from certificates c where c.request_id = r.id and c.serial_number = ");
+            sql.push_bind(serial.clone()).push(")");
         }
-    };
-    match (query.names.is_some(), query.serial.is_some()) {
-        (true, true) => add(
-            true,
-            "(r.names_text like $1 or exists (select 1 from certificates c
-                 where c.request_id = r.id and c.serial_number = $12))",
-        ),
-        (true, false) => add(true, "r.names_text like $1"),
-        _ => {}
+        sql.push(")");
     }
-    add(
-        query.requester.is_some(),
-        "(lower(u.email) like $2 or lower(u.display_name) like $2)",
-    );
-    add(
-        query.approver.is_some(),
-        "(lower(d.email) like $3 or lower(d.display_name) like $3)",
-    );
-    add(query.product.is_some(), "r.product = $4");
-    add(query.status.is_some(), "r.status = $5");
-    add(query.organization.is_some(), "r.organization_id = $6");
-    add(query.from.is_some(), "r.submitted_at >= $7::date");
-    add(query.to.is_some(), "r.submitted_at < $8::date + 1");
-    sql
-}
-
-/// The statement for a query: filters, then the keyset condition and order for its sort.
-fn statement(query: &Query, paged: bool) -> String {
-    let (column, cursor_present) = match query.sort {
-        SortKey::Submitted => ("r.submitted_at", query.after_time.is_some()),
-        SortKey::Name => ("r.title", query.after_text.is_some()),
-    };
+    for (pattern, table) in [(&query.requester, "u"), (&query.approver, "d")] {
+        if let Some(pattern) = pattern {
+            sql.push(format!(" and (lower({table}.email) like "));
+            sql.push_bind(pattern.clone());
+            sql.push(format!(" or lower({table}.display_name) like "));
+            sql.push_bind(pattern.clone()).push(")");
+        }
+    }
+    if let Some(product) = &query.product {
+        sql.push(" and r.product = ").push_bind(product.clone());
+    }
+    if let Some(status) = &query.status {
+        sql.push(" and r.status = ").push_bind(status.clone());
+    }
+    if let Some(organization) = query.organization {
+        sql.push(" and r.organization_id = ")
+            .push_bind(organization);
+    }
+    if let Some(from) = query.from {
+        sql.push(" and r.submitted_at >= ").push_bind(from);
+    }
+    if let Some(to) = query.to {
+        sql.push(" and r.submitted_at < ")
+            .push_bind(to)
+            .push(" + 1");
+    }
     let (op, dir) = if query.descending {
         ("<", "desc")
     } else {
         (">", "asc")
     };
-    let cursor_param = match query.sort {
-        SortKey::Submitted => "$9::timestamptz",
-        SortKey::Name => "$10::text",
+    let column = match query.sort {
+        SortKey::Submitted => "r.submitted_at",
+        SortKey::Name => "r.title",
     };
-    let mut sql = SELECT.to_owned();
-    sql.push_str(&conditions(query));
-    if cursor_present {
-        sql.push_str(&format!(
-            "\n    and ({column}, r.id) {op} ({cursor_param}, $11)"
-        ));
+    match (query.sort, query.after_time, &query.after_text) {
+        (SortKey::Submitted, Some(at), _) => {
+            sql.push(format!(" and ({column}, r.id) {op} ("));
+            sql.push_bind(at)
+                .push(", ")
+                .push_bind(query.after_id)
+                .push(")");
+        }
+        (SortKey::Name, _, Some(title)) => {
+            sql.push(format!(" and ({column}, r.id) {op} ("));
+            sql.push_bind(title.clone())
+                .push(", ")
+                .push_bind(query.after_id)
+                .push(")");
+        }
+        _ => {}
     }
-    sql.push_str(&format!("\n  order by {column} {dir}, r.id {dir}"));
-    if paged {
-        sql.push_str("\n  limit $13");
+    sql.push(format!(" order by {column} {dir}, r.id {dir}"));
+    if let Some(limit) = limit {
+        sql.push(" limit ").push_bind(limit);
     }
     sql
 }
@@ -245,7 +255,7 @@ fn statement(query: &Query, paged: bool) -> String {
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
-    product: String,
+    product: ProductId,
     title: String,
     dns_names: Vec<String>,
     status: RequestStatus,
@@ -276,7 +286,7 @@ fn to_row(row: Row) -> (HistoryRow, OffsetDateTime) {
     (
         HistoryRow {
             id: row.id,
-            product: ProductId::parse(&row.product).unwrap_or(ProductId::Ssl),
+            product: row.product,
             title: row.title,
             dns_names: row.dns_names,
             status: row.status,
@@ -293,24 +303,6 @@ fn to_row(row: Row) -> (HistoryRow, OffsetDateTime) {
     )
 }
 
-macro_rules! bind_query {
-    ($sql:expr, $q:expr) => {
-        sqlx::query_as::<_, Row>($sql)
-            .bind($q.names.clone())
-            .bind($q.requester.clone())
-            .bind($q.approver.clone())
-            .bind($q.product.clone())
-            .bind($q.status.clone())
-            .bind($q.organization)
-            .bind($q.from)
-            .bind($q.to)
-            .bind($q.after_time)
-            .bind($q.after_text.clone())
-            .bind($q.after_id)
-            .bind($q.serial.clone())
-    };
-}
-
 /// One page of the history.
 pub async fn search(
     pool: &PgPool,
@@ -318,9 +310,8 @@ pub async fn search(
     limit: i64,
 ) -> Result<HistoryPage, AppError> {
     let query = parse(filter)?;
-    let sql = statement(&query, true);
-    let rows: Vec<Row> = bind_query!(&sql, query)
-        .bind(limit + 1)
+    let rows: Vec<Row> = statement(&query, Some(limit + 1))
+        .build_query_as()
         .fetch_all(pool)
         .await?;
     let more = rows.len() as i64 > limit;
@@ -371,9 +362,8 @@ pub fn csv_stream(
     // An export covers the whole filter, not the page the admin was on.
     query.after_text = None;
     query.after_time = None;
-    let sql = statement(&query, false);
     let header = futures::stream::once(async { Ok(csv::line(&CSV_HEADER)) });
-    let rows = async_stream(pool, sql, query);
+    let rows = async_stream(pool, query);
     Ok(header.chain(rows))
 }
 
@@ -386,12 +376,11 @@ const EXPORT_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// [`EXPORT_LIMIT`].
 fn async_stream(
     pool: PgPool,
-    sql: String,
     query: Query,
 ) -> impl Stream<Item = Result<String, AppError>> + Send + 'static {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, AppError>>(4);
     tokio::spawn(async move {
-        let export = send_rows(&pool, &sql, query, &sender);
+        let export = send_rows(&pool, query, &sender);
         let outcome = match tokio::time::timeout(EXPORT_LIMIT, export).await {
             Ok(outcome) => outcome,
             Err(_) => Err(AppError::Unavailable(
@@ -411,7 +400,6 @@ fn async_stream(
 /// timeout is the export limit.
 async fn send_rows(
     pool: &PgPool,
-    sql: &str,
     query: Query,
     sender: &tokio::sync::mpsc::Sender<Result<String, AppError>>,
 ) -> Result<(), AppError> {
@@ -422,7 +410,8 @@ async fn send_rows(
     ))
     .execute(&mut *tx)
     .await?;
-    let mut rows = bind_query!(sql, query).fetch(&mut *tx);
+    let mut statement = statement(&query, None);
+    let mut rows = statement.build_query_as::<Row>().fetch(&mut *tx);
     let mut chunk = String::new();
     let mut in_chunk = 0;
     while let Some(row) = rows.next().await {

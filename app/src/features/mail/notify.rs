@@ -10,20 +10,21 @@ use crate::features::digicert::products::ProductId;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
 struct About {
     title: String,
-    product: String,
+    product: ProductId,
     requester_id: Uuid,
     requester: String,
 }
 
 async fn about(db: &mut PgConnection, id: i64) -> Result<About, AppError> {
-    Ok(sqlx::query_as(
-        "select r.title, r.product, r.requester_id, u.display_name as requester
-           from requests r join users u on u.id = r.requester_id where r.id = $1",
+    Ok(sqlx::query_as!(
+        About,
+        r#"select r.title, r.product as "product: ProductId", r.requester_id,
+                  u.display_name as requester
+             from requests r join users u on u.id = r.requester_id where r.id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut *db)
     .await?)
 }
@@ -31,10 +32,7 @@ async fn about(db: &mut PgConnection, id: i64) -> Result<About, AppError> {
 /// A request waits for a decision: every approver but its requester.
 pub async fn request_waiting(db: &mut PgConnection, id: i64) -> Result<(), AppError> {
     let a = about(db, id).await?;
-    let product = ProductId::parse(&a.product)
-        .map(ProductId::display_name)
-        .unwrap_or("certificate");
-    let mail = compose::approval_waiting(id, &a.title, product, &a.requester);
+    let mail = compose::approval_waiting(id, &a.title, a.product.display_name(), &a.requester);
     let to = Recipients::Role {
         role: "approver",
         except: Some(a.requester_id),
@@ -76,7 +74,6 @@ pub async fn certificate_issued(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct DcvState {
     dcv_method: Option<DcvMethod>,
     dcv_random_value: Option<String>,
@@ -84,21 +81,24 @@ struct DcvState {
 
 /// DigiCert waits for DCV: the requester, with the record to publish when there is one.
 pub async fn dcv_needed(db: &mut PgConnection, id: i64) -> Result<(), AppError> {
-    let names: Vec<String> = sqlx::query_scalar(
+    let names: Vec<String> = sqlx::query_scalar!(
         "select dns_name from request_dcv_names where request_id = $1 and not validated
           order by dns_name",
+        id
     )
-    .bind(id)
     .fetch_all(&mut *db)
     .await?;
     if names.is_empty() {
         return Ok(());
     }
-    let state: DcvState =
-        sqlx::query_as("select dcv_method, dcv_random_value from requests where id = $1")
-            .bind(id)
-            .fetch_one(&mut *db)
-            .await?;
+    let state = sqlx::query_as!(
+        DcvState,
+        r#"select dcv_method as "dcv_method: DcvMethod", dcv_random_value
+             from requests where id = $1"#,
+        id
+    )
+    .fetch_one(&mut *db)
+    .await?;
     let record = match (state.dcv_method, state.dcv_random_value) {
         (Some(method), Some(value)) => match DcvRecord::for_name(method, &names[0], &value) {
             DcvRecord::Txt { name, value } => {
@@ -128,10 +128,11 @@ pub async fn dcv_needed(db: &mut PgConnection, id: i64) -> Result<(), AppError> 
 pub async fn forward_failed(db: &mut PgConnection, id: i64, error: &str) -> Result<(), AppError> {
     let a = about(db, id).await?;
     // Each refusal is its own event (an order may be retried and refused again).
-    let refusals: i64 = sqlx::query_scalar(
-        "select count(*) from request_events where request_id = $1 and to_status = 'forward_failed'",
+    let refusals: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from request_events
+            where request_id = $1 and to_status = 'forward_failed'"#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut *db)
     .await?;
     let mail = compose::forward_failed(id, &a.title, error);
@@ -143,7 +144,6 @@ pub async fn forward_failed(db: &mut PgConnection, id: i64, error: &str) -> Resu
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct Ending {
     certificate_id: i64,
     request_id: i64,
@@ -154,7 +154,6 @@ struct Ending {
     requester_id: Uuid,
 }
 
-#[derive(sqlx::FromRow)]
 struct Renewable {
     id: i64,
     title: String,
@@ -175,12 +174,13 @@ pub fn reminder_for(days_left: i64) -> Option<i64> {
 /// so any instance may run it any number of times; answers how many mails were written.
 pub async fn reminders(pool: &sqlx::PgPool, renew_window_days: u32) -> Result<u64, AppError> {
     let now = time::OffsetDateTime::now_utc();
-    let ending: Vec<Ending> = sqlx::query_as(
+    let ending = sqlx::query_as!(
+        Ending,
         "select c.id as certificate_id, c.request_id, r.title, c.serial_number, c.not_after,
                 r.order_valid_till, r.requester_id
            from certificates c join requests r on r.id = c.request_id
           where c.status = 'issued' and c.kind <> 'duplicate'
-            and c.not_after > now() and c.not_after <= now() + interval '30 days'",
+            and c.not_after > now() and c.not_after <= now() + interval '30 days'"
     )
     .fetch_all(pool)
     .await?;
@@ -204,14 +204,15 @@ pub async fn reminders(pool: &sqlx::PgPool, renew_window_days: u32) -> Result<u6
         let key = format!("certificate:{}:ends-in:{threshold}", c.certificate_id);
         written += remind(pool, c.requester_id, &mail, &key).await?;
     }
-    let renewable: Vec<Renewable> = sqlx::query_as(
-        "select r.id, r.title, r.order_valid_till, r.requester_id
-           from requests r
-          where r.status = 'issued' and r.order_valid_till <= current_date + $1
-            and r.order_valid_till >= current_date
-            and not exists (select 1 from requests n where n.renewal_of_request_id = r.id)",
+    let renewable = sqlx::query_as!(
+        Renewable,
+        r#"select r.id, r.title, r.order_valid_till as "order_valid_till!", r.requester_id
+             from requests r
+            where r.status = 'issued' and r.order_valid_till <= current_date + $1::int
+              and r.order_valid_till >= current_date
+              and not exists (select 1 from requests n where n.renewal_of_request_id = r.id)"#,
+        i32::try_from(renew_window_days).unwrap_or(i32::MAX)
     )
-    .bind(i32::try_from(renew_window_days).unwrap_or(i32::MAX))
     .fetch_all(pool)
     .await?;
     for r in renewable {
@@ -250,12 +251,6 @@ async fn remind(
     Ok(n)
 }
 
-#[derive(sqlx::FromRow)]
-struct DigestReader {
-    id: Uuid,
-}
-
-#[derive(sqlx::FromRow)]
 struct Waiting {
     id: i64,
     title: String,
@@ -265,25 +260,26 @@ struct Waiting {
 /// Once a day: each approver who chose the digest gets one mail listing the requests waiting for
 /// them (not their own), when there are any. Idempotent per day.
 pub async fn approval_digests(pool: &sqlx::PgPool) -> Result<u64, AppError> {
-    let readers: Vec<DigestReader> = sqlx::query_as(
+    let readers = sqlx::query_scalar!(
         "select u.id from users u join mail_preferences d on d.user_id = u.id
           where u.active and 'approver' = any(u.roles)
             and d.kind = 'approval_digest' and d.enabled
             and not exists (select 1 from mail_preferences p where p.user_id = u.id
-                             and p.kind = 'approval_waiting' and not p.enabled)",
+                             and p.kind = 'approval_waiting' and not p.enabled)"
     )
     .fetch_all(pool)
     .await?;
     let day = time::OffsetDateTime::now_utc().date();
     let mut written = 0;
     for reader in readers {
-        let waiting: Vec<Waiting> = sqlx::query_as(
+        let waiting = sqlx::query_as!(
+            Waiting,
             "select r.id, r.title, u.display_name as requester
                from requests r join users u on u.id = r.requester_id
               where r.status = 'pending_approval' and r.requester_id <> $1
               order by r.submitted_at, r.id limit 200",
+            reader
         )
-        .bind(reader.id)
         .fetch_all(pool)
         .await?;
         if waiting.is_empty() {
@@ -297,7 +293,7 @@ pub async fn approval_digests(pool: &sqlx::PgPool) -> Result<u64, AppError> {
         let mut tx = pool.begin().await?;
         written += enqueue(
             &mut tx,
-            Recipients::User(reader.id),
+            Recipients::User(reader),
             &mail,
             &format!("digest:{day}"),
         )

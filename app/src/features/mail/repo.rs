@@ -30,7 +30,7 @@ pub async fn enqueue(
         Recipients::User(id) => (Some(id), None, None),
         Recipients::Role { role, except } => (None, Some(role), except),
     };
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "insert into mail_outbox (kind, recipient_id, to_address, subject, text_body, html_body, event_key)
          select $1, u.id, u.email, $2, $3, $4, $5
            from users u
@@ -45,22 +45,22 @@ pub async fn enqueue(
                      select 1 from mail_preferences d
                       where d.user_id = u.id and d.kind = 'approval_digest' and d.enabled))
          on conflict (event_key, to_address) do nothing",
+        mail.kind as MailKind,
+        &mail.subject,
+        &mail.text,
+        &mail.html,
+        event_key,
+        user,
+        role,
+        except
     )
-    .bind(mail.kind)
-    .bind(&mail.subject)
-    .bind(&mail.text)
-    .bind(&mail.html)
-    .bind(event_key)
-    .bind(user)
-    .bind(role)
-    .bind(except)
     .execute(db)
     .await?
     .rows_affected())
 }
 
 /// A mail claimed for sending.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: i64,
     pub to_address: String,
@@ -77,7 +77,8 @@ pub async fn claim(
     lease: std::time::Duration,
     limit: i64,
 ) -> Result<Vec<Outgoing>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Outgoing,
         "with due as (
              select id from mail_outbox
               where sent_at is null and next_attempt_at <= now()
@@ -90,22 +91,22 @@ pub async fn claim(
                 attempts = m.attempts + 1
            from due where m.id = due.id
          returning m.id, m.to_address, m.subject, m.text_body, m.html_body, m.attempts",
+        owner,
+        lease.as_secs_f64(),
+        limit
     )
-    .bind(owner)
-    .bind(lease.as_secs_f64())
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }
 
 pub async fn mark_sent(pool: &PgPool, id: i64, owner: &str) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update mail_outbox set sent_at = now(), lease_owner = null, lease_until = null,
                 last_error = null
           where id = $1 and lease_owner = $2",
+        id,
+        owner
     )
-    .bind(id)
-    .bind(owner)
     .execute(pool)
     .await?;
     Ok(())
@@ -119,21 +120,21 @@ pub async fn mark_failed(
     retry_in: std::time::Duration,
     error: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update mail_outbox set next_attempt_at = now() + make_interval(secs => $3),
                 lease_owner = null, lease_until = null, last_error = $4
           where id = $1 and lease_owner = $2",
+        id,
+        owner,
+        retry_in.as_secs_f64(),
+        error
     )
-    .bind(id)
-    .bind(owner)
-    .bind(retry_in.as_secs_f64())
-    .bind(error)
     .execute(pool)
     .await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StoredMail {
     pub id: i64,
     pub kind: MailKind,
@@ -153,21 +154,22 @@ pub async fn recent(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<StoredMail>, AppError> {
-    Ok(sqlx::query_as(
-        "select id, kind, to_address, subject, text_body, created_at, next_attempt_at, attempts,
-                sent_at, last_error
-           from mail_outbox
-          where ($1::bigint is null or id < $1)
-          order by id desc limit $2",
+    Ok(sqlx::query_as!(
+        StoredMail,
+        r#"select id, kind as "kind: MailKind", to_address, subject, text_body, created_at,
+                  next_attempt_at, attempts, sent_at, last_error
+             from mail_outbox
+            where ($1::bigint is null or id < $1)
+            order by id desc limit $2"#,
+        before,
+        limit
     )
-    .bind(before)
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }
 
 /// A person's explicit choice for one kind of mail.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Choice {
     pub kind: MailKind,
     pub enabled: bool,
@@ -175,12 +177,13 @@ pub struct Choice {
 
 /// This person's explicit choices (kinds without one follow [`MailKind::on_by_default`]).
 pub async fn choices(pool: &PgPool, user: Uuid) -> Result<Vec<Choice>, AppError> {
-    Ok(
-        sqlx::query_as("select kind, enabled from mail_preferences where user_id = $1")
-            .bind(user)
-            .fetch_all(pool)
-            .await?,
+    Ok(sqlx::query_as!(
+        Choice,
+        r#"select kind as "kind: MailKind", enabled from mail_preferences where user_id = $1"#,
+        user
     )
+    .fetch_all(pool)
+    .await?)
 }
 
 pub async fn set_preference(
@@ -189,13 +192,13 @@ pub async fn set_preference(
     kind: MailKind,
     enabled: bool,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "insert into mail_preferences (user_id, kind, enabled) values ($1, $2, $3)
          on conflict (user_id, kind) do update set enabled = $3",
+        user,
+        kind as MailKind,
+        enabled
     )
-    .bind(user)
-    .bind(kind)
-    .bind(enabled)
     .execute(pool)
     .await?;
     Ok(())

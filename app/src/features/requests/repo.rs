@@ -40,7 +40,7 @@ pub struct NewRequest<'a> {
 /// derived from it before the row is written.
 pub async fn next_request_id(db: &mut PgConnection) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("select nextval(pg_get_serial_sequence('requests', 'id'))")
+        sqlx::query_scalar!(r#"select nextval(pg_get_serial_sequence('requests', 'id')) as "id!""#)
             .fetch_one(db)
             .await?,
     )
@@ -59,26 +59,26 @@ pub async fn insert_request(
         summary.pem = None;
         summary
     });
-    sqlx::query(
+    sqlx::query!(
         "insert into requests (id, requester_id, form_kind, product, title, dns_names,
                                organization_id, form, csr_pem, csr_summary, payload, names_text,
                                price_cents, price_currency)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
                  lower($5 || ' ' || array_to_string($6::text[], ' ')), $12, $13)",
+        id,
+        new.requester_id,
+        new.form_kind,
+        new.product as ProductId,
+        new.title,
+        new.dns_names,
+        new.organization_id,
+        sqlx::types::Json(&form) as _,
+        new.csr.and_then(|r| r.pem.as_deref()),
+        csr_summary.map(sqlx::types::Json) as _,
+        &new.payload,
+        new.price.map(|p| p.cents),
+        new.price.map(|p| p.currency.as_str())
     )
-    .bind(id)
-    .bind(new.requester_id)
-    .bind(new.form_kind)
-    .bind(new.product.name_id())
-    .bind(new.title)
-    .bind(new.dns_names)
-    .bind(new.organization_id)
-    .bind(sqlx::types::Json(&form))
-    .bind(new.csr.and_then(|r| r.pem.as_deref()))
-    .bind(csr_summary.map(sqlx::types::Json))
-    .bind(&new.payload)
-    .bind(new.price.map(|p| p.cents))
-    .bind(new.price.map(|p| p.currency.as_str()))
     .execute(&mut *db)
     .await?;
     add_event(
@@ -116,15 +116,15 @@ pub async fn add_event(
     to: RequestStatus,
     note: Option<&str>,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "insert into request_events (request_id, actor_id, from_status, to_status, note)
          values ($1, $2, $3, $4, $5)",
+        request_id,
+        actor_id,
+        from as Option<RequestStatus>,
+        to as RequestStatus,
+        note
     )
-    .bind(request_id)
-    .bind(actor_id)
-    .bind(from.map(RequestStatus::as_str))
-    .bind(to.as_str())
-    .bind(note)
     .execute(&mut *db)
     .await?;
     crate::server::audit::record(
@@ -154,12 +154,12 @@ pub async fn transition(
     note: Option<&str>,
 ) -> Result<bool, AppError> {
     debug_assert!(from.can_become(to));
-    let moved = sqlx::query(
+    let moved = sqlx::query!(
         "update requests set status = $3, updated_at = now() where id = $1 and status = $2",
+        request_id,
+        from as RequestStatus,
+        to as RequestStatus
     )
-    .bind(request_id)
-    .bind(from.as_str())
-    .bind(to.as_str())
     .execute(&mut *db)
     .await?
     .rows_affected()
@@ -170,16 +170,26 @@ pub async fn transition(
     Ok(moved)
 }
 
-type SummaryRow = (i64, String, String, String, OffsetDateTime, OffsetDateTime);
+/// A request as lists show it.
+struct SummaryRow {
+    id: i64,
+    product: ProductId,
+    title: String,
+    status: RequestStatus,
+    submitted_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
 
-fn summary((id, product, title, status, submitted, updated): SummaryRow) -> RequestSummary {
-    RequestSummary {
-        id,
-        product: ProductId::parse(&product).unwrap_or(ProductId::Ssl),
-        title,
-        status: RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval),
-        submitted_at: format_time(submitted),
-        updated_at: format_time(updated),
+impl From<SummaryRow> for RequestSummary {
+    fn from(row: SummaryRow) -> Self {
+        RequestSummary {
+            id: row.id,
+            product: row.product,
+            title: row.title,
+            status: row.status,
+            submitted_at: format_time(row.submitted_at),
+            updated_at: format_time(row.updated_at),
+        }
     }
 }
 
@@ -190,30 +200,36 @@ pub async fn list_for_requester(
     before: Option<i64>,
     limit: i64,
 ) -> Result<RequestPage, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "select id, product, title, status, submitted_at, updated_at from requests
-          where requester_id = $1 and ($2::bigint is null or id < $2)
-          order by id desc limit $3",
+    let rows = sqlx::query_as!(
+        SummaryRow,
+        r#"select id, product as "product: ProductId", title, status as "status: RequestStatus",
+                  submitted_at, updated_at
+             from requests
+            where requester_id = $1 and ($2::bigint is null or id < $2)
+            order by id desc limit $3"#,
+        requester_id,
+        before,
+        limit + 1
     )
-    .bind(requester_id)
-    .bind(before)
-    .bind(limit + 1)
     .fetch_all(pool)
     .await?;
     let more = rows.len() as i64 > limit;
-    let rows: Vec<RequestSummary> = rows.into_iter().take(limit as usize).map(summary).collect();
+    let rows: Vec<RequestSummary> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(RequestSummary::from)
+        .collect();
     let next = more.then(|| rows.last().map(|r| r.id)).flatten();
     Ok(RequestPage { rows, next })
 }
 
 /// A request row with its requester and DigiCert's side, for the request page.
-#[derive(sqlx::FromRow)]
 struct DetailRow {
     id: i64,
     requester_id: Uuid,
-    product: String,
+    product: ProductId,
     title: String,
-    status: String,
+    status: RequestStatus,
     submitted_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     requester: String,
@@ -263,48 +279,56 @@ fn describe_refusal(details: &serde_json::Value) -> String {
     format!("{status}{}", errors.join("; "))
 }
 
-type EventRow = (
-    OffsetDateTime,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-);
+/// One step of a request's timeline; `actor` is `None` for certdesk itself.
+struct EventRow {
+    at: OffsetDateTime,
+    actor: Option<String>,
+    from_status: Option<RequestStatus>,
+    to_status: RequestStatus,
+    note: Option<String>,
+}
 
 /// A request with its timeline and its requester's id: two queries, whatever the timeline's
 /// length.
 pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetail)>, AppError> {
-    let row: Option<DetailRow> = sqlx::query_as(
-        "select r.id, r.requester_id, r.product, r.title, r.status, r.submitted_at, r.updated_at,
-                u.display_name || ' <' || u.email || '>' as requester, r.form, r.csr_pem,
-                r.csr_summary, r.payload, r.digicert_order_id, r.digicert_status,
-                r.certificate_id, r.expires_at, r.forward_error, r.price_cents, r.price_currency,
-                r.order_valid_till, r.renewal_of_request_id
-           from requests r join users u on u.id = r.requester_id
-          where r.id = $1",
+    let row = sqlx::query_as!(
+        DetailRow,
+        r#"select r.id, r.requester_id, r.product as "product: ProductId", r.title,
+                  r.status as "status: RequestStatus", r.submitted_at, r.updated_at,
+                  u.display_name || ' <' || u.email || '>' as "requester!",
+                  r.form as "form: sqlx::types::Json<RequestForm>", r.csr_pem,
+                  r.csr_summary as "csr_summary: sqlx::types::Json<CsrReport>", r.payload,
+                  r.digicert_order_id, r.digicert_status, r.certificate_id, r.expires_at,
+                  r.forward_error, r.price_cents, r.price_currency, r.order_valid_till,
+                  r.renewal_of_request_id
+             from requests r join users u on u.id = r.requester_id
+            where r.id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else {
         return Ok(None);
     };
-    let events: Vec<EventRow> = sqlx::query_as(
-        "select e.at, u.display_name, e.from_status, e.to_status, e.note
-               from request_events e left join users u on u.id = e.actor_id
-              where e.request_id = $1 order by e.id",
+    let events = sqlx::query_as!(
+        EventRow,
+        r#"select e.at, u.display_name as "actor?",
+                  e.from_status as "from_status: RequestStatus",
+                  e.to_status as "to_status: RequestStatus", e.note
+             from request_events e left join users u on u.id = e.actor_id
+            where e.request_id = $1 order by e.id"#,
+        row.id
     )
-    .bind(row.id)
     .fetch_all(pool)
     .await?;
-    let summary = summary((
-        row.id,
-        row.product,
-        row.title,
-        row.status,
-        row.submitted_at,
-        row.updated_at,
-    ));
+    let summary = RequestSummary::from(SummaryRow {
+        id: row.id,
+        product: row.product,
+        title: row.title,
+        status: row.status,
+        submitted_at: row.submitted_at,
+        updated_at: row.updated_at,
+    });
     let mut form = row.form.0;
     form.csr = row.csr_pem.unwrap_or_default();
     let product = summary.product;
@@ -323,10 +347,10 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         price: describe_price(stored_price(row.price_cents, row.price_currency).as_ref()),
         order_valid_till: row.order_valid_till.map(|d| d.to_string()),
         renewal_of: row.renewal_of_request_id,
-        renewed_by: sqlx::query_scalar(
+        renewed_by: sqlx::query_scalar!(
             "select id from requests where renewal_of_request_id = $1 order by id",
+            row.id
         )
-        .bind(row.id)
         .fetch_all(pool)
         .await?,
         // Narrowed by the service, which knows who looks and the renewal window.
@@ -344,16 +368,31 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
         csr: row.csr_summary.map(|c| c.0),
         events: events
             .into_iter()
-            .map(|(at, actor, from, to, note)| RequestEvent {
-                at: format_time(at),
-                actor,
-                from_status: from.as_deref().and_then(RequestStatus::parse),
-                to_status: RequestStatus::parse(&to).unwrap_or(RequestStatus::PendingApproval),
-                note,
+            .map(|event| RequestEvent {
+                at: format_time(event.at),
+                actor: event.actor,
+                from_status: event.from_status,
+                to_status: event.to_status,
+                note: event.note,
             })
             .collect(),
     };
     Ok(Some((row.requester_id, detail)))
+}
+
+/// Links renewal `id` to the request whose DigiCert order it renews, when certdesk placed it.
+pub async fn link_renewal(db: &mut PgConnection, id: i64, order_id: i64) -> Result<(), AppError> {
+    sqlx::query!(
+        "update requests set renewal_of_request_id =
+                (select id from requests where digicert_order_id = $2 and id <> $1
+                  order by id limit 1)
+          where id = $1",
+        id,
+        order_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Current status, locked for the rest of the transaction.
@@ -361,15 +400,12 @@ pub async fn status_for_update(
     db: &mut PgConnection,
     id: i64,
 ) -> Result<Option<(Uuid, RequestStatus)>, AppError> {
-    let row: Option<(Uuid, String)> =
-        sqlx::query_as("select requester_id, status from requests where id = $1 for update")
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(owner, status)| {
-        (
-            owner,
-            RequestStatus::parse(&status).unwrap_or(RequestStatus::PendingApproval),
-        )
-    }))
+    let row = sqlx::query!(
+        r#"select requester_id, status as "status: RequestStatus"
+             from requests where id = $1 for update"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| (row.requester_id, row.status)))
 }

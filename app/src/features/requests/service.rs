@@ -89,16 +89,7 @@ pub async fn submit_priced(
     .await?;
     // A renewal names the order it renews; keep the link to that order's request both ways.
     if let Ok(order_id) = form.renewal_of_order_id.trim().parse::<i64>() {
-        sqlx::query(
-            "update requests set renewal_of_request_id =
-                    (select id from requests where digicert_order_id = $2 and id <> $1
-                      order by id limit 1)
-              where id = $1",
-        )
-        .bind(id)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
+        repo::link_renewal(&mut tx, id, order_id).await?;
     }
     crate::features::mail::notify::request_waiting(&mut tx, id).await?;
     tx.commit().await?;

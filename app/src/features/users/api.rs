@@ -111,12 +111,7 @@ pub async fn set_user_roles(
 pub async fn reset_user_password(id: Uuid) -> Result<TemporaryPassword, AppError> {
     let state = crate::server::context::state()?;
     let caller = crate::server::require_role(&state, Role::Admin).await?;
-    let password = super::service::reset_password(&state.pool, &caller, id).await?;
-    let email: String = sqlx::query_scalar("select email from users where id = $1")
-        .bind(id)
-        .fetch_one(&state.pool)
-        .await?;
-    Ok(TemporaryPassword { email, password })
+    super::service::reset_password(&state.pool, &caller, id).await
 }
 
 /// The signed-in person's new password (the only thing allowed after a reset, with sign-out).

@@ -1,15 +1,14 @@
 use super::api::{UserPage, UserSummary};
 use crate::error::AppError;
 use crate::features::auth::Role;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
 struct UserListRow {
     id: Uuid,
     email: String,
     display_name: String,
-    roles: Vec<String>,
+    roles: Vec<Role>,
     active: bool,
     single_sign_on: bool,
 }
@@ -26,16 +25,18 @@ pub async fn list_users(
         ("after", after.unwrap_or_default()),
     ])?;
     let search = search.and_then(crate::server::search::contains_pattern);
-    let rows: Vec<UserListRow> = sqlx::query_as(
-        "select id, email, display_name, roles, active, sso_subject is not null as single_sign_on
-           from users
-          where ($1::text is null or email > $1)
-            and ($3::text is null or email like $3 or lower(display_name) like $3)
-          order by email limit $2",
+    let rows = sqlx::query_as!(
+        UserListRow,
+        r#"select id, email, display_name, roles as "roles: Vec<Role>", active,
+                  sso_subject is not null as "single_sign_on!"
+             from users
+            where ($1::text is null or email > $1)
+              and ($3::text is null or email like $3 or lower(display_name) like $3)
+            order by email limit $2"#,
+        after,
+        limit + 1,
+        search
     )
-    .bind(after)
-    .bind(limit + 1)
-    .bind(search)
     .fetch_all(pool)
     .await?;
     let more = rows.len() as i64 > limit;
@@ -46,12 +47,7 @@ pub async fn list_users(
             id: row.id,
             email: row.email,
             display_name: row.display_name,
-            // The column's check constraint admits only known roles.
-            roles: row
-                .roles
-                .iter()
-                .filter_map(|r| Role::parse(r).ok())
-                .collect(),
+            roles: row.roles,
             active: row.active,
             single_sign_on: row.single_sign_on,
         })
@@ -60,6 +56,84 @@ pub async fn list_users(
         .then(|| users.last().map(|u| u.email.clone()))
         .flatten();
     Ok(UserPage { users, next_after })
+}
+
+/// An account as an admin's change finds it, its row locked for the rest of the transaction.
+pub struct LockedAccount {
+    pub email: String,
+    pub roles: Vec<Role>,
+}
+
+pub async fn lock_account(db: &mut PgConnection, id: Uuid) -> Result<LockedAccount, AppError> {
+    sqlx::query_as!(
+        LockedAccount,
+        r#"select email, roles as "roles: Vec<Role>" from users where id = $1 for update"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// The active admins' ids, their rows locked, so two admins demoting each other wait in turn.
+pub async fn lock_active_admins(db: &mut PgConnection) -> Result<Vec<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select id from users where active and 'admin' = any(roles) order by id for update"
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn set_active(db: &mut PgConnection, id: Uuid, active: bool) -> Result<(), AppError> {
+    sqlx::query!(
+        "update users set active = $2, updated_at = now() where id = $1",
+        id,
+        active
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_roles(db: &mut PgConnection, id: Uuid, roles: &[Role]) -> Result<(), AppError> {
+    sqlx::query!(
+        "update users set roles = $2, updated_at = now() where id = $1",
+        id,
+        roles as &[Role]
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A new password hash; `must_change` when an admin set it and the person must choose their own.
+pub async fn set_password(
+    db: &mut PgConnection,
+    id: Uuid,
+    hash: &str,
+    must_change: bool,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update users set password_hash = $2, must_change_password = $3, updated_at = now()
+          where id = $1",
+        id,
+        hash,
+        must_change
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The account's password hash; `None` for an unknown account or one that signs in only
+/// through the company's provider.
+pub async fn password_hash(pool: &PgPool, id: Uuid) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar!("select password_hash from users where id = $1", id)
+            .fetch_optional(pool)
+            .await?
+            .flatten(),
+    )
 }
 
 #[cfg(test)]

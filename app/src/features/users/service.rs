@@ -2,6 +2,8 @@
 //! deactivated nor lose the admin role (the admins' rows are locked while that is checked, so two
 //! admins demoting each other at once cannot both succeed).
 
+use super::api::TemporaryPassword;
+use super::repo;
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::model::check_new_password;
 use crate::features::auth::repo::{AttemptPurpose, attempt_succeeded, end_sessions};
@@ -51,11 +53,7 @@ pub async fn create(
 
 /// Locks every active admin's row and fails if `id` is the only one.
 async fn ensure_another_admin(db: &mut PgConnection, id: Uuid) -> Result<(), AppError> {
-    let admins: Vec<Uuid> = sqlx::query_scalar(
-        "select id from users where active and 'admin' = any(roles) order by id for update",
-    )
-    .fetch_all(&mut *db)
-    .await?;
+    let admins = repo::lock_active_admins(db).await?;
     if admins == [id] {
         return Err(AppError::Conflict(
             "This is the last active admin: make someone else an admin first.".into(),
@@ -84,17 +82,6 @@ async fn record(
     .await
 }
 
-async fn email_of(
-    db: &mut PgConnection,
-    id: Uuid,
-) -> Result<(String, bool, Vec<String>), AppError> {
-    sqlx::query_as("select email, active, roles from users where id = $1 for update")
-        .bind(id)
-        .fetch_optional(&mut *db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// Deactivates or reactivates an account. A deactivated person's sessions end at once.
 pub async fn set_active(
     pool: &PgPool,
@@ -106,12 +93,8 @@ pub async fn set_active(
     if !active {
         ensure_another_admin(&mut tx, id).await?;
     }
-    let (email, _, _) = email_of(&mut tx, id).await?;
-    sqlx::query("update users set active = $2, updated_at = now() where id = $1")
-        .bind(id)
-        .bind(active)
-        .execute(&mut *tx)
-        .await?;
+    let email = repo::lock_account(&mut tx, id).await?.email;
+    repo::set_active(&mut tx, id, active).await?;
     if !active {
         end_sessions(&mut *tx, id).await?;
     }
@@ -148,21 +131,16 @@ pub async fn set_roles(
     if !roles.contains(&Role::Admin) {
         ensure_another_admin(&mut tx, id).await?;
     }
-    let (email, _, before) = email_of(&mut tx, id).await?;
-    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-    sqlx::query("update users set roles = $2, updated_at = now() where id = $1")
-        .bind(id)
-        .bind(&names)
-        .execute(&mut *tx)
-        .await?;
+    let before = repo::lock_account(&mut tx, id).await?;
+    repo::set_roles(&mut tx, id, roles).await?;
     // Whatever the person's pages hold was shown under the old roles: they sign in again.
     end_sessions(&mut *tx, id).await?;
     record(
         &mut tx,
         admin,
         "user_roles_changed",
-        &email,
-        serde_json::json!({ "user_id": id, "from": before, "to": names }),
+        &before.email,
+        serde_json::json!({ "user_id": id, "from": before.roles, "to": roles }),
     )
     .await?;
     tx.commit().await?;
@@ -174,19 +152,12 @@ pub async fn reset_password(
     pool: &PgPool,
     admin: &CurrentUser,
     id: Uuid,
-) -> Result<String, AppError> {
+) -> Result<TemporaryPassword, AppError> {
     let password = temporary_password();
     let hash = hash_password(SecretString::from(password.clone())).await?;
     let mut tx = pool.begin().await?;
-    let (email, _, _) = email_of(&mut tx, id).await?;
-    sqlx::query(
-        "update users set password_hash = $2, must_change_password = true, updated_at = now()
-          where id = $1",
-    )
-    .bind(id)
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await?;
+    let email = repo::lock_account(&mut tx, id).await?.email;
+    repo::set_password(&mut tx, id, &hash, true).await?;
     end_sessions(&mut *tx, id).await?;
     record(
         &mut tx,
@@ -197,7 +168,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(password)
+    Ok(TemporaryPassword { email, password })
 }
 
 /// The signed-in person replaces their password (required after a reset). Wrong current
@@ -223,12 +194,7 @@ pub async fn change_password(
             "Choose a password different from the current one.",
         );
     }
-    let hash: Option<Option<String>> =
-        sqlx::query_scalar("select password_hash from users where id = $1")
-            .bind(user.id)
-            .fetch_optional(pool)
-            .await?;
-    let Some(hash) = hash.flatten() else {
+    let Some(hash) = repo::password_hash(pool, user.id).await? else {
         // A single sign-on account has no certdesk password to change.
         return Err(FormErrors::new(
             "Your account signs in through the company's provider and has no certdesk password; \
@@ -271,14 +237,7 @@ pub async fn change_password(
     }
     let hash = hash_password(new).await?;
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "update users set password_hash = $2, must_change_password = false, updated_at = now()
-          where id = $1",
-    )
-    .bind(user.id)
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await?;
+    repo::set_password(&mut tx, user.id, &hash, false).await?;
     let epoch = end_sessions(&mut *tx, user.id).await?;
     record(
         &mut tx,
@@ -342,7 +301,7 @@ mod tests {
         assert_eq!(first.len(), 20);
         let person = find_active_user(&pool, id).await.unwrap().unwrap();
         assert!(person.must_change_password);
-        let temp = reset_password(&pool, &root, id).await.unwrap();
+        let temp = reset_password(&pool, &root, id).await.unwrap().password;
         assert_ne!(temp, first);
         let config = Config::from_lookup(|_| None).unwrap();
         let wrong = change_password(

@@ -45,7 +45,6 @@ pub fn digicert_windows() -> Vec<Window> {
 }
 
 /// How long a window is still full, as PostgreSQL computes it from the shared send times.
-#[derive(sqlx::FromRow)]
 struct WindowWait {
     wait_seconds: Option<f64>,
 }
@@ -109,15 +108,15 @@ impl RateLimiter {
                     .iter()
                     .map(|w| w.period.as_secs_f64())
                     .collect();
-                sqlx::query_scalar(
-                    "select coalesce(bool_or((select count(*) from digicert_rate_budget b
+                sqlx::query_scalar!(
+                    r#"select coalesce(bool_or((select count(*) from digicert_rate_budget b
                                                where b.sent_at > clock_timestamp()
                                                      - make_interval(secs => w.period))
-                                              >= w.max_requests), false)
-                       from unnest($1::bigint[], $2::float8[]) as w(max_requests, period)",
+                                              >= w.max_requests), false) as "busy!"
+                       from unnest($1::bigint[], $2::float8[]) as w(max_requests, period)"#,
+                    &limits,
+                    &periods
                 )
-                .bind(&limits)
-                .bind(&periods)
                 .fetch_one(pool)
                 .await
             }
@@ -152,22 +151,23 @@ impl RateLimiter {
             .collect();
         let longest = periods.iter().copied().fold(0.0, f64::max);
         let mut tx = pool.begin().await?;
-        sqlx::query(
-            "select pg_advisory_xact_lock(hashtextextended('certdesk digicert budget', 0))",
+        sqlx::query!(
+            "select pg_advisory_xact_lock(hashtextextended('certdesk digicert budget', 0))"
         )
         .execute(&mut *tx)
         .await?;
         // For each window: the request that must leave it before another may enter, if full.
-        let waits = sqlx::query_as::<_, WindowWait>(
-            "select extract(epoch from (
+        let waits = sqlx::query_as!(
+            WindowWait,
+            r#"select extract(epoch from (
                         select b.sent_at from digicert_rate_budget b
                          where b.sent_at > clock_timestamp() - make_interval(secs => w.period)
                          order by b.sent_at desc offset w.max_requests - 1 limit 1)
                       + make_interval(secs => w.period) - clock_timestamp())::float8 as wait_seconds
-               from unnest($1::bigint[], $2::float8[]) as w(max_requests, period)",
+               from unnest($1::bigint[], $2::float8[]) as w(max_requests, period)"#,
+            &limits,
+            &periods
         )
-        .bind(&limits)
-        .bind(&periods)
         .fetch_all(&mut *tx)
         .await?;
         let wait = waits
@@ -178,14 +178,14 @@ impl RateLimiter {
             tx.rollback().await?;
             return Ok(Some(Duration::from_secs_f64(wait.min(longest))));
         }
-        sqlx::query("insert into digicert_rate_budget default values")
+        sqlx::query!("insert into digicert_rate_budget default values")
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
+        sqlx::query!(
             "delete from digicert_rate_budget
               where sent_at < clock_timestamp() - make_interval(secs => $1)",
+            longest + 60.0
         )
-        .bind(longest + 60.0)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

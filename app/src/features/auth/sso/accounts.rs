@@ -4,7 +4,6 @@
 use super::provider::{ProviderIdentity, Refusal};
 use super::repo::{self, NewSsoUser, SsoAccount};
 use crate::error::AppError;
-use crate::features::auth::Role;
 use crate::features::auth::model::{SsoFailure, check_email, normalize_email};
 use crate::features::auth::repo::{end_sessions, find_session_user};
 use crate::features::auth::service::SignedIn;
@@ -152,12 +151,8 @@ async fn sign_in_account(
             "the provider's new email belongs to another account",
         )));
     }
-    // The column's check constraint admits only known roles; sorted as `roles_for` sorts.
-    let mut before: Vec<Role> = account
-        .roles
-        .iter()
-        .filter_map(|r| Role::parse(r).ok())
-        .collect();
+    // Sorted as `roles_for` sorts.
+    let mut before = account.roles.clone();
     before.sort();
     if before != identity.roles {
         end_sessions(&mut *tx, account.id).await?;

@@ -6,12 +6,12 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// An account as single sign-on looks at it, locked for the rest of the transaction.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct SsoAccount {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     pub active: bool,
     pub sso_subject: Option<String>,
 }
@@ -21,13 +21,15 @@ pub async fn lock_by_identity(
     issuer: &str,
     subject: &str,
 ) -> Result<Option<SsoAccount>, AppError> {
-    Ok(sqlx::query_as::<_, SsoAccount>(
-        "select id, email, display_name, roles, active, sso_subject from users
-          where sso_issuer = $1 and sso_subject = $2
-          for update",
+    Ok(sqlx::query_as!(
+        SsoAccount,
+        r#"select id, email, display_name, roles as "roles: Vec<Role>", active, sso_subject
+             from users
+            where sso_issuer = $1 and sso_subject = $2
+              for update"#,
+        issuer,
+        subject
     )
-    .bind(issuer)
-    .bind(subject)
     .fetch_optional(db)
     .await?)
 }
@@ -36,12 +38,14 @@ pub async fn lock_by_email(
     db: &mut PgConnection,
     email: &str,
 ) -> Result<Option<SsoAccount>, AppError> {
-    Ok(sqlx::query_as::<_, SsoAccount>(
-        "select id, email, display_name, roles, active, sso_subject from users
-          where email = $1
-          for update",
+    Ok(sqlx::query_as!(
+        SsoAccount,
+        r#"select id, email, display_name, roles as "roles: Vec<Role>", active, sso_subject
+             from users
+            where email = $1
+              for update"#,
+        email
     )
-    .bind(email)
     .fetch_optional(db)
     .await?)
 }
@@ -52,12 +56,12 @@ pub async fn link_identity(
     issuer: &str,
     subject: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "update users set sso_issuer = $2, sso_subject = $3, updated_at = now() where id = $1",
+        id,
+        issuer,
+        subject
     )
-    .bind(id)
-    .bind(issuer)
-    .bind(subject)
     .execute(db)
     .await?;
     Ok(())
@@ -76,18 +80,18 @@ pub async fn insert_sso_user(
     db: &mut PgConnection,
     user: NewSsoUser<'_>,
 ) -> Result<Option<SsoAccount>, AppError> {
-    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-    Ok(sqlx::query_as::<_, SsoAccount>(
-        "insert into users (email, display_name, roles, sso_issuer, sso_subject)
-         values ($1, $2, $3, $4, $5)
-         on conflict (email) do nothing
-         returning id, email, display_name, roles, active, sso_subject",
+    Ok(sqlx::query_as!(
+        SsoAccount,
+        r#"insert into users (email, display_name, roles, sso_issuer, sso_subject)
+           values ($1, $2, $3, $4, $5)
+           on conflict (email) do nothing
+           returning id, email, display_name, roles as "roles: Vec<Role>", active, sso_subject"#,
+        user.email,
+        user.display_name,
+        user.roles as &[Role],
+        user.issuer,
+        user.subject
     )
-    .bind(user.email)
-    .bind(user.display_name)
-    .bind(&roles)
-    .bind(user.issuer)
-    .bind(user.subject)
     .fetch_optional(db)
     .await?)
 }
@@ -101,16 +105,15 @@ pub async fn update_from_provider(
     display_name: &str,
     roles: &[Role],
 ) -> Result<bool, AppError> {
-    let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "update users set email = $2, display_name = $3, roles = $4, updated_at = now()
           where id = $1
             and not exists (select 1 from users other where other.email = $2 and other.id <> $1)",
+        id,
+        email,
+        display_name,
+        roles as &[Role]
     )
-    .bind(id)
-    .bind(email)
-    .bind(display_name)
-    .bind(&roles)
     .execute(db)
     .await?;
     Ok(updated.rows_affected() == 1)
