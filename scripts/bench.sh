@@ -2,7 +2,7 @@
 # The benchmark: builds a release, starts a PostgreSQL cluster of its own under ./.data/bench,
 # seeds 10k, 100k and 1M requests in turn, drives the release server with wrk, drains 1,000
 # approvals through the simulator at DigiCert's rate limits, and prints one table.
-# Arguments go to `certdesk bench`, e.g. `scripts/bench.sh --sizes 10k,100k --seconds 5`.
+# Arguments go to the load-test program (`certdesk-bench`, its own crate in server/bench/), e.g. `scripts/bench.sh --sizes 10k,100k --seconds 5`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,6 +15,8 @@ export RUSTFLAGS="--cfg erase_components"
 # SQL is checked against the committed query data (.sqlx/), not a live database.
 export SQLX_OFFLINE=true
 cargo leptos build --release
+say "building the load-test program"
+cargo build --release -p certdesk-bench
 
 export CERTDESK_DATA_DIR=.data/bench
 say "starting the benchmark's PostgreSQL cluster in $CERTDESK_DATA_DIR"
@@ -22,4 +24,4 @@ DATABASE_URL="$(env -u DATABASE_URL target/release/certdesk db start)"
 export DATABASE_URL
 trap 'env -u DATABASE_URL target/release/certdesk db stop >/dev/null 2>&1 || true' EXIT
 
-target/release/certdesk bench "$@"
+target/release/certdesk-bench --certdesk target/release/certdesk "$@"

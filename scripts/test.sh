@@ -21,7 +21,7 @@ say "building the portal (server and wasm)"
 cargo leptos build
 
 say "clippy: server and browser builds"
-cargo clippy -p certdesk -p certdesk-app --features certdesk-app/ssr --all-targets -- -D warnings
+cargo clippy -p certdesk -p certdesk-app -p certdesk-bench --features certdesk-app/ssr --all-targets -- -D warnings
 cargo clippy -p certdesk-frontend --target wasm32-unknown-unknown -- -D warnings
 
 # A throwaway PostgreSQL cluster for this run, separate from the portal's own data.
@@ -39,12 +39,14 @@ say "checking that the committed SQL query data (.sqlx/) matches the code and th
 queries_url="${DATABASE_URL/\/certdesk\?//certdesk_queries?}"
 psql -q "$DATABASE_URL" -c "create database certdesk_queries"
 sqlx migrate run --source migrations --database-url "$queries_url" >/dev/null
-DATABASE_URL="$queries_url" SQLX_OFFLINE=false cargo sqlx prepare --check --workspace -- -p certdesk-app --features ssr
+DATABASE_URL="$queries_url" SQLX_OFFLINE=false cargo sqlx prepare --check --workspace -- -p certdesk
 
 say "unit and database tests"
 cargo test -p certdesk-app --features ssr
 say "HTTP and command-line tests"
 cargo test -p certdesk
+say "the load test's own tests"
+cargo test -p certdesk-bench
 
 say "browser tests (Chromium, JavaScript on and off)"
 psql -q "$DATABASE_URL" -c "create database certdesk_e2e"

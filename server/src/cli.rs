@@ -43,8 +43,6 @@ pub enum Command {
         #[command(subcommand)]
         action: CsrAction,
     },
-    /// Load-test this (release) build and print the results table; see `scripts/bench.sh`.
-    Bench(crate::bench::BenchCli),
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,10 +242,6 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Csr { .. } => unreachable!("answered before the configuration is read"),
         Command::DigicertSim(args) => run_simulator(args).await,
-        Command::Bench(args) => {
-            println!("{}", crate::bench::run(args.into()).await?);
-            Ok(())
-        }
         Command::Serve => with_database(&config, |urls| serve(config.clone(), urls)).await,
         Command::User {
             action:

@@ -263,8 +263,8 @@ impl EmbeddedPostgres {
         ))
         .execute(&mut conn)
         .await?;
-        sqlx::query("select pg_reload_conf()")
-            .execute(&mut conn)
+        sqlx::query_scalar!("select pg_reload_conf()")
+            .fetch_one(&mut conn)
             .await?;
         conn.close().await?;
         Ok(())
@@ -283,11 +283,12 @@ impl EmbeddedPostgres {
             .await
             .context("cannot connect to the private PostgreSQL cluster")?;
         let portal_password = self.password(PORTAL_ROLE)?;
-        let role_exists: bool =
-            sqlx::query_scalar("select exists (select 1 from pg_roles where rolname = $1)")
-                .bind(PORTAL_ROLE)
-                .fetch_one(&mut conn)
-                .await?;
+        let role_exists = sqlx::query_scalar!(
+            r#"select exists (select 1 from pg_roles where rolname = $1) as "exists!""#,
+            PORTAL_ROLE
+        )
+        .fetch_one(&mut conn)
+        .await?;
         let verb = if role_exists { "alter" } else { "create" };
         sqlx::query(&format!(
             "{verb} role {PORTAL_ROLE} login nosuperuser nocreatedb nocreaterole password '{}'",
@@ -295,11 +296,12 @@ impl EmbeddedPostgres {
         ))
         .execute(&mut conn)
         .await?;
-        let exists: bool =
-            sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-                .bind(DATABASE)
-                .fetch_one(&mut conn)
-                .await?;
+        let exists = sqlx::query_scalar!(
+            r#"select exists (select 1 from pg_database where datname = $1) as "exists!""#,
+            DATABASE
+        )
+        .fetch_one(&mut conn)
+        .await?;
         if !exists {
             sqlx::query(&format!("create database {DATABASE}"))
                 .execute(&mut conn)

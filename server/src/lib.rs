@@ -1,6 +1,5 @@
 //! The certdesk server: start-up, the HTTP router, the private PostgreSQL cluster and the
 //! command line.
-pub mod bench;
 pub mod cli;
 pub mod embedded_pg;
 pub mod observability;

@@ -162,7 +162,7 @@ pub fn metrics_router(state: AppState) -> Router {
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let probe = tokio::time::timeout(
         Duration::from_secs(2),
-        sqlx::query("select 1").execute(&state.pool),
+        sqlx::query_scalar!("select 1 as alive").fetch_one(&state.pool),
     )
     .await;
     if !matches!(probe, Ok(Ok(_))) {

@@ -106,7 +106,7 @@ pub async fn open_database(urls: &DatabaseUrls) -> anyhow::Result<PgPool> {
         Some(owner_url) => {
             let owner = connect(owner_url).await?;
             prepare_database(&owner).await?;
-            let role: String = sqlx::query_scalar("select current_user::text")
+            let role = sqlx::query_scalar!(r#"select current_user::text as "role!""#)
                 .fetch_one(&pool)
                 .await?;
             grant_portal_role(&owner, &role).await?;
@@ -133,10 +133,11 @@ pub async fn grant_portal_role(owner: &PgPool, role: &str) -> anyhow::Result<()>
             "{role:?} is not a role name certdesk grants to (lower-case letters, digits, _)"
         );
     }
-    let owns: bool = sqlx::query_scalar(
-        "select exists (select 1 from pg_tables where schemaname = 'public' and tableowner = $1)",
+    let owns = sqlx::query_scalar!(
+        r#"select exists (select 1 from pg_tables where schemaname = 'public' and tableowner = $1)
+                  as "owns!""#,
+        role
     )
-    .bind(role)
     .fetch_one(owner)
     .await?;
     if owns {
@@ -170,17 +171,19 @@ pub async fn grant_portal_role(owner: &PgPool, role: &str) -> anyhow::Result<()>
 /// The portal's role should own nothing; say so at start-up when it owns the tables or is a
 /// superuser (one `DATABASE_URL` for everything, as in a quick trial).
 pub async fn warn_if_privileged(pool: &PgPool) -> anyhow::Result<()> {
-    #[derive(sqlx::FromRow)]
     struct PortalRole {
         name: String,
         superuser: bool,
         owns_tables: bool,
     }
-    let role = sqlx::query_as::<_, PortalRole>(
-        "select current_user::text as name,
-                (select rolsuper from pg_roles where rolname = current_user) as superuser,
-                exists (select 1 from pg_tables
-                         where schemaname = 'public' and tableowner = current_user) as owns_tables",
+    let role = sqlx::query_as!(
+        PortalRole,
+        r#"select current_user::text as "name!",
+                  coalesce((select rolsuper from pg_roles where rolname = current_user), false)
+                    as "superuser!",
+                  exists (select 1 from pg_tables
+                           where schemaname = 'public' and tableowner = current_user)
+                    as "owns_tables!""#
     )
     .fetch_one(pool)
     .await?;

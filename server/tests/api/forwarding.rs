@@ -352,7 +352,7 @@ async fn an_order_issued_later_is_found_through_the_status_changes_feed() {
 /// shared budget keeps them together under the limits, so DigiCert never answers 429.
 #[tokio::test]
 async fn two_server_processes_drain_300_approvals_within_digicerts_limits() {
-    use certdesk::bench::processes::{ServerSettings, start_server};
+    use certdesk_bench::processes::{ServerSettings, start_server};
     let (pool, url) = fresh_database().await;
     let sim = spawn_simulator(SimSettings::new(SIM_KEY)).await;
     let ids = approved_requests(&pool, 300).await;

@@ -3,7 +3,6 @@ mod account;
 mod approvals;
 mod auth;
 mod authorization;
-mod bench;
 mod certificates;
 mod changes;
 mod cli;

@@ -19,7 +19,9 @@ use stats::{Latencies, ms, table};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-#[derive(clap::Args, Debug)]
+/// Load-tests a release build of certdesk and prints the results table (`scripts/bench.sh`).
+#[derive(clap::Parser, Debug)]
+#[command(name = "certdesk-bench", version)]
 pub struct BenchCli {
     /// Requests to seed per round, comma separated; k and M suffixes allowed.
     #[arg(long, default_value = "10k,100k,1M", value_parser = parse_sizes)]
@@ -36,9 +38,9 @@ pub struct BenchCli {
     /// Approvals for the workers to drain at DigiCert's rate limits (0 skips the drain).
     #[arg(long, default_value_t = 1000)]
     pub drain: u32,
-    /// The server binary to measure (default: this one).
-    #[arg(long)]
-    pub certdesk: Option<PathBuf>,
+    /// The release server binary to measure.
+    #[arg(long, default_value = "target/release/certdesk")]
+    pub certdesk: PathBuf,
     /// The site the release server serves (its pkg/ holds the wasm that is measured).
     #[arg(long, default_value = "target/site")]
     pub site_root: PathBuf,
@@ -83,10 +85,7 @@ impl From<BenchCli> for BenchArgs {
             clients: cli.clients,
             page_clients: cli.page_clients,
             drain: cli.drain,
-            certdesk: cli
-                .certdesk
-                .or_else(|| std::env::current_exe().ok())
-                .unwrap_or_else(|| PathBuf::from("target/release/certdesk")),
+            certdesk: cli.certdesk,
             site_root: cli.site_root,
             work_dir: cli.work_dir,
             database_url: cli.database_url,
@@ -192,8 +191,8 @@ async fn fresh_database(base_url: &str, name: &str) -> anyhow::Result<(PgPool, S
         .max_connections(40)
         .connect_with(options)
         .await?;
-    crate::startup::prepare_database(&pool).await?;
-    Ok((pool, crate::startup::with_database_name(base_url, name)))
+    certdesk::startup::prepare_database(&pool).await?;
+    Ok((pool, certdesk::startup::with_database_name(base_url, name)))
 }
 
 async fn sign_in(base: &str, email: &str) -> anyhow::Result<String> {
@@ -510,7 +509,7 @@ async fn drain(args: &BenchArgs) -> anyhow::Result<Drain> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let elapsed = started.elapsed();
-    let stats: crate::simulator::Stats = http
+    let stats: certdesk::simulator::Stats = http
         .get(format!("{sim_url}/__simulator/stats"))
         .header("X-DC-DEVKEY", SIM_KEY)
         .send()
