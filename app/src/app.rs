@@ -1,29 +1,15 @@
 //! The document shell, the router and the layout every page shares.
 
 use crate::components::NotFound;
-use crate::error::AppError;
-use crate::features::approvals::views::ApprovalsPage;
-use crate::features::audit::views::AuditPage;
 use crate::features::auth::{
-    CurrentUser,
+    Auth, CurrentUser,
     api::{SignOut, me},
-    views::SignInPage,
 };
-use crate::features::certificates::views::CertificatesPage;
-use crate::features::changes::model::ChangeKind;
-use crate::features::changes::views::{NewCertificatePage, PoliciesPage};
-use crate::features::dashboard::views::DashboardPage;
-use crate::features::dcv::views::DomainsPage;
-use crate::features::history::views::HistoryPage;
-use crate::features::mail::views::{AccountPage, MailPage};
-use crate::features::requests::views::{
-    MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
-};
-use crate::features::users::views::{ChangePasswordPage, UsersPage};
+use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -45,21 +31,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// Who is signed in. Provided once by [`App`]; bumping `signed_in` reloads the user after a
-/// sign-in (a resource refetches only when its source value changes).
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-    pub signed_in: RwSignal<u32>,
-    pub sign_out: ServerAction<SignOut>,
-}
-
-impl Auth {
-    pub fn reload_user(&self) {
-        self.signed_in.update(|n| *n += 1);
     }
 }
 
@@ -90,24 +61,24 @@ pub fn App() -> impl IntoView {
                 <TopBar />
                 <main id="main">
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
-                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
-                        <Route path=path!("/requests/new") view=NewRequestPage ssr=SsrMode::Async />
-                        <Route path=path!("/requests/new/:kind") view=RequestFormPage ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id/reissue") view=|| view! { <NewCertificatePage kind=ChangeKind::Reissue /> } ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id/duplicate") view=|| view! { <NewCertificatePage kind=ChangeKind::Duplicate /> } ssr=SsrMode::Async />
-                        <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async />
-                        <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
-                        <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
-                        <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
-                        <Route path=path!("/certificates") view=CertificatesPage ssr=SsrMode::Async />
-                        <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
-                        <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/policies") view=PoliciesPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async />
-                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                        <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />
+                        <Route path=path!("/") view={Lazy::<pages::Dashboard>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sign-in") view={Lazy::<pages::SignIn>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests/new") view={Lazy::<pages::NewRequest>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests/new/:kind") view={Lazy::<pages::RequestForm>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id") view={Lazy::<pages::Request>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id/reissue") view={Lazy::<pages::Reissue>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id/duplicate") view={Lazy::<pages::Duplicate>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests") view={Lazy::<pages::MyRequests>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/approvals") view={Lazy::<pages::Approvals>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/history") view={Lazy::<pages::History>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/domains") view={Lazy::<pages::Domains>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/certificates") view={Lazy::<pages::Certificates>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/users") view={Lazy::<pages::Users>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/audit") view={Lazy::<pages::Audit>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/policies") view={Lazy::<pages::Policies>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin/mail") view={Lazy::<pages::Mail>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/account") view={Lazy::<pages::Account>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/account/password") view={Lazy::<pages::ChangePassword>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

@@ -150,6 +150,33 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// A database constraint that guards what a person typed: its violation is that field's error,
+/// not a server failure.
+#[cfg(feature = "ssr")]
+pub struct ConstraintField {
+    pub constraint: &'static str,
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// `err` as a field error when it violates one of `fields`' constraints; otherwise as any
+    /// other database failure.
+    pub fn from_constraint(err: sqlx::Error, fields: &[ConstraintField]) -> AppError {
+        let violated = match &err {
+            sqlx::Error::Database(db) => db.constraint(),
+            _ => None,
+        };
+        match fields.iter().find(|f| Some(f.constraint) == violated) {
+            Some(f) => FormErrors::new("Check the highlighted fields.")
+                .field(f.field, f.message)
+                .into(),
+            None => AppError::from(err),
+        }
+    }
+}
+
 /// Database failures are logged in full here and leave as a generic message.
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {

@@ -1,14 +1,12 @@
 //! The `certdesk` command line.
 
-use crate::simulator::dcv::Record;
-use crate::simulator::{FaultPlan, Issuance, SimSettings, Simulator};
 use crate::{embedded_pg::EmbeddedPostgres, startup, telemetry};
 use anyhow::{Context, bail};
 use app::features::auth::service::{NewUserInput, create_user};
 use app::server::Config;
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use std::{io::BufRead, net::SocketAddr, process::ExitCode, time::Duration};
+use std::{io::BufRead, process::ExitCode, time::Duration};
 use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
@@ -32,7 +30,8 @@ pub enum Command {
         action: UserAction,
     },
     /// Run the DigiCert simulator on its own (CertCentral Services API under /services/v2).
-    DigicertSim(SimArgs),
+    #[cfg(feature = "simulator")]
+    DigicertSim(crate::simulator::cli::SimArgs),
     /// Start or stop the private PostgreSQL cluster under the data directory.
     Db {
         #[command(subcommand)]
@@ -70,114 +69,6 @@ pub enum UserAction {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-}
-
-#[derive(clap::Args, Debug)]
-pub struct SimArgs {
-    /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free port).
-    #[arg(long, default_value = "127.0.0.1:8443")]
-    pub listen: SocketAddr,
-    /// The API key clients must send in X-DC-DEVKEY.
-    #[arg(long, env = "DIGICERT_SIM_API_KEY")]
-    pub api_key: String,
-    /// When orders are issued: `dcv` (as DigiCert: names on unvalidated domains wait until
-    /// their DCV record is found), `immediate`, `manual`, or a number of seconds after placement.
-    #[arg(long, default_value = "dcv", value_parser = parse_issuance)]
-    pub issue: Issuance,
-    /// A TXT record in the simulated DNS, NAME=VALUE (repeatable).
-    #[arg(long = "txt", value_parser = parse_txt)]
-    pub txt: Vec<Record>,
-    /// A CNAME record in the simulated DNS, NAME=TARGET (repeatable).
-    #[arg(long = "cname", value_parser = parse_cname)]
-    pub cname: Vec<Record>,
-    /// A file on the simulated web, URL=CONTENT (repeatable).
-    #[arg(long = "http", value_parser = parse_http)]
-    pub http: Vec<Record>,
-    /// A domain the account has validated today, with its subdomains (repeatable).
-    #[arg(long = "validated-domain")]
-    pub validated_domains: Vec<String>,
-    /// Probability (0-1) of each injected fault, e.g. --fault server_error=0.1 --fault timeout=0.05.
-    /// Kinds: server_error, unavailable, too_many_requests, timeout, drop_after_create.
-    #[arg(long = "fault", value_parser = parse_fault)]
-    pub faults: Vec<(String, f64)>,
-}
-
-fn parse_issuance(text: &str) -> Result<Issuance, String> {
-    Issuance::parse(text)
-}
-
-fn key_value<'a>(text: &'a str, shape: &str) -> Result<(&'a str, &'a str), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() && !value.trim().is_empty() => {
-            Ok((key.trim(), value.trim()))
-        }
-        _ => Err(format!("\"{text}\" is not {shape}")),
-    }
-}
-
-fn parse_txt(text: &str) -> Result<Record, String> {
-    let (name, value) = key_value(text, "NAME=VALUE")?;
-    Ok(Record::Txt {
-        name: name.into(),
-        value: value.into(),
-    })
-}
-
-fn parse_cname(text: &str) -> Result<Record, String> {
-    let (name, target) = key_value(text, "NAME=TARGET")?;
-    Ok(Record::Cname {
-        name: name.into(),
-        target: target.into(),
-    })
-}
-
-fn parse_http(text: &str) -> Result<Record, String> {
-    // The URL holds no `=` DigiCert would read (`/.well-known/pki-validation/fileauth.txt`).
-    let (url, content) = key_value(text, "URL=CONTENT")?;
-    if !url.starts_with("http://") {
-        return Err(format!("\"{url}\" is not an http:// URL"));
-    }
-    Ok(Record::Http {
-        url: url.into(),
-        content: content.into(),
-    })
-}
-
-fn parse_fault(text: &str) -> Result<(String, f64), String> {
-    let (kind, p) = text
-        .split_once('=')
-        .ok_or_else(|| format!("\"{text}\" is not KIND=PROBABILITY"))?;
-    const KINDS: [&str; 5] = [
-        "server_error",
-        "unavailable",
-        "too_many_requests",
-        "timeout",
-        "drop_after_create",
-    ];
-    if !KINDS.contains(&kind) {
-        return Err(format!(
-            "unknown fault \"{kind}\"; use one of {}",
-            KINDS.join(", ")
-        ));
-    }
-    match p.parse::<f64>() {
-        Ok(p) if (0.0..=1.0).contains(&p) => Ok((kind.to_owned(), p)),
-        _ => Err(format!("\"{p}\" is not a probability between 0 and 1")),
-    }
-}
-
-fn fault_plan(faults: &[(String, f64)]) -> FaultPlan {
-    let mut plan = FaultPlan::default();
-    for (kind, p) in faults {
-        match kind.as_str() {
-            "server_error" => plan.server_error = *p,
-            "unavailable" => plan.unavailable = *p,
-            "too_many_requests" => plan.too_many_requests = *p,
-            "timeout" => plan.timeout = *p,
-            _ => plan.drop_after_create = *p,
-        }
-    }
-    plan
 }
 
 #[derive(Subcommand, Debug)]
@@ -241,7 +132,8 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
     telemetry::init(config.log_format);
     match command {
         Command::Csr { .. } => unreachable!("answered before the configuration is read"),
-        Command::DigicertSim(args) => run_simulator(args).await,
+        #[cfg(feature = "simulator")]
+        Command::DigicertSim(args) => crate::simulator::cli::run(args, shutdown_signal()).await,
         Command::Serve => with_database(&config, |urls| serve(config.clone(), urls)).await,
         Command::User {
             action:
@@ -323,32 +215,6 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
     }
 }
 
-async fn run_simulator(args: SimArgs) -> anyhow::Result<()> {
-    if args.api_key.trim().is_empty() {
-        bail!("--api-key must not be empty");
-    }
-    let mut settings = SimSettings::new(args.api_key);
-    settings.issuance = args.issue;
-    settings.faults = fault_plan(&args.faults);
-    let simulator = Simulator::new(settings)?;
-    for record in args.txt.iter().chain(&args.cname).chain(&args.http) {
-        simulator.publish(record);
-    }
-    for domain in &args.validated_domains {
-        simulator.validate_domain(domain);
-    }
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    // Standard output, so scripts and tests can read the address when the port was 0.
-    println!(
-        "DigiCert simulator listening on http://{}/services/v2",
-        listener.local_addr()?
-    );
-    simulator.serve(listener, shutdown_signal()).await?;
-    Ok(())
-}
-
 /// The command-line flag a form field came from, for error messages.
 fn flag_for(field: &str) -> &str {
     match field {
@@ -407,10 +273,17 @@ where
     result
 }
 
+/// The simulator demo mode runs in this process; a build without it has none.
+#[cfg(feature = "simulator")]
+type DemoSimulator = crate::simulator::EmbeddedSimulator;
+#[cfg(not(feature = "simulator"))]
+type DemoSimulator = std::convert::Infallible;
+
 async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()> {
     let pool = startup::open_database(&urls).await?;
     // Demo mode: the simulator runs inside this process, on its own loopback port.
-    let (target, simulator) = match &config.digicert_api_key {
+    #[cfg_attr(not(feature = "simulator"), allow(unused_variables))]
+    let (target, simulator): (_, Option<DemoSimulator>) = match &config.digicert_api_key {
         Some(key) => (
             startup::DigicertTarget {
                 base_url: config.digicert_base_url.clone(),
@@ -418,11 +291,17 @@ async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()
             },
             None,
         ),
+        #[cfg(feature = "simulator")]
         None => {
             let embedded = crate::simulator::EmbeddedSimulator::start(&config).await?;
             tracing::info!(url = %embedded.target.base_url, "DigiCert simulator running (demo mode)");
             (embedded.target.clone(), Some(embedded))
         }
+        #[cfg(not(feature = "simulator"))]
+        None => bail!(
+            "DIGICERT_API_KEY is not set, and this build has no DigiCert simulator for demo mode \
+             (it was built without the `simulator` feature): set DIGICERT_API_KEY"
+        ),
     };
     let state = startup::build_state(config.clone(), pool.clone(), target).await?;
     if let Some(demo) = &state.demo {
@@ -469,6 +348,7 @@ async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()
     }
     // A job in hand is left to its lease; the next worker to start resumes it.
     workers.iter().for_each(|w| w.abort());
+    #[cfg(feature = "simulator")]
     if let Some(simulator) = simulator {
         simulator.stop().await;
     }

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod embedded_pg;
 pub mod observability;
 pub mod security;
+#[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 //! Building blocks shared by every feature's pages.
 
-use crate::app::Auth;
 use crate::error::AppError;
+use crate::features::auth::Auth;
 use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;

@@ -9,6 +9,7 @@
 mod account;
 mod auto_renew;
 pub mod ca;
+pub mod cli;
 pub mod dcv;
 mod domains;
 mod duplicate;
@@ -17,9 +18,9 @@ mod handlers;
 mod reissue;
 pub(crate) mod revoke;
 
-use app::server::digicert::Window;
+use app::server::digicert::{SendLog, Window};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -227,7 +228,7 @@ pub(crate) struct Inner {
     pub own_dcv_check_every: Duration,
     pub faults: Mutex<FaultPlan>,
     pub issuance: Mutex<Issuance>,
-    pub sent: Mutex<HashMap<String, VecDeque<Instant>>>,
+    pub sent: Mutex<HashMap<String, SendLog>>,
     pub orders: Mutex<Orders>,
     pub counters: Mutex<Counters>,
     pub ca: ca::TestCa,

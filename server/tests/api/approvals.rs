@@ -301,13 +301,9 @@ async fn a_refused_order_fails_with_digicerts_codes_and_an_admin_retry_succeeds(
     let retry = |client| {
         let app = &app;
         async move {
-            app.call(
-                client,
-                "/api/approvals/retry_forwarding",
-                &[("id", &id.to_string())],
-            )
-            .await
-            .status()
+            app.call(client, "/api/forwarding/retry", &[("id", &id.to_string())])
+                .await
+                .status()
         }
     };
     assert_eq!(retry(&ada).await, 403);

@@ -120,7 +120,7 @@ const MATRIX: &[Row] = &[
         [401, 403, 200, 403],
     ),
     Row(
-        "/api/approvals/retry_forwarding",
+        "/api/forwarding/retry",
         &[("id", "999999")],
         [401, 403, 403, 404],
     ),

@@ -83,7 +83,7 @@ pub async fn search_audit(
         .take(AUDIT_PAGE_SIZE as usize)
         .map(|row| AuditRow {
             id: row.id,
-            at: crate::features::requests::repo::format_time(row.at),
+            at: crate::server::format_time(row.at),
             actor: row.actor,
             action: row.action,
             subject: row.subject,

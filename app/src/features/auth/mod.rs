@@ -1,5 +1,6 @@
 //! Accounts, sign-in and sign-out, roles.
 pub mod api;
+pub mod context;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;
@@ -9,4 +10,5 @@ pub mod service;
 pub mod sso;
 pub mod views;
 
+pub use context::Auth;
 pub use model::{CurrentUser, Role};

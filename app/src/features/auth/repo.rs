@@ -1,7 +1,7 @@
 //! Queries for accounts and sign-in attempts.
 
 use super::model::{CurrentUser, Role};
-use crate::error::{AppError, FormErrors};
+use crate::error::{AppError, ConstraintField};
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
@@ -126,13 +126,15 @@ pub async fn insert_user(db: impl PgExecutor<'_>, user: NewUser<'_>) -> Result<U
     )
     .fetch_one(db)
     .await
-    .map_err(|err| match &err {
-        sqlx::Error::Database(db) if db.constraint() == Some("users_email_unique") => {
-            FormErrors::new("Check the highlighted fields.")
-                .field("email", "A user with this email already exists.")
-                .into()
-        }
-        _ => AppError::from(err),
+    .map_err(|err| {
+        AppError::from_constraint(
+            err,
+            &[ConstraintField {
+                constraint: "users_email_unique",
+                field: "email",
+                message: "A user with this email already exists.",
+            }],
+        )
     })
 }
 

@@ -1,8 +1,8 @@
 use super::api::{SignIn, load_sign_in_options};
 use super::model::{DemoAccounts, SsoFailure};
-use crate::app::Auth;
 use crate::components::FieldError;
 use crate::error::AppError;
+use crate::features::auth::Auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};

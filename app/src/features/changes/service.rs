@@ -19,8 +19,8 @@ use crate::features::digicert::products::{Family, ProductId};
 use crate::features::digicert::rules::check_dns_name;
 use crate::features::requests::model::RequestStatus;
 use crate::features::requests::names::{split_names, to_ascii};
-use crate::features::requests::repo::format_time;
 use crate::server::audit::{self, AuditEvent};
+use crate::server::format_time;
 use sqlx::PgPool;
 use time::Date;
 

@@ -58,7 +58,7 @@ pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
         recent_activity: rows
             .into_iter()
             .map(|row| Activity {
-                at: crate::features::requests::repo::format_time(row.at),
+                at: crate::server::format_time(row.at),
                 action: row.action.replace('_', " "),
                 client_ip: row.client_ip,
             })

@@ -1,6 +1,6 @@
 use super::api::load_dashboard;
-use crate::app::Auth;
 use crate::components::{ErrorPanel, Guarded};
+use crate::features::auth::Auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,5 +1,6 @@
 //! Sending approved orders to DigiCert and following them until the certificate is issued.
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod certificate;
 #[cfg(feature = "ssr")]

@@ -7,7 +7,7 @@ use crate::error::{AppError, FormErrors};
 use crate::features::digicert::dates::IsoDate;
 use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::RequestStatus;
-use crate::features::requests::repo::format_time;
+use crate::server::format_time;
 use crate::server::search::contains_pattern;
 use futures::{Stream, StreamExt};
 use sqlx::{PgPool, Postgres, QueryBuilder};

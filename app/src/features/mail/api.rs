@@ -10,7 +10,7 @@ pub const MAIL_PAGE_SIZE: i64 = 50;
 #[server(prefix = "/api", endpoint = "mail/outbox")]
 pub async fn load_mail(before: Option<i64>) -> Result<Vec<MailView>, AppError> {
     use crate::features::auth::Role;
-    use crate::features::requests::repo::format_time;
+    use crate::server::format_time;
     use crate::server::{context, require_role};
 
     let state = context::state()?;

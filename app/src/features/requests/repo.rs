@@ -9,18 +9,10 @@ use crate::error::AppError;
 use crate::features::csr::CsrReport;
 use crate::features::digicert::pricing::{Price, describe as describe_price};
 use crate::features::digicert::products::ProductId;
+use crate::server::format_time;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
-use time::macros::format_description;
 use uuid::Uuid;
-
-pub fn format_time(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default()
-}
 
 pub struct NewRequest<'a> {
     pub requester_id: Uuid,

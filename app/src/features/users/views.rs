@@ -2,9 +2,9 @@ use super::api::{
     ChangePassword, CreateAccount, ResetUserPassword, SetUserActive, SetUserRoles, UserSummary,
     list_users,
 };
-use crate::app::Auth;
 use crate::components::{ErrorPanel, FieldError, Guarded};
 use crate::error::AppError;
+use crate::features::auth::Auth;
 use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -6,4 +6,4 @@ mod ratelimit;
 
 pub use client::{ClientSettings, DigicertClient, Placement, RetryPolicy, check_base_url};
 pub use error::{ApiErrorItem, DigicertError};
-pub use ratelimit::{RateLimiter, Window, digicert_windows};
+pub use ratelimit::{RateLimiter, SendLog, Window, digicert_windows};

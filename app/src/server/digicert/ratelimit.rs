@@ -17,14 +17,63 @@ pub struct Window {
 
 const NETWORK_SLACK: Duration = Duration::from_secs(1);
 
+/// Send times, oldest first, judged against rolling windows: the limiter's in-process budget and
+/// the simulator's per-key limits are both one of these.
+#[derive(Debug, Default)]
+pub struct SendLog(VecDeque<Instant>);
+
+impl SendLog {
+    /// Forgets sends no window remembers any more.
+    fn forget_old(&mut self, windows: &[Window], now: Instant) {
+        let longest = windows.iter().map(|w| w.period).max().unwrap_or_default();
+        while self
+            .0
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= longest)
+        {
+            self.0.pop_front();
+        }
+    }
+
+    /// When one more send fits every window: `now` when it fits already, otherwise the moment
+    /// the fullest window lets its oldest blocking send go.
+    pub fn ready_at(&mut self, windows: &[Window], now: Instant) -> Instant {
+        self.forget_old(windows, now);
+        windows
+            .iter()
+            .filter(|w| self.in_window(w, now) >= w.max_requests)
+            .map(|w| self.0[self.0.len() - w.max_requests] + w.period)
+            .fold(now, Instant::max)
+    }
+
+    fn in_window(&self, window: &Window, now: Instant) -> usize {
+        self.0
+            .iter()
+            .rev()
+            .take_while(|t| now.duration_since(**t) < window.period)
+            .count()
+    }
+
+    /// Whether a send now would exceed a window; records nothing.
+    pub fn is_full(&self, windows: &[Window], now: Instant) -> bool {
+        windows
+            .iter()
+            .any(|w| self.in_window(w, now) >= w.max_requests)
+    }
+
+    pub fn record(&mut self, at: Instant) {
+        self.0.push_back(at);
+    }
+}
+
 pub struct RateLimiter {
     windows: Vec<Window>,
     budget: Budget,
 }
 
 enum Budget {
-    /// Send times of this process's most recent requests, oldest first.
-    Local(Mutex<VecDeque<Instant>>),
+    /// Send times of this process's most recent requests.
+    Local(Mutex<SendLog>),
     /// Send times of the whole deployment's requests, in `digicert_rate_budget`.
     Shared(PgPool),
 }
@@ -54,7 +103,7 @@ impl RateLimiter {
     pub fn new(windows: Vec<Window>) -> Self {
         RateLimiter {
             windows,
-            budget: Budget::Local(Mutex::new(VecDeque::new())),
+            budget: Budget::Local(Mutex::new(SendLog::default())),
         }
     }
 
@@ -90,17 +139,10 @@ impl RateLimiter {
     /// Whether a request now would have to wait (for `/healthz`); records nothing.
     pub async fn exhausted(&self) -> Result<bool, sqlx::Error> {
         match &self.budget {
-            Budget::Local(sent) => {
-                let sent = sent.lock().expect("rate limiter lock");
-                let now = Instant::now();
-                Ok(self.windows.iter().any(|w| {
-                    sent.iter()
-                        .rev()
-                        .take_while(|t| now.duration_since(**t) < w.period)
-                        .count()
-                        >= w.max_requests
-                }))
-            }
+            Budget::Local(sent) => Ok(sent
+                .lock()
+                .expect("rate limiter lock")
+                .is_full(&self.windows, Instant::now())),
             Budget::Shared(pool) => {
                 let limits: Vec<i64> = self.windows.iter().map(|w| w.max_requests as i64).collect();
                 let periods: Vec<f64> = self
@@ -192,38 +234,14 @@ impl RateLimiter {
         Ok(None)
     }
 
-    async fn acquire_local(&self, sent: &Mutex<VecDeque<Instant>>) {
+    async fn acquire_local(&self, sent: &Mutex<SendLog>) {
         loop {
             let wait = {
                 let mut sent = sent.lock().expect("rate limiter lock");
                 let now = Instant::now();
-                let longest = self
-                    .windows
-                    .iter()
-                    .map(|w| w.period)
-                    .max()
-                    .unwrap_or_default();
-                while sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= longest)
-                {
-                    sent.pop_front();
-                }
-                let mut ready_at = now;
-                for w in &self.windows {
-                    let in_window = sent
-                        .iter()
-                        .rev()
-                        .take_while(|t| now.duration_since(**t) < w.period)
-                        .count();
-                    if in_window >= w.max_requests {
-                        // The request that must leave the window before another may enter it.
-                        let oldest_blocking = sent[sent.len() - w.max_requests];
-                        ready_at = ready_at.max(oldest_blocking + w.period);
-                    }
-                }
+                let ready_at = sent.ready_at(&self.windows, now);
                 if ready_at <= now {
-                    sent.push_back(now);
+                    sent.record(now);
                     return;
                 }
                 ready_at - now
@@ -236,6 +254,30 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_window_frees_a_place_when_its_oldest_send_leaves() {
+        let windows = [Window {
+            max_requests: 2,
+            period: Duration::from_secs(10),
+        }];
+        let start = Instant::now();
+        let second = Duration::from_secs(1);
+        let mut log = SendLog::default();
+        assert_eq!(log.ready_at(&windows, start), start);
+        log.record(start);
+        log.record(start + second);
+        assert!(log.is_full(&windows, start + 2 * second));
+        assert_eq!(
+            log.ready_at(&windows, start + 2 * second),
+            start + 10 * second
+        );
+        assert!(!log.is_full(&windows, start + 10 * second));
+        assert_eq!(
+            log.ready_at(&windows, start + 10 * second),
+            start + 10 * second
+        );
+    }
 
     #[tokio::test(start_paused = true)]
     async fn never_exceeds_any_window() {

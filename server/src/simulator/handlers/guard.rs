@@ -130,26 +130,8 @@ pub(super) fn within_rate_limit(inner: &Inner, key: &str) -> bool {
     let mut sent = inner.sent.lock().expect("rate limit lock");
     let log = sent.entry(key.to_owned()).or_default();
     let now = Instant::now();
-    let longest = inner
-        .limits
-        .iter()
-        .map(|w| w.period)
-        .max()
-        .unwrap_or_default();
-    while log
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= longest)
-    {
-        log.pop_front();
-    }
-    let over = inner.limits.iter().any(|w| {
-        log.iter()
-            .rev()
-            .take_while(|t| now.duration_since(**t) < w.period)
-            .count()
-            >= w.max_requests
-    });
+    let over = log.ready_at(&inner.limits, now) > now;
     // Every request counts against the windows, refused ones included, as at DigiCert.
-    log.push_back(now);
+    log.record(now);
     !over
 }

@@ -1,7 +1,7 @@
 use super::super::api::{CancelRequest, load_request};
 use super::super::model::RequestDetail;
 use crate::components::{ErrorPanel, Guarded};
-use crate::features::approvals::api::{DecideRequest, RetryForwarding};
+use crate::features::approvals::api::DecideRequest;
 use crate::features::approvals::views::DecisionForms;
 use crate::features::certificates::views::OrderCertificates;
 use crate::features::changes::api::load_changes;
@@ -10,6 +10,7 @@ use crate::features::changes::views::{ChangeActions, ChangesSection};
 use crate::features::dcv::api::load_dcv;
 use crate::features::dcv::model::DcvPanel;
 use crate::features::dcv::views::{DcvActions, DcvSection};
+use crate::features::forwarding::api::RetryForwarding;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -205,6 +205,36 @@ fn OrderForm(
     let common_name = RwSignal::new(value(|f| &f.common_name));
     let dns_names = RwSignal::new(value(|f| &f.dns_names));
     let csr_text = RwSignal::new(value(|f| &f.csr));
+    let common_name_field = NodeRef::<leptos::html::Input>::new();
+    let dns_names_field = NodeRef::<leptos::html::Textarea>::new();
+    let csr_field = NodeRef::<leptos::html::Textarea>::new();
+    keep_typed_text(
+        move || common_name_field.get_untracked().map(|f| f.value()),
+        move |text| {
+            if let Some(f) = common_name_field.get_untracked() {
+                f.set_value(text)
+            }
+        },
+        common_name,
+    );
+    keep_typed_text(
+        move || dns_names_field.get_untracked().map(|f| f.value()),
+        move |text| {
+            if let Some(f) = dns_names_field.get_untracked() {
+                f.set_value(text)
+            }
+        },
+        dns_names,
+    );
+    keep_typed_text(
+        move || csr_field.get_untracked().map(|f| f.value()),
+        move |text| {
+            if let Some(f) = csr_field.get_untracked() {
+                f.set_value(text)
+            }
+        },
+        csr_text,
+    );
     let key_refused = RwSignal::new(false);
 
     // What the browser finds as the person leaves each field. Before the first submission only
@@ -320,14 +350,12 @@ fn OrderForm(
                     <Field errors=shown name="common_name" label="Common name"
                         hint="The main domain, e.g. www.example.com. International names are converted to punycode.">
                         <input id="f-common_name" name="form[common_name]" type="text" autocomplete="off"
-                            value=value(|f| &f.common_name)
-                            prop:value=move || common_name.get()
+                            value=value(|f| &f.common_name) node_ref=common_name_field
                             on:input=move |ev| common_name.set(event_target_value(&ev)) />
                     </Field>
                     <Field errors=shown name="dns_names" label="Additional domains"
                         hint="One per line (or separated by commas). At most 250 names in all.">
-                        <textarea id="f-dns_names" name="form[dns_names]" rows="3"
-                            prop:value=move || dns_names.get()
+                        <textarea id="f-dns_names" name="form[dns_names]" rows="3" node_ref=dns_names_field
                             on:input=move |ev| dns_names.set(event_target_value(&ev))>
                             {value(|f| &f.dns_names)}
                         </textarea>
@@ -342,7 +370,7 @@ fn OrderForm(
                 <Field errors=shown name="csr" label="CSR"
                     hint="Paste the PEM text, or upload a .csr, .pem or .der file. Never paste the private key.">
                     <textarea id="f-csr" name="form[csr]" rows="8" class="mono" spellcheck="false"
-                        prop:value=move || csr_text.get()
+                        node_ref=csr_field
                         on:input=move |ev| {
                             let text = event_target_value(&ev);
                             // A private key is dropped here, before anything leaves the page. Text
@@ -520,6 +548,25 @@ fn OrderForm(
             <button type="submit" disabled=move || submit.pending().get()>"Submit request"</button>
         </ActionForm>
     }
+}
+
+/// Keeps a text field and `text` in step without losing what a person typed before the page
+/// hydrated (a lazily loaded page can take a moment): the first run takes the field's text,
+/// later runs put `text` into the field when code changed it (filled from the CSR, an uploaded
+/// file, a refused private key). Typing reaches `text` through the field's `on:input`.
+fn keep_typed_text(
+    read: impl Fn() -> Option<String> + 'static,
+    write: impl Fn(&str) + 'static,
+    text: RwSignal<String>,
+) {
+    Effect::new(move |synced: Option<()>| {
+        let wanted = text.get();
+        match read() {
+            Some(shown) if shown != wanted && synced.is_none() => text.set(shown),
+            Some(shown) if shown != wanted => write(&wanted),
+            _ => {}
+        }
+    });
 }
 
 /// One of the account's custom order fields (`form[cf_<id>]`).
