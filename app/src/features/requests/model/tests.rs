@@ -2,7 +2,9 @@
 //! person sees on each form.
 
 use super::*;
+use crate::features::csr;
 use serde_json::{Value, json};
+use time::Date;
 use time::macros::date;
 
 const TODAY: Date = date!(2026 - 11 - 23);

@@ -1,0 +1,330 @@
+//! The five order forms and everything a person typed into one.
+
+use crate::error::FormErrors;
+use crate::features::csr::{self};
+use crate::features::digicert::products::{ProductId, TypeHint, Validation};
+use crate::features::requests::names::{MAX_NAME_CHARS, split_names, to_ascii};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Longest CSR text accepted: a CSR naming 250 domains fits comfortably.
+pub const MAX_CSR_CHARS: usize = 64 * 1024;
+
+/// The five order forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FormKind {
+    BasicOv,
+    SecureSiteProEv,
+    SslByType,
+    MultiYear,
+    DocumentSigning,
+}
+
+impl FormKind {
+    pub const ALL: [FormKind; 5] = [
+        FormKind::BasicOv,
+        FormKind::SecureSiteProEv,
+        FormKind::SslByType,
+        FormKind::MultiYear,
+        FormKind::DocumentSigning,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            FormKind::BasicOv => "basic-ov",
+            FormKind::SecureSiteProEv => "secure-site-pro-ev",
+            FormKind::SslByType => "ssl-by-type",
+            FormKind::MultiYear => "multi-year",
+            FormKind::DocumentSigning => "document-signing",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Option<FormKind> {
+        FormKind::ALL.into_iter().find(|k| k.slug() == slug)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            FormKind::BasicOv => "Basic OV",
+            FormKind::SecureSiteProEv => "Secure Site Pro EV",
+            FormKind::SslByType => "SSL by type",
+            FormKind::MultiYear => "Multi-year Plan",
+            FormKind::DocumentSigning => "Document signing",
+        }
+    }
+
+    pub fn blurb(self) -> &'static str {
+        match self {
+            FormKind::BasicOv => "Organization-validated TLS certificate for a web server.",
+            FormKind::SecureSiteProEv => {
+                "Extended validation TLS; needs your organization's EV approver."
+            }
+            FormKind::SslByType => "Generic SSL order: organization-validated, EV or private CA.",
+            FormKind::MultiYear => "Any of the 14 TLS products on a 1- to 3-year plan.",
+            FormKind::DocumentSigning => {
+                "Sign PDFs and Office documents; a token shipped to you or a CSR."
+            }
+        }
+    }
+
+    /// Products the form offers; the first is the default.
+    pub fn products(self) -> Vec<ProductId> {
+        match self {
+            FormKind::BasicOv => vec![ProductId::SslBasic],
+            FormKind::SecureSiteProEv => vec![ProductId::SslEvSecuresitePro],
+            FormKind::SslByType => vec![ProductId::Ssl],
+            FormKind::MultiYear => ProductId::MULTI_YEAR.to_vec(),
+            FormKind::DocumentSigning => {
+                vec![
+                    ProductId::DocumentSigningOrg1,
+                    ProductId::DocumentSigningOrg2,
+                ]
+            }
+        }
+    }
+
+    /// Type hints offered on "SSL by type".
+    pub const TYPE_HINTS: [TypeHint; 4] = [
+        TypeHint::Ov,
+        TypeHint::Ev,
+        TypeHint::Grid,
+        TypeHint::Private,
+    ];
+
+    pub fn is_tls(self) -> bool {
+        self != FormKind::DocumentSigning
+    }
+}
+
+/// Everything a person typed, as the HTML form posts it (`form[common_name]=…`). Strings, so
+/// whatever was typed survives a failed submission unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RequestForm {
+    pub kind: String,
+    pub product: String,
+    pub type_hint: String,
+    pub common_name: String,
+    pub dns_names: String,
+    pub csr: String,
+    pub signature_hash: String,
+    pub server_platform: String,
+    pub organization: String,
+    pub container: String,
+    /// `years`, `days` or `date`.
+    pub order_validity: String,
+    pub order_years: String,
+    pub order_days: String,
+    /// `yyyy-mm-dd`, as a date input sends it.
+    pub order_end: String,
+    /// Empty (with `cert_end` empty): the longest the dated cap and the order allow.
+    pub cert_days: String,
+    /// `yyyy-mm-dd`: the first certificate's end date instead of a number of days.
+    pub cert_end: String,
+    pub auto_renew: Option<String>,
+    pub auto_reissue: Option<String>,
+    pub dcv_method: String,
+    pub comments: String,
+    pub additional_emails: String,
+    pub renewal_of_order_id: String,
+    pub ca_cert_id: String,
+    pub ev_approver: String,
+    pub server_licenses: String,
+    pub provisioning_method: String,
+    pub use_org_as_common_name: Option<String>,
+    pub validity_years: String,
+    pub ship_name: String,
+    pub ship_addr1: String,
+    pub ship_addr2: String,
+    pub ship_city: String,
+    pub ship_state: String,
+    pub ship_zip: String,
+    pub ship_country: String,
+    pub ship_method: String,
+    pub subject_name: String,
+    pub subject_job_title: String,
+    pub subject_phone: String,
+    pub subject_email: String,
+    /// The account's custom order fields, `cf_<DigiCert field id>` → value (`form[cf_801]=…`).
+    #[serde(flatten)]
+    pub custom: BTreeMap<String, String>,
+}
+
+/// The form name of a custom order field.
+pub fn custom_field_name(id: i64) -> String {
+    format!("cf_{id}")
+}
+
+/// Most custom order fields a form may carry, and the longest value of one.
+const MAX_CUSTOM_FIELDS: usize = 30;
+
+const MAX_CUSTOM_CHARS: usize = 500;
+
+impl RequestForm {
+    /// A blank form for `kind` with the usual defaults filled in.
+    pub fn blank(kind: FormKind) -> Self {
+        RequestForm {
+            kind: kind.slug().into(),
+            product: kind.products()[0].name_id().into(),
+            type_hint: if kind == FormKind::SslByType {
+                "ov".into()
+            } else {
+                String::new()
+            },
+            signature_hash: "sha256".into(),
+            order_validity: "years".into(),
+            order_years: "1".into(),
+            dcv_method: "dns-txt-token".into(),
+            provisioning_method: "ship_token".into(),
+            validity_years: "1".into(),
+            ship_method: "standard".into(),
+            ship_country: "us".into(),
+            ..RequestForm::default()
+        }
+    }
+
+    /// Field → value, for putting a form back after a failed plain-HTML submission. A pasted
+    /// private key is never among them.
+    pub fn kept(&self) -> BTreeMap<String, String> {
+        let mut kept = BTreeMap::new();
+        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) {
+            for (name, value) in map {
+                if let serde_json::Value::String(text) = value {
+                    kept.insert(name, text);
+                }
+            }
+        }
+        if csr::contains_private_key(self.csr.as_bytes()) {
+            kept.remove("csr");
+        }
+        kept
+    }
+
+    /// Every field with the most characters it may hold. A CSR with 250 names fits in 64 KiB;
+    /// the names box holds 250 names of 255 characters.
+    fn limits(&self) -> Vec<(&'static str, &str, usize)> {
+        const SHORT: usize = 100;
+        const TEXT: usize = 200;
+        vec![
+            ("kind", &self.kind, SHORT),
+            ("product", &self.product, SHORT),
+            ("type_hint", &self.type_hint, SHORT),
+            ("common_name", &self.common_name, MAX_NAME_CHARS),
+            ("dns_names", &self.dns_names, 64_000),
+            ("csr", &self.csr, MAX_CSR_CHARS),
+            ("signature_hash", &self.signature_hash, SHORT),
+            ("server_platform", &self.server_platform, SHORT),
+            ("organization", &self.organization, SHORT),
+            ("container", &self.container, SHORT),
+            ("order_validity", &self.order_validity, SHORT),
+            ("order_years", &self.order_years, SHORT),
+            ("order_days", &self.order_days, SHORT),
+            ("order_end", &self.order_end, SHORT),
+            ("cert_days", &self.cert_days, SHORT),
+            ("cert_end", &self.cert_end, SHORT),
+            ("dcv_method", &self.dcv_method, SHORT),
+            ("comments", &self.comments, 2000),
+            ("additional_emails", &self.additional_emails, 4000),
+            ("renewal_of_order_id", &self.renewal_of_order_id, SHORT),
+            ("ca_cert_id", &self.ca_cert_id, SHORT),
+            ("ev_approver", &self.ev_approver, SHORT),
+            ("server_licenses", &self.server_licenses, SHORT),
+            ("provisioning_method", &self.provisioning_method, SHORT),
+            ("validity_years", &self.validity_years, SHORT),
+            ("ship_name", &self.ship_name, TEXT),
+            ("ship_addr1", &self.ship_addr1, TEXT),
+            ("ship_addr2", &self.ship_addr2, TEXT),
+            ("ship_city", &self.ship_city, TEXT),
+            ("ship_state", &self.ship_state, TEXT),
+            ("ship_zip", &self.ship_zip, SHORT),
+            ("ship_country", &self.ship_country, SHORT),
+            ("ship_method", &self.ship_method, SHORT),
+            ("subject_name", &self.subject_name, TEXT),
+            ("subject_job_title", &self.subject_job_title, TEXT),
+            ("subject_phone", &self.subject_phone, SHORT),
+            ("subject_email", &self.subject_email, 254),
+        ]
+    }
+
+    /// Refuses every field longer than its limit, before any other check looks at it. The
+    /// oversized values are not kept (nobody needs 2 MB sent back); the others are.
+    pub fn check_lengths(&self) -> Result<(), FormErrors> {
+        let mut errors = FormErrors::new("Some fields are too long.");
+        for (name, value, max) in self.limits() {
+            errors.limit_length(name, value, max);
+        }
+        if self.custom.len() > MAX_CUSTOM_FIELDS {
+            errors.add(
+                "form",
+                "The form carries more custom fields than any account has.",
+            );
+        }
+        for (name, value) in self.custom.iter().take(MAX_CUSTOM_FIELDS) {
+            errors.limit_length(name, name, 24);
+            errors.limit_length(name, value, MAX_CUSTOM_CHARS);
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        errors.kept = self.kept();
+        errors
+            .kept
+            .retain(|name, _| !errors.fields.contains_key(name));
+        Err(errors)
+    }
+
+    /// The inverse of [`RequestForm::kept`].
+    pub fn from_kept(kept: &BTreeMap<String, String>) -> Self {
+        let map: serde_json::Map<String, serde_json::Value> = kept
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
+    }
+
+    pub fn form_kind(&self) -> Option<FormKind> {
+        FormKind::parse(&self.kind)
+    }
+
+    /// The DigiCert product this form orders, if the choice is valid for the form.
+    pub fn product_id(&self) -> Option<ProductId> {
+        let kind = self.form_kind()?;
+        let product = ProductId::parse(&self.product).unwrap_or(kind.products()[0]);
+        kind.products().contains(&product).then_some(product)
+    }
+
+    pub fn type_hint(&self) -> Option<TypeHint> {
+        TypeHint::parse(&self.type_hint).filter(|h| FormKind::TYPE_HINTS.contains(h))
+    }
+
+    /// The validation level the person is ordering (decides which fields show).
+    pub fn validation(&self) -> Option<Validation> {
+        let product = self.product_id()?;
+        product
+            .validation()
+            .or_else(|| self.type_hint().map(TypeHint::validation))
+    }
+
+    pub fn needs_ev_approver(&self) -> bool {
+        self.validation() == Some(Validation::Ev)
+    }
+
+    pub fn is_private(&self) -> bool {
+        self.validation() == Some(Validation::Private)
+    }
+
+    /// Common name and additional names as DigiCert will get them (punycode, lower case).
+    pub fn ascii_names(&self) -> (String, Vec<String>) {
+        let common_name = if self.common_name.trim().is_empty() {
+            String::new()
+        } else {
+            to_ascii(&self.common_name)
+        };
+        let dns_names = split_names(&self.dns_names)
+            .iter()
+            .map(|n| to_ascii(n))
+            .collect();
+        (common_name, dns_names)
+    }
+}
