@@ -70,6 +70,12 @@ if [ "${1:-}" = "--for-tests" ] && [ "$(sqlx --version 2>/dev/null)" != "sqlx-cl
   quick_install --locked sqlx-cli --version 0.8.6 --no-default-features --features postgres,rustls &
   installs+=($!)
 fi
+# ... and the views' formatting with leptosfmt.
+if [ "${1:-}" = "--for-tests" ] && [ "$(leptosfmt --version 2>/dev/null)" != "leptosfmt 0.1.33" ]; then
+  say "installing leptosfmt 0.1.33"
+  quick_install --locked leptosfmt --version 0.1.33 &
+  installs+=($!)
+fi
 
 # Playwright and binaryen's wasm-opt (Debian's binaryen is too old: its output fails to hydrate).
 if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then

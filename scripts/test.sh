@@ -14,8 +14,9 @@ export LEPTOS_OUTPUT_NAME=certdesk
 # build gives the same answer; the check below proves that data current.
 export SQLX_OFFLINE=true
 
-say "checking formatting"
+say "checking formatting (rustfmt, and leptosfmt for the views)"
 cargo fmt --all --check
+leptosfmt --check --quiet app/src
 
 say "building the portal (server and wasm)"
 cargo leptos build --split

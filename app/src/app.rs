@@ -34,6 +34,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Set once the page on screen has hydrated (see [`mark_page_hydrated`]).
+#[derive(Clone, Copy)]
+pub struct PageHydrated(WriteSignal<bool>);
+
+/// Called by every page as it renders: its effect runs once the page has hydrated in the browser.
+pub fn mark_page_hydrated() {
+    if let Some(PageHydrated(set)) = use_context() {
+        Effect::new(move |_| set.set(true));
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -48,9 +59,10 @@ pub fn App() -> impl IntoView {
         signed_in,
         sign_out,
     });
-    // Lets browser tests tell a hydrated page from server-rendered HTML.
+    // Lets browser tests tell a hydrated page from server-rendered HTML. A page's code loads
+    // lazily and hydrates after the shell, so the page itself says when it is ready.
     let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    provide_context(PageHydrated(set_hydrated));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/certdesk.css" />
@@ -61,24 +73,96 @@ pub fn App() -> impl IntoView {
                 <TopBar />
                 <main id="main">
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view={Lazy::<pages::Dashboard>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/sign-in") view={Lazy::<pages::SignIn>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests/new") view={Lazy::<pages::NewRequest>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests/new/:kind") view={Lazy::<pages::RequestForm>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id") view={Lazy::<pages::Request>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id/reissue") view={Lazy::<pages::Reissue>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id/duplicate") view={Lazy::<pages::Duplicate>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests") view={Lazy::<pages::MyRequests>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/approvals") view={Lazy::<pages::Approvals>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/history") view={Lazy::<pages::History>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/domains") view={Lazy::<pages::Domains>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/certificates") view={Lazy::<pages::Certificates>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/users") view={Lazy::<pages::Users>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/audit") view={Lazy::<pages::Audit>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/admin/policies") view={Lazy::<pages::Policies>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/admin/mail") view={Lazy::<pages::Mail>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/account") view={Lazy::<pages::Account>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/account/password") view={Lazy::<pages::ChangePassword>::new()} ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/")
+                            view={Lazy::<pages::Dashboard>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/sign-in")
+                            view={Lazy::<pages::SignIn>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/new")
+                            view={Lazy::<pages::NewRequest>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/new/:kind")
+                            view={Lazy::<pages::RequestForm>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/:id")
+                            view={Lazy::<pages::Request>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/:id/reissue")
+                            view={Lazy::<pages::Reissue>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/:id/duplicate")
+                            view={Lazy::<pages::Duplicate>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests")
+                            view={Lazy::<pages::MyRequests>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/approvals")
+                            view={Lazy::<pages::Approvals>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/history")
+                            view={Lazy::<pages::History>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/domains")
+                            view={Lazy::<pages::Domains>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/certificates")
+                            view={Lazy::<pages::Certificates>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/users")
+                            view={Lazy::<pages::Users>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/audit")
+                            view={Lazy::<pages::Audit>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/policies")
+                            view={Lazy::<pages::Policies>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/mail")
+                            view={Lazy::<pages::Mail>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/account")
+                            view={Lazy::<pages::Account>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/account/password")
+                            view={Lazy::<pages::ChangePassword>::new()}
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </main>
             </div>

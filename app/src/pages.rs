@@ -32,6 +32,7 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
+                crate::app::mark_page_hydrated();
                 $page.into_any()
             }
         }

@@ -24,7 +24,9 @@ pub fn set_page_status(_status: u16) {
 pub fn Guarded(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl IntoView {
     let auth = expect_context::<Auth>();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {
@@ -50,7 +52,9 @@ pub fn Forbidden() -> impl IntoView {
         <section class="card">
             <h1>"Not allowed"</h1>
             <p>"Your roles do not include this page. Ask an administrator if you need access."</p>
-            <p><a href="/">"Back to the dashboard"</a></p>
+            <p>
+                <a href="/">"Back to the dashboard"</a>
+            </p>
         </section>
     }
 }
@@ -58,11 +62,14 @@ pub fn Forbidden() -> impl IntoView {
 #[component]
 pub fn NotFound() -> impl IntoView {
     set_page_status(404);
+    crate::app::mark_page_hydrated();
     view! {
         <section class="card">
             <h1>"Page not found"</h1>
             <p>"There is no page at this address."</p>
-            <p><a href="/">"Back to the dashboard"</a></p>
+            <p>
+                <a href="/">"Back to the dashboard"</a>
+            </p>
         </section>
     }
 }
@@ -111,11 +118,25 @@ pub fn OrganizationSelect(
     view! {
         <select id=id name="organization">
             <option value="">"Any"</option>
-            {(!known).then(|| view! { <option value=selected.clone() selected=true>{format!("Organization {selected}")}</option> })}
-            {organizations.into_iter().map(|o| {
-                let chosen = o.id == selected;
-                view! { <option value=o.id selected=chosen>{o.label}</option> }
-            }).collect_view()}
+            {(!known)
+                .then(|| {
+                    view! {
+                        <option value=selected.clone() selected=true>
+                            {format!("Organization {selected}")}
+                        </option>
+                    }
+                })}
+            {organizations
+                .into_iter()
+                .map(|o| {
+                    let chosen = o.id == selected;
+                    view! {
+                        <option value=o.id selected=chosen>
+                            {o.label}
+                        </option>
+                    }
+                })
+                .collect_view()}
         </select>
     }
 }

@@ -59,60 +59,140 @@ fn Queue() -> impl IntoView {
     let value_of = move |name: &'static str| move || param(name).unwrap_or_default();
     view! {
         <h1>"Approvals"</h1>
-        <p class="muted">"Requests waiting for a decision, oldest first. You cannot decide your own."</p>
+        <p class="muted">
+            "Requests waiting for a decision, oldest first. You cannot decide your own."
+        </p>
         <form method="get" class="filters" aria-label="Filter">
             <label for="q-product">"Product"</label>
             <select id="q-product" name="product">
                 <option value="">"Any"</option>
-                {ProductId::ALL.into_iter().map(|p| view! {
-                    <option value=p.name_id() selected=move || param("product").as_deref() == Some(p.name_id())>{p.display_name()}</option>
-                }).collect_view()}
+                {ProductId::ALL
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <option
+                                value=p.name_id()
+                                selected=move || param("product").as_deref() == Some(p.name_id())
+                            >
+                                {p.display_name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
             <label for="q-requester">"Requester"</label>
-            <input id="q-requester" name="requester" type="search" placeholder="name or email" prop:value=value_of("requester") />
+            <input
+                id="q-requester"
+                name="requester"
+                type="search"
+                placeholder="name or email"
+                prop:value=value_of("requester")
+            />
             <label for="q-organization">"Organization"</label>
-            <Suspense fallback=move || view! { <OrganizationSelect id="q-organization" organizations=Vec::new() selected=param("organization").unwrap_or_default() /> }>
+            <Suspense fallback=move || {
+                view! {
+                    <OrganizationSelect
+                        id="q-organization"
+                        organizations=Vec::new()
+                        selected=param("organization").unwrap_or_default()
+                    />
+                }
+            }>
                 {move || Suspend::new(async move {
                     let organizations = queue.await.map(|q| q.organizations).unwrap_or_default();
-                    view! { <OrganizationSelect id="q-organization" organizations selected=param("organization").unwrap_or_default() /> }
+                    view! {
+                        <OrganizationSelect
+                            id="q-organization"
+                            organizations
+                            selected=param("organization").unwrap_or_default()
+                        />
+                    }
                 })}
             </Suspense>
-            <button type="submit" class="secondary">"Filter"</button>
+            <button type="submit" class="secondary">
+                "Filter"
+            </button>
         </form>
-        {move || problem().map(|e| view! { <p class="alert" role="alert" id="decision-error">{e.to_string()}</p> })}
-        {move || (!skipped().is_empty()).then(|| view! {
-            <div class="notice" role="status">
-                <p>"Not approved:"</p>
-                <ul>{skipped().into_iter().map(|(id, why)| view! { <li>{format!("#{id}: {why}")}</li> }).collect_view()}</ul>
-            </div>
-        })}
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        {move || {
+            problem()
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert" id="decision-error">
+                            {e.to_string()}
+                        </p>
+                    }
+                })
+        }}
+        {move || {
+            (!skipped().is_empty())
+                .then(|| {
+                    view! {
+                        <div class="notice" role="status">
+                            <p>"Not approved:"</p>
+                            <ul>
+                                {skipped()
+                                    .into_iter()
+                                    .map(|(id, why)| view! { <li>{format!("#{id}: {why}")}</li> })
+                                    .collect_view()}
+                            </ul>
+                        </div>
+                    }
+                })
+        }}
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match queue.await {
-                    Ok(page) if page.rows.is_empty() => view! {
-                        <p class="muted" id="queue-empty">"Nothing waits for a decision."</p>
-                    }.into_any(),
+                    Ok(page) if page.rows.is_empty() => {
+                        view! {
+                            <p class="muted" id="queue-empty">
+                                "Nothing waits for a decision."
+                            </p>
+                        }
+                            .into_any()
+                    }
                     Ok(page) => {
                         let next = page.next.clone();
                         view! {
                             <ActionForm action=bulk attr:id="bulk" attr:class="bulk">
-                                <label for="bulk-comment">"Comment for the selected requests"</label>
+                                <label for="bulk-comment">
+                                    "Comment for the selected requests"
+                                </label>
                                 <input id="bulk-comment" name="comment" type="text" />
                                 <button type="submit">"Approve selected"</button>
                             </ActionForm>
                             <ol class="queue">
-                                {page.rows.into_iter().enumerate().map(|(i, row)| {
-                                    let organization = row.organization_id.map(|o| {
-                                        page.organizations.iter().find(|c| c.id == o.to_string())
-                                            .map(|c| c.label.clone()).unwrap_or_else(|| format!("organization {o}"))
-                                    });
-                                    view! { <PendingCard row organization index=i decide /> }
-                                }).collect_view()}
+                                {page
+                                    .rows
+                                    .into_iter()
+                                    .enumerate()
+                                    .map(|(i, row)| {
+                                        let organization = row
+                                            .organization_id
+                                            .map(|o| {
+                                                page.organizations
+                                                    .iter()
+                                                    .find(|c| c.id == o.to_string())
+                                                    .map(|c| c.label.clone())
+                                                    .unwrap_or_else(|| format!("organization {o}"))
+                                            });
+                                        view! { <PendingCard row organization index=i decide /> }
+                                    })
+                                    .collect_view()}
                             </ol>
-                            {next.map(|after| view! {
-                                <p><a href=format!("/approvals?after={after}")>"More requests"</a></p>
-                            })}
-                        }.into_any()
+                            {next
+                                .map(|after| {
+                                    view! {
+                                        <p>
+                                            <a href=format!(
+                                                "/approvals?after={after}",
+                                            )>"More requests"</a>
+                                        </p>
+                                    }
+                                })}
+                        }
+                            .into_any()
                     }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
@@ -136,25 +216,52 @@ fn PendingCard(
         <li class="card pending" id=format!("request-{id}")>
             <div class="page-head">
                 <h2>
-                    {(!row.own).then(|| view! {
-                        <input type="checkbox" form="bulk" name=format!("ids[{index}]") value=id
-                            aria-label=format!("Select request {id}") />
-                    })}
-                    " "<a href=format!("/requests/{id}")>{format!("#{id} {}", s.title)}</a>
+                    {(!row.own)
+                        .then(|| {
+                            view! {
+                                <input
+                                    type="checkbox"
+                                    form="bulk"
+                                    name=format!("ids[{index}]")
+                                    value=id
+                                    aria-label=format!("Select request {id}")
+                                />
+                            }
+                        })} " "<a href=format!("/requests/{id}")>{format!("#{id} {}", s.title)}</a>
                 </h2>
                 <span class="muted">{s.product.display_name()}</span>
             </div>
-            <p class="muted">{format!("{} · submitted {}", row.requester, s.submitted_at)}
-                {organization.map(|o| format!(" · {o}"))}</p>
+            <p class="muted">
+                {format!("{} · submitted {}", row.requester, s.submitted_at)}
+                {organization.map(|o| format!(" · {o}"))}
+            </p>
             <dl>
-                <dt>"Names"</dt><dd>{names}</dd>
-                <dt>"Estimated price"</dt><dd class="price">{row.price.clone()}</dd>
-                {row.csr.map(|csr| view! { <dt>"CSR"</dt><dd>{csr}</dd> })}
-                {(!row.comments.is_empty()).then(|| view! { <dt>"Comments"</dt><dd class="prewrap">{row.comments.clone()}</dd> })}
+                <dt>"Names"</dt>
+                <dd>{names}</dd>
+                <dt>"Estimated price"</dt>
+                <dd class="price">{row.price.clone()}</dd>
+                {row
+                    .csr
+                    .map(|csr| {
+                        view! {
+                            <dt>"CSR"</dt>
+                            <dd>{csr}</dd>
+                        }
+                    })}
+                {(!row.comments.is_empty())
+                    .then(|| {
+                        view! {
+                            <dt>"Comments"</dt>
+                            <dd class="prewrap">{row.comments.clone()}</dd>
+                        }
+                    })}
             </dl>
-            <p><a href=format!("/requests/{id}")>"Full request and the DigiCert JSON"</a></p>
+            <p>
+                <a href=format!("/requests/{id}")>"Full request and the DigiCert JSON"</a>
+            </p>
             {if row.own {
-                view! { <p class="notice">"Your own request: another approver decides it."</p> }.into_any()
+                view! { <p class="notice">"Your own request: another approver decides it."</p> }
+                    .into_any()
             } else {
                 view! { <DecisionForms id decide /> }.into_any()
             }}
@@ -189,7 +296,9 @@ pub fn DecisionForms(
                 {back_too}
                 <label for=format!("reject-note-{id}")>"Reason (shown to the requester)"</label>
                 <input id=format!("reject-note-{id}") name="note" type="text" />
-                <button type="submit" class="secondary">"Reject"</button>
+                <button type="submit" class="secondary">
+                    "Reject"
+                </button>
             </ActionForm>
         </div>
     }

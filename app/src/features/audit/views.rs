@@ -29,47 +29,94 @@ pub fn AuditPage() -> impl IntoView {
             <h1>"Audit log"</h1>
             <form method="get" class="filters" aria-label="Filter">
                 <label for="a-actor">"Actor"</label>
-                <input id="a-actor" name="actor" type="search" placeholder="name or email" prop:value=value("actor") />
+                <input
+                    id="a-actor"
+                    name="actor"
+                    type="search"
+                    placeholder="name or email"
+                    prop:value=value("actor")
+                />
                 <label for="a-action">"Action"</label>
-                <input id="a-action" name="action" type="text" placeholder="e.g. request_approved" prop:value=value("action") />
+                <input
+                    id="a-action"
+                    name="action"
+                    type="text"
+                    placeholder="e.g. request_approved"
+                    prop:value=value("action")
+                />
                 <label for="a-from">"From"</label>
                 <input id="a-from" name="from" type="date" prop:value=value("from") />
                 <label for="a-to">"To"</label>
                 <input id="a-to" name="to" type="date" prop:value=value("to") />
                 <button type="submit">"Filter"</button>
             </form>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => {
-                            let more = page.before.map(|before| {
-                                let q = query.with_untracked(|q| {
-                                    ["actor", "action", "from", "to"]
-                                        .iter()
-                                        .filter_map(|k| q.get(k).map(|v| format!("{k}={}", crate::encoding::encode_query_value(&v))))
-                                        .collect::<Vec<_>>()
-                                        .join("&")
+                            let more = page
+                                .before
+                                .map(|before| {
+                                    let q = query
+                                        .with_untracked(|q| {
+                                            ["actor", "action", "from", "to"]
+                                                .iter()
+                                                .filter_map(|k| {
+                                                    q.get(k)
+                                                        .map(|v| {
+                                                            format!("{k}={}", crate::encoding::encode_query_value(&v))
+                                                        })
+                                                })
+                                                .collect::<Vec<_>>()
+                                                .join("&")
+                                        });
+                                    format!("/audit?{q}&before={before}")
                                 });
-                                format!("/audit?{q}&before={before}")
-                            });
                             view! {
                                 <table class="audit">
-                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Subject"</th><th>"From"</th><th>"Details"</th></tr></thead>
+                                    <thead>
+                                        <tr>
+                                            <th>"When"</th>
+                                            <th>"Who"</th>
+                                            <th>"What"</th>
+                                            <th>"Subject"</th>
+                                            <th>"From"</th>
+                                            <th>"Details"</th>
+                                        </tr>
+                                    </thead>
                                     <tbody>
-                                        {page.rows.into_iter().map(|r| view! {
-                                            <tr>
-                                                <td>{r.at}</td>
-                                                <td>{r.actor.unwrap_or_else(|| "certdesk".into())}</td>
-                                                <td>{r.action}</td>
-                                                <td>{r.subject.unwrap_or_default()}</td>
-                                                <td>{r.client_ip.unwrap_or_default()}</td>
-                                                <td><code class="small">{r.details}</code></td>
-                                            </tr>
-                                        }).collect_view()}
+                                        {page
+                                            .rows
+                                            .into_iter()
+                                            .map(|r| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{r.at}</td>
+                                                        <td>{r.actor.unwrap_or_else(|| "certdesk".into())}</td>
+                                                        <td>{r.action}</td>
+                                                        <td>{r.subject.unwrap_or_default()}</td>
+                                                        <td>{r.client_ip.unwrap_or_default()}</td>
+                                                        <td>
+                                                            <code class="small">{r.details}</code>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
                                     </tbody>
                                 </table>
-                                {more.map(|href| view! { <p><a href=href>"Older events"</a></p> })}
-                            }.into_any()
+                                {more
+                                    .map(|href| {
+                                        view! {
+                                            <p>
+                                                <a href=href>"Older events"</a>
+                                            </p>
+                                        }
+                                    })}
+                            }
+                                .into_any()
                         }
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }

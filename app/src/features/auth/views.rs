@@ -44,7 +44,14 @@ pub fn SignInPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="email">"Email"</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required value=kept_email />
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="username"
+                        required
+                        value=kept_email
+                    />
                     <FieldError error field="email" />
                 </div>
                 <div class="field">
@@ -70,9 +77,25 @@ pub fn SignInPage() -> impl IntoView {
             <h1>"Sign in"</h1>
             {move || {
                 sso_error()
-                    .map(|failure| view! { <p class="alert" role="alert">{failure.message()}</p> })
+                    .map(|failure| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {failure.message()}
+                            </p>
+                        }
+                    })
             }}
-            {move || error.get().map(|e: AppError| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            {move || {
+                error
+                    .get()
+                    .map(|e: AppError| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let options = options.await.unwrap_or_default();
@@ -84,7 +107,9 @@ pub fn SignInPage() -> impl IntoView {
                         } else {
                             view! {
                                 <details class="break-glass">
-                                    <summary>"Emergency sign-in for the break-glass administrator"</summary>
+                                    <summary>
+                                        "Emergency sign-in for the break-glass administrator"
+                                    </summary>
                                     {password_form()}
                                 </details>
                             }
@@ -134,7 +159,17 @@ fn DemoBanner(demo: DemoAccounts) -> impl IntoView {
                 <code class="demo-password">{demo.password}</code>
             </p>
             <ul>
-                {demo.emails.into_iter().map(|email| view! { <li><code>{email}</code></li> }).collect_view()}
+                {demo
+                    .emails
+                    .into_iter()
+                    .map(|email| {
+                        view! {
+                            <li>
+                                <code>{email}</code>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
         </aside>
     }

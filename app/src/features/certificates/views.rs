@@ -15,43 +15,84 @@ pub fn OrderCertificates(
         view! {
             <section id="certificates" aria-labelledby="certificates-heading">
                 <h2 id="certificates-heading">"Order and certificates"</h2>
-                {order_valid_till.map(|till| view! {
-                    <p id="order-term">"The order runs until "<strong>{till}</strong>
-                        ". Certificates last at most 199 days now, so the order is reissued within its term."</p>
-                })}
+                {order_valid_till
+                    .map(|till| {
+                        view! {
+                            <p id="order-term">
+                                "The order runs until "<strong>{till}</strong>
+                                ". Certificates last at most 199 days now, so the order is reissued within its term."
+                            </p>
+                        }
+                    })}
                 <table class="certificates">
-                    <thead><tr>
-                        <th>"Serial"</th><th>"Names"</th><th>"Valid"</th><th>"State"</th><th>"Files"</th>
-                    </tr></thead>
+                    <thead>
+                        <tr>
+                            <th>"Serial"</th>
+                            <th>"Names"</th>
+                            <th>"Valid"</th>
+                            <th>"State"</th>
+                            <th>"Files"</th>
+                        </tr>
+                    </thead>
                     <tbody>
-                        {certificates.into_iter().map(|c| {
-                            let base = format!("/requests/{request_id}/certificates/{}", c.id);
-                            let names = std::iter::once(c.common_name.clone())
-                                .chain(c.dns_names.iter().filter(|n| **n != c.common_name).cloned())
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            let left = match c.status {
-                                CertificateStatus::Issued if c.days_left >= 0 => format!(" ({} days left)", c.days_left),
-                                _ => String::new(),
-                            };
-                            // "Revoked (2026-11-30, keyCompromise)".
-                            let state = match &c.revoked {
-                                Some(when) => format!("{} ({when})", c.status.label()),
-                                None => c.status.label().to_owned(),
-                            };
-                            view! {
-                                <tr data-serial=c.serial.clone() class=format!("certificate-{}", c.status.as_str())>
-                                    <td><code>{c.serial.clone()}</code><br /><span class="muted">{c.kind.label()}</span></td>
-                                    <td>{names}</td>
-                                    <td>{format!("{} to {}{left}", c.valid_from, c.valid_till)}</td>
-                                    <td><span class=format!("status status-certificate-{}", c.status.as_str())>{state}</span></td>
-                                    <td>
-                                        <a href=format!("{base}/certificate.pem") rel="external" download>"Certificate"</a>" · "
-                                        <a href=format!("{base}/chain.pem") rel="external" download>"Chain"</a>
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
+                        {certificates
+                            .into_iter()
+                            .map(|c| {
+                                let base = format!("/requests/{request_id}/certificates/{}", c.id);
+                                let names = std::iter::once(c.common_name.clone())
+                                    .chain(
+                                        c.dns_names.iter().filter(|n| **n != c.common_name).cloned(),
+                                    )
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
+                                let left = match c.status {
+                                    CertificateStatus::Issued if c.days_left >= 0 => {
+                                        format!(" ({} days left)", c.days_left)
+                                    }
+                                    _ => String::new(),
+                                };
+                                let state = match &c.revoked {
+                                    Some(when) => format!("{} ({when})", c.status.label()),
+                                    None => c.status.label().to_owned(),
+                                };
+                                // "Revoked (2026-11-30, keyCompromise)".
+                                view! {
+                                    <tr
+                                        data-serial=c.serial.clone()
+                                        class=format!("certificate-{}", c.status.as_str())
+                                    >
+                                        <td>
+                                            <code>{c.serial.clone()}</code>
+                                            <br />
+                                            <span class="muted">{c.kind.label()}</span>
+                                        </td>
+                                        <td>{names}</td>
+                                        <td>
+                                            {format!("{} to {}{left}", c.valid_from, c.valid_till)}
+                                        </td>
+                                        <td>
+                                            <span class=format!(
+                                                "status status-certificate-{}",
+                                                c.status.as_str(),
+                                            )>{state}</span>
+                                        </td>
+                                        <td>
+                                            <a
+                                                href=format!("{base}/certificate.pem")
+                                                rel="external"
+                                                download
+                                            >
+                                                "Certificate"
+                                            </a>
+                                            " · "
+                                            <a href=format!("{base}/chain.pem") rel="external" download>
+                                                "Chain"
+                                            </a>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
                     </tbody>
                 </table>
             </section>
@@ -93,31 +134,70 @@ fn CurrentCertificates() -> impl IntoView {
     };
     view! {
         <h1>"Certificates"</h1>
-        <p class="muted">"Every current certificate, the soonest to end first. Certificates last at most 199 days, so orders are reissued within their term and renewed at its end."</p>
+        <p class="muted">
+            "Every current certificate, the soonest to end first. Certificates last at most 199 days, so orders are reissued within their term and renewed at its end."
+        </p>
         <form method="get" class="filters" aria-label="Search">
             <label for="c-q">"Name"</label>
-            <input id="c-q" name="q" type="search" prop:value=move || param("q").unwrap_or_default() />
+            <input
+                id="c-q"
+                name="q"
+                type="search"
+                prop:value=move || param("q").unwrap_or_default()
+            />
             <label for="c-action">"Next action"</label>
             <select id="c-action" name="action">
                 <option value="">"Any"</option>
-                <option value="reissue" selected=move || param("action").as_deref() == Some("reissue")>"Reissue due"</option>
-                <option value="renew" selected=move || param("action").as_deref() == Some("renew")>"Renew due"</option>
-                <option value="dcv" selected=move || param("action").as_deref() == Some("dcv")>"DCV lapsing"</option>
+                <option
+                    value="reissue"
+                    selected=move || param("action").as_deref() == Some("reissue")
+                >
+                    "Reissue due"
+                </option>
+                <option value="renew" selected=move || param("action").as_deref() == Some("renew")>
+                    "Renew due"
+                </option>
+                <option value="dcv" selected=move || param("action").as_deref() == Some("dcv")>
+                    "DCV lapsing"
+                </option>
             </select>
-            <button type="submit" class="secondary">"Search"</button>
-            <a class="button secondary" id="certificates-csv" rel="external" download
-                href=move || format!("/certificates.csv?{}", filters())>"Export CSV"</a>
+            <button type="submit" class="secondary">
+                "Search"
+            </button>
+            <a
+                class="button secondary"
+                id="certificates-csv"
+                rel="external"
+                download
+                href=move || format!("/certificates.csv?{}", filters())
+            >
+                "Export CSV"
+            </a>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! {
-                        <WeekChart weeks=page.weeks />
-                        <CertificateTable rows=page.rows />
-                        {page.next.map(|after| view! {
-                            <p><a href=format!("/certificates?{}&after={after}", filters())>"More certificates"</a></p>
-                        })}
-                    }.into_any(),
+                    Ok(page) => {
+                        view! {
+                            <WeekChart weeks=page.weeks />
+                            <CertificateTable rows=page.rows />
+                            {page
+                                .next
+                                .map(|after| {
+                                    view! {
+                                        <p>
+                                            <a href=format!(
+                                                "/certificates?{}&after={after}",
+                                                filters(),
+                                            )>"More certificates"</a>
+                                        </p>
+                                    }
+                                })}
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -128,52 +208,98 @@ fn CurrentCertificates() -> impl IntoView {
 #[component]
 fn CertificateTable(rows: Vec<super::model::CurrentCertificate>) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p class="muted" id="certificates-empty">"No current certificates."</p> }
-            .into_any();
+        return view! {
+            <p class="muted" id="certificates-empty">
+                "No current certificates."
+            </p>
+        }
+        .into_any();
     }
     view! {
         <table id="current-certificates">
-            <thead><tr>
-                <th>"Name"</th><th>"Serial"</th><th>"Requester"</th><th>"Ends"</th><th>"Order runs until"</th><th>"Next"</th>
-            </tr></thead>
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"Serial"</th>
+                    <th>"Requester"</th>
+                    <th>"Ends"</th>
+                    <th>"Order runs until"</th>
+                    <th>"Next"</th>
+                </tr>
+            </thead>
             <tbody>
-                {rows.into_iter().map(|c| {
-                    let action = c.next_action;
-                    let class = match action {
-                        super::model::NextAction::Renew => "next-renew",
-                        super::model::NextAction::Reissue => "next-reissue",
-                        super::model::NextAction::Dcv => "next-dcv",
-                        super::model::NextAction::None => "next-none",
-                    };
-                    let key = c.serial.clone();
-                    view! {
-                        <tr data-serial=key class=class>
-                            <td><a href=format!("/requests/{}", c.request_id)>{c.common_name}</a></td>
-                            <td><code>{c.serial}</code></td>
-                            <td>{c.requester}</td>
-                            <td>{format!("{} ({} days)", c.valid_till, c.days_left)}</td>
-                            <td>{match (c.order_valid_till, c.order_days_left) {
-                                (Some(till), Some(days)) => format!("{till} ({days} days)"),
-                                _ => "–".to_owned(),
-                            }}</td>
-                            <td>{match action {
-                                super::model::NextAction::None => view! { <span>{action.label()}</span> }.into_any(),
-                                super::model::NextAction::Reissue => view! {
-                                    <a href=format!("/requests/{}/reissue", c.request_id)>{action.label()}</a>
-                                }.into_any(),
-                                super::model::NextAction::Renew => view! {
-                                    <a href=format!("/requests/{}#renew", c.request_id)>{action.label()}</a>
-                                }.into_any(),
-                                super::model::NextAction::Dcv => view! {
-                                    <a href=format!("/requests/{}#dcv", c.request_id)>{action.label()}</a>
-                                }.into_any(),
-                            }}</td>
-                        </tr>
-                    }
-                }).collect_view()}
+                {rows
+                    .into_iter()
+                    .map(|c| {
+                        let action = c.next_action;
+                        let class = match action {
+                            super::model::NextAction::Renew => "next-renew",
+                            super::model::NextAction::Reissue => "next-reissue",
+                            super::model::NextAction::Dcv => "next-dcv",
+                            super::model::NextAction::None => "next-none",
+                        };
+                        let key = c.serial.clone();
+                        view! {
+                            <tr data-serial=key class=class>
+                                <td>
+                                    <a href=format!(
+                                        "/requests/{}",
+                                        c.request_id,
+                                    )>{c.common_name}</a>
+                                </td>
+                                <td>
+                                    <code>{c.serial}</code>
+                                </td>
+                                <td>{c.requester}</td>
+                                <td>{format!("{} ({} days)", c.valid_till, c.days_left)}</td>
+                                <td>
+                                    {match (c.order_valid_till, c.order_days_left) {
+                                        (Some(till), Some(days)) => format!("{till} ({days} days)"),
+                                        _ => "–".to_owned(),
+                                    }}
+                                </td>
+                                <td>
+                                    {match action {
+                                        super::model::NextAction::None => {
+                                            view! { <span>{action.label()}</span> }.into_any()
+                                        }
+                                        super::model::NextAction::Reissue => {
+                                            view! {
+                                                <a href=format!(
+                                                    "/requests/{}/reissue",
+                                                    c.request_id,
+                                                )>{action.label()}</a>
+                                            }
+                                                .into_any()
+                                        }
+                                        super::model::NextAction::Renew => {
+                                            view! {
+                                                <a href=format!(
+                                                    "/requests/{}#renew",
+                                                    c.request_id,
+                                                )>{action.label()}</a>
+                                            }
+                                                .into_any()
+                                        }
+                                        super::model::NextAction::Dcv => {
+                                            view! {
+                                                <a href=format!(
+                                                    "/requests/{}#dcv",
+                                                    c.request_id,
+                                                )>{action.label()}</a>
+                                            }
+                                                .into_any()
+                                        }
+                                    }}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
-    }.into_any()
+    }
+    .into_any()
 }
 
 /// Stacked bars, one per week: certificates whose order runs on (reissue) and those whose order
@@ -196,25 +322,59 @@ fn WeekChart(weeks: Vec<super::model::WeekBar>) -> impl IntoView {
     };
     view! {
         <figure class="week-chart">
-            <svg viewBox=format!("0 0 {width} {}", HEIGHT + 16.0) role="img" aria-label=label.clone() id="week-chart">
-                {weeks.into_iter().enumerate().map(|(i, w)| {
-                    let x = i as f64 * BAR + 2.0;
-                    let renew_h = w.renew as f64 / most * HEIGHT;
-                    let reissue_h = w.reissue as f64 / most * HEIGHT;
-                    let title = format!("Week of {}: {} to reissue, {} to renew", w.week, w.reissue, w.renew);
-                    view! {
-                        <g>
-                            <title>{title}</title>
-                            <rect class="bar-reissue" x=x y=HEIGHT - reissue_h width=BAR - 4.0 height=reissue_h />
-                            <rect class="bar-renew" x=x y=HEIGHT - reissue_h - renew_h width=BAR - 4.0 height=renew_h />
-                            {(i % 4 == 0).then(|| view! {
-                                <text x=x y=HEIGHT + 12.0 class="axis">{w.week[5..].to_owned()}</text>
-                            })}
-                        </g>
-                    }
-                }).collect_view()}
+            <svg
+                viewBox=format!("0 0 {width} {}", HEIGHT + 16.0)
+                role="img"
+                aria-label=label.clone()
+                id="week-chart"
+            >
+                {weeks
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        let x = i as f64 * BAR + 2.0;
+                        let renew_h = w.renew as f64 / most * HEIGHT;
+                        let reissue_h = w.reissue as f64 / most * HEIGHT;
+                        let title = format!(
+                            "Week of {}: {} to reissue, {} to renew",
+                            w.week,
+                            w.reissue,
+                            w.renew,
+                        );
+                        view! {
+                            <g>
+                                <title>{title}</title>
+                                <rect
+                                    class="bar-reissue"
+                                    x=x
+                                    y=HEIGHT - reissue_h
+                                    width=BAR - 4.0
+                                    height=reissue_h
+                                />
+                                <rect
+                                    class="bar-renew"
+                                    x=x
+                                    y=HEIGHT - reissue_h - renew_h
+                                    width=BAR - 4.0
+                                    height=renew_h
+                                />
+                                {(i % 4 == 0)
+                                    .then(|| {
+                                        view! {
+                                            <text x=x y=HEIGHT + 12.0 class="axis">
+                                                {w.week[5..].to_owned()}
+                                            </text>
+                                        }
+                                    })}
+                            </g>
+                        }
+                    })
+                    .collect_view()}
             </svg>
-            <figcaption>{label}" per week: "<span class="key-reissue">"reissue"</span>" (the order runs on), "<span class="key-renew">"renew"</span>" (the order ends)."</figcaption>
+            <figcaption>
+                {label}" per week: "<span class="key-reissue">"reissue"</span>
+                " (the order runs on), "<span class="key-renew">"renew"</span>" (the order ends)."
+            </figcaption>
         </figure>
     }
 }

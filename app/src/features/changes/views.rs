@@ -73,24 +73,73 @@ fn Panel(request_id: i64, panel: ChangesPanel, actions: ChangeActions) -> impl I
     shown.then(|| view! {
         <section id="changes" aria-labelledby="changes-heading">
             <h2 id="changes-heading">"Reissue, duplicate, revoke"</h2>
-            {move || actions.error().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            {move || {
+                actions
+                    .error()
+                    .map(|e| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
             <div class="actions">
-                {panel.can_reissue.then(|| view! {
-                    <a class="button" id="reissue" href=format!("/requests/{request_id}/reissue")>"Reissue"</a>
-                })}
-                {panel.can_duplicate.then(|| view! {
-                    <a class="button secondary" id="duplicate" href=format!("/requests/{request_id}/duplicate")>"Duplicate"</a>
-                })}
+                {panel
+                    .can_reissue
+                    .then(|| {
+                        view! {
+                            <a
+                                class="button"
+                                id="reissue"
+                                href=format!("/requests/{request_id}/reissue")
+                            >
+                                "Reissue"
+                            </a>
+                        }
+                    })}
+                {panel
+                    .can_duplicate
+                    .then(|| {
+                        view! {
+                            <a
+                                class="button secondary"
+                                id="duplicate"
+                                href=format!("/requests/{request_id}/duplicate")
+                            >
+                                "Duplicate"
+                            </a>
+                        }
+                    })}
             </div>
-            {(!panel.changes.is_empty()).then(|| view! {
-                <ol class="changes">
-                    {panel.changes.into_iter().map(|change| view! { <ChangeItem change actions /> }).collect_view()}
-                </ol>
-            })}
-            {panel.revoke_blocked.map(|why| view! { <p class="notice" id="revoke-blocked">{why}</p> })}
-            {panel.can_revoke.then(|| view! {
-                <RevokeForm request_id revocable=panel.revocable action=actions.revoke />
-            })}
+            {(!panel.changes.is_empty())
+                .then(|| {
+                    view! {
+                        <ol class="changes">
+                            {panel
+                                .changes
+                                .into_iter()
+                                .map(|change| view! { <ChangeItem change actions /> })
+                                .collect_view()}
+                        </ol>
+                    }
+                })}
+            {panel
+                .revoke_blocked
+                .map(|why| {
+                    view! {
+                        <p class="notice" id="revoke-blocked">
+                            {why}
+                        </p>
+                    }
+                })}
+            {panel
+                .can_revoke
+                .then(|| {
+                    view! {
+                        <RevokeForm request_id revocable=panel.revocable action=actions.revoke />
+                    }
+                })}
         </section>
     })
 }
@@ -101,31 +150,87 @@ fn ChangeItem(change: ChangeView, actions: ChangeActions) -> impl IntoView {
     view! {
         <li class=format!("change change-{}", change.status.as_str()) data-change=id>
             <p>
-                <strong>{change.kind.label()}</strong>" · "
-                <span class=format!("status status-change-{}", change.status.as_str())>{change.status.label()}</span>
-                <span class="muted">{format!(" · asked by {} on {}", change.requested_by, change.requested_at)}</span>
+                <strong>{change.kind.label()}</strong>
+                " · "
+                <span class=format!(
+                    "status status-change-{}",
+                    change.status.as_str(),
+                )>{change.status.label()}</span>
+                <span class="muted">
+                    {format!(" · asked by {} on {}", change.requested_by, change.requested_at)}
+                </span>
             </p>
             {change.names.map(|names| view! { <NameDiff names /> })}
-            {change.key.map(|key| view! {
-                <p class="muted">{format!("Key: {key}{}", if change.new_key { " (a new key)" } else { " (the current key)" })}</p>
-            })}
-            {(change.kind != ChangeKind::Revoke).then(|| view! { <p class="muted">"Price: included in the order."</p> })}
-            {change.reason.map(|reason| view! {
-                <p>{format!("{} — reason: {}", change.target_serial.clone().map(|s| format!("Certificate {s}")).unwrap_or_else(|| "The whole order".into()), reason.short())}</p>
-            })}
-            {(!change.comment.is_empty()).then(|| view! { <p class="prewrap">{change.comment.clone()}</p> })}
+            {change
+                .key
+                .map(|key| {
+                    view! {
+                        <p class="muted">
+                            {format!(
+                                "Key: {key}{}",
+                                if change.new_key { " (a new key)" } else { " (the current key)" },
+                            )}
+                        </p>
+                    }
+                })}
+            {(change.kind != ChangeKind::Revoke)
+                .then(|| view! { <p class="muted">"Price: included in the order."</p> })}
+            {change
+                .reason
+                .map(|reason| {
+                    view! {
+                        <p>
+                            {format!(
+                                "{} — reason: {}",
+                                change
+                                    .target_serial
+                                    .clone()
+                                    .map(|s| format!("Certificate {s}"))
+                                    .unwrap_or_else(|| "The whole order".into()),
+                                reason.short(),
+                            )}
+                        </p>
+                    }
+                })}
+            {(!change.comment.is_empty())
+                .then(|| view! { <p class="prewrap">{change.comment.clone()}</p> })}
             {change.policy.map(|p| view! { <p class="muted">{p}</p> })}
-            {change.decided_by.map(|by| view! {
-                <p class="muted">{format!("Decided by {by}{}", change.decision_note.map(|n| format!(": {n}")).unwrap_or_default())}</p>
-            })}
-            {change.error.map(|e| view! { <p class="alert" role="alert">{e}</p> })}
-            {change.can_decide.then(|| view! { <ChangeDecision id decide=actions.decide return_to="request" /> })}
-            {change.can_cancel.then(|| view! {
-                <ActionForm action=actions.cancel>
-                    <input type="hidden" name="change" value=id />
-                    <button type="submit" class="secondary">"Withdraw"</button>
-                </ActionForm>
-            })}
+            {change
+                .decided_by
+                .map(|by| {
+                    view! {
+                        <p class="muted">
+                            {format!(
+                                "Decided by {by}{}",
+                                change.decision_note.map(|n| format!(": {n}")).unwrap_or_default(),
+                            )}
+                        </p>
+                    }
+                })}
+            {change
+                .error
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert">
+                            {e}
+                        </p>
+                    }
+                })}
+            {change
+                .can_decide
+                .then(|| view! { <ChangeDecision id decide=actions.decide return_to="request" /> })}
+            {change
+                .can_cancel
+                .then(|| {
+                    view! {
+                        <ActionForm action=actions.cancel>
+                            <input type="hidden" name="change" value=id />
+                            <button type="submit" class="secondary">
+                                "Withdraw"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
         </li>
     }
 }
@@ -135,8 +240,16 @@ fn ChangeItem(change: ChangeView, actions: ChangeActions) -> impl IntoView {
 fn NameDiff(names: NameChanges) -> impl IntoView {
     view! {
         <ul class="name-diff">
-            {names.added.into_iter().map(|n| view! { <li class="added">"+ "{n}</li> }).collect_view()}
-            {names.removed.into_iter().map(|n| view! { <li class="removed">"− "{n}</li> }).collect_view()}
+            {names
+                .added
+                .into_iter()
+                .map(|n| view! { <li class="added">"+ "{n}</li> })
+                .collect_view()}
+            {names
+                .removed
+                .into_iter()
+                .map(|n| view! { <li class="removed">"− "{n}</li> })
+                .collect_view()}
             {names.kept.into_iter().map(|n| view! { <li class="kept">{n}</li> }).collect_view()}
         </ul>
     }
@@ -165,7 +278,9 @@ pub fn ChangeDecision(
                 <input type="hidden" name="return_to" value=return_to />
                 <label for=format!("change-reject-{id}")>"Reason (shown to the requester)"</label>
                 <input id=format!("change-reject-{id}") name="note" type="text" />
-                <button type="submit" class="secondary">"Reject change"</button>
+                <button type="submit" class="secondary">
+                    "Reject change"
+                </button>
             </ActionForm>
         </div>
     }
@@ -181,14 +296,29 @@ fn RevokeForm(
     view! {
         <details class="card" id="revoke" open=move || error.get().is_some()>
             <summary>"Revoke a certificate"</summary>
-            <p class="muted">"An approver decides, except where the admins let keyCompromise go at once. Revocation cannot be undone."</p>
-            {move || error.get().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            <p class="muted">
+                "An approver decides, except where the admins let keyCompromise go at once. Revocation cannot be undone."
+            </p>
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
             <ActionForm action>
                 <input type="hidden" name="id" value=request_id />
                 <div class="field">
                     <label for="revoke-certificate">"What to revoke"</label>
                     <select id="revoke-certificate" name="certificate">
-                        {revocable.into_iter().map(|c| view! { <option value=c.id>{c.label}</option> }).collect_view()}
+                        {revocable
+                            .into_iter()
+                            .map(|c| view! { <option value=c.id>{c.label}</option> })
+                            .collect_view()}
                         <option value="order">"The whole order (every certificate)"</option>
                     </select>
                     <FieldError error field="certificate" />
@@ -196,16 +326,26 @@ fn RevokeForm(
                 <div class="field">
                     <label for="revoke-reason">"Reason"</label>
                     <select id="revoke-reason" name="reason">
-                        {RevocationReason::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                        {RevocationReason::ALL
+                            .into_iter()
+                            .map(|r| view! { <option value=r.as_str()>{r.label()}</option> })
+                            .collect_view()}
                     </select>
                     <FieldError error field="reason" />
                 </div>
                 <div class="field">
                     <label for="revoke-comment">"Comment"</label>
-                    <textarea id="revoke-comment" name="comment" rows="2" maxlength="1000"></textarea>
+                    <textarea
+                        id="revoke-comment"
+                        name="comment"
+                        rows="2"
+                        maxlength="1000"
+                    ></textarea>
                     <FieldError error field="comment" />
                 </div>
-                <button type="submit" class="danger">"Ask to revoke"</button>
+                <button type="submit" class="danger">
+                    "Ask to revoke"
+                </button>
             </ActionForm>
         </details>
     }
@@ -228,7 +368,9 @@ pub fn NewCertificatePage(kind: ChangeKind) -> impl IntoView {
     view! {
         <Title text=kind.label() />
         <Guarded>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match context.await {
                         Ok(context) => view! { <NewCertificateForm kind context /> }.into_any(),
@@ -279,37 +421,79 @@ fn NewCertificateForm(
         ),
     };
     view! {
-        <p><a href=format!("/requests/{request_id}")>{format!("← Request {request_id}")}</a></p>
+        <p>
+            <a href=format!("/requests/{request_id}")>{format!("← Request {request_id}")}</a>
+        </p>
         <h1>{format!("{heading}: {}", context.title)}</h1>
         <p>{intro}</p>
         <dl id="current-certificate">
-            <dt>"Current certificate"</dt><dd><code>{context.current_serial.clone()}</code>{format!(" until {}", context.current_valid_till)}</dd>
-            <dt>"Names"</dt><dd>{context.current_names.join(", ")}</dd>
-            {context.order_valid_till.clone().map(|t| view! { <dt>"Order runs until"</dt><dd>{t}</dd> })}
-            <dt>"Price"</dt><dd id="change-price">"Included in the order"</dd>
+            <dt>"Current certificate"</dt>
+            <dd>
+                <code>{context.current_serial.clone()}</code>
+                {format!(" until {}", context.current_valid_till)}
+            </dd>
+            <dt>"Names"</dt>
+            <dd>{context.current_names.join(", ")}</dd>
+            {context
+                .order_valid_till
+                .clone()
+                .map(|t| {
+                    view! {
+                        <dt>"Order runs until"</dt>
+                        <dd>{t}</dd>
+                    }
+                })}
+            <dt>"Price"</dt>
+            <dd id="change-price">"Included in the order"</dd>
         </dl>
-        <p class="notice">{if context.same_names_skip_approval {
-            "Keeping the same names, this reissue needs no approver (standing policy); changing names sends it to an approver."
-        } else {
-            "An approver decides before DigiCert is asked."
-        }}</p>
-        {move || error.get().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+        <p class="notice">
+            {if context.same_names_skip_approval {
+                "Keeping the same names, this reissue needs no approver (standing policy); changing names sends it to an approver."
+            } else {
+                "An approver decides before DigiCert is asked."
+            }}
+        </p>
+        {move || {
+            error
+                .get()
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert">
+                            {e.to_string()}
+                        </p>
+                    }
+                })
+        }}
         <ActionForm action attr:class="new-certificate">
             <input type="hidden" name="id" value=request_id />
             <input type="hidden" name="kind" value=kind.as_str() />
             <div class="field">
                 <label for="change-csr">"CSR for the new key"</label>
-                <textarea id="change-csr" name="csr" rows="10" class="mono" spellcheck="false" required
-                    prop:value=move || kept("csr").unwrap_or_default()>
+                <textarea
+                    id="change-csr"
+                    name="csr"
+                    rows="10"
+                    class="mono"
+                    spellcheck="false"
+                    required
+                    prop:value=move || kept("csr").unwrap_or_default()
+                >
                     {move || kept("csr").unwrap_or_default()}
                 </textarea>
                 <FieldError error field="csr" />
             </div>
             <div class="field">
-                <label for="change-names">"Names (one per line; the first is the common name)"</label>
-                <textarea id="change-names" name="names" rows="4" readonly=kind == ChangeKind::Duplicate
+                <label for="change-names">
+                    "Names (one per line; the first is the common name)"
+                </label>
+                <textarea
+                    id="change-names"
+                    name="names"
+                    rows="4"
+                    readonly=kind == ChangeKind::Duplicate
                     prop:value=move || kept("names").unwrap_or_else(|| names.get_untracked())
-                    on:input=move |ev| names.set(event_target_value(&ev))>
+                    on:input=move |ev| names.set(event_target_value(&ev))
+                >
                     {move || kept("names").unwrap_or_else(|| names.get_untracked())}
                 </textarea>
                 <FieldError error field="names" />
@@ -318,7 +502,8 @@ fn NewCertificateForm(
                 {move || {
                     let d = diff();
                     if d.same_names() {
-                        view! { <p class="muted">"Same names as the current certificate."</p> }.into_any()
+                        view! { <p class="muted">"Same names as the current certificate."</p> }
+                            .into_any()
                     } else {
                         view! { <NameDiff names=d /> }.into_any()
                     }
@@ -337,30 +522,81 @@ pub fn ChangeQueue() -> impl IntoView {
     view! {
         <section id="changes" aria-labelledby="change-queue-heading">
             <h2 id="change-queue-heading">"Reissues, duplicates and revocations"</h2>
-            {move || decide.value().get().and_then(|r| r.err()).map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            {move || {
+                decide
+                    .value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|e| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match queue.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"Nothing waiting."</p> }.into_any(),
-                        Ok(rows) => view! {
-                            <table class="change-queue">
-                                <thead><tr><th>"Request"</th><th>"Change"</th><th>"Asked by"</th><th>"Decision"</th></tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|c| view! {
-                                        <tr data-change=c.id>
-                                            <td><a href=format!("/requests/{}", c.request_id)>{format!("#{} {}", c.request_id, c.title)}</a></td>
-                                            <td><strong>{c.kind.label()}</strong><br />{c.summary}</td>
-                                            <td>{c.requested_by}<br /><span class="muted">{c.requested_at}</span></td>
-                                            <td>{if c.can_decide {
-                                                view! { <ChangeDecision id=c.id decide return_to="approvals" /> }.into_any()
-                                            } else {
-                                                view! { <span class="muted">"Asked by you or on your order: another approver decides."</span> }.into_any()
-                                            }}</td>
+                        Ok(rows) if rows.is_empty() => {
+                            view! { <p class="muted">"Nothing waiting."</p> }.into_any()
+                        }
+                        Ok(rows) => {
+                            view! {
+                                <table class="change-queue">
+                                    <thead>
+                                        <tr>
+                                            <th>"Request"</th>
+                                            <th>"Change"</th>
+                                            <th>"Asked by"</th>
+                                            <th>"Decision"</th>
                                         </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|c| {
+                                                view! {
+                                                    <tr data-change=c.id>
+                                                        <td>
+                                                            <a href=format!(
+                                                                "/requests/{}",
+                                                                c.request_id,
+                                                            )>{format!("#{} {}", c.request_id, c.title)}</a>
+                                                        </td>
+                                                        <td>
+                                                            <strong>{c.kind.label()}</strong>
+                                                            <br />
+                                                            {c.summary}
+                                                        </td>
+                                                        <td>
+                                                            {c.requested_by}<br />
+                                                            <span class="muted">{c.requested_at}</span>
+                                                        </td>
+                                                        <td>
+                                                            {if c.can_decide {
+                                                                view! {
+                                                                    <ChangeDecision id=c.id decide return_to="approvals" />
+                                                                }
+                                                                    .into_any()
+                                                            } else {
+                                                                view! {
+                                                                    <span class="muted">
+                                                                        "Asked by you or on your order: another approver decides."
+                                                                    </span>
+                                                                }
+                                                                    .into_any()
+                                                            }}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
@@ -380,31 +616,61 @@ pub fn PoliciesPage() -> impl IntoView {
         <Guarded role=Role::Admin>
             <h1>"Standing policies"</h1>
             <p>"What may skip a human decision. Every change is recorded in the audit log."</p>
-            {move || set.value().get().and_then(|r| r.err()).map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            {move || {
+                set.value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|e| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match policies.await {
-                        Ok(p) => view! {
-                            <section class="card">
-                                <h2>"Revocation"</h2>
-                                <PolicySwitch set name="revoke_key_compromise_at_once".to_owned()
-                                    label="keyCompromise revocations go to DigiCert at once, without an approver".to_owned()
-                                    enabled=p.revoke_key_compromise_at_once />
-                            </section>
-                            <section class="card">
-                                <h2>"Reissues that keep the names (a new key only)"</h2>
-                                <table class="policies">
-                                    <tbody>
-                                        {p.reissue_same_names.into_iter().map(|row| view! {
-                                            <tr><td>
-                                                <PolicySwitch set name=super::model::reissue_policy_name(&row.product)
-                                                    label=format!("{}: no approver needed", row.label) enabled=row.enabled />
-                                            </td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </section>
-                        }.into_any(),
+                        Ok(p) => {
+                            view! {
+                                <section class="card">
+                                    <h2>"Revocation"</h2>
+                                    <PolicySwitch
+                                        set
+                                        name="revoke_key_compromise_at_once".to_owned()
+                                        label="keyCompromise revocations go to DigiCert at once, without an approver"
+                                            .to_owned()
+                                        enabled=p.revoke_key_compromise_at_once
+                                    />
+                                </section>
+                                <section class="card">
+                                    <h2>"Reissues that keep the names (a new key only)"</h2>
+                                    <table class="policies">
+                                        <tbody>
+                                            {p
+                                                .reissue_same_names
+                                                .into_iter()
+                                                .map(|row| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>
+                                                                <PolicySwitch
+                                                                    set
+                                                                    name=super::model::reissue_policy_name(&row.product)
+                                                                    label=format!("{}: no approver needed", row.label)
+                                                                    enabled=row.enabled
+                                                                />
+                                                            </td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </section>
+                            }
+                                .into_any()
+                        }
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
@@ -425,8 +691,11 @@ fn PolicySwitch(
         <ActionForm action=set attr:class="policy" attr:data-policy=data>
             <input type="hidden" name="name" value=name />
             <input type="hidden" name="enabled" value=if enabled { "off" } else { "on" } />
-            <span>{label}" — "<strong>{if enabled { "on" } else { "off" }}</strong></span>" "
-            <button type="submit" class="secondary">{if enabled { "Turn off" } else { "Turn on" }}</button>
+            <span>{label}" — "<strong>{if enabled { "on" } else { "off" }}</strong></span>
+            " "
+            <button type="submit" class="secondary">
+                {if enabled { "Turn off" } else { "Turn on" }}
+            </button>
         </ActionForm>
     }
 }

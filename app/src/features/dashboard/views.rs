@@ -19,7 +19,9 @@ fn Dashboard() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let summary = Resource::new(|| (), |_| load_dashboard());
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let user = auth.user.await.ok().flatten();
                 let summary = summary.await;
@@ -27,7 +29,15 @@ fn Dashboard() -> impl IntoView {
                 let cards = user
                     .navigation()
                     .into_iter()
-                    .map(|item| view! { <li><a class="tile" href=item.href()>{item.label()}</a></li> })
+                    .map(|item| {
+                        view! {
+                            <li>
+                                <a class="tile" href=item.href()>
+                                    {item.label()}
+                                </a>
+                            </li>
+                        }
+                    })
                     .collect_view();
                 let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
                 view! {
@@ -35,30 +45,62 @@ fn Dashboard() -> impl IntoView {
                     <p class="muted">"Signed in as " {user.email.clone()} " · roles: " {roles}</p>
                     <ul class="tiles">{cards}</ul>
                     {match summary {
-                        Ok(summary) => view! {
-                            {(summary.mine_waiting_on_dcv > 0).then(|| view! {
-                                <p class="notice" id="my-dcv">
-                                    <a href="/requests">{match summary.mine_waiting_on_dcv {
-                                        1 => "1 of your orders waits for you to prove control of a domain.".to_owned(),
-                                        n => format!("{n} of your orders wait for you to prove control of a domain."),
-                                    }}</a>
-                                    " Open the request to see the record to publish."
-                                </p>
-                            })}
-                            {summary.overview.map(|o| view! { <OverviewPanel o /> })}
-                            <h2>"Your recent activity"</h2>
-                            <table>
-                                <thead><tr><th>"When"</th><th>"What"</th><th>"From"</th></tr></thead>
-                                <tbody>
-                                    {summary.recent_activity.into_iter().map(|a| view! {
-                                        <tr><td>{a.at}</td><td>{a.action}</td><td>{a.client_ip.unwrap_or_default()}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(summary) => {
+                            view! {
+                                {(summary.mine_waiting_on_dcv > 0)
+                                    .then(|| {
+                                        view! {
+                                            <p class="notice" id="my-dcv">
+                                                <a href="/requests">
+                                                    {match summary.mine_waiting_on_dcv {
+                                                        1 => {
+                                                            "1 of your orders waits for you to prove control of a domain."
+                                                                .to_owned()
+                                                        }
+                                                        n => {
+                                                            format!(
+                                                                "{n} of your orders wait for you to prove control of a domain.",
+                                                            )
+                                                        }
+                                                    }}
+                                                </a>
+                                                " Open the request to see the record to publish."
+                                            </p>
+                                        }
+                                    })}
+                                {summary.overview.map(|o| view! { <OverviewPanel o /> })}
+                                <h2>"Your recent activity"</h2>
+                                <table>
+                                    <thead>
+                                        <tr>
+                                            <th>"When"</th>
+                                            <th>"What"</th>
+                                            <th>"From"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {summary
+                                            .recent_activity
+                                            .into_iter()
+                                            .map(|a| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{a.at}</td>
+                                                        <td>{a.action}</td>
+                                                        <td>{a.client_ip.unwrap_or_default()}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }}
-                }.into_any()
+                }
+                    .into_any()
             })}
         </Suspense>
     }
@@ -70,17 +112,45 @@ fn OverviewPanel(o: super::api::Overview) -> impl IntoView {
         <section class="overview" aria-label="Overview">
             <h2>"Certificates"</h2>
             <ul class="tiles numbers">
-                {o.by_status.into_iter().map(|(label, n)| view! {
-                    <li class="tile"><strong>{n}</strong>" "{label}</li>
-                }).collect_view()}
-                <li class="tile" id="oldest-pending"><strong>{o.oldest_pending.unwrap_or_else(|| "–".into())}</strong>" oldest pending approval"</li>
-                <li class="tile"><strong>{o.issued_this_month}</strong>" issued this month"</li>
-                <li class="tile"><strong>{o.forward_failures}</strong>" refused by DigiCert"</li>
-                <li class="tile" id="changes-waiting"><strong>{o.changes_waiting}</strong>" reissues, duplicates and revocations waiting for approval"</li>
-                <li class="tile" id="waiting-on-dcv"><strong>{o.waiting_on_dcv}</strong>" waiting on domain validation"</li>
-                <li class="tile" id="reissue-due"><strong>{o.reissue_due}</strong>" reissue due (certificate ending, order running)"</li>
-                <li class="tile" id="renew-due"><strong>{o.renew_due}</strong>" renew due (order ending)"</li>
-                <li class="tile" id="expiring"><strong>{format!("{} / {} / {}", o.expiring[0], o.expiring[1], o.expiring[2])}</strong>" expiring within 30 / 60 / 90 days"</li>
+                {o
+                    .by_status
+                    .into_iter()
+                    .map(|(label, n)| {
+                        view! {
+                            <li class="tile">
+                                <strong>{n}</strong>
+                                " "
+                                {label}
+                            </li>
+                        }
+                    })
+                    .collect_view()} <li class="tile" id="oldest-pending">
+                    <strong>{o.oldest_pending.unwrap_or_else(|| "–".into())}</strong>
+                    " oldest pending approval"
+                </li> <li class="tile">
+                    <strong>{o.issued_this_month}</strong>
+                    " issued this month"
+                </li> <li class="tile">
+                    <strong>{o.forward_failures}</strong>
+                    " refused by DigiCert"
+                </li> <li class="tile" id="changes-waiting">
+                    <strong>{o.changes_waiting}</strong>
+                    " reissues, duplicates and revocations waiting for approval"
+                </li> <li class="tile" id="waiting-on-dcv">
+                    <strong>{o.waiting_on_dcv}</strong>
+                    " waiting on domain validation"
+                </li> <li class="tile" id="reissue-due">
+                    <strong>{o.reissue_due}</strong>
+                    " reissue due (certificate ending, order running)"
+                </li> <li class="tile" id="renew-due">
+                    <strong>{o.renew_due}</strong>
+                    " renew due (order ending)"
+                </li> <li class="tile" id="expiring">
+                    <strong>
+                        {format!("{} / {} / {}", o.expiring[0], o.expiring[1], o.expiring[2])}
+                    </strong>
+                    " expiring within 30 / 60 / 90 days"
+                </li>
             </ul>
         </section>
     }

@@ -24,8 +24,15 @@ fn Copyable(value: String, label: &'static str) -> impl IntoView {
     let text = value.clone();
     view! {
         <code class="copyable">{value}</code>
-        <button type="button" class="copy" aria-label=format!("Copy {}", label.to_lowercase())
-            on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
+        <button
+            type="button"
+            class="copy"
+            aria-label=format!("Copy {}", label.to_lowercase())
+            on:click=move |_| {
+                copy_to_clipboard(&text);
+                copied.set(true);
+            }
+        >
             {move || if copied.get() { "Copied" } else { "Copy" }}
         </button>
     }
@@ -39,18 +46,34 @@ fn NameRow(name: DcvName) -> impl IntoView {
         "Waiting"
     };
     view! {
-        <tr class=if name.validated { "dcv-validated" } else { "dcv-waiting" } data-name=name.dns_name.clone()>
+        <tr
+            class=if name.validated { "dcv-validated" } else { "dcv-waiting" }
+            data-name=name.dns_name.clone()
+        >
             <td>{name.dns_name.clone()}</td>
-            <td><span class=format!("status status-dcv-{}", state.to_lowercase())>{state}</span></td>
             <td>
-                {name.record.map(|record| view! {
-                    <dl class="dcv-record">
-                        {describe(&record).into_iter().map(|(label, value)| view! {
-                            <dt>{label}</dt>
-                            <dd><Copyable value label /></dd>
-                        }).collect_view()}
-                    </dl>
-                })}
+                <span class=format!("status status-dcv-{}", state.to_lowercase())>{state}</span>
+            </td>
+            <td>
+                {name
+                    .record
+                    .map(|record| {
+                        view! {
+                            <dl class="dcv-record">
+                                {describe(&record)
+                                    .into_iter()
+                                    .map(|(label, value)| {
+                                        view! {
+                                            <dt>{label}</dt>
+                                            <dd>
+                                                <Copyable value label />
+                                            </dd>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </dl>
+                        }
+                    })}
             </td>
         </tr>
     }
@@ -142,66 +165,140 @@ fn Panel(
             <h2 id="dcv-heading">"Domain validation"</h2>
             {if waiting {
                 view! {
-                    <p class="lead" id="dcv-lead">{format!(
-                        "DigiCert issues the certificate once it has checked that you control {}. {}",
-                        if pending == 1 { "the name marked waiting".to_owned() } else { format!("the {pending} names marked waiting") },
-                        method_help(panel.method),
-                    )}</p>
-                }.into_any()
+                    <p class="lead" id="dcv-lead">
+                        {format!(
+                            "DigiCert issues the certificate once it has checked that you control {}. {}",
+                            if pending == 1 {
+                                "the name marked waiting".to_owned()
+                            } else {
+                                format!("the {pending} names marked waiting")
+                            },
+                            method_help(panel.method),
+                        )}
+                    </p>
+                }
+                    .into_any()
             } else if pending == 0 {
                 view! { <p id="dcv-lead">"Every name is validated."</p> }.into_any()
             } else {
-                view! { <p id="dcv-lead" class="muted">"The order no longer waits at DigiCert."</p> }.into_any()
+                view! {
+                    <p id="dcv-lead" class="muted">
+                        "The order no longer waits at DigiCert."
+                    </p>
+                }
+                    .into_any()
             }}
             <dl class="dcv-facts">
-                <dt>"Method"</dt><dd id="dcv-method">{panel.method.label()}</dd>
-                {panel.value_expires.clone().filter(|_| token && waiting).map(|e| view! {
-                    <dt>"Random value valid until"</dt><dd id="dcv-expires">{e}</dd>
-                })}
+                <dt>"Method"</dt>
+                <dd id="dcv-method">{panel.method.label()}</dd>
+                {panel
+                    .value_expires
+                    .clone()
+                    .filter(|_| token && waiting)
+                    .map(|e| {
+                        view! {
+                            <dt>"Random value valid until"</dt>
+                            <dd id="dcv-expires">{e}</dd>
+                        }
+                    })}
             </dl>
             <table class="dcv-names">
-                <thead><tr><th>"Name"</th><th>"State"</th><th>"What to publish"</th></tr></thead>
+                <thead>
+                    <tr>
+                        <th>"Name"</th>
+                        <th>"State"</th>
+                        <th>"What to publish"</th>
+                    </tr>
+                </thead>
                 <tbody>
                     {panel.names.into_iter().map(|name| view! { <NameRow name /> }).collect_view()}
                 </tbody>
             </table>
-            {panel.checked_at.map(|at| view! {
-                <p class="muted" id="dcv-last-check">
-                    {format!("Last check {at}: ")}{panel.check_note.unwrap_or_default()}
-                </p>
-            })}
-            {move || outcome().map(|m| view! { <p role="status" id="dcv-outcome">{m}</p> })}
-            {move || error().map(|e| view! { <p class="alert" role="alert" id="dcv-error">{e.to_string()}</p> })}
-            {waiting.then(|| view! {
-                <div class="actions">
-                    {token.then(|| view! {
-                        <ActionForm action=check>
+            {panel
+                .checked_at
+                .map(|at| {
+                    view! {
+                        <p class="muted" id="dcv-last-check">
+                            {format!("Last check {at}: ")}
+                            {panel.check_note.unwrap_or_default()}
+                        </p>
+                    }
+                })}
+            {move || {
+                outcome()
+                    .map(|m| {
+                        view! {
+                            <p role="status" id="dcv-outcome">
+                                {m}
+                            </p>
+                        }
+                    })
+            }}
+            {move || {
+                error()
+                    .map(|e| {
+                        view! {
+                            <p class="alert" role="alert" id="dcv-error">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
+            {waiting
+                .then(|| {
+                    view! {
+                        <div class="actions">
+                            {token
+                                .then(|| {
+                                    view! {
+                                        <ActionForm action=check>
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit" id="dcv-check">
+                                                "Check now"
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                })}
+                            {(panel.demo && token)
+                                .then(|| {
+                                    view! {
+                                        <ActionForm action=publish>
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit" class="secondary" id="dcv-publish">
+                                                "Publish record (demo)"
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                })}
+                        </div>
+                        <ActionForm action=change attr:class="dcv-change">
                             <input type="hidden" name="id" value=id />
-                            <button type="submit" id="dcv-check">"Check now"</button>
+                            <label for="dcv-new-method">"Change method"</label>
+                            <select id="dcv-new-method" name="dcv_method">
+                                {panel
+                                    .methods
+                                    .into_iter()
+                                    .map(|m| {
+                                        let selected = m.value == current;
+                                        view! {
+                                            <option value=m.value selected=selected>
+                                                {m.label}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <button type="submit" class="secondary">
+                                "Use this method"
+                            </button>
+                            <p class="muted">
+                                {format!(
+                                    "A new method comes with a new random value: publish the new record. Email validation ends on {EMAIL_DCV_ENDS}.",
+                                )}
+                            </p>
                         </ActionForm>
-                    })}
-                    {(panel.demo && token).then(|| view! {
-                        <ActionForm action=publish>
-                            <input type="hidden" name="id" value=id />
-                            <button type="submit" class="secondary" id="dcv-publish">"Publish record (demo)"</button>
-                        </ActionForm>
-                    })}
-                </div>
-                <ActionForm action=change attr:class="dcv-change">
-                    <input type="hidden" name="id" value=id />
-                    <label for="dcv-new-method">"Change method"</label>
-                    <select id="dcv-new-method" name="dcv_method">
-                        {panel.methods.into_iter().map(|m| {
-                            let selected = m.value == current;
-                            view! { <option value=m.value selected=selected>{m.label}</option> }
-                        }).collect_view()}
-                    </select>
-                    <button type="submit" class="secondary">"Use this method"</button>
-                    <p class="muted">{format!(
-                        "A new method comes with a new random value: publish the new record. Email validation ends on {EMAIL_DCV_ENDS}."
-                    )}</p>
-                </ActionForm>
-            })}
+                    }
+                })}
         </section>
     }
 }
@@ -225,33 +322,54 @@ fn Domains() -> impl IntoView {
         <p class="muted">
             "Every domain DigiCert holds for the account. An order naming a domain whose validation has lapsed waits until the requester proves control again, so renew the soonest first."
         </p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match domains.await {
-                    Ok(rows) => view! {
-                        <table id="domains">
-                            <thead><tr>
-                                <th>"Domain"</th><th>"Organization"</th><th>"Validation"</th>
-                                <th>"DCV method"</th><th>"DCV expires"</th><th>"Days left"</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|d| {
-                                    let soon = d.days_left.is_some_and(|n| n < 30);
-                                    let key = d.name.clone();
-                                    view! {
-                                        <tr class:soon=soon data-domain=key>
-                                            <td>{d.name}</td>
-                                            <td>{d.organization}</td>
-                                            <td>{d.validations.join(", ")}</td>
-                                            <td>{d.dcv_method}</td>
-                                            <td>{d.dcv_expires.unwrap_or_else(|| "–".into())}</td>
-                                            <td>{d.days_left.map(|n| if n < 0 { "lapsed".to_owned() } else { n.to_string() }).unwrap_or_else(|| "–".into())}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
+                    Ok(rows) => {
+                        view! {
+                            <table id="domains">
+                                <thead>
+                                    <tr>
+                                        <th>"Domain"</th>
+                                        <th>"Organization"</th>
+                                        <th>"Validation"</th>
+                                        <th>"DCV method"</th>
+                                        <th>"DCV expires"</th>
+                                        <th>"Days left"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows
+                                        .into_iter()
+                                        .map(|d| {
+                                            let soon = d.days_left.is_some_and(|n| n < 30);
+                                            let key = d.name.clone();
+                                            view! {
+                                                <tr class:soon=soon data-domain=key>
+                                                    <td>{d.name}</td>
+                                                    <td>{d.organization}</td>
+                                                    <td>{d.validations.join(", ")}</td>
+                                                    <td>{d.dcv_method}</td>
+                                                    <td>{d.dcv_expires.unwrap_or_else(|| "–".into())}</td>
+                                                    <td>
+                                                        {d
+                                                            .days_left
+                                                            .map(|n| {
+                                                                if n < 0 { "lapsed".to_owned() } else { n.to_string() }
+                                                            })
+                                                            .unwrap_or_else(|| "–".into())}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}

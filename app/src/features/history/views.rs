@@ -45,35 +45,87 @@ fn History() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"History"</h1>
-            <a class="button secondary" id="export-csv" rel="external" download
-                href=move || format!("/history.csv?{}", filter.with(|f| f.query_string()))>"Export CSV"</a>
+            <a
+                class="button secondary"
+                id="export-csv"
+                rel="external"
+                download
+                href=move || format!("/history.csv?{}", filter.with(|f| f.query_string()))
+            >
+                "Export CSV"
+            </a>
         </div>
         <form method="get" class="filters" aria-label="Search">
             <label for="h-q">"Name"</label>
-            <input id="h-q" name="q" type="search" placeholder="common name, SAN or serial" prop:value=text(|f| &f.q) />
+            <input
+                id="h-q"
+                name="q"
+                type="search"
+                placeholder="common name, SAN or serial"
+                prop:value=text(|f| &f.q)
+            />
             <label for="h-requester">"Requester"</label>
-            <input id="h-requester" name="requester" type="search" prop:value=text(|f| &f.requester) />
+            <input
+                id="h-requester"
+                name="requester"
+                type="search"
+                prop:value=text(|f| &f.requester)
+            />
             <label for="h-approver">"Approver"</label>
             <input id="h-approver" name="approver" type="search" prop:value=text(|f| &f.approver) />
             <label for="h-product">"Product"</label>
             <select id="h-product" name="product">
                 <option value="">"Any"</option>
-                {ProductId::ALL.into_iter().map(|p| view! {
-                    <option value=p.name_id() selected=move || filter.with(|f| f.product == p.name_id())>{p.display_name()}</option>
-                }).collect_view()}
+                {ProductId::ALL
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <option
+                                value=p.name_id()
+                                selected=move || filter.with(|f| f.product == p.name_id())
+                            >
+                                {p.display_name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
             <label for="h-status">"Status"</label>
             <select id="h-status" name="status">
                 <option value="">"Any"</option>
-                {RequestStatus::ALL.into_iter().map(|s| view! {
-                    <option value=s.as_str() selected=move || filter.with(|f| f.status == s.as_str())>{s.label()}</option>
-                }).collect_view()}
+                {RequestStatus::ALL
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <option
+                                value=s.as_str()
+                                selected=move || filter.with(|f| f.status == s.as_str())
+                            >
+                                {s.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
             <label for="h-organization">"Organization"</label>
-            <Suspense fallback=move || view! { <OrganizationSelect id="h-organization" organizations=Vec::new() selected=filter.with(|f| f.organization.clone()) /> }>
+            <Suspense fallback=move || {
+                view! {
+                    <OrganizationSelect
+                        id="h-organization"
+                        organizations=Vec::new()
+                        selected=filter.with(|f| f.organization.clone())
+                    />
+                }
+            }>
                 {move || Suspend::new(async move {
                     let organizations = page.await.map(|p| p.organizations).unwrap_or_default();
-                    view! { <OrganizationSelect id="h-organization" organizations selected=filter.with(|f| f.organization.clone()) /> }
+                    view! {
+                        <OrganizationSelect
+                            id="h-organization"
+                            organizations
+                            selected=filter.with(|f| f.organization.clone())
+                        />
+                    }
                 })}
             </Suspense>
             <label for="h-from">"From"</label>
@@ -82,50 +134,108 @@ fn History() -> impl IntoView {
             <input id="h-to" name="to" type="date" prop:value=text(|f| &f.to) />
             <label for="h-sort">"Sort"</label>
             <select id="h-sort" name="sort">
-                <option value="submitted" selected=move || filter.with(|f| f.sort != "name")>"Submitted"</option>
-                <option value="name" selected=move || filter.with(|f| f.sort == "name")>"Name"</option>
+                <option value="submitted" selected=move || filter.with(|f| f.sort != "name")>
+                    "Submitted"
+                </option>
+                <option value="name" selected=move || filter.with(|f| f.sort == "name")>
+                    "Name"
+                </option>
             </select>
             <select name="dir" aria-label="Direction">
-                <option value="desc" selected=move || filter.with(|f| f.dir != "asc")>"Newest / Z first"</option>
-                <option value="asc" selected=move || filter.with(|f| f.dir == "asc")>"Oldest / A first"</option>
+                <option value="desc" selected=move || filter.with(|f| f.dir != "asc")>
+                    "Newest / Z first"
+                </option>
+                <option value="asc" selected=move || filter.with(|f| f.dir == "asc")>
+                    "Oldest / A first"
+                </option>
             </select>
             <button type="submit">"Search"</button>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) if page.rows.is_empty() => view! { <p class="muted" id="history-empty">"No requests match."</p> }.into_any(),
+                    Ok(page) if page.rows.is_empty() => {
+                        view! {
+                            <p class="muted" id="history-empty">
+                                "No requests match."
+                            </p>
+                        }
+                            .into_any()
+                    }
                     Ok(page) => {
-                        let next = page.next.clone().map(|after| {
-                            format!("/history?{}&after={after}", filter.with_untracked(|f| f.query_string()))
-                        });
+                        let next = page
+                            .next
+                            .clone()
+                            .map(|after| {
+                                format!(
+                                    "/history?{}&after={after}",
+                                    filter.with_untracked(|f| f.query_string()),
+                                )
+                            });
                         view! {
                             <table class="history">
-                                <thead><tr>
-                                    <th>"#"</th><th>"Name"</th><th>"Product"</th><th>"Status"</th>
-                                    <th>"Requester"</th><th>"Approver"</th><th>"Submitted"</th><th>"Expires"</th><th>"Estimated price"</th>
-                                </tr></thead>
+                                <thead>
+                                    <tr>
+                                        <th>"#"</th>
+                                        <th>"Name"</th>
+                                        <th>"Product"</th>
+                                        <th>"Status"</th>
+                                        <th>"Requester"</th>
+                                        <th>"Approver"</th>
+                                        <th>"Submitted"</th>
+                                        <th>"Expires"</th>
+                                        <th>"Estimated price"</th>
+                                    </tr>
+                                </thead>
                                 <tbody>
-                                    {page.rows.into_iter().map(|r| view! {
-                                        <tr>
-                                            <td><a href=format!("/requests/{}", r.id)>{r.id}</a></td>
-                                            <td>
-                                                <a href=format!("/requests/{}", r.id)>{r.title}</a>
-                                                {(!r.dns_names.is_empty()).then(|| view! { <div class="muted small">{r.dns_names.join(", ")}</div> })}
-                                            </td>
-                                            <td>{r.product.display_name()}</td>
-                                            <td><span class=format!("status status-{}", r.status.as_str())>{r.status.label()}</span></td>
-                                            <td>{r.requester}</td>
-                                            <td>{r.approver.unwrap_or_default()}</td>
-                                            <td>{r.submitted_at}</td>
-                                            <td>{r.expires_at.unwrap_or_default()}</td>
-                                            <td>{r.price}</td>
-                                        </tr>
-                                    }).collect_view()}
+                                    {page
+                                        .rows
+                                        .into_iter()
+                                        .map(|r| {
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        <a href=format!("/requests/{}", r.id)>{r.id}</a>
+                                                    </td>
+                                                    <td>
+                                                        <a href=format!("/requests/{}", r.id)>{r.title}</a>
+                                                        {(!r.dns_names.is_empty())
+                                                            .then(|| {
+                                                                view! {
+                                                                    <div class="muted small">{r.dns_names.join(", ")}</div>
+                                                                }
+                                                            })}
+                                                    </td>
+                                                    <td>{r.product.display_name()}</td>
+                                                    <td>
+                                                        <span class=format!(
+                                                            "status status-{}",
+                                                            r.status.as_str(),
+                                                        )>{r.status.label()}</span>
+                                                    </td>
+                                                    <td>{r.requester}</td>
+                                                    <td>{r.approver.unwrap_or_default()}</td>
+                                                    <td>{r.submitted_at}</td>
+                                                    <td>{r.expires_at.unwrap_or_default()}</td>
+                                                    <td>{r.price}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </tbody>
                             </table>
-                            {next.map(|href| view! { <p><a href=href>"Next page"</a></p> })}
-                        }.into_any()
+                            {next
+                                .map(|href| {
+                                    view! {
+                                        <p>
+                                            <a href=href>"Next page"</a>
+                                        </p>
+                                    }
+                                })}
+                        }
+                            .into_any()
                     }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }

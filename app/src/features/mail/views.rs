@@ -14,28 +14,61 @@ pub fn AccountPage() -> impl IntoView {
         <Title text="Account" />
         <Guarded>
             <h1>"Account"</h1>
-            <p><a href="/account/password">"Change your password"</a></p>
+            <p>
+                <a href="/account/password">"Change your password"</a>
+            </p>
             <section class="card" id="mail-preferences">
                 <h2>"Mail"</h2>
-                <p class="muted">"certdesk mails you when something needs you. Switch off what you do not want."</p>
-                {move || set.value().get().and_then(|r| r.err()).map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+                <p class="muted">
+                    "certdesk mails you when something needs you. Switch off what you do not want."
+                </p>
+                {move || {
+                    set.value()
+                        .get()
+                        .and_then(|r| r.err())
+                        .map(|e| {
+                            view! {
+                                <p class="alert" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                        })
+                }}
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match preferences.await {
-                            Ok(rows) => view! {
-                                <ul class="preferences">
-                                    {rows.into_iter().map(|p| view! {
-                                        <li data-kind=p.kind.as_str()>
-                                            <ActionForm action=set>
-                                                <input type="hidden" name="kind" value=p.kind.as_str() />
-                                                <input type="hidden" name="enabled" value=if p.enabled { "off" } else { "on" } />
-                                                <span>{p.label}" — "<strong>{if p.enabled { "on" } else { "off" }}</strong></span>" "
-                                                <button type="submit" class="secondary">{if p.enabled { "Turn off" } else { "Turn on" }}</button>
-                                            </ActionForm>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any(),
+                            Ok(rows) => {
+                                view! {
+                                    <ul class="preferences">
+                                        {rows
+                                            .into_iter()
+                                            .map(|p| {
+                                                view! {
+                                                    <li data-kind=p.kind.as_str()>
+                                                        <ActionForm action=set>
+                                                            <input type="hidden" name="kind" value=p.kind.as_str() />
+                                                            <input
+                                                                type="hidden"
+                                                                name="enabled"
+                                                                value=if p.enabled { "off" } else { "on" }
+                                                            />
+                                                            <span>
+                                                                {p.label}" — "
+                                                                <strong>{if p.enabled { "on" } else { "off" }}</strong>
+                                                            </span>
+                                                            " "
+                                                            <button type="submit" class="secondary">
+                                                                {if p.enabled { "Turn off" } else { "Turn on" }}
+                                                            </button>
+                                                        </ActionForm>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
                             Err(error) => view! { <ErrorPanel error /> }.into_any(),
                         }
                     })}
@@ -64,27 +97,53 @@ pub fn MailPage() -> impl IntoView {
         <Title text="Mail" />
         <Guarded role=Role::Admin>
             <h1>"Mail"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match mail.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"No mail yet."</p> }.into_any(),
+                        Ok(rows) if rows.is_empty() => {
+                            view! { <p class="muted">"No mail yet."</p> }.into_any()
+                        }
                         Ok(rows) => {
                             let next = (rows.len() as i64 == super::api::MAIL_PAGE_SIZE)
                                 .then(|| rows.last().map(|m| m.id))
                                 .flatten();
                             view! {
                                 <ol class="mail-list" id="mail-list">
-                                    {rows.into_iter().map(|m| view! {
-                                        <li data-mail=m.id data-kind=m.kind.as_str()>
-                                            <details>
-                                                <summary><strong>{m.subject}</strong>" → "{m.to}<span class="muted">{format!(" · {} · {}", m.created_at, m.state)}</span></summary>
-                                                <pre class="prewrap">{m.text_body}</pre>
-                                            </details>
-                                        </li>
-                                    }).collect_view()}
+                                    {rows
+                                        .into_iter()
+                                        .map(|m| {
+                                            view! {
+                                                <li data-mail=m.id data-kind=m.kind.as_str()>
+                                                    <details>
+                                                        <summary>
+                                                            <strong>{m.subject}</strong>
+                                                            " → "
+                                                            {m.to}
+                                                            <span class="muted">
+                                                                {format!(" · {} · {}", m.created_at, m.state)}
+                                                            </span>
+                                                        </summary>
+                                                        <pre class="prewrap">{m.text_body}</pre>
+                                                    </details>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </ol>
-                                {next.map(|before| view! { <p><a href=format!("/admin/mail?before={before}")>"Older mail"</a></p> })}
-                            }.into_any()
+                                {next
+                                    .map(|before| {
+                                        view! {
+                                            <p>
+                                                <a href=format!(
+                                                    "/admin/mail?before={before}",
+                                                )>"Older mail"</a>
+                                            </p>
+                                        }
+                                    })}
+                            }
+                                .into_any()
                         }
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }

@@ -68,40 +68,99 @@ fn UserList() -> impl IntoView {
     };
     view! {
         <h1>"Users"</h1>
-        {move || temporary().map(|t| view! {
-            <div class="banner" role="status" id="temporary-password">
-                <p>"Temporary password for " <strong>{t.email}</strong> ": " <code>{t.password}</code></p>
-                <p class="muted">"Shown once. The person chooses their own password at first sign-in."</p>
-            </div>
-        })}
-        {move || problem().map(|e| view! { <p class="alert" role="alert" id="users-error">{e.to_string()}</p> })}
+        {move || {
+            temporary()
+                .map(|t| {
+                    view! {
+                        <div class="banner" role="status" id="temporary-password">
+                            <p>
+                                "Temporary password for " <strong>{t.email}</strong> ": "
+                                <code>{t.password}</code>
+                            </p>
+                            <p class="muted">
+                                "Shown once. The person chooses their own password at first sign-in."
+                            </p>
+                        </div>
+                    }
+                })
+        }}
+        {move || {
+            problem()
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert" id="users-error">
+                            {e.to_string()}
+                        </p>
+                    }
+                })
+        }}
         <form method="get" class="filters" aria-label="Search users">
             <label for="u-q">"Search"</label>
-            <input id="u-q" name="q" type="search" placeholder="name or email"
-                prop:value=move || query.read().get("q").unwrap_or_default() />
-            <button type="submit" class="secondary">"Search"</button>
+            <input
+                id="u-q"
+                name="q"
+                type="search"
+                placeholder="name or email"
+                prop:value=move || query.read().get("q").unwrap_or_default()
+            />
+            <button type="submit" class="secondary">
+                "Search"
+            </button>
         </form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(page) => view! {
-                        <table class="users">
-                            <thead><tr><th>"Name"</th><th>"Email"</th><th>"Roles"</th><th>"Status"</th><th>"Actions"</th></tr></thead>
-                            <tbody>
-                                {page.users.into_iter().map(|u| view! { <UserRow u actions /> }).collect_view()}
-                            </tbody>
-                        </table>
-                        {page.next_after.map(|after| view! {
-                            <p><a href=format!("/users?after={after}")>"Next page"</a></p>
-                        })}
-                    }.into_any(),
+                    Ok(page) => {
+                        view! {
+                            <table class="users">
+                                <thead>
+                                    <tr>
+                                        <th>"Name"</th>
+                                        <th>"Email"</th>
+                                        <th>"Roles"</th>
+                                        <th>"Status"</th>
+                                        <th>"Actions"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {page
+                                        .users
+                                        .into_iter()
+                                        .map(|u| view! { <UserRow u actions /> })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                            {page
+                                .next_after
+                                .map(|after| {
+                                    view! {
+                                        <p>
+                                            <a href=format!("/users?after={after}")>"Next page"</a>
+                                        </p>
+                                    }
+                                })}
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
         </Suspense>
         <section class="card">
             <h2>"New user"</h2>
-            {move || create_error.get().map(|e: AppError| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            {move || {
+                create_error
+                    .get()
+                    .map(|e: AppError| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
             <ActionForm action=create attr:class="new-user">
                 <div class="field">
                     <label for="n-email">"Email"</label>
@@ -114,9 +173,18 @@ fn UserList() -> impl IntoView {
                     <FieldError error=create_error field="display_name" />
                 </div>
                 <div class="checks">
-                    <label><input type="checkbox" name="requester" checked />" requester"</label>
-                    <label><input type="checkbox" name="approver" />" approver"</label>
-                    <label><input type="checkbox" name="admin" />" admin"</label>
+                    <label>
+                        <input type="checkbox" name="requester" checked />
+                        " requester"
+                    </label>
+                    <label>
+                        <input type="checkbox" name="approver" />
+                        " approver"
+                    </label>
+                    <label>
+                        <input type="checkbox" name="admin" />
+                        " admin"
+                    </label>
                 </div>
                 <FieldError error=create_error field="roles" />
                 <button type="submit">"Create user"</button>
@@ -138,20 +206,38 @@ fn UserRow(u: UserSummary, actions: Actions) -> impl IntoView {
         <tr id=format!("user-{}", u.email)>
             <td>
                 {u.display_name.clone()}
-                {u.single_sign_on.then(|| view! {
-                    <span class="tag" title="Signs in through the company's provider, which sets the roles at every sign-in">
-                        "single sign-on"
-                    </span>
-                })}
+                {u
+                    .single_sign_on
+                    .then(|| {
+                        view! {
+                            <span
+                                class="tag"
+                                title="Signs in through the company's provider, which sets the roles at every sign-in"
+                            >
+                                "single sign-on"
+                            </span>
+                        }
+                    })}
             </td>
             <td>{u.email.clone()}</td>
             <td>
                 <ActionForm action=actions.roles attr:class="inline-form">
                     <input type="hidden" name="id" value=id_roles />
-                    <label><input type="checkbox" name="requester" checked=requester />" requester"</label>
-                    <label><input type="checkbox" name="approver" checked=approver />" approver"</label>
-                    <label><input type="checkbox" name="admin" checked=admin />" admin"</label>
-                    <button type="submit" class="secondary">"Save roles"</button>
+                    <label>
+                        <input type="checkbox" name="requester" checked=requester />
+                        " requester"
+                    </label>
+                    <label>
+                        <input type="checkbox" name="approver" checked=approver />
+                        " approver"
+                    </label>
+                    <label>
+                        <input type="checkbox" name="admin" checked=admin />
+                        " admin"
+                    </label>
+                    <button type="submit" class="secondary">
+                        "Save roles"
+                    </button>
                 </ActionForm>
             </td>
             <td>{if active { "active" } else { "deactivated" }}</td>
@@ -159,11 +245,15 @@ fn UserRow(u: UserSummary, actions: Actions) -> impl IntoView {
                 <ActionForm action=actions.active attr:class="inline-form">
                     <input type="hidden" name="id" value=id_active />
                     <input type="hidden" name="active" value=(!active).to_string() />
-                    <button type="submit" class="secondary">{if active { "Deactivate" } else { "Reactivate" }}</button>
+                    <button type="submit" class="secondary">
+                        {if active { "Deactivate" } else { "Reactivate" }}
+                    </button>
                 </ActionForm>
                 <ActionForm action=actions.reset attr:class="inline-form">
                     <input type="hidden" name="id" value=id_reset />
-                    <button type="submit" class="secondary">"Reset password"</button>
+                    <button type="submit" class="secondary">
+                        "Reset password"
+                    </button>
                 </ActionForm>
             </td>
         </tr>
@@ -187,19 +277,43 @@ pub fn ChangePasswordPage() -> impl IntoView {
         <Title text="Choose a password" />
         <section class="card narrow">
             <h1>"Choose a new password"</h1>
-            <p class="muted">"At least 12 characters. Your administrator gave you a temporary one; it stops working now."</p>
-            {move || error.get().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+            <p class="muted">
+                "At least 12 characters. Your administrator gave you a temporary one; it stops working now."
+            </p>
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="alert" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
             <ActionForm action=change>
                 <div class="field">
                     <label for="current_password">"Current password"</label>
-                    <input id="current_password" name="current_password" type="password" autocomplete="current-password" required
-                        prop:value=move || change.value().with(|_| String::new()) />
+                    <input
+                        id="current_password"
+                        name="current_password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        prop:value=move || change.value().with(|_| String::new())
+                    />
                     <FieldError error field="current_password" />
                 </div>
                 <div class="field">
                     <label for="new_password">"New password"</label>
-                    <input id="new_password" name="new_password" type="password" autocomplete="new-password" required
-                        prop:value=move || change.value().with(|_| String::new()) />
+                    <input
+                        id="new_password"
+                        name="new_password"
+                        type="password"
+                        autocomplete="new-password"
+                        required
+                        prop:value=move || change.value().with(|_| String::new())
+                    />
                     <FieldError error field="new_password" />
                 </div>
                 <button type="submit">"Save password"</button>

@@ -54,12 +54,26 @@ pub fn RequestPage() -> impl IntoView {
     );
     view! {
         <Guarded>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match (detail.await, dcv.await, changes.await) {
-                        (Ok(detail), Ok(panel), Ok(changes)) => view! {
-                            <Detail detail cancel retry decide panel dcv_actions changes change_actions />
-                        }.into_any(),
+                        (Ok(detail), Ok(panel), Ok(changes)) => {
+                            view! {
+                                <Detail
+                                    detail
+                                    cancel
+                                    retry
+                                    decide
+                                    panel
+                                    dcv_actions
+                                    changes
+                                    change_actions
+                                />
+                            }
+                                .into_any()
+                        }
                         (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
                             view! { <ErrorPanel error /> }.into_any()
                         }
@@ -94,102 +108,245 @@ fn Detail(
     let copy_href = format!("/requests/new/{}?copy={}", detail.form.kind, s.id);
     view! {
         <Title text=format!("Request {}", s.id) />
-        <p><a href="/requests">"← My requests"</a></p>
+        <p>
+            <a href="/requests">"← My requests"</a>
+        </p>
         <div class="page-head">
             <h1>{format!("Request {}: {}", s.id, s.title)}</h1>
-            <span class=format!("status status-{}", s.status.as_str()) id="request-status">{s.status.label()}</span>
+            <span class=format!("status status-{}", s.status.as_str()) id="request-status">
+                {s.status.label()}
+            </span>
         </div>
-        <p class="muted">{format!("{} · requested by {} · submitted {}", s.product.display_name(), detail.requester, s.submitted_at)}</p>
-        <p id="price">"Estimated price: "<strong>{detail.price.clone()}</strong>
-            <span class="muted">" (DigiCert's estimate when the request was submitted)"</span></p>
-        {move || cancel_error().map(|e| view! { <p class="alert" role="alert">{e.to_string()}</p> })}
+        <p class="muted">
+            {format!(
+                "{} · requested by {} · submitted {}",
+                s.product.display_name(),
+                detail.requester,
+                s.submitted_at,
+            )}
+        </p>
+        <p id="price">
+            "Estimated price: "<strong>{detail.price.clone()}</strong>
+            <span class="muted">" (DigiCert's estimate when the request was submitted)"</span>
+        </p>
+        {move || {
+            cancel_error()
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert">
+                            {e.to_string()}
+                        </p>
+                    }
+                })
+        }}
         <div class="actions">
-            {detail.can_cancel.then(|| view! {
-                <ActionForm action=cancel>
-                    <input type="hidden" name="id" value=s.id />
-                    <button type="submit" class="secondary">"Cancel request"</button>
-                </ActionForm>
-            })}
-            {issued.then(|| view! {
-                <a class="button" href=format!("/requests/{}/certificate.pem", s.id) rel="external" download>"Download certificate"</a>
-                <a class="button secondary" href=format!("/requests/{}/chain.pem", s.id) rel="external" download>"Download chain"</a>
-            })}
-            {detail.can_retry.then(|| view! {
-                <ActionForm action=retry>
-                    <input type="hidden" name="id" value=s.id />
-                    <button type="submit">"Retry sending to DigiCert"</button>
-                </ActionForm>
-            })}
-            {detail.can_renew.then(|| view! {
-                <a class="button" id="renew" href=format!("/requests/new/{}?renew={}", detail.form.kind, s.id)>"Renew"</a>
-            })}
-            <a class="button secondary" href=copy_href>"Copy as new request"</a>
+            {detail
+                .can_cancel
+                .then(|| {
+                    view! {
+                        <ActionForm action=cancel>
+                            <input type="hidden" name="id" value=s.id />
+                            <button type="submit" class="secondary">
+                                "Cancel request"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+            {issued
+                .then(|| {
+                    view! {
+                        <a
+                            class="button"
+                            href=format!("/requests/{}/certificate.pem", s.id)
+                            rel="external"
+                            download
+                        >
+                            "Download certificate"
+                        </a>
+                        <a
+                            class="button secondary"
+                            href=format!("/requests/{}/chain.pem", s.id)
+                            rel="external"
+                            download
+                        >
+                            "Download chain"
+                        </a>
+                    }
+                })}
+            {detail
+                .can_retry
+                .then(|| {
+                    view! {
+                        <ActionForm action=retry>
+                            <input type="hidden" name="id" value=s.id />
+                            <button type="submit">"Retry sending to DigiCert"</button>
+                        </ActionForm>
+                    }
+                })}
+            {detail
+                .can_renew
+                .then(|| {
+                    view! {
+                        <a
+                            class="button"
+                            id="renew"
+                            href=format!("/requests/new/{}?renew={}", detail.form.kind, s.id)
+                        >
+                            "Renew"
+                        </a>
+                    }
+                })} <a class="button secondary" href=copy_href>
+                "Copy as new request"
+            </a>
         </div>
-        {detail.renewal_of.map(|of| view! {
-            <p id="renewal-of">"Renews request "<a href=format!("/requests/{of}")>{format!("#{of}")}</a></p>
-        })}
-        {(!detail.renewed_by.is_empty()).then(|| view! {
-            <p id="renewed-by">"Renewed by "
-                {detail.renewed_by.iter().map(|by| view! { <a href=format!("/requests/{by}")>{format!("#{by}")}</a>" " }).collect_view()}
-            </p>
-        })}
-        {detail.can_decide.then(|| view! {
-            <section class="card pending" id="decide">
-                <h2>"Your decision"</h2>
-                <DecisionForms id=s.id decide on_request_page=true />
-            </section>
-        })}
-        {detail.forward_error.map(|error| view! {
-            <div class="alert" role="alert" id="forward-error">
-                <strong>"DigiCert refused the order. "</strong>{error}
-            </div>
-        })}
-        {detail.digicert.map(|d| view! {
-            <section>
-                <h2>"At DigiCert"</h2>
-                <dl id="digicert-state">
-                    <dt>"Order"</dt><dd>{d.order_id}</dd>
-                    <dt>"Status"</dt><dd>{d.status.unwrap_or_default()}</dd>
-                    {d.certificate_id.map(|c| view! { <dt>"Certificate id"</dt><dd>{c}</dd> })}
-                    {d.expires_at.map(|e| view! { <dt>"Expires"</dt><dd>{e}</dd> })}
-                </dl>
-            </section>
-        })}
-        <OrderCertificates request_id=s.id order_valid_till=detail.order_valid_till.clone()
-            certificates=detail.certificates.clone() />
+        {detail
+            .renewal_of
+            .map(|of| {
+                view! {
+                    <p id="renewal-of">
+                        "Renews request "<a href=format!("/requests/{of}")>{format!("#{of}")}</a>
+                    </p>
+                }
+            })}
+        {(!detail.renewed_by.is_empty())
+            .then(|| {
+                view! {
+                    <p id="renewed-by">
+                        "Renewed by "
+                        {detail
+                            .renewed_by
+                            .iter()
+                            .map(|by| {
+                                view! {
+                                    <a href=format!("/requests/{by}")>{format!("#{by}")}</a>
+                                    " "
+                                }
+                            })
+                            .collect_view()}
+                    </p>
+                }
+            })}
+        {detail
+            .can_decide
+            .then(|| {
+                view! {
+                    <section class="card pending" id="decide">
+                        <h2>"Your decision"</h2>
+                        <DecisionForms id=s.id decide on_request_page=true />
+                    </section>
+                }
+            })}
+        {detail
+            .forward_error
+            .map(|error| {
+                view! {
+                    <div class="alert" role="alert" id="forward-error">
+                        <strong>"DigiCert refused the order. "</strong>
+                        {error}
+                    </div>
+                }
+            })}
+        {detail
+            .digicert
+            .map(|d| {
+                view! {
+                    <section>
+                        <h2>"At DigiCert"</h2>
+                        <dl id="digicert-state">
+                            <dt>"Order"</dt>
+                            <dd>{d.order_id}</dd>
+                            <dt>"Status"</dt>
+                            <dd>{d.status.unwrap_or_default()}</dd>
+                            {d
+                                .certificate_id
+                                .map(|c| {
+                                    view! {
+                                        <dt>"Certificate id"</dt>
+                                        <dd>{c}</dd>
+                                    }
+                                })}
+                            {d
+                                .expires_at
+                                .map(|e| {
+                                    view! {
+                                        <dt>"Expires"</dt>
+                                        <dd>{e}</dd>
+                                    }
+                                })}
+                        </dl>
+                    </section>
+                }
+            })}
+        <OrderCertificates
+            request_id=s.id
+            order_valid_till=detail.order_valid_till.clone()
+            certificates=detail.certificates.clone()
+        />
         <ChangesSection request_id=s.id panel=changes actions=change_actions />
         <DcvSection panel actions=dcv_actions />
         <section>
             <h2>"Timeline"</h2>
             <ol class="timeline">
-                {detail.events.into_iter().map(|e| view! {
-                    <li>
-                        <time>{e.at}</time>" "
-                        <strong>{e.to_status.label()}</strong>
-                        {e.actor.map(|a| format!(" by {a}"))}
-                        {e.note.map(|n| view! { <p class="note">{n}</p> })}
-                    </li>
-                }).collect_view()}
+                {detail
+                    .events
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <li>
+                                <time>{e.at}</time>
+                                " "
+                                <strong>{e.to_status.label()}</strong>
+                                {e.actor.map(|a| format!(" by {a}"))}
+                                {e.note.map(|n| view! { <p class="note">{n}</p> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ol>
         </section>
-        {detail.csr.map(|csr| view! {
-            <section>
-                <h2>"CSR"</h2>
-                <dl>
-                    <dt>"Subject"</dt><dd>{csr.subject.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")}</dd>
-                    <dt>"Names (SANs)"</dt><dd>{csr.sans.join(", ")}</dd>
-                    <dt>"Key"</dt><dd>{csr.key.map(|k| k.describe()).unwrap_or_default()}</dd>
-                    <dt>"Signature"</dt><dd>{csr.signature_algorithm.unwrap_or_default()}</dd>
-                </dl>
-            </section>
-        })}
-        {(!detail.form.comments.is_empty()).then(|| view! {
-            <section><h2>"Comments for the approver"</h2><p class="prewrap">{detail.form.comments.clone()}</p></section>
-        })}
+        {detail
+            .csr
+            .map(|csr| {
+                view! {
+                    <section>
+                        <h2>"CSR"</h2>
+                        <dl>
+                            <dt>"Subject"</dt>
+                            <dd>
+                                {csr
+                                    .subject
+                                    .iter()
+                                    .map(|(k, v)| format!("{k}={v}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")}
+                            </dd>
+                            <dt>"Names (SANs)"</dt>
+                            <dd>{csr.sans.join(", ")}</dd>
+                            <dt>"Key"</dt>
+                            <dd>{csr.key.map(|k| k.describe()).unwrap_or_default()}</dd>
+                            <dt>"Signature"</dt>
+                            <dd>{csr.signature_algorithm.unwrap_or_default()}</dd>
+                        </dl>
+                    </section>
+                }
+            })}
+        {(!detail.form.comments.is_empty())
+            .then(|| {
+                view! {
+                    <section>
+                        <h2>"Comments for the approver"</h2>
+                        <p class="prewrap">{detail.form.comments.clone()}</p>
+                    </section>
+                }
+            })}
         <section>
             <h2>"What approval sends to DigiCert"</h2>
-            <p class="muted"><code>{detail.endpoint}</code></p>
-            <pre class="json" id="payload">{detail.payload}</pre>
+            <p class="muted">
+                <code>{detail.endpoint}</code>
+            </p>
+            <pre class="json" id="payload">
+                {detail.payload}
+            </pre>
         </section>
     }
 }

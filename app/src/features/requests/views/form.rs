@@ -38,6 +38,22 @@ pub fn RequestFormPage() -> impl IntoView {
 /// Errors to show: the server's answer when there is one, else what the browser found.
 type Shown = Signal<Option<FormErrors>>;
 
+/// What every fieldset of an order form reads: the values it starts from, the account's options
+/// (when DigiCert answered) and the errors shown.
+#[derive(Clone, Copy)]
+struct FormContext {
+    initial: StoredValue<RequestForm>,
+    options: StoredValue<Option<OrderOptions>>,
+    errors: Shown,
+}
+
+impl FormContext {
+    /// The starting value of one of the form's text fields.
+    fn value(self, field: fn(&RequestForm) -> &String) -> String {
+        self.initial.with_value(|form| field(form).clone())
+    }
+}
+
 fn field_message(errors: Shown, field: &'static str) -> impl Fn() -> Option<String> + Copy {
     move || errors.with(|e| e.as_ref().and_then(|e| e.for_field(field)))
 }
@@ -87,16 +103,18 @@ fn KindForm(kind: FormKind) -> impl IntoView {
 
     view! {
         <Title text=format!("New request: {}", kind.title()) />
-        <p><a href="/requests/new">"← All products"</a></p>
+        <p>
+            <a href="/requests/new">"← All products"</a>
+        </p>
         <h1>{kind.title()}</h1>
         <p class="muted">{kind.blurb()}</p>
         <ProductChooser kind product type_hint />
-        <Suspense fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading the form…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let options = options.await;
                 let copied = copied.await;
-                // A failed plain-form post comes back with what was typed; a copy starts from an
-                // earlier request; otherwise the form starts blank.
                 let kept = submit
                     .value()
                     .get_untracked()
@@ -119,6 +137,8 @@ fn KindForm(kind: FormKind) -> impl IntoView {
                 if initial.product_id().is_none() {
                     initial.product = kind.products()[0].name_id().into();
                 }
+                // A failed plain-form post comes back with what was typed; a copy starts from an
+                // earlier request; otherwise the form starts blank.
                 view! { <OrderForm kind initial options submit /> }
             })}
         </Suspense>
@@ -146,34 +166,71 @@ fn ProductChooser(
             view! {
                 <form method="get" class="chooser">
                     <label for="type-choice">"Certificate type"</label>
-                    <select id="type-choice" name="type_hint"
-                        on:change=move |ev| go("type_hint", event_target_value(&ev))>
-                        {FormKind::TYPE_HINTS.into_iter().map(|hint| {
-                            let label = match hint {
-                                TypeHint::Ov => "Organization validated (ov)",
-                                TypeHint::Ev => "Extended validation (ev)",
-                                TypeHint::Grid => "Grid computing (grid)",
-                                TypeHint::Private => "Private CA (private)",
-                            };
-                            view! { <option value=hint.as_str() selected=move || type_hint.get() == hint.as_str()>{label}</option> }
-                        }).collect_view()}
+                    <select
+                        id="type-choice"
+                        name="type_hint"
+                        on:change=move |ev| go("type_hint", event_target_value(&ev))
+                    >
+                        {FormKind::TYPE_HINTS
+                            .into_iter()
+                            .map(|hint| {
+                                let label = match hint {
+                                    TypeHint::Ov => "Organization validated (ov)",
+                                    TypeHint::Ev => "Extended validation (ev)",
+                                    TypeHint::Grid => "Grid computing (grid)",
+                                    TypeHint::Private => "Private CA (private)",
+                                };
+                                view! {
+                                    <option
+                                        value=hint.as_str()
+                                        selected=move || type_hint.get() == hint.as_str()
+                                    >
+                                        {label}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
-                    <noscript><button type="submit" class="secondary">"Show this form"</button></noscript>
+                    <noscript>
+                        <button type="submit" class="secondary">
+                            "Show this form"
+                        </button>
+                    </noscript>
                 </form>
-            }.into_any()
+            }
+            .into_any()
         }
         FormKind::MultiYear => view! {
             <form method="get" class="chooser">
                 <label for="product-choice">"Product"</label>
-                <select id="product-choice" name="product"
-                    on:change=move |ev| go("product", event_target_value(&ev))>
-                    {kind.products().into_iter().map(|p| view! {
-                        <option value=p.name_id() selected=move || product.get() == p.name_id()>{p.display_name()}</option>
-                    }).collect_view()}
+                <select
+                    id="product-choice"
+                    name="product"
+                    on:change=move |ev| go("product", event_target_value(&ev))
+                >
+                    {kind
+                        .products()
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option
+                                    value=p.name_id()
+                                    selected=move || product.get() == p.name_id()
+                                >
+                                    {p.display_name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <noscript><button type="submit" class="secondary">"Show this form"</button></noscript>
+                <noscript>
+                    <button type="submit" class="secondary">
+                        "Show this form"
+                    </button>
+                </noscript>
             </form>
-        }.into_any(),
+        }
+        .into_any(),
         _ => ().into_any(),
     }
 }
@@ -302,28 +359,45 @@ fn OrderForm(
 
     let is_tls = kind.is_tls();
     let (ev, private) = initial.with_value(|i| (i.needs_ev_approver(), i.is_private()));
-    let max_days = options.with_value(|o| o.as_ref().map(|o| o.max_cert_days));
-    let custom_fields = options
-        .with_value(|o| o.as_ref().map(|o| o.custom_fields.clone()))
-        .unwrap_or_default();
-    let chosen_org = RwSignal::new(initial.with_value(|i| i.organization.clone()));
+    provide_context(FormContext {
+        initial,
+        options,
+        errors: shown,
+    });
 
     view! {
-        {options_error.map(|error| view! {
-            <p class="alert" role="alert">{error.to_string()}</p>
-        })}
-        {move || shown.get().filter(|e| !e.message.is_empty()).map(|e| view! {
-            <p class="alert" role="alert" id="form-message">{e.message}</p>
-        })}
-        <ActionForm action=submit node_ref=form_ref attr:class="order-form" attr:novalidate=true
+        {options_error
+            .map(|error| {
+                view! {
+                    <p class="alert" role="alert">
+                        {error.to_string()}
+                    </p>
+                }
+            })}
+        {move || {
+            shown
+                .get()
+                .filter(|e| !e.message.is_empty())
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert" id="form-message">
+                            {e.message}
+                        </p>
+                    }
+                })
+        }}
+        <ActionForm
+            action=submit
+            node_ref=form_ref
+            attr:class="order-form"
+            attr:novalidate=true
             on:focusout=move |ev| {
-                // Leaving a field for a button: judge later, or the message that appears would
-                // move the button away from under the pointer mid-click.
                 if moving_to_button(&ev) {
                     if let Some(name) = field_name(&ev) {
-                        touched.update(|t| {
-                            t.insert(name);
-                        });
+                        touched
+                            .update(|t| {
+                                t.insert(name);
+                            });
                     }
                 } else {
                     recheck(field_name(&ev));
@@ -334,219 +408,603 @@ fn OrderForm(
                 if is_choice(&ev) {
                     recheck(field_name(&ev));
                 }
-            }>
+            }
+        >
             <input type="hidden" name="form[kind]" value=kind.slug() />
-            {(kind != FormKind::DocumentSigning).then(|| view! {
-                <input type="hidden" name="form[product]" value=value(|f| &f.product) />
-            })}
-            {(kind == FormKind::SslByType).then(|| view! {
-                <input type="hidden" name="form[type_hint]" value=value(|f| &f.type_hint) />
-                <FieldMessage errors=shown field="type_hint" />
-            })}
-
-            {is_tls.then(|| view! {
-                <fieldset>
-                    <legend>"Domains"</legend>
-                    <Field errors=shown name="common_name" label="Common name"
-                        hint="The main domain, e.g. www.example.com. International names are converted to punycode.">
-                        <input id="f-common_name" name="form[common_name]" type="text" autocomplete="off"
-                            value=value(|f| &f.common_name) node_ref=common_name_field
-                            on:input=move |ev| common_name.set(event_target_value(&ev)) />
-                    </Field>
-                    <Field errors=shown name="dns_names" label="Additional domains"
-                        hint="One per line (or separated by commas). At most 250 names in all.">
-                        <textarea id="f-dns_names" name="form[dns_names]" rows="3" node_ref=dns_names_field
-                            on:input=move |ev| dns_names.set(event_target_value(&ev))>
-                            {value(|f| &f.dns_names)}
-                        </textarea>
-                    </Field>
-                </fieldset>
-            })}
-
-            {(!is_tls).then(|| view! { <SigningFields initial=initial.get_value() errors=shown /> })}
-
-            <fieldset>
-                <legend>{if is_tls { "Certificate signing request" } else { "CSR (required for email delivery)" }}</legend>
-                <Field errors=shown name="csr" label="CSR"
-                    hint="Paste the PEM text, or upload a .csr, .pem or .der file. Never paste the private key.">
-                    <textarea id="f-csr" name="form[csr]" rows="8" class="mono" spellcheck="false"
-                        node_ref=csr_field
-                        on:input=move |ev| {
-                            let text = event_target_value(&ev);
-                            // A private key is dropped here, before anything leaves the page. Text
-                            // may arrive in pieces (typing, some paste paths): after a key, what
-                            // still looks like key material is dropped too, and the warning stays
-                            // until something else is entered.
-                            let rest_of_key = key_refused.get_untracked()
-                                && (text.trim().is_empty() || looks_like_rest_of_key(&text));
-                            if csr::contains_private_key(text.as_bytes()) || rest_of_key {
-                                key_refused.set(true);
-                                csr_text.set(String::new());
-                            } else {
-                                key_refused.set(false);
-                                csr_text.set(text);
-                            }
-                        }>
-                        {value(|f| &f.csr)}
-                    </textarea>
-                    <CsrUpload csr_text key_refused />
-                </Field>
-                {move || key_refused.get().then(|| view! {
-                    <p class="alert" role="alert" id="private-key-warning">{csr::PRIVATE_KEY_MESSAGE}</p>
+            {(kind != FormKind::DocumentSigning)
+                .then(|| {
+                    view! {
+                        <input type="hidden" name="form[product]" value=value(|f| &f.product) />
+                    }
                 })}
-                <CsrPreview csr_text common_name dns_names is_tls />
-            </fieldset>
+            {(kind == FormKind::SslByType)
+                .then(|| {
+                    view! {
+                        <input type="hidden" name="form[type_hint]" value=value(|f| &f.type_hint) />
+                        <FieldMessage errors=shown field="type_hint" />
+                    }
+                })}
 
-            {is_tls.then(|| view! {
-                <fieldset>
-                    <legend>"Certificate"</legend>
-                    <Field errors=shown name="signature_hash" label="Signature hash">
-                        <select id="f-signature_hash" name="form[signature_hash]">
-                            // The product's hashes as DigiCert lists them (all three until it answers).
-                            {options.with_value(|o| o.as_ref().map(|o| o.hashes.clone())).filter(|h| !h.is_empty())
-                                .unwrap_or_else(|| SignatureHash::ALL.into_iter().map(|h| Choice { id: h.as_str().into(), label: h.as_str().to_uppercase() }).collect())
-                                .into_iter().map(|h| {
-                                    let selected = value(|f| &f.signature_hash) == h.id;
-                                    view! { <option value=h.id selected=selected>{h.label}</option> }
-                                }).collect_view()}
-                        </select>
-                    </Field>
-                    <Field errors=shown name="server_platform" label="Server platform">
-                        <select id="f-server_platform" name="form[server_platform]">
-                            {options.with_value(|o| o.as_ref().map(|o| o.server_platforms.clone())).unwrap_or_default().into_iter().map(|p| {
-                                let selected = value(|f| &f.server_platform) == p.id;
-                                view! { <option value=p.id selected=selected>{p.label}</option> }
-                            }).collect_view()}
-                        </select>
-                    </Field>
-                    {private.then(|| view! {
-                        <Field errors=shown name="ca_cert_id" label="Issuing CA">
+            {is_tls
+                .then(|| {
+                    view! {
+                        <DomainsFieldset common_name dns_names common_name_field dns_names_field />
+                    }
+                })}
+            {(!is_tls).then(|| view! { <SigningFields /> })}
+            <CsrFieldset is_tls csr_text key_refused csr_field common_name dns_names />
+            {is_tls
+                .then(|| {
+                    view! {
+                        <CertificateFieldset private />
+                        <ValidityFieldset />
+                    }
+                })}
+            <OrganizationFieldset ev is_tls private />
+            <OrderDetailsFieldset />
+            <NotesFieldset is_tls />
+            <PriceEstimate price price_key />
+            <FieldMessage errors=shown field="form" />
+            <button type="submit" disabled=move || submit.pending().get()>
+                "Submit request"
+            </button>
+        </ActionForm>
+    }
+}
+
+/// Common name and additional names (TLS forms).
+#[component]
+fn DomainsFieldset(
+    common_name: RwSignal<String>,
+    dns_names: RwSignal<String>,
+    common_name_field: NodeRef<leptos::html::Input>,
+    dns_names_field: NodeRef<leptos::html::Textarea>,
+) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    view! {
+        <fieldset>
+            <legend>"Domains"</legend>
+            <Field
+                errors=ctx.errors
+                name="common_name"
+                label="Common name"
+                hint="The main domain, e.g. www.example.com. International names are converted to punycode."
+            >
+                <input
+                    id="f-common_name"
+                    name="form[common_name]"
+                    type="text"
+                    autocomplete="off"
+                    value=ctx.value(|f| &f.common_name)
+                    node_ref=common_name_field
+                    on:input=move |ev| common_name.set(event_target_value(&ev))
+                />
+            </Field>
+            <Field
+                errors=ctx.errors
+                name="dns_names"
+                label="Additional domains"
+                hint="One per line (or separated by commas). At most 250 names in all."
+            >
+                <textarea
+                    id="f-dns_names"
+                    name="form[dns_names]"
+                    rows="3"
+                    node_ref=dns_names_field
+                    on:input=move |ev| dns_names.set(event_target_value(&ev))
+                >
+                    {ctx.value(|f| &f.dns_names)}
+                </textarea>
+            </Field>
+        </fieldset>
+    }
+}
+
+/// The CSR: pasted or uploaded, a private key refused on the spot, and its preview.
+#[component]
+fn CsrFieldset(
+    is_tls: bool,
+    csr_text: RwSignal<String>,
+    key_refused: RwSignal<bool>,
+    csr_field: NodeRef<leptos::html::Textarea>,
+    common_name: RwSignal<String>,
+    dns_names: RwSignal<String>,
+) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    view! {
+        <fieldset>
+            <legend>
+                {if is_tls {
+                    "Certificate signing request"
+                } else {
+                    "CSR (required for email delivery)"
+                }}
+            </legend>
+            <Field
+                errors=ctx.errors
+                name="csr"
+                label="CSR"
+                hint="Paste the PEM text, or upload a .csr, .pem or .der file. Never paste the private key."
+            >
+                <textarea
+                    id="f-csr"
+                    name="form[csr]"
+                    rows="8"
+                    class="mono"
+                    spellcheck="false"
+                    node_ref=csr_field
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        let rest_of_key = key_refused.get_untracked()
+                            && (text.trim().is_empty() || looks_like_rest_of_key(&text));
+                        if csr::contains_private_key(text.as_bytes()) || rest_of_key {
+                            key_refused.set(true);
+                            csr_text.set(String::new());
+                        } else {
+                            key_refused.set(false);
+                            csr_text.set(text);
+                        }
+                    }
+                >
+                    {ctx.value(|f| &f.csr)}
+                </textarea>
+                <CsrUpload csr_text key_refused />
+            </Field>
+            {move || {
+                key_refused
+                    .get()
+                    .then(|| {
+                        view! {
+                            <p class="alert" role="alert" id="private-key-warning">
+                                {csr::PRIVATE_KEY_MESSAGE}
+                            </p>
+                        }
+                    })
+            }}
+            <CsrPreview csr_text common_name dns_names is_tls />
+        </fieldset>
+    }
+}
+
+/// Signature hash, server platform, the private CA when there is one, and the DCV method.
+#[component]
+fn CertificateFieldset(private: bool) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let options = ctx.options;
+    view! {
+        <fieldset>
+            <legend>"Certificate"</legend>
+            <Field errors=ctx.errors name="signature_hash" label="Signature hash">
+                <select id="f-signature_hash" name="form[signature_hash]">
+                    // The product's hashes as DigiCert lists them (all three until it answers).
+                    {options
+                        .with_value(|o| o.as_ref().map(|o| o.hashes.clone()))
+                        .filter(|h| !h.is_empty())
+                        .unwrap_or_else(|| {
+                            SignatureHash::ALL
+                                .into_iter()
+                                .map(|h| Choice {
+                                    id: h.as_str().into(),
+                                    label: h.as_str().to_uppercase(),
+                                })
+                                .collect()
+                        })
+                        .into_iter()
+                        .map(|h| {
+                            let selected = ctx.value(|f| &f.signature_hash) == h.id;
+                            view! {
+                                <option value=h.id selected=selected>
+                                    {h.label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Field>
+            <Field errors=ctx.errors name="server_platform" label="Server platform">
+                <select id="f-server_platform" name="form[server_platform]">
+                    {options
+                        .with_value(|o| o.as_ref().map(|o| o.server_platforms.clone()))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|p| {
+                            let selected = ctx.value(|f| &f.server_platform) == p.id;
+                            view! {
+                                <option value=p.id selected=selected>
+                                    {p.label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Field>
+            {private
+                .then(|| {
+                    view! {
+                        <Field errors=ctx.errors name="ca_cert_id" label="Issuing CA">
                             <select id="f-ca_cert_id" name="form[ca_cert_id]">
                                 <option value="">"Choose the private CA"</option>
-                                {options.with_value(|o| o.as_ref().map(|o| o.private_cas.clone())).unwrap_or_default().into_iter().map(|c| {
-                                    let selected = value(|f| &f.ca_cert_id) == c.id;
-                                    view! { <option value=c.id selected=selected>{c.label}</option> }
-                                }).collect_view()}
+                                {options
+                                    .with_value(|o| o.as_ref().map(|o| o.private_cas.clone()))
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .map(|c| {
+                                        let selected = ctx.value(|f| &f.ca_cert_id) == c.id;
+                                        view! {
+                                            <option value=c.id selected=selected>
+                                                {c.label}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
                             </select>
                         </Field>
-                    })}
-                    <Field errors=shown name="dcv_method" label="Domain validation method">
-                        <select id="f-dcv_method" name="form[dcv_method]">
-                            {DcvMethod::offered_on(options_today(options)).map(|m| {
-                                let selected = value(|f| &f.dcv_method) == m.as_str();
-                                view! { <option value=m.as_str() selected=selected>{m.label()}</option> }
-                            }).collect_view()}
-                        </select>
-                    </Field>
-                </fieldset>
-                <fieldset>
-                    <legend>"Validity"</legend>
-                    <OrderValidity initial=initial.get_value() errors=shown
-                        years=options.with_value(|o| o.as_ref().map(|o| o.order_years.clone())).filter(|y| !y.is_empty()).unwrap_or_else(|| vec![1, 2, 3]) />
-                    <Field errors=shown name="cert_days" label="Certificate validity (days)"
-                        hint=max_days.map(|d| format!("Public certificates issued today last at most {d} days. Leave empty for the longest allowed.")).unwrap_or_default()>
-                        <input id="f-cert_days" name="form[cert_days]" type="number" min="1" inputmode="numeric"
-                            value=value(|f| &f.cert_days) />
-                        <label class="inline" for="f-cert_end">"or it ends on"</label>
-                        <input id="f-cert_end" name="form[cert_end]" type="date" value=value(|f| &f.cert_end) />
-                    </Field>
-                    <div class="checks">
-                        <label><input type="checkbox" name="form[auto_renew]" checked=initial.with_value(|i| i.auto_renew.is_some()) />" Renew automatically"</label>
-                        <label><input type="checkbox" name="form[auto_reissue]" checked=initial.with_value(|i| i.auto_reissue.is_some()) />" Reissue automatically within the plan"</label>
-                    </div>
-                    <Field errors=shown name="renewal_of_order_id" label="Renewal of DigiCert order (optional)">
-                        <input id="f-renewal_of_order_id" name="form[renewal_of_order_id]" type="text" inputmode="numeric"
-                            value=value(|f| &f.renewal_of_order_id) />
-                    </Field>
-                </fieldset>
-            })}
+                    }
+                })}
+            <Field errors=ctx.errors name="dcv_method" label="Domain validation method">
+                <select id="f-dcv_method" name="form[dcv_method]">
+                    {DcvMethod::offered_on(options_today(options))
+                        .map(|m| {
+                            let selected = ctx.value(|f| &f.dcv_method) == m.as_str();
+                            view! {
+                                <option value=m.as_str() selected=selected>
+                                    {m.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Field>
+        </fieldset>
+    }
+}
 
-            <fieldset>
-                <legend>"Organization"</legend>
-                <Field errors=shown name="organization" label="Organization"
-                    hint=if ev { "EV certificates need an organization whose EV validation is active." } else { "" }>
-                    <select id="f-organization" name="form[organization]"
-                        on:change=move |ev| chosen_org.set(event_target_value(&ev))>
-                        <option value="">"Choose the organization"</option>
-                        {options.with_value(|o| o.as_ref().map(|o| o.organizations.clone())).unwrap_or_default().into_iter().map(|org| {
-                            let selected = value(|f| &f.organization) == org.id.to_string();
+/// How long the order runs and how long its first certificate lasts.
+#[component]
+fn ValidityFieldset() -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let options = ctx.options;
+    let max_days = ctx
+        .options
+        .with_value(|o| o.as_ref().map(|o| o.max_cert_days));
+    view! {
+        <fieldset>
+            <legend>"Validity"</legend>
+            <OrderValidity
+                initial=ctx.initial.get_value()
+                errors=ctx.errors
+                years=options
+                    .with_value(|o| o.as_ref().map(|o| o.order_years.clone()))
+                    .filter(|y| !y.is_empty())
+                    .unwrap_or_else(|| vec![1, 2, 3])
+            />
+            <Field
+                errors=ctx.errors
+                name="cert_days"
+                label="Certificate validity (days)"
+                hint=max_days
+                    .map(|d| {
+                        format!(
+                            "Public certificates issued today last at most {d} days. Leave empty for the longest allowed.",
+                        )
+                    })
+                    .unwrap_or_default()
+            >
+                <input
+                    id="f-cert_days"
+                    name="form[cert_days]"
+                    type="number"
+                    min="1"
+                    inputmode="numeric"
+                    value=ctx.value(|f| &f.cert_days)
+                />
+                <label class="inline" for="f-cert_end">
+                    "or it ends on"
+                </label>
+                <input
+                    id="f-cert_end"
+                    name="form[cert_end]"
+                    type="date"
+                    value=ctx.value(|f| &f.cert_end)
+                />
+            </Field>
+            <div class="checks">
+                <label>
+                    <input
+                        type="checkbox"
+                        name="form[auto_renew]"
+                        checked=ctx.initial.with_value(|i| i.auto_renew.is_some())
+                    />
+                    " Renew automatically"
+                </label>
+                <label>
+                    <input
+                        type="checkbox"
+                        name="form[auto_reissue]"
+                        checked=ctx.initial.with_value(|i| i.auto_reissue.is_some())
+                    />
+                    " Reissue automatically within the plan"
+                </label>
+            </div>
+            <Field
+                errors=ctx.errors
+                name="renewal_of_order_id"
+                label="Renewal of DigiCert order (optional)"
+            >
+                <input
+                    id="f-renewal_of_order_id"
+                    name="form[renewal_of_order_id]"
+                    type="text"
+                    inputmode="numeric"
+                    value=ctx.value(|f| &f.renewal_of_order_id)
+                />
+            </Field>
+        </fieldset>
+    }
+}
+
+/// Organization, the EV approver and licenses for EV, and the container.
+#[component]
+fn OrganizationFieldset(ev: bool, is_tls: bool, private: bool) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let options = ctx.options;
+    let initial = ctx.initial;
+    let chosen_org = RwSignal::new(ctx.initial.with_value(|i| i.organization.clone()));
+    view! {
+        <fieldset>
+            <legend>"Organization"</legend>
+            <Field
+                errors=ctx.errors
+                name="organization"
+                label="Organization"
+                hint=if ev {
+                    "EV certificates need an organization whose EV validation is active."
+                } else {
+                    ""
+                }
+            >
+                <select
+                    id="f-organization"
+                    name="form[organization]"
+                    on:change=move |ev| chosen_org.set(event_target_value(&ev))
+                >
+                    <option value="">"Choose the organization"</option>
+                    {options
+                        .with_value(|o| o.as_ref().map(|o| o.organizations.clone()))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|org| {
+                            let selected = ctx.value(|f| &f.organization) == org.id.to_string();
                             let label = format!("{} — {}", org.name, org.validation_words());
-                            let unusable = (ev && !org.ev_active) || (is_tls && !private && !org.ov_active);
-                            view! { <option value=org.id.to_string() selected=selected disabled=unusable>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </Field>
-                {ev.then(|| view! {
-                    <Field errors=shown name="ev_approver" label="EV approver"
-                        hint="The person at the chosen organization who approves EV certificates for DigiCert.">
-                        <select id="f-ev_approver" name="form[ev_approver]">
-                            <option value="">"Choose the EV approver"</option>
-                            // The chosen organization's approvers only (all, grouped, until one is chosen).
-                            {move || {
-                                let chosen = chosen_org.get();
-                                options.with_value(|o| o.as_ref().map(|o| o.organizations.clone())).unwrap_or_default().into_iter()
-                                    .filter(|org| chosen.is_empty() || org.id.to_string() == chosen)
-                                    .map(|org| view! {
-                                        <optgroup label=org.name>
-                                            {org.ev_approvers.into_iter().map(|a| {
-                                                let selected = value(|f| &f.ev_approver) == a.id.to_string();
-                                                view! { <option value=a.id.to_string() selected=selected>{format!("{} — {} <{}>", a.name, a.job_title, a.email)}</option> }
-                                            }).collect_view()}
-                                        </optgroup>
-                                    }).collect_view()
-                            }}
-                        </select>
-                    </Field>
-                    <Field errors=shown name="server_licenses" label="Server licenses">
-                        <input id="f-server_licenses" name="form[server_licenses]" type="number" min="1"
-                            value=initial.with_value(|i| if i.server_licenses.is_empty() { "1".to_owned() } else { i.server_licenses.clone() }) />
-                    </Field>
+                            let unusable = (ev && !org.ev_active)
+                                || (is_tls && !private && !org.ov_active);
+                            view! {
+                                <option
+                                    value=org.id.to_string()
+                                    selected=selected
+                                    disabled=unusable
+                                >
+                                    {label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Field>
+            {ev
+                .then(|| {
+                    view! {
+                        <Field
+                            errors=ctx.errors
+                            name="ev_approver"
+                            label="EV approver"
+                            hint="The person at the chosen organization who approves EV certificates for DigiCert."
+                        >
+                            <select id="f-ev_approver" name="form[ev_approver]">
+                                <option value="">"Choose the EV approver"</option>
+                                // The chosen organization's approvers only (all, grouped, until one is chosen).
+                                {move || {
+                                    let chosen = chosen_org.get();
+                                    options
+                                        .with_value(|o| o.as_ref().map(|o| o.organizations.clone()))
+                                        .unwrap_or_default()
+                                        .into_iter()
+                                        .filter(|org| {
+                                            chosen.is_empty() || org.id.to_string() == chosen
+                                        })
+                                        .map(|org| {
+                                            view! {
+                                                <optgroup label=org
+                                                    .name>
+                                                    {org
+                                                        .ev_approvers
+                                                        .into_iter()
+                                                        .map(|a| {
+                                                            let selected = ctx.value(|f| &f.ev_approver)
+                                                                == a.id.to_string();
+                                                            view! {
+                                                                <option value=a.id.to_string() selected=selected>
+                                                                    {format!("{} — {} <{}>", a.name, a.job_title, a.email)}
+                                                                </option>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </optgroup>
+                                            }
+                                        })
+                                        .collect_view()
+                                }}
+                            </select>
+                        </Field>
+                        <Field errors=ctx.errors name="server_licenses" label="Server licenses">
+                            <input
+                                id="f-server_licenses"
+                                name="form[server_licenses]"
+                                type="number"
+                                min="1"
+                                value=initial
+                                    .with_value(|i| {
+                                        if i.server_licenses.is_empty() {
+                                            "1".to_owned()
+                                        } else {
+                                            i.server_licenses.clone()
+                                        }
+                                    })
+                            />
+                        </Field>
+                    }
                 })}
-                <Field errors=shown name="container" label="Container (division)">
-                    <select id="f-container" name="form[container]">
-                        <option value="">"The account's top container"</option>
-                        {options.with_value(|o| o.as_ref().map(|o| o.containers.clone())).unwrap_or_default().into_iter().map(|c| {
-                            let selected = value(|f| &f.container) == c.id;
-                            view! { <option value=c.id selected=selected>{c.label}</option> }
-                        }).collect_view()}
-                    </select>
-                </Field>
-            </fieldset>
+            <Field errors=ctx.errors name="container" label="Container (division)">
+                <select id="f-container" name="form[container]">
+                    <option value="">"The account's top container"</option>
+                    {options
+                        .with_value(|o| o.as_ref().map(|o| o.containers.clone()))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|c| {
+                            let selected = ctx.value(|f| &f.container) == c.id;
+                            view! {
+                                <option value=c.id selected=selected>
+                                    {c.label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Field>
+        </fieldset>
+    }
+}
 
-            {(!custom_fields.is_empty()).then(|| view! {
-                <fieldset>
-                    <legend>"Order details"</legend>
-                    <p class="hint">"Fields your company's DigiCert account asks for on every order."</p>
-                    {custom_fields.into_iter().map(|field| {
-                        let value = initial.with_value(|i| i.custom.get(&field.name()).cloned().unwrap_or_default());
-                        view! { <CustomFieldInput field value errors=shown /> }
-                    }).collect_view()}
-                </fieldset>
+/// The custom order fields the company's DigiCert account asks for, when it asks for any.
+#[component]
+fn OrderDetailsFieldset() -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let options = ctx.options;
+    let initial = ctx.initial;
+    let custom_fields = options
+        .with_value(|o| o.as_ref().map(|o| o.custom_fields.clone()))
+        .unwrap_or_default();
+    view! {
+        {(!custom_fields.is_empty())
+            .then(|| {
+                view! {
+                    <fieldset>
+                        <legend>"Order details"</legend>
+                        <p class="hint">
+                            "Fields your company's DigiCert account asks for on every order."
+                        </p>
+                        {custom_fields
+                            .into_iter()
+                            .map(|field| {
+                                let value = initial
+                                    .with_value(|i| {
+                                        i.custom.get(&field.name()).cloned().unwrap_or_default()
+                                    });
+                                view! { <CustomFieldInput field value errors=ctx.errors /> }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                }
             })}
-            <fieldset>
-                <legend>"Notes"</legend>
-                {is_tls.then(|| view! {
-                    <Field errors=shown name="additional_emails" label="Additional notification emails"
-                        hint="One per line; they get DigiCert's issuance and renewal emails.">
-                        <textarea id="f-additional_emails" name="form[additional_emails]" rows="2">{value(|f| &f.additional_emails)}</textarea>
-                    </Field>
+    }
+}
+
+/// Notification emails (TLS) and the comments for the approver.
+#[component]
+fn NotesFieldset(is_tls: bool) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    view! {
+        <fieldset>
+            <legend>"Notes"</legend>
+            {is_tls
+                .then(|| {
+                    view! {
+                        <Field
+                            errors=ctx.errors
+                            name="additional_emails"
+                            label="Additional notification emails"
+                            hint="One per line; they get DigiCert's issuance and renewal emails."
+                        >
+                            <textarea
+                                id="f-additional_emails"
+                                name="form[additional_emails]"
+                                rows="2"
+                            >
+                                {ctx.value(|f| &f.additional_emails)}
+                            </textarea>
+                        </Field>
+                    }
                 })}
-                <Field errors=shown name="comments" label="Comments for the approver">
-                    <textarea id="f-comments" name="form[comments]" rows="3">{value(|f| &f.comments)}</textarea>
-                </Field>
-            </fieldset>
-            <p id="price-estimate" aria-live="polite">"Estimated price: "
-                <strong>{move || match (price_key.get(), price.value().get()) {
+            <Field errors=ctx.errors name="comments" label="Comments for the approver">
+                <textarea id="f-comments" name="form[comments]" rows="3">
+                    {ctx.value(|f| &f.comments)}
+                </textarea>
+            </Field>
+        </fieldset>
+    }
+}
+
+/// DigiCert's estimate for the order as it stands.
+#[component]
+fn PriceEstimate(
+    price: ServerAction<EstimatePrice>,
+    price_key: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <p id="price-estimate" aria-live="polite">
+            "Estimated price: "
+            <strong>
+                {move || match (price_key.get(), price.value().get()) {
                     (None, _) => "shown when the form is complete".to_owned(),
                     (Some(_), Some(Ok(text))) if !price.pending().get() => text,
                     (Some(_), Some(Err(_))) if !price.pending().get() => "unknown".to_owned(),
                     _ => "asking DigiCert…".to_owned(),
-                }}</strong>
-                <span class="muted">" (DigiCert's estimate; the request's page keeps it)"</span>
-            </p>
-            <FieldMessage errors=shown field="form" />
-            <button type="submit" disabled=move || submit.pending().get()>"Submit request"</button>
-        </ActionForm>
+                }}
+            </strong>
+            <span class="muted">" (DigiCert's estimate; the request's page keeps it)"</span>
+        </p>
+    }
+}
+
+/// A plain input of an order form, declared once: its name is the [`RequestForm`] field it
+/// edits, which also gives the posted name (`form[<name>]`), the id (`f-<name>`), its errors
+/// and its starting value.
+#[derive(Clone, Copy)]
+struct TextField {
+    name: &'static str,
+    label: &'static str,
+    input_type: &'static str,
+    value: fn(&RequestForm) -> &String,
+}
+
+/// `text_field!(subject_name, "Full name")`, or with an input type: `…, "email")`.
+macro_rules! text_field {
+    ($name:ident, $label:literal) => {
+        text_field!($name, $label, "text")
+    };
+    ($name:ident, $label:literal, $input_type:literal) => {
+        TextField {
+            name: stringify!($name),
+            label: $label,
+            input_type: $input_type,
+            value: |form: &RequestForm| &form.$name,
+        }
+    };
+}
+
+#[component]
+fn TextInput(field: TextField) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    view! {
+        <Field errors=ctx.errors name=field.name label=field.label>
+            <input
+                id=format!("f-{}", field.name)
+                name=format!("form[{}]", field.name)
+                type=field.input_type
+                value=ctx.value(field.value)
+            />
+        </Field>
     }
 }
 
@@ -590,9 +1048,26 @@ fn CustomFieldInput(field: CustomFieldChoice, value: String, errors: Shown) -> i
     view! {
         <div class="field" class:invalid=move || message.get().is_some() data-field=name.clone()>
             <label for=format!("f-{name}")>{label}</label>
-            <input id=format!("f-{name}") name=format!("form[{name}]") type=input_type value=value required=field.required />
-            {(!field.description.is_empty()).then(|| view! { <p class="hint">{field.description.clone()}</p> })}
-            {move || message.get().map(|m| view! { <p class="field-error" id=error_id.clone() role="alert">{m}</p> })}
+            <input
+                id=format!("f-{name}")
+                name=format!("form[{name}]")
+                type=input_type
+                value=value
+                required=field.required
+            />
+            {(!field.description.is_empty())
+                .then(|| view! { <p class="hint">{field.description.clone()}</p> })}
+            {move || {
+                message
+                    .get()
+                    .map(|m| {
+                        view! {
+                            <p class="field-error" id=error_id.clone() role="alert">
+                                {m}
+                            </p>
+                        }
+                    })
+            }}
         </div>
     }
 }
@@ -622,7 +1097,11 @@ fn FieldMessage(errors: Shown, field: &'static str) -> impl IntoView {
     let message = field_message(errors, field);
     move || {
         message().map(|m| {
-            view! { <p class="field-error" id=format!("{field}-error") role="alert">{m}</p> }
+            view! {
+                <p class="field-error" id=format!("{field}-error") role="alert">
+                    {m}
+                </p>
+            }
         })
     }
 }
@@ -642,18 +1121,63 @@ fn OrderValidity(initial: RequestForm, errors: Shown, years: Vec<u32>) -> impl I
         <div class="field" data-field="order_validity">
             <span class="label">"Order validity"</span>
             <div class="validity">
-                <label><input type="radio" name="form[order_validity]" value="years" checked=checked("years") />" Years "</label>
+                <label>
+                    <input
+                        type="radio"
+                        name="form[order_validity]"
+                        value="years"
+                        checked=checked("years")
+                    />
+                    " Years "
+                </label>
                 <select id="f-order_years" name="form[order_years]" aria-label="Years">
-                    {years.into_iter().map(|y| {
-                        let value = y.to_string();
-                        let selected = initial.order_years == value;
-                        view! { <option value=value selected=selected>{y}</option> }
-                    }).collect_view()}
+                    {years
+                        .into_iter()
+                        .map(|y| {
+                            let value = y.to_string();
+                            let selected = initial.order_years == value;
+                            view! {
+                                <option value=value selected=selected>
+                                    {y}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <label><input type="radio" name="form[order_validity]" value="days" checked=checked("days") />" Days "</label>
-                <input id="f-order_days" name="form[order_days]" type="number" min="1" max="1095" aria-label="Days" value=initial.order_days.clone() />
-                <label><input type="radio" name="form[order_validity]" value="date" checked=checked("date") />" Ends on "</label>
-                <input id="f-order_end" name="form[order_end]" type="date" aria-label="End date" value=initial.order_end.clone() />
+                <label>
+                    <input
+                        type="radio"
+                        name="form[order_validity]"
+                        value="days"
+                        checked=checked("days")
+                    />
+                    " Days "
+                </label>
+                <input
+                    id="f-order_days"
+                    name="form[order_days]"
+                    type="number"
+                    min="1"
+                    max="1095"
+                    aria-label="Days"
+                    value=initial.order_days.clone()
+                />
+                <label>
+                    <input
+                        type="radio"
+                        name="form[order_validity]"
+                        value="date"
+                        checked=checked("date")
+                    />
+                    " Ends on "
+                </label>
+                <input
+                    id="f-order_end"
+                    name="form[order_end]"
+                    type="date"
+                    aria-label="End date"
+                    value=initial.order_end.clone()
+                />
             </div>
             <p class="hint">{hint}</p>
             <FieldMessage errors field="order_validity" />
@@ -661,59 +1185,122 @@ fn OrderValidity(initial: RequestForm, errors: Shown, years: Vec<u32>) -> impl I
     }
 }
 
+/// Product, delivery, subject and the token's shipping address (document signing).
 #[component]
-fn SigningFields(initial: RequestForm, errors: Shown) -> impl IntoView {
-    let i = StoredValue::new(initial);
-    let v = move |f: fn(&RequestForm) -> &String| i.with_value(|i| f(i).clone());
+fn SigningFields() -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let (i, errors) = (ctx.initial, ctx.errors);
+    let v = move |f: fn(&RequestForm) -> &String| ctx.value(f);
     view! {
         <fieldset>
             <legend>"Certificate"</legend>
             <Field errors name="product" label="Product">
                 <select id="f-product" name="form[product]">
-                    {FormKind::DocumentSigning.products().into_iter().map(|p| view! {
-                        <option value=p.name_id() selected=v(|f| &f.product) == p.name_id()>{p.display_name()}</option>
-                    }).collect_view()}
+                    {FormKind::DocumentSigning
+                        .products()
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option value=p.name_id() selected=v(|f| &f.product) == p.name_id()>
+                                    {p.display_name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </Field>
             <div class="field" data-field="provisioning_method">
                 <span class="label">"Delivery"</span>
-                {ProvisioningMethod::ALL.into_iter().map(|m| {
-                    let label = match m {
-                        ProvisioningMethod::ShipToken => " Ship a hardware token",
-                        ProvisioningMethod::ClientApp => " Install with DigiCert's client app",
-                        ProvisioningMethod::Email => " Email (for your own HSM; needs a CSR)",
-                    };
-                    view! { <label><input type="radio" name="form[provisioning_method]" value=m.as_str() checked=v(|f| &f.provisioning_method) == m.as_str() />{label}</label> }
-                }).collect_view()}
+                {ProvisioningMethod::ALL
+                    .into_iter()
+                    .map(|m| {
+                        let label = match m {
+                            ProvisioningMethod::ShipToken => " Ship a hardware token",
+                            ProvisioningMethod::ClientApp => " Install with DigiCert's client app",
+                            ProvisioningMethod::Email => " Email (for your own HSM; needs a CSR)",
+                        };
+                        view! {
+                            <label>
+                                <input
+                                    type="radio"
+                                    name="form[provisioning_method]"
+                                    value=m.as_str()
+                                    checked=v(|f| &f.provisioning_method) == m.as_str()
+                                />
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
                 <FieldMessage errors field="provisioning_method" />
             </div>
-            <label class="check"><input type="checkbox" name="form[use_org_as_common_name]" checked=i.with_value(|i| i.use_org_as_common_name.is_some()) />" Use the organization name as the common name"</label>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    name="form[use_org_as_common_name]"
+                    checked=i.with_value(|i| i.use_org_as_common_name.is_some())
+                />
+                " Use the organization name as the common name"
+            </label>
             <Field errors name="validity_years" label="Validity (years)">
                 <select id="f-validity_years" name="form[validity_years]">
-                    {["1", "2", "3"].into_iter().map(|y| view! { <option value=y selected=v(|f| &f.validity_years) == y>{y}</option> }).collect_view()}
+                    {["1", "2", "3"]
+                        .into_iter()
+                        .map(|y| {
+                            view! {
+                                <option value=y selected=v(|f| &f.validity_years) == y>
+                                    {y}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </Field>
         </fieldset>
         <fieldset>
             <legend>"Certificate subject"</legend>
-            <Field errors name="subject_name" label="Full name"><input id="f-subject_name" name="form[subject_name]" type="text" value=v(|f| &f.subject_name) /></Field>
-            <Field errors name="subject_job_title" label="Job title"><input id="f-subject_job_title" name="form[subject_job_title]" type="text" value=v(|f| &f.subject_job_title) /></Field>
-            <Field errors name="subject_phone" label="Phone"><input id="f-subject_phone" name="form[subject_phone]" type="tel" value=v(|f| &f.subject_phone) /></Field>
-            <Field errors name="subject_email" label="Email"><input id="f-subject_email" name="form[subject_email]" type="email" value=v(|f| &f.subject_email) /></Field>
+            <TextInput field=text_field!(subject_name, "Full name") />
+            <TextInput field=text_field!(subject_job_title, "Job title") />
+            <TextInput field=text_field!(subject_phone, "Phone", "tel") />
+            <TextInput field=text_field!(subject_email, "Email", "email") />
         </fieldset>
         <fieldset>
             <legend>"Token shipping address (for a shipped token)"</legend>
-            <Field errors name="ship_name" label="Recipient"><input id="f-ship_name" name="form[ship_name]" type="text" value=v(|f| &f.ship_name) /></Field>
-            <Field errors name="ship_addr1" label="Address line 1"><input id="f-ship_addr1" name="form[ship_addr1]" type="text" value=v(|f| &f.ship_addr1) /></Field>
-            <Field errors name="ship_addr2" label="Address line 2"><input id="f-ship_addr2" name="form[ship_addr2]" type="text" value=v(|f| &f.ship_addr2) /></Field>
-            <Field errors name="ship_city" label="City"><input id="f-ship_city" name="form[ship_city]" type="text" value=v(|f| &f.ship_city) /></Field>
-            <Field errors name="ship_state" label="State or province"><input id="f-ship_state" name="form[ship_state]" type="text" value=v(|f| &f.ship_state) /></Field>
-            <Field errors name="ship_zip" label="Postal code"><input id="f-ship_zip" name="form[ship_zip]" type="text" value=v(|f| &f.ship_zip) /></Field>
-            <Field errors name="ship_country" label="Country (two letters)"><input id="f-ship_country" name="form[ship_country]" type="text" maxlength="2" value=v(|f| &f.ship_country) /></Field>
+            <TextInput field=text_field!(ship_name, "Recipient") />
+            <TextInput field=text_field!(ship_addr1, "Address line 1") />
+            <TextInput field=text_field!(ship_addr2, "Address line 2") />
+            <TextInput field=text_field!(ship_city, "City") />
+            <TextInput field=text_field!(ship_state, "State or province") />
+            <TextInput field=text_field!(ship_zip, "Postal code") />
+            <Field errors name="ship_country" label="Country (two letters)">
+                <input
+                    id="f-ship_country"
+                    name="form[ship_country]"
+                    type="text"
+                    maxlength="2"
+                    value=v(|f| &f.ship_country)
+                />
+            </Field>
             <div class="field" data-field="ship_method">
                 <span class="label">"Shipping"</span>
-                <label><input type="radio" name="form[ship_method]" value="standard" checked=v(|f| &f.ship_method) != "expedited" />" Standard"</label>
-                <label><input type="radio" name="form[ship_method]" value="expedited" checked=v(|f| &f.ship_method) == "expedited" />" Expedited"</label>
+                <label>
+                    <input
+                        type="radio"
+                        name="form[ship_method]"
+                        value="standard"
+                        checked=v(|f| &f.ship_method) != "expedited"
+                    />
+                    " Standard"
+                </label>
+                <label>
+                    <input
+                        type="radio"
+                        name="form[ship_method]"
+                        value="expedited"
+                        checked=v(|f| &f.ship_method) == "expedited"
+                    />
+                    " Expedited"
+                </label>
             </div>
         </fieldset>
     }
@@ -761,64 +1348,147 @@ fn CsrPreview(
         dns_names.set(rest.join("\n"));
     };
     view! {
-        {move || local.get().map(|report| {
-            let difference = if is_tls && report.ok {
-                let form = RequestForm {
-                    common_name: common_name.get(),
-                    dns_names: dns_names.get(),
-                    ..RequestForm::default()
-                };
-                name_difference(&form, &report)
-            } else {
-                None
-            };
-            let for_fill = report.clone();
-            view! {
-                <div class="csr-preview" id="csr-preview" class:bad=!report.ok>
-                    <h3>{if report.ok { "CSR details" } else { "This CSR cannot be used" }}</h3>
-                    {(!report.errors.is_empty()).then(|| view! {
-                        <ul class="problems">{report.errors.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
-                    })}
-                    {(!report.warnings.is_empty()).then(|| view! {
-                        <ul class="warnings">{report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
-                    })}
-                    {report.ok.then(|| view! {
-                        <dl>
-                            <dt>"Subject"</dt>
-                            <dd>{report.subject.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")}</dd>
-                            <dt>"Names (SANs)"</dt>
-                            <dd>{if report.sans.is_empty() { "none".to_owned() } else { report.sans.join(", ") }}</dd>
-                            <dt>"Key"</dt>
-                            <dd>{report.key.as_ref().map(|k| k.describe()).unwrap_or_default()}</dd>
-                            <dt>"Signature"</dt>
-                            <dd>{report.signature_algorithm.clone().unwrap_or_default()}</dd>
-                        </dl>
-                    })}
-                    {difference.map(|d| view! {
-                        <div class="difference" id="csr-difference">
-                            <strong>"The CSR and the form name different domains."</strong>
-                            {d.warning().map(|w| view! { <p class="warning" id="csr-only-in-csr" role="alert">{w}</p> })}
-                            {d.information().map(|i| view! { <p class="note" id="csr-only-in-form">{i}</p> })}
+        {move || {
+            local
+                .get()
+                .map(|report| {
+                    let difference = if is_tls && report.ok {
+                        let form = RequestForm {
+                            common_name: common_name.get(),
+                            dns_names: dns_names.get(),
+                            ..RequestForm::default()
+                        };
+                        name_difference(&form, &report)
+                    } else {
+                        None
+                    };
+                    let for_fill = report.clone();
+                    view! {
+                        <div class="csr-preview" id="csr-preview" class:bad=!report.ok>
+                            <h3>
+                                {if report.ok { "CSR details" } else { "This CSR cannot be used" }}
+                            </h3>
+                            {(!report.errors.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul class="problems">
+                                            {report
+                                                .errors
+                                                .iter()
+                                                .map(|e| view! { <li>{e.clone()}</li> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                            {(!report.warnings.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul class="warnings">
+                                            {report
+                                                .warnings
+                                                .iter()
+                                                .map(|w| view! { <li>{w.clone()}</li> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                            {report
+                                .ok
+                                .then(|| {
+                                    view! {
+                                        <dl>
+                                            <dt>"Subject"</dt>
+                                            <dd>
+                                                {report
+                                                    .subject
+                                                    .iter()
+                                                    .map(|(k, v)| format!("{k}={v}"))
+                                                    .collect::<Vec<_>>()
+                                                    .join(", ")}
+                                            </dd>
+                                            <dt>"Names (SANs)"</dt>
+                                            <dd>
+                                                {if report.sans.is_empty() {
+                                                    "none".to_owned()
+                                                } else {
+                                                    report.sans.join(", ")
+                                                }}
+                                            </dd>
+                                            <dt>"Key"</dt>
+                                            <dd>
+                                                {report
+                                                    .key
+                                                    .as_ref()
+                                                    .map(|k| k.describe())
+                                                    .unwrap_or_default()}
+                                            </dd>
+                                            <dt>"Signature"</dt>
+                                            <dd>
+                                                {report.signature_algorithm.clone().unwrap_or_default()}
+                                            </dd>
+                                        </dl>
+                                    }
+                                })}
+                            {difference
+                                .map(|d| {
+                                    view! {
+                                        <div class="difference" id="csr-difference">
+                                            <strong>
+                                                "The CSR and the form name different domains."
+                                            </strong>
+                                            {d
+                                                .warning()
+                                                .map(|w| {
+                                                    view! {
+                                                        <p class="warning" id="csr-only-in-csr" role="alert">
+                                                            {w}
+                                                        </p>
+                                                    }
+                                                })}
+                                            {d
+                                                .information()
+                                                .map(|i| {
+                                                    view! {
+                                                        <p class="note" id="csr-only-in-form">
+                                                            {i}
+                                                        </p>
+                                                    }
+                                                })}
+                                        </div>
+                                    }
+                                })}
+                            {(is_tls && report.ok)
+                                .then(|| {
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            on:click=move |_| fill_from_csr(&for_fill)
+                                        >
+                                            "Fill from CSR"
+                                        </button>
+                                    }
+                                })}
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    verified
+                                        .await
+                                        .map(|server| {
+                                            view! {
+                                                <p class="signature" id="csr-signature">
+                                                    {match server.signature_verified {
+                                                        Some(true) => "Signature verified by the server.".to_owned(),
+                                                        _ => server.errors.join(" "),
+                                                    }}
+                                                </p>
+                                            }
+                                        })
+                                })}
+                            </Suspense>
                         </div>
-                    })}
-                    {(is_tls && report.ok).then(|| view! {
-                        <button type="button" class="secondary" on:click=move |_| fill_from_csr(&for_fill)>"Fill from CSR"</button>
-                    })}
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            verified.await.map(|server| view! {
-                                <p class="signature" id="csr-signature">
-                                    {match server.signature_verified {
-                                        Some(true) => "Signature verified by the server.".to_owned(),
-                                        _ => server.errors.join(" "),
-                                    }}
-                                </p>
-                            })
-                        })}
-                    </Suspense>
-                </div>
-            }
-        })}
+                    }
+                })
+        }}
     }
 }
 
@@ -864,7 +1534,12 @@ fn CsrUpload(csr_text: RwSignal<String>, key_refused: RwSignal<bool>) -> impl In
     view! {
         <label class="upload">
             "Upload a file "
-            <input type="file" id="f-csr-file" accept=".csr,.pem,.der,.req,.txt" on:change=on_change />
+            <input
+                type="file"
+                id="f-csr-file"
+                accept=".csr,.pem,.der,.req,.txt"
+                on:change=on_change
+            />
         </label>
     }
 }

@@ -13,14 +13,26 @@ pub fn NewRequestPage() -> impl IntoView {
         <Title text="New request" />
         <Guarded role=Role::Requester>
             <h1>"New request"</h1>
-            <p class="muted">"Choose what to order. An approver decides, then certdesk orders it from DigiCert."</p>
+            <p class="muted">
+                "Choose what to order. An approver decides, then certdesk orders it from DigiCert."
+            </p>
             <ul class="products">
-                {FormKind::ALL.into_iter().map(|kind| view! {
-                    <li class="card product">
-                        <h2><a href=format!("/requests/new/{}", kind.slug())>{kind.title()}</a></h2>
-                        <p class="muted">{kind.blurb()}</p>
-                    </li>
-                }).collect_view()}
+                {FormKind::ALL
+                    .into_iter()
+                    .map(|kind| {
+                        view! {
+                            <li class="card product">
+                                <h2>
+                                    <a href=format!(
+                                        "/requests/new/{}",
+                                        kind.slug(),
+                                    )>{kind.title()}</a>
+                                </h2>
+                                <p class="muted">{kind.blurb()}</p>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
         </Guarded>
     }
@@ -42,32 +54,79 @@ pub fn MyRequestsPage() -> impl IntoView {
         <Guarded>
             <div class="page-head">
                 <h1>"My requests"</h1>
-                <a class="button" href="/requests/new">"New request"</a>
+                <a class="button" href="/requests/new">
+                    "New request"
+                </a>
             </div>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(page) if page.rows.is_empty() => view! {
-                            <p class="muted">"No requests yet. "<a href="/requests/new">"Order a certificate"</a>"."</p>
-                        }.into_any(),
-                        Ok(page) => view! {
-                            <table class="requests">
-                                <thead><tr><th>"#"</th><th>"Product"</th><th>"Name"</th><th>"Status"</th><th>"Submitted"</th><th>"Updated"</th></tr></thead>
-                                <tbody>
-                                    {page.rows.into_iter().map(|r| view! {
+                        Ok(page) if page.rows.is_empty() => {
+                            view! {
+                                <p class="muted">
+                                    "No requests yet. "
+                                    <a href="/requests/new">"Order a certificate"</a>"."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(page) => {
+                            view! {
+                                <table class="requests">
+                                    <thead>
                                         <tr>
-                                            <td><a href=format!("/requests/{}", r.id)>{r.id}</a></td>
-                                            <td>{r.product.display_name()}</td>
-                                            <td><a href=format!("/requests/{}", r.id)>{r.title}</a></td>
-                                            <td><span class=format!("status status-{}", r.status.as_str())>{r.status.label()}</span></td>
-                                            <td>{r.submitted_at}</td>
-                                            <td>{r.updated_at}</td>
+                                            <th>"#"</th>
+                                            <th>"Product"</th>
+                                            <th>"Name"</th>
+                                            <th>"Status"</th>
+                                            <th>"Submitted"</th>
+                                            <th>"Updated"</th>
                                         </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            {page.next.map(|id| view! { <p><a href=format!("/requests?before={id}")>"Older requests"</a></p> })}
-                        }.into_any(),
+                                    </thead>
+                                    <tbody>
+                                        {page
+                                            .rows
+                                            .into_iter()
+                                            .map(|r| {
+                                                view! {
+                                                    <tr>
+                                                        <td>
+                                                            <a href=format!("/requests/{}", r.id)>{r.id}</a>
+                                                        </td>
+                                                        <td>{r.product.display_name()}</td>
+                                                        <td>
+                                                            <a href=format!("/requests/{}", r.id)>{r.title}</a>
+                                                        </td>
+                                                        <td>
+                                                            <span class=format!(
+                                                                "status status-{}",
+                                                                r.status.as_str(),
+                                                            )>{r.status.label()}</span>
+                                                        </td>
+                                                        <td>{r.submitted_at}</td>
+                                                        <td>{r.updated_at}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                                {page
+                                    .next
+                                    .map(|id| {
+                                        view! {
+                                            <p>
+                                                <a href=format!(
+                                                    "/requests?before={id}",
+                                                )>"Older requests"</a>
+                                            </p>
+                                        }
+                                    })}
+                            }
+                                .into_any()
+                        }
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
