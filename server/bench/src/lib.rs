@@ -193,16 +193,7 @@ const FIRST_VISITS: [(&str, Option<&str>); 3] = [
 async fn first_visits(args: &BenchArgs, sim_url: &str) -> anyhow::Result<Vec<bundle::PageLoad>> {
     let (pool, url) = fresh_database(&args.database_url, "certdesk_bundle").await?;
     seed::seed(&pool, 100, CSR).await?;
-    let (_server, base) = start_server(&ServerSettings {
-        certdesk: &args.certdesk,
-        database_url: &url,
-        digicert_url: sim_url,
-        digicert_key: SIM_KEY,
-        workers: 0,
-        site_root: &args.site_root,
-        log: &args.work_dir.join("server-bundle.log"),
-    })
-    .await?;
+    let (_server, base) = serve(args, &url, sim_url, 0, "server-bundle.log").await?;
     bundle::first_visits(&base, seed::PASSWORD, &FIRST_VISITS, &args.site_root)
 }
 
@@ -228,6 +219,27 @@ async fn fresh_database(base_url: &str, name: &str) -> anyhow::Result<(PgPool, S
         .await?;
     certdesk::startup::prepare_database(&pool).await?;
     Ok((pool, certdesk::startup::with_database_name(base_url, name)))
+}
+
+/// The release server on `database_url` with `workers` forwarding workers, logging to `log` in the
+/// work directory; answers it and its base URL.
+async fn serve(
+    args: &BenchArgs,
+    database_url: &str,
+    sim_url: &str,
+    workers: u32,
+    log: &str,
+) -> anyhow::Result<(processes::Running, String)> {
+    start_server(&ServerSettings {
+        certdesk: &args.certdesk,
+        database_url,
+        digicert_url: sim_url,
+        digicert_key: SIM_KEY,
+        workers,
+        site_root: &args.site_root,
+        log: &args.work_dir.join(log),
+    })
+    .await
 }
 
 async fn sign_in(base: &str, email: &str) -> anyhow::Result<String> {
@@ -297,18 +309,9 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
     );
     // Start every round from a quiet database: the seed's WAL written out, statistics fresh.
     sqlx::query("checkpoint").execute(&pool).await?;
-    let log = args.work_dir.join(format!("server-{size}.log"));
-    let (server, base) = start_server(&ServerSettings {
-        certdesk: &args.certdesk,
-        database_url: &url,
-        digicert_url: sim_url,
-        digicert_key: SIM_KEY,
-        // Approvals pile up as jobs; forwarding is measured on its own, at DigiCert's pace.
-        workers: 0,
-        site_root: &args.site_root,
-        log: &log,
-    })
-    .await?;
+    // No workers: approvals pile up as jobs; forwarding is measured on its own, at DigiCert's pace.
+    let log = format!("server-{size}.log");
+    let (server, base) = serve(args, &url, sim_url, 0, &log).await?;
     let approver_cookie = sign_in(&base, seed::APPROVER).await?;
     let admin_cookie = sign_in(&base, seed::ADMIN).await?;
     let requester_cookie = sign_in(&base, seed::REQUESTER).await?;
@@ -479,16 +482,7 @@ async fn drain(args: &BenchArgs) -> anyhow::Result<Drain> {
     seed::seed(&pool, 0, CSR).await?;
     // A simulator of its own, so the load rounds' traffic is not in its windows.
     let (_sim, sim_url) = start_simulator(&args.certdesk, SIM_KEY)?;
-    let (_server, base) = start_server(&ServerSettings {
-        certdesk: &args.certdesk,
-        database_url: &url,
-        digicert_url: &sim_url,
-        digicert_key: SIM_KEY,
-        workers: 2,
-        site_root: &args.site_root,
-        log: &args.work_dir.join("server-drain.log"),
-    })
-    .await?;
+    let (_server, base) = serve(args, &url, &sim_url, 2, "server-drain.log").await?;
     let requester = sign_in(&base, seed::REQUESTER).await?;
     let approver = sign_in(&base, seed::APPROVER).await?;
     let http = reqwest::Client::new();

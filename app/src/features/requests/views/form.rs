@@ -265,33 +265,9 @@ fn OrderForm(
     let common_name_field = NodeRef::<leptos::html::Input>::new();
     let dns_names_field = NodeRef::<leptos::html::Textarea>::new();
     let csr_field = NodeRef::<leptos::html::Textarea>::new();
-    keep_typed_text(
-        move || common_name_field.get_untracked().map(|f| f.value()),
-        move |text| {
-            if let Some(f) = common_name_field.get_untracked() {
-                f.set_value(text)
-            }
-        },
-        common_name,
-    );
-    keep_typed_text(
-        move || dns_names_field.get_untracked().map(|f| f.value()),
-        move |text| {
-            if let Some(f) = dns_names_field.get_untracked() {
-                f.set_value(text)
-            }
-        },
-        dns_names,
-    );
-    keep_typed_text(
-        move || csr_field.get_untracked().map(|f| f.value()),
-        move |text| {
-            if let Some(f) = csr_field.get_untracked() {
-                f.set_value(text)
-            }
-        },
-        csr_text,
-    );
+    keep_typed_text(common_name_field, common_name);
+    keep_typed_text(dns_names_field, dns_names);
+    keep_typed_text(csr_field, csr_text);
     let key_refused = RwSignal::new(false);
 
     // What the browser finds as the person leaves each field. Before the first submission only
@@ -1012,19 +988,48 @@ fn TextInput(field: TextField) -> impl IntoView {
 /// hydrated (a lazily loaded page can take a moment): the first run takes the field's text,
 /// later runs put `text` into the field when code changed it (filled from the CSR, an uploaded
 /// file, a refused private key). Typing reaches `text` through the field's `on:input`.
-fn keep_typed_text(
-    read: impl Fn() -> Option<String> + 'static,
-    write: impl Fn(&str) + 'static,
-    text: RwSignal<String>,
-) {
+fn keep_typed_text<E>(field: NodeRef<E>, text: RwSignal<String>)
+where
+    E: leptos::html::ElementType,
+    E::Output: TextControl + leptos::wasm_bindgen::JsCast + Clone + 'static,
+{
     Effect::new(move |synced: Option<()>| {
         let wanted = text.get();
-        match read() {
-            Some(shown) if shown != wanted && synced.is_none() => text.set(shown),
-            Some(shown) if shown != wanted => write(&wanted),
-            _ => {}
+        let Some(field) = field.get_untracked() else {
+            return;
+        };
+        let shown = field.text();
+        if shown != wanted {
+            match synced {
+                None => text.set(shown),
+                Some(()) => field.set_text(&wanted),
+            }
         }
     });
+}
+
+/// An `<input>` or a `<textarea>`: what [`keep_typed_text`] reads and writes.
+trait TextControl {
+    fn text(&self) -> String;
+    fn set_text(&self, text: &str);
+}
+
+impl TextControl for leptos::web_sys::HtmlInputElement {
+    fn text(&self) -> String {
+        self.value()
+    }
+    fn set_text(&self, text: &str) {
+        self.set_value(text)
+    }
+}
+
+impl TextControl for leptos::web_sys::HtmlTextAreaElement {
+    fn text(&self) -> String {
+        self.value()
+    }
+    fn set_text(&self, text: &str) {
+        self.set_value(text)
+    }
 }
 
 /// One of the account's custom order fields (`form[cf_<id>]`).
