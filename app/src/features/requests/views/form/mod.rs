@@ -1,0 +1,470 @@
+//! One order form per product kind. It works as a plain HTML form (the server checks, and on a
+//! mistake sends the page back with every value and message), and with JavaScript it checks as
+//! the person types, previews the CSR and submits without reloading.
+
+use super::super::account_check::check_against_account;
+use super::super::api::{
+    EstimatePrice, SubmitRequest, check_csr, load_order_options, load_request, renewal_form,
+};
+use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
+use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
+use crate::components::{Guarded, NotFound};
+use crate::error::{AppError, FormErrors};
+use crate::features::auth::Role;
+use crate::features::csr::{self, CsrReport};
+use crate::features::digicert::dates::IsoDate;
+use crate::features::digicert::payload::{DcvMethod, ProvisioningMethod, SignatureHash};
+use crate::features::digicert::pricing::price_key as price_key_of;
+use crate::features::digicert::products::TypeHint;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+mod browser;
+mod csr_field;
+mod fieldsets;
+mod signing;
+
+use browser::*;
+use csr_field::*;
+use fieldsets::*;
+use signing::*;
+
+/// `/requests/new/:kind`
+#[component]
+pub fn RequestFormPage() -> impl IntoView {
+    let params = use_params_map();
+    let kind = move || params.read().get("kind").and_then(|k| FormKind::parse(&k));
+    view! {
+        <Guarded role=Role::Requester>
+            {move || match kind() {
+                Some(kind) => view! { <KindForm kind /> }.into_any(),
+                None => view! { <NotFound /> }.into_any(),
+            }}
+        </Guarded>
+    }
+}
+
+/// Errors to show: the server's answer when there is one, else what the browser found.
+type Shown = Signal<Option<FormErrors>>;
+
+/// What every fieldset of an order form reads: the values it starts from, the account's options
+/// (when DigiCert answered) and the errors shown.
+#[derive(Clone, Copy)]
+struct FormContext {
+    initial: StoredValue<RequestForm>,
+    options: StoredValue<Option<OrderOptions>>,
+    errors: Shown,
+}
+
+impl FormContext {
+    /// The starting value of one of the form's text fields.
+    fn value(self, field: fn(&RequestForm) -> &String) -> String {
+        self.initial.with_value(|form| field(form).clone())
+    }
+}
+
+fn field_message(errors: Shown, field: &'static str) -> impl Fn() -> Option<String> + Copy {
+    move || errors.with(|e| e.as_ref().and_then(|e| e.for_field(field)))
+}
+
+#[component]
+fn KindForm(kind: FormKind) -> impl IntoView {
+    let query = use_query_map();
+    let product = Signal::derive(move || query.read().get("product").unwrap_or_default());
+    let type_hint =
+        Signal::derive(move || query.read().get("type_hint").unwrap_or_else(|| "ov".into()));
+    let copy_of = move || {
+        query
+            .read()
+            .get("copy")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+
+    let submit = ServerAction::<SubmitRequest>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = submit.value().get() {
+            navigate(&format!("/requests/{id}"), Default::default());
+        }
+    });
+
+    let options = Resource::new(
+        move || (kind.slug().to_owned(), product.get(), type_hint.get()),
+        |(kind, product, type_hint)| load_order_options(kind, product, type_hint),
+    );
+    let renew_of = move || {
+        query
+            .read()
+            .get("renew")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    // A copy starts from an earlier request; a renewal from the order it renews.
+    let copied = Resource::new(
+        move || (copy_of(), renew_of()),
+        |(copy, renew)| async move {
+            match (renew, copy) {
+                (Some(id), _) => renewal_form(id).await.ok(),
+                (None, Some(id)) => load_request(id).await.ok().map(|d| d.form),
+                (None, None) => None,
+            }
+        },
+    );
+
+    view! {
+        <Title text=format!("New request: {}", kind.title()) />
+        <p>
+            <a href="/requests/new">"← All products"</a>
+        </p>
+        <h1>{kind.title()}</h1>
+        <p class="muted">{kind.blurb()}</p>
+        <ProductChooser kind product type_hint />
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading the form…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                let options = options.await;
+                let copied = copied.await;
+                let kept = submit
+                    .value()
+                    .get_untracked()
+                    .and_then(|r| r.err())
+                    .and_then(|e| e.form().map(|f| f.kept.clone()))
+                    .filter(|k| !k.is_empty());
+                let mut initial = match (kept, copied) {
+                    (Some(kept), _) => RequestForm::from_kept(&kept),
+                    (None, Some(form)) => form,
+                    (None, None) => RequestForm::blank(kind),
+                };
+                initial.kind = kind.slug().into();
+                let chosen = product.get_untracked();
+                if !chosen.is_empty() {
+                    initial.product = chosen;
+                }
+                if kind == FormKind::SslByType {
+                    initial.type_hint = type_hint.get_untracked();
+                }
+                if initial.product_id().is_none() {
+                    initial.product = kind.products()[0].name_id().into();
+                }
+                // A failed plain-form post comes back with what was typed; a copy starts from an
+                // earlier request; otherwise the form starts blank.
+                view! { <OrderForm kind initial options submit /> }
+            })}
+        </Suspense>
+    }
+}
+
+/// The product (Multi-year, document signing) or type (SSL by type) decides which fields show,
+/// so it is chosen first, with a plain GET form that also works without JavaScript.
+#[component]
+fn ProductChooser(
+    kind: FormKind,
+    product: Signal<String>,
+    type_hint: Signal<String>,
+) -> impl IntoView {
+    let navigate = use_navigate();
+    let go = move |key: &str, value: String| {
+        navigate(
+            &format!("/requests/new/{}?{key}={value}", kind.slug()),
+            Default::default(),
+        );
+    };
+    match kind {
+        FormKind::SslByType => {
+            let go = go.clone();
+            view! {
+                <form method="get" class="chooser">
+                    <label for="type-choice">"Certificate type"</label>
+                    <select
+                        id="type-choice"
+                        name="type_hint"
+                        on:change=move |ev| go("type_hint", event_target_value(&ev))
+                    >
+                        {FormKind::TYPE_HINTS
+                            .into_iter()
+                            .map(|hint| {
+                                let label = match hint {
+                                    TypeHint::Ov => "Organization validated (ov)",
+                                    TypeHint::Ev => "Extended validation (ev)",
+                                    TypeHint::Grid => "Grid computing (grid)",
+                                    TypeHint::Private => "Private CA (private)",
+                                };
+                                view! {
+                                    <option
+                                        value=hint.as_str()
+                                        selected=move || type_hint.get() == hint.as_str()
+                                    >
+                                        {label}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <noscript>
+                        <button type="submit" class="secondary">
+                            "Show this form"
+                        </button>
+                    </noscript>
+                </form>
+            }
+            .into_any()
+        }
+        FormKind::MultiYear => view! {
+            <form method="get" class="chooser">
+                <label for="product-choice">"Product"</label>
+                <select
+                    id="product-choice"
+                    name="product"
+                    on:change=move |ev| go("product", event_target_value(&ev))
+                >
+                    {kind
+                        .products()
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option
+                                    value=p.name_id()
+                                    selected=move || product.get() == p.name_id()
+                                >
+                                    {p.display_name()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <noscript>
+                    <button type="submit" class="secondary">
+                        "Show this form"
+                    </button>
+                </noscript>
+            </form>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+}
+
+/// The day DigiCert's rules are applied for: the server's, as the options carry it.
+fn options_today(options: StoredValue<Option<OrderOptions>>) -> time::Date {
+    options
+        .with_value(|o| o.as_ref().and_then(|o| IsoDate::parse(&o.today).ok()))
+        .map(|d| d.0)
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date())
+}
+
+/// What the browser finds as the person leaves each field, and DigiCert's estimate asked for
+/// whenever what it depends on changes. Before the first submission only fields already visited
+/// are judged; after it, all of them.
+#[derive(Clone, Copy)]
+struct LiveCheck {
+    form: NodeRef<leptos::html::Form>,
+    options: StoredValue<Option<OrderOptions>>,
+    local_errors: RwSignal<Option<FormErrors>>,
+    touched: RwSignal<std::collections::BTreeSet<String>>,
+    submitted: RwSignal<bool>,
+    price: ServerAction<EstimatePrice>,
+    price_key: RwSignal<Option<String>>,
+}
+
+impl LiveCheck {
+    fn new(form: NodeRef<leptos::html::Form>, options: StoredValue<Option<OrderOptions>>) -> Self {
+        LiveCheck {
+            form,
+            options,
+            local_errors: RwSignal::new(None),
+            touched: RwSignal::new(Default::default()),
+            submitted: RwSignal::new(false),
+            price: ServerAction::new(),
+            price_key: RwSignal::new(None),
+        }
+    }
+
+    /// Judges the form again after `field` (when named) was left or changed.
+    fn recheck(self, field: Option<String>) {
+        if let Some(name) = field {
+            self.touched.update(|t| {
+                t.insert(name);
+            });
+        }
+        let Some(form) = read_form(self.form) else {
+            return;
+        };
+        let prepared = prepare(&form, options_today(self.options));
+        let key = prepared.as_ref().ok().map(|p| price_key_of(&p.order));
+        if key != self.price_key.get_untracked() {
+            if key.is_some() {
+                self.price.dispatch(EstimatePrice { form: form.clone() });
+            }
+            self.price_key.set(key);
+        }
+        let mut found = prepared.err().unwrap_or_default();
+        self.options.with_value(|o| {
+            if let Some(o) = o {
+                check_against_account(&form, o, &mut found);
+            }
+        });
+        if self.submitted.get_untracked() {
+            if !found.is_empty() {
+                found.message = "Some fields need your attention.".into();
+            }
+        } else {
+            let visited = self.touched.get_untracked();
+            found.fields.retain(|name, _| visited.contains(name));
+            found.message.clear();
+        }
+        self.local_errors.set(Some(found));
+    }
+}
+
+#[component]
+fn OrderForm(
+    kind: FormKind,
+    initial: RequestForm,
+    options: Result<OrderOptions, AppError>,
+    submit: ServerAction<SubmitRequest>,
+) -> impl IntoView {
+    let (options, options_error) = match options {
+        Ok(options) => (Some(options), None),
+        Err(error) => (None, Some(error)),
+    };
+    let options = StoredValue::new(options);
+    let initial = StoredValue::new(initial);
+    let value = move |f: fn(&RequestForm) -> &String| initial.with_value(|i| f(i).clone());
+
+    // Live values the CSR preview compares with.
+    let common_name = RwSignal::new(value(|f| &f.common_name));
+    let dns_names = RwSignal::new(value(|f| &f.dns_names));
+    let csr_text = RwSignal::new(value(|f| &f.csr));
+    let common_name_field = NodeRef::<leptos::html::Input>::new();
+    let dns_names_field = NodeRef::<leptos::html::Textarea>::new();
+    let csr_field = NodeRef::<leptos::html::Textarea>::new();
+    keep_typed_text(common_name_field, common_name);
+    keep_typed_text(dns_names_field, dns_names);
+    keep_typed_text(csr_field, csr_text);
+    let key_refused = RwSignal::new(false);
+
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let live = LiveCheck::new(form_ref, options);
+    let LiveCheck {
+        local_errors,
+        submitted,
+        price,
+        price_key,
+        touched,
+        ..
+    } = live;
+    Effect::new(move |_| {
+        if submit.value().get().is_some() {
+            submitted.set(true);
+            local_errors.set(None);
+        }
+    });
+    let server_errors = Signal::derive(move || {
+        submit.value().get().and_then(|r| r.err()).map(|e| match e {
+            AppError::Invalid(form) => form,
+            other => FormErrors::new(other.to_string()),
+        })
+    });
+    let shown: Shown = Signal::derive(move || {
+        if submit.pending().get() {
+            return None;
+        }
+        local_errors.get().or_else(|| server_errors.get())
+    });
+    let recheck = move |field: Option<String>| live.recheck(field);
+
+    let is_tls = kind.is_tls();
+    let (ev, private) = initial.with_value(|i| (i.needs_ev_approver(), i.is_private()));
+    provide_context(FormContext {
+        initial,
+        options,
+        errors: shown,
+    });
+
+    view! {
+        {options_error
+            .map(|error| {
+                view! {
+                    <p class="alert" role="alert">
+                        {error.to_string()}
+                    </p>
+                }
+            })}
+        {move || {
+            shown
+                .get()
+                .filter(|e| !e.message.is_empty())
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert" id="form-message">
+                            {e.message}
+                        </p>
+                    }
+                })
+        }}
+        <ActionForm
+            action=submit
+            node_ref=form_ref
+            attr:class="order-form"
+            attr:novalidate=true
+            on:focusout=move |ev| {
+                if moving_to_button(&ev) {
+                    if let Some(name) = field_name(&ev) {
+                        touched
+                            .update(|t| {
+                                t.insert(name);
+                            });
+                    }
+                } else {
+                    recheck(field_name(&ev));
+                }
+            }
+            // A choice (select, radio, checkbox) counts at once: the price follows it.
+            on:change=move |ev| {
+                if is_choice(&ev) {
+                    recheck(field_name(&ev));
+                }
+            }
+        >
+            <input type="hidden" name="form[kind]" value=kind.slug() />
+            {(kind != FormKind::DocumentSigning)
+                .then(|| {
+                    view! {
+                        <input type="hidden" name="form[product]" value=value(|f| &f.product) />
+                    }
+                })}
+            {(kind == FormKind::SslByType)
+                .then(|| {
+                    view! {
+                        <input type="hidden" name="form[type_hint]" value=value(|f| &f.type_hint) />
+                        <FieldMessage errors=shown field="type_hint" />
+                    }
+                })}
+
+            {is_tls
+                .then(|| {
+                    view! {
+                        <DomainsFieldset common_name dns_names common_name_field dns_names_field />
+                    }
+                })}
+            {(!is_tls).then(|| view! { <SigningFields /> })}
+            <CsrFieldset is_tls csr_text key_refused csr_field common_name dns_names />
+            {is_tls
+                .then(|| {
+                    view! {
+                        <CertificateFieldset private />
+                        <ValidityFieldset />
+                    }
+                })}
+            <OrganizationFieldset ev is_tls private />
+            <OrderDetailsFieldset />
+            <NotesFieldset is_tls />
+            <PriceEstimate price price_key />
+            <FieldMessage errors=shown field="form" />
+            <button type="submit" disabled=move || submit.pending().get()>
+                "Submit request"
+            </button>
+        </ActionForm>
+    }
+}
