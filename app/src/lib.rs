@@ -6,7 +6,6 @@ pub mod components;
 pub mod encoding;
 pub mod error;
 pub mod features;
-pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(all(test, feature = "ssr"))]
