@@ -15,9 +15,8 @@ use crate::features::dashboard::views::DashboardPage;
 use crate::features::dcv::views::DomainsPage;
 use crate::features::history::views::HistoryPage;
 use crate::features::mail::views::{AccountPage, MailPage};
-use crate::features::requests::views::{
-    MyRequestsPage, NewRequestPage, RequestFormPage, RequestPage,
-};
+use crate::features::request_page::RequestPage;
+use crate::features::requests::views::{MyRequestsPage, NewRequestPage, RequestFormPage};
 use crate::features::users::views::{ChangePasswordPage, UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};

@@ -105,6 +105,19 @@ pub fn FieldError(
     }
 }
 
+/// The link to a list's next page (keyset pagination: `href` carries the filters and where the
+/// page ended), shown only when there is one.
+#[component]
+pub fn NextPageLink(href: Option<String>, label: &'static str) -> impl IntoView {
+    href.map(|href| {
+        view! {
+            <p>
+                <a href=href>{label}</a>
+            </p>
+        }
+    })
+}
+
 /// A filter's organization picker: the account's organizations by name, "Any" first. The chosen
 /// id is kept even when the list is missing (DigiCert away), so the filter still shows it.
 #[component]

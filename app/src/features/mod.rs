@@ -10,5 +10,6 @@ pub mod digicert;
 pub mod forwarding;
 pub mod history;
 pub mod mail;
+pub mod request_page;
 pub mod requests;
 pub mod users;

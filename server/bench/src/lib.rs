@@ -15,7 +15,7 @@ use app::features::auth::{CurrentUser, Role};
 use app::features::history::model::HistoryFilter;
 use load::{Load, LoadResult};
 use processes::{ServerSettings, memory, start_server, start_simulator};
-use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, postgres::PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use stats::{Latencies, ms, table};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -213,7 +213,7 @@ async fn fresh_database(base_url: &str, name: &str) -> anyhow::Result<(PgPool, S
     let options = options
         .database(name)
         .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(60));
-    let pool = PgPoolOptions::new()
+    let pool = certdesk::startup::portal_pool_options()
         .max_connections(40)
         .connect_with(options)
         .await?;

@@ -3,7 +3,7 @@
 
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
 use super::model::PendingRequest;
-use crate::components::{ErrorPanel, Guarded, OrganizationSelect};
+use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
 use leptos::prelude::*;
@@ -153,7 +153,10 @@ fn Queue() -> impl IntoView {
                             .into_any()
                     }
                     Ok(page) => {
-                        let next = page.next.clone();
+                        let next = page
+                            .next
+                            .clone()
+                            .map(|after| format!("/approvals?after={after}"));
                         view! {
                             <ActionForm action=bulk attr:id="bulk" attr:class="bulk">
                                 <label for="bulk-comment">
@@ -181,16 +184,7 @@ fn Queue() -> impl IntoView {
                                     })
                                     .collect_view()}
                             </ol>
-                            {next
-                                .map(|after| {
-                                    view! {
-                                        <p>
-                                            <a href=format!(
-                                                "/approvals?after={after}",
-                                            )>"More requests"</a>
-                                        </p>
-                                    }
-                                })}
+                            <NextPageLink href=next label="More requests" />
                         }
                             .into_any()
                     }

@@ -1,5 +1,5 @@
 use super::api::search_audit;
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{ErrorPanel, Guarded, NextPageLink};
 use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -107,14 +107,7 @@ pub fn AuditPage() -> impl IntoView {
                                             .collect_view()}
                                     </tbody>
                                 </table>
-                                {more
-                                    .map(|href| {
-                                        view! {
-                                            <p>
-                                                <a href=href>"Older events"</a>
-                                            </p>
-                                        }
-                                    })}
+                                <NextPageLink href=more label="Older events" />
                             }
                                 .into_any()
                         }

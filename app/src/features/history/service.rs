@@ -21,10 +21,35 @@ enum SortKey {
     Name,
 }
 
+/// How the search text is matched against a request's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NameMatch {
+    /// A label of a name starts with the text (`shop` and `shop.exa` find
+    /// `www.shop.example.com`): a range of the label-suffix index, `from` ≤ suffix < `to`, whose
+    /// cost follows the names that match. What a search tries first.
+    LabelStart { from: String, to: String },
+    /// The text anywhere in a name (`hop` finds `shop.example.com`), as a `like` pattern for
+    /// the trigram index: the wider search, when no label starts with the text.
+    Anywhere(String),
+}
+
+impl NameMatch {
+    fn label_start(text: &str) -> NameMatch {
+        // In bytewise order every string that starts with `text` sorts below `text` followed
+        // by the highest code point.
+        NameMatch::LabelStart {
+            from: text.to_owned(),
+            to: format!("{text}\u{10FFFF}"),
+        }
+    }
+}
+
 /// The filter, checked and ready to bind.
 #[derive(Debug, Clone)]
 struct Query {
-    names: Option<String>,
+    /// The name search, lower case.
+    name_text: Option<String>,
+    names: Option<NameMatch>,
     /// The search text as a certificate serial (hexadecimal, colons and spaces dropped).
     serial: Option<String>,
     requester: Option<String>,
@@ -39,6 +64,22 @@ struct Query {
     after_text: Option<String>,
     after_time: Option<OffsetDateTime>,
     after_id: i64,
+}
+
+impl Query {
+    /// The same filter with the name text matched anywhere in a name: asked when matching it
+    /// at the start of a label found nothing. One statement in the common case, and pages stay
+    /// consistent: a later page exists only when the first one was full.
+    fn widened(&self) -> Option<Query> {
+        if !matches!(self.names, Some(NameMatch::LabelStart { .. })) {
+            return None;
+        }
+        let pattern = contains_pattern(self.name_text.as_deref()?)?;
+        Some(Query {
+            names: Some(NameMatch::Anywhere(pattern)),
+            ..self.clone()
+        })
+    }
 }
 
 /// Shortest name search: the trigram index answers from three characters on; shorter text would
@@ -125,8 +166,10 @@ fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    let name_text = Some(filter.q.trim().to_lowercase()).filter(|text| !text.is_empty());
     Ok(Query {
-        names: contains_pattern(&filter.q),
+        names: name_text.as_deref().map(NameMatch::label_start),
+        name_text,
         serial: as_serial(&filter.q),
         requester: contains_pattern(&filter.requester),
         approver: contains_pattern(&filter.approver),
@@ -184,8 +227,19 @@ fn statement(query: &Query, limit: Option<i64>) -> QueryBuilder<'static, Postgre
           where true",
     );
     if let Some(names) = &query.names {
-        sql.push(" and (r.names_text like ")
-            .push_bind(names.clone());
+        match names {
+            NameMatch::LabelStart { from, to } => {
+                sql.push(" and (r.id in (select l.request_id from request_name_labels l where l.suffix >= ")
+                    .push_bind(from.clone())
+                    .push(" and l.suffix < ")
+                    .push_bind(to.clone())
+                    .push(")");
+            }
+            NameMatch::Anywhere(pattern) => {
+                sql.push(" and (r.names_text like ")
+                    .push_bind(pattern.clone());
+            }
+        }
         if let Some(serial) = &query.serial {
             sql.push(" or exists (select 1 from certificates c where c.request_id = r.id and c.serial_number = ");
             sql.push_bind(serial.clone()).push(")");
@@ -303,17 +357,28 @@ fn to_row(row: Row) -> (HistoryRow, OffsetDateTime) {
     )
 }
 
+/// A page's rows and one more (there is a next page when it comes back).
+async fn page_rows(pool: &PgPool, query: &Query, limit: i64) -> Result<Vec<Row>, AppError> {
+    Ok(statement(query, Some(limit + 1))
+        .build_query_as()
+        .fetch_all(pool)
+        .await?)
+}
+
 /// One page of the history.
 pub async fn search(
     pool: &PgPool,
     filter: &HistoryFilter,
     limit: i64,
 ) -> Result<HistoryPage, AppError> {
-    let query = parse(filter)?;
-    let rows: Vec<Row> = statement(&query, Some(limit + 1))
-        .build_query_as()
-        .fetch_all(pool)
-        .await?;
+    let mut query = parse(filter)?;
+    let mut rows = page_rows(pool, &query, limit).await?;
+    if rows.is_empty()
+        && let Some(wider) = query.widened()
+    {
+        rows = page_rows(pool, &wider, limit).await?;
+        query = wider;
+    }
     let more = rows.len() as i64 > limit;
     let mut last_key = None;
     let rows: Vec<HistoryRow> = rows
@@ -410,24 +475,40 @@ async fn send_rows(
     ))
     .execute(&mut *tx)
     .await?;
-    let mut statement = statement(&query, None);
+    let sent = send_statement_rows(&mut tx, &query, sender).await?;
+    if sent == Some(0)
+        && let Some(wider) = query.widened()
+    {
+        send_statement_rows(&mut tx, &wider, sender).await?;
+    }
+    Ok(())
+}
+
+/// Streams one statement's rows; how many, or `None` when the client went away.
+async fn send_statement_rows(
+    tx: &mut sqlx::PgConnection,
+    query: &Query,
+    sender: &tokio::sync::mpsc::Sender<Result<String, AppError>>,
+) -> Result<Option<u64>, AppError> {
+    let mut statement = statement(query, None);
     let mut rows = statement.build_query_as::<Row>().fetch(&mut *tx);
     let mut chunk = String::new();
-    let mut in_chunk = 0;
+    let (mut in_chunk, mut sent) = (0, 0);
     while let Some(row) = rows.next().await {
         chunk.push_str(&csv_line(row?));
         in_chunk += 1;
+        sent += 1;
         if in_chunk == 500 {
             in_chunk = 0;
             if sender.send(Ok(std::mem::take(&mut chunk))).await.is_err() {
-                return Ok(()); // the client went away
+                return Ok(None); // the client went away
             }
         }
     }
-    if !chunk.is_empty() {
-        let _ = sender.send(Ok(chunk)).await;
+    if !chunk.is_empty() && sender.send(Ok(chunk)).await.is_err() {
+        return Ok(None);
     }
-    Ok(())
+    Ok(Some(sent))
 }
 
 fn csv_line(row: Row) -> String {

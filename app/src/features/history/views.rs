@@ -2,7 +2,7 @@
 
 use super::api::search_history;
 use super::model::HistoryFilter;
-use crate::components::{ErrorPanel, Guarded, OrganizationSelect};
+use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::RequestStatus;
@@ -226,14 +226,7 @@ fn History() -> impl IntoView {
                                         .collect_view()}
                                 </tbody>
                             </table>
-                            {next
-                                .map(|href| {
-                                    view! {
-                                        <p>
-                                            <a href=href>"Next page"</a>
-                                        </p>
-                                    }
-                                })}
+                            <NextPageLink href=next label="Next page" />
                         }
                             .into_any()
                     }

@@ -212,3 +212,71 @@ async fn the_audit_log_cannot_be_changed(pool: PgPool) {
         assert!(refused.is_err(), "{statement} was allowed");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_label_start_reads_the_label_index_and_text_inside_a_label_the_trigrams(pool: PgPool) {
+    let made = seed(&pool, 12).await;
+    let found = |q: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let filter = HistoryFilter {
+                q: q.into(),
+                dir: "asc".into(),
+                ..HistoryFilter::default()
+            };
+            ids(&search(&pool, &filter, 50).await.unwrap())
+        }
+    };
+    let label_start = |q: &str| {
+        let query = parse(&HistoryFilter {
+            q: q.into(),
+            ..HistoryFilter::default()
+        })
+        .unwrap();
+        assert!(matches!(query.names, Some(NameMatch::LabelStart { .. })));
+        let wider = query.widened().unwrap();
+        assert_eq!(wider.names, Some(NameMatch::Anywhere(format!("%{q}%"))));
+        assert!(wider.widened().is_none(), "widened once");
+        statement(&query, None).into_sql()
+    };
+    assert!(label_start("shop1").contains("request_name_labels"));
+    // Both ways find the same requests.
+    let shop1s = vec![made[1], made[10], made[11]];
+    assert_eq!(found("shop1").await, shop1s);
+    assert_eq!(found("hop1").await, shop1s);
+    assert_eq!(found("corp.example").await, [made[12]]);
+    assert_eq!(found("api11.example.com").await, [made[11]]);
+    // The labels follow the names when they change (the seed rewrites them after submitting).
+    let labels: Vec<String> = sqlx::query_scalar(
+        "select suffix from request_name_labels where request_id = $1 order by suffix",
+    )
+    .bind(made[12])
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        labels,
+        [
+            "corp.example",
+            "example",
+            "intranet.corp.example",
+            "wiki.corp.example"
+        ]
+    );
+}
+
+#[test]
+fn the_label_range_holds_exactly_the_strings_that_start_with_the_text() {
+    let NameMatch::LabelStart { from, to } = NameMatch::label_start("shop.ex") else {
+        unreachable!()
+    };
+    for inside in ["shop.ex", "shop.example.com", "shop.ex\u{7f}"] {
+        assert!(from.as_str() <= inside && inside < to.as_str(), "{inside}");
+    }
+    for outside in ["shop.e", "shop.ey", "shoq", "shop-ex"] {
+        assert!(
+            !(from.as_str() <= outside && outside < to.as_str()),
+            "{outside}"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 use super::super::api::my_requests;
 use super::super::model::FormKind;
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{ErrorPanel, Guarded, NextPageLink};
 use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -113,17 +113,10 @@ pub fn MyRequestsPage() -> impl IntoView {
                                             .collect_view()}
                                     </tbody>
                                 </table>
-                                {page
-                                    .next
-                                    .map(|id| {
-                                        view! {
-                                            <p>
-                                                <a href=format!(
-                                                    "/requests?before={id}",
-                                                )>"Older requests"</a>
-                                            </p>
-                                        }
-                                    })}
+                                <NextPageLink
+                                    href=page.next.map(|id| format!("/requests?before={id}"))
+                                    label="Older requests"
+                                />
                             }
                                 .into_any()
                         }

@@ -1,9 +1,8 @@
-//! The request pages: product chooser, order forms, "My requests" and a request's own page.
+//! The request pages: product chooser, order forms and "My requests". A request's own page,
+//! which gathers every feature's panel for one request, is `features::request_page`.
 
-mod detail;
 mod form;
 mod list;
 
-pub use detail::RequestPage;
 pub use form::RequestFormPage;
 pub use list::{MyRequestsPage, NewRequestPage};

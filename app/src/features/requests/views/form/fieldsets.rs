@@ -56,51 +56,42 @@ pub(super) fn DomainsFieldset(
 pub(super) fn CertificateFieldset(private: bool) -> impl IntoView {
     let ctx = expect_context::<FormContext>();
     let options = ctx.options;
+    let listed = move |list: fn(&OrderOptions) -> &Vec<Choice>| {
+        options
+            .with_value(|o| o.as_ref().map(|o| list(o).clone()))
+            .unwrap_or_default()
+    };
+    // The product's hashes as DigiCert lists them (all three until it answers).
+    let mut hashes = listed(|o| &o.hashes);
+    if hashes.is_empty() {
+        hashes = SignatureHash::ALL
+            .into_iter()
+            .map(|h| Choice {
+                id: h.as_str().into(),
+                label: h.as_str().to_uppercase(),
+            })
+            .collect();
+    }
+    let dcv_methods = DcvMethod::offered_on(options_today(options))
+        .map(|m| Choice {
+            id: m.as_str().into(),
+            label: m.label().into(),
+        })
+        .collect();
     view! {
         <fieldset>
             <legend>"Certificate"</legend>
             <Field errors=ctx.errors name="signature_hash" label="Signature hash">
                 <select id="f-signature_hash" name="form[signature_hash]">
-                    // The product's hashes as DigiCert lists them (all three until it answers).
-                    {options
-                        .with_value(|o| o.as_ref().map(|o| o.hashes.clone()))
-                        .filter(|h| !h.is_empty())
-                        .unwrap_or_else(|| {
-                            SignatureHash::ALL
-                                .into_iter()
-                                .map(|h| Choice {
-                                    id: h.as_str().into(),
-                                    label: h.as_str().to_uppercase(),
-                                })
-                                .collect()
-                        })
-                        .into_iter()
-                        .map(|h| {
-                            let selected = ctx.value(|f| &f.signature_hash) == h.id;
-                            view! {
-                                <option value=h.id selected=selected>
-                                    {h.label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
+                    <ChoiceOptions choices=hashes selected=ctx.value(|f| &f.signature_hash) />
                 </select>
             </Field>
             <Field errors=ctx.errors name="server_platform" label="Server platform">
                 <select id="f-server_platform" name="form[server_platform]">
-                    {options
-                        .with_value(|o| o.as_ref().map(|o| o.server_platforms.clone()))
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|p| {
-                            let selected = ctx.value(|f| &f.server_platform) == p.id;
-                            view! {
-                                <option value=p.id selected=selected>
-                                    {p.label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
+                    <ChoiceOptions
+                        choices=listed(|o| &o.server_platforms)
+                        selected=ctx.value(|f| &f.server_platform)
+                    />
                 </select>
             </Field>
             {private
@@ -109,39 +100,37 @@ pub(super) fn CertificateFieldset(private: bool) -> impl IntoView {
                         <Field errors=ctx.errors name="ca_cert_id" label="Issuing CA">
                             <select id="f-ca_cert_id" name="form[ca_cert_id]">
                                 <option value="">"Choose the private CA"</option>
-                                {options
-                                    .with_value(|o| o.as_ref().map(|o| o.private_cas.clone()))
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|c| {
-                                        let selected = ctx.value(|f| &f.ca_cert_id) == c.id;
-                                        view! {
-                                            <option value=c.id selected=selected>
-                                                {c.label}
-                                            </option>
-                                        }
-                                    })
-                                    .collect_view()}
+                                <ChoiceOptions
+                                    choices=listed(|o| &o.private_cas)
+                                    selected=ctx.value(|f| &f.ca_cert_id)
+                                />
                             </select>
                         </Field>
                     }
                 })}
             <Field errors=ctx.errors name="dcv_method" label="Domain validation method">
                 <select id="f-dcv_method" name="form[dcv_method]">
-                    {DcvMethod::offered_on(options_today(options))
-                        .map(|m| {
-                            let selected = ctx.value(|f| &f.dcv_method) == m.as_str();
-                            view! {
-                                <option value=m.as_str() selected=selected>
-                                    {m.label()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
+                    <ChoiceOptions choices=dcv_methods selected=ctx.value(|f| &f.dcv_method) />
                 </select>
             </Field>
         </fieldset>
     }
+}
+
+/// A select's options, the one whose id is `selected` chosen.
+#[component]
+fn ChoiceOptions(choices: Vec<Choice>, selected: String) -> impl IntoView {
+    choices
+        .into_iter()
+        .map(|choice| {
+            let chosen = choice.id == selected;
+            view! {
+                <option value=choice.id selected=chosen>
+                    {choice.label}
+                </option>
+            }
+        })
+        .collect_view()
 }
 
 /// How long the order runs and how long its first certificate lasts.

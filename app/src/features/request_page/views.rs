@@ -1,5 +1,3 @@
-use super::super::api::{CancelRequest, load_request};
-use super::super::model::RequestDetail;
 use crate::components::{ErrorPanel, Guarded};
 use crate::features::approvals::api::DecideRequest;
 use crate::features::approvals::views::DecisionForms;
@@ -11,6 +9,8 @@ use crate::features::dcv::api::load_dcv;
 use crate::features::dcv::model::DcvPanel;
 use crate::features::dcv::views::{DcvActions, DcvSection};
 use crate::features::forwarding::api::RetryForwarding;
+use crate::features::requests::api::{CancelRequest, load_request};
+use crate::features::requests::model::RequestDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
