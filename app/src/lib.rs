@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod components;
+pub mod csv;
 pub mod encoding;
 pub mod error;
 pub mod features;

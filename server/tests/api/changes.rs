@@ -183,7 +183,7 @@ async fn a_reissue_with_a_new_key_is_approved_issued_and_supersedes_the_old_cert
         .text()
         .await
         .unwrap();
-    let issued = app::features::forwarding::certificate::check_issued(&pem, Some(&csr), &[]);
+    let issued = app::features::certificates::issued::check_issued(&pem, Some(&csr), &[]);
     assert!(issued.is_ok(), "{issued:?}");
     assert_eq!(app.sim.simulator.stats().counters.reissues_created, 1);
     // The reissue lasts no longer than the dated cap.

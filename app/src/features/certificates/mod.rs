@@ -2,6 +2,8 @@
 //! own serial, names, validity, status and downloads.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod issued;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;

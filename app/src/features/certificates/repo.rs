@@ -1,11 +1,11 @@
 //! Certificate rows: written when DigiCert issues, read for the request page and downloads.
 
+use super::issued::{IssuedCertificate, check_issued};
+use super::model::RevocationReason;
 use super::model::{
     CertificateKind, CertificateStatus, CertificateSummary, CurrentCertificate, NextAction, WeekBar,
 };
 use crate::error::AppError;
-use crate::features::changes::model::RevocationReason;
-use crate::features::forwarding::certificate::{IssuedCertificate, check_issued};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
@@ -329,7 +329,7 @@ pub fn csv_stream(
     pool: PgPool,
     mut query: CurrentQuery,
 ) -> impl futures::Stream<Item = Result<String, AppError>> {
-    use crate::features::history::csv::line;
+    use crate::csv::line;
     query.limit = 500;
     let header = futures::stream::once(async { Ok(line(&CSV_HEADER)) });
     let pages = futures::stream::try_unfold(Some(query), move |next| {

@@ -120,73 +120,8 @@ impl ChangeStatus {
     }
 }
 
-/// The reasons the Baseline Requirements (§7.2.2) let a subscriber choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(
-    feature = "ssr",
-    derive(sqlx::Type),
-    sqlx(type_name = "text", rename_all = "snake_case")
-)]
-pub enum RevocationReason {
-    Unspecified,
-    KeyCompromise,
-    AffiliationChanged,
-    Superseded,
-    CessationOfOperation,
-}
-
-impl RevocationReason {
-    pub const ALL: [RevocationReason; 5] = [
-        RevocationReason::Unspecified,
-        RevocationReason::KeyCompromise,
-        RevocationReason::AffiliationChanged,
-        RevocationReason::Superseded,
-        RevocationReason::CessationOfOperation,
-    ];
-
-    /// DigiCert's spelling, also certdesk's form value and column value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevocationReason::Unspecified => "unspecified",
-            RevocationReason::KeyCompromise => "key_compromise",
-            RevocationReason::AffiliationChanged => "affiliation_changed",
-            RevocationReason::Superseded => "superseded",
-            RevocationReason::CessationOfOperation => "cessation_of_operation",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<RevocationReason> {
-        RevocationReason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            RevocationReason::Unspecified => "Unspecified",
-            RevocationReason::KeyCompromise => "Key compromise: the private key leaked or may have",
-            RevocationReason::AffiliationChanged => {
-                "Affiliation changed: a name or the organization no longer applies"
-            }
-            RevocationReason::Superseded => "Superseded: replaced by another certificate",
-            RevocationReason::CessationOfOperation => {
-                "Cessation of operation: the service or domain is retired"
-            }
-        }
-    }
-
-    /// The short name a certificate's row shows.
-    pub fn short(self) -> &'static str {
-        match self {
-            RevocationReason::Unspecified => "unspecified",
-            RevocationReason::KeyCompromise => "keyCompromise",
-            RevocationReason::AffiliationChanged => "affiliationChanged",
-            RevocationReason::Superseded => "superseded",
-            RevocationReason::CessationOfOperation => "cessationOfOperation",
-        }
-    }
-}
+/// Revocation reasons live with the certificates they end.
+pub use crate::features::certificates::model::RevocationReason;
 
 /// What a new certificate changes against the current one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,13 +16,13 @@
 
 use super::model::{ChangeKind, ChangeStatus, RevocationReason};
 use crate::error::AppError;
+use crate::features::certificates::issued::{IssuedCertificate, check_issued};
 use crate::features::certificates::model::CertificateKind;
 use crate::features::certificates::repo as certificates;
 use crate::features::dcv::{repo as dcv_repo, service as dcv};
 use crate::features::digicert::lifecycle::{
     NewCertificate, NewCertificateBody, Revocation, RevokeBody, same_csr,
 };
-use crate::features::forwarding::certificate::{IssuedCertificate, check_issued};
 use crate::server::digicert::{DigicertClient, DigicertError};
 use sqlx::PgPool;
 use std::sync::Arc;

@@ -102,7 +102,7 @@ mod tests {
         .unwrap();
         // Request 2's order holds a certificate ending in 45 days, the order in 300.
         let now = time::OffsetDateTime::now_utc();
-        let certificate = crate::features::forwarding::certificate::IssuedCertificate {
+        let certificate = crate::features::certificates::issued::IssuedCertificate {
             leaf_pem: String::new(),
             chain_pem: String::new(),
             not_before: now,

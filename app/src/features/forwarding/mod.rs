@@ -2,8 +2,6 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod certificate;
-#[cfg(feature = "ssr")]
 pub mod renewals;
 #[cfg(feature = "ssr")]
 pub mod worker;

@@ -7,8 +7,8 @@
 //! transient error, or another one after this process died and the lease ran out) therefore asks
 //! DigiCert for the order by its `alternative_order_id` before posting again.
 
-use super::certificate::{IssuedCertificate, check_issued};
 use crate::error::AppError;
+use crate::features::certificates::issued::{IssuedCertificate, check_issued};
 use crate::features::certificates::model::CertificateKind;
 use crate::features::certificates::repo as certificates;
 use crate::features::dcv::{repo as dcv_repo, service as dcv};

@@ -2,7 +2,6 @@
 //! exportable as CSV.
 
 pub mod api;
-pub mod csv;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -1,8 +1,8 @@
 //! History queries: one SQL statement per page (requester and approver joined in, no N+1), keyset
 //! pagination on the sort key and id (no OFFSET), and the same statement streamed for CSV.
 
-use super::csv;
 use super::model::{HistoryFilter, HistoryPage, HistoryRow};
+use crate::csv;
 use crate::error::{AppError, FormErrors};
 use crate::features::digicert::dates::IsoDate;
 use crate::features::digicert::products::ProductId;

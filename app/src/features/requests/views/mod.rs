@@ -1,5 +1,5 @@
 //! The request pages: product chooser, order forms and "My requests". A request's own page,
-//! which gathers every feature's panel for one request, is `features::request_page`.
+//! which gathers every feature's panel for one request, lives in `request_page`.
 
 mod form;
 mod list;
