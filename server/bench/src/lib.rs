@@ -4,6 +4,7 @@
 //! prints one table with the targets beside the figures.
 
 pub mod bundle;
+mod first_run;
 mod load;
 pub mod processes;
 pub mod seed;
@@ -51,6 +52,10 @@ pub struct BenchCli {
     /// PostgreSQL URL of a user who may create databases.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+    /// Also time a newcomer's first run: a fresh clone of HEAD, build tools installed afresh,
+    /// `./scripts/run.sh` until the portal answers (about 20 minutes on 2 cores).
+    #[arg(long)]
+    pub first_run: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +95,7 @@ impl From<BenchCli> for BenchArgs {
             site_root: cli.site_root,
             work_dir: cli.work_dir,
             database_url: cli.database_url,
+            first_run: cli.first_run,
         }
     }
 }
@@ -112,6 +118,8 @@ pub struct BenchArgs {
     pub work_dir: PathBuf,
     /// A PostgreSQL URL whose user may create databases.
     pub database_url: String,
+    /// Time a first run in a fresh clone.
+    pub first_run: bool,
 }
 
 /// The history search the benchmark types: the first label of one seeded request's host name,
@@ -156,6 +164,17 @@ struct Drain {
 pub async fn run(args: BenchArgs) -> anyhow::Result<String> {
     std::fs::create_dir_all(&args.work_dir)
         .with_context(|| format!("cannot create {}", args.work_dir.display()))?;
+    // First, while nothing else runs: it needs the whole machine, as a newcomer's would have.
+    let first_run = if args.first_run {
+        eprintln!("== a first run in a fresh clone");
+        let repo = std::env::current_dir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        Some(first_run::measure(&repo, &args.work_dir, port).await?)
+    } else {
+        None
+    };
     let (_sim, sim_url) = start_simulator(&args.certdesk, SIM_KEY)?;
     let mut rounds = Vec::new();
     for &size in &args.sizes {
@@ -173,7 +192,43 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<String> {
         bundle: bundle::bundle(&args.site_root.join("pkg"))?,
         first_visits: first_visits(&args, &sim_url).await?,
     };
-    Ok(report(&args, &rounds, drain.as_ref(), &browser))
+    Ok(report(
+        &args,
+        &rounds,
+        drain.as_ref(),
+        &browser,
+        first_run.as_ref(),
+    ))
+}
+
+/// The first run's row, against the README's 20 minutes.
+fn first_run_row(first_run: Option<&first_run::FirstRun>) -> Vec<String> {
+    let (figure, target, ok) = match first_run {
+        Some(run) => (
+            format!("{:.1} min", run.elapsed.as_secs_f64() / 60.0),
+            format!(
+                "<= {} min; output in {}",
+                first_run::TARGET.as_secs() / 60,
+                run.log.display()
+            ),
+            verdict(run.elapsed <= first_run::TARGET),
+        ),
+        None => (
+            String::new(),
+            "not measured this time (scripts/bench.sh --first-run)".into(),
+            String::new(),
+        ),
+    };
+    vec![
+        "-".into(),
+        "first run: fresh clone and tools, run.sh".into(),
+        String::new(),
+        String::new(),
+        figure,
+        String::new(),
+        target,
+        ok,
+    ]
 }
 
 /// The split release wasm and what the first visit to a page fetches.
@@ -570,7 +625,13 @@ fn size_label(size: i64) -> String {
     }
 }
 
-fn report(args: &BenchArgs, rounds: &[Round], drain: Option<&Drain>, browser: &Browser) -> String {
+fn report(
+    args: &BenchArgs,
+    rounds: &[Round],
+    drain: Option<&Drain>,
+    browser: &Browser,
+    first_run: Option<&first_run::FirstRun>,
+) -> String {
     let header = [
         "size", "measure", "P50 ms", "P99 ms", "Per s", "Failed", "target", "",
     ];
@@ -702,6 +763,7 @@ fn report(args: &BenchArgs, rounds: &[Round], drain: Option<&Drain>, browser: &B
         ]);
     }
     rows.extend(browser_rows(browser));
+    rows.push(first_run_row(first_run));
     format!(
         "certdesk benchmark: wrk for {} s per run; (a), (b) and their SQL with {} clients, (c) and (d) with {}; {} cores\n\n{}\n",
         args.duration.as_secs(),
