@@ -45,7 +45,8 @@ fn toolchain_only_path(home_cargo: &Path, bin: &Path) -> anyhow::Result<String> 
 
 /// Clones `repo` into `work_dir/first-run` and times its first `./scripts/run.sh` on `port`.
 pub async fn measure(repo: &Path, work_dir: &Path, port: u16) -> anyhow::Result<FirstRun> {
-    let dir = work_dir.join("first-run");
+    // Absolute: run.sh runs in the clone, and HOME must not move with it.
+    let dir = std::path::absolute(work_dir.join("first-run"))?;
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
