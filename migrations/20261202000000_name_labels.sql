@@ -3,12 +3,15 @@
 -- case, in bytewise order. A search for "shop" or "shop.exa" is then one range of a B-tree,
 -- whose cost follows the rows that match; the trigram index's cost follows the rows that share
 -- the search's trigrams ("api", "com", "000"), which on a large table are most of them.
+--
+-- No foreign key and no second index: requests are never deleted, and a key check and another
+-- B-tree per label (six or so per request) would cost every submission; the triggers below
+-- keep the table in step.
 create table request_name_labels (
     suffix text collate "C" not null,
-    request_id bigint not null references requests (id) on delete cascade,
+    request_id bigint not null,
     primary key (suffix, request_id)
 );
-create index request_name_labels_request on request_name_labels (request_id);
 
 -- The label suffixes of `names`, each once.
 create function name_label_suffixes(names text[]) returns setof text
@@ -38,7 +41,9 @@ create trigger requests_name_labels_added after insert on requests
 create function request_name_labels_changed() returns trigger
 language plpgsql as $$
 begin
-    delete from request_name_labels where request_id = new.id;
+    delete from request_name_labels
+     where request_id = old.id
+       and suffix in (select name_label_suffixes(array_prepend(old.title, old.dns_names)));
     insert into request_name_labels (suffix, request_id)
     select suffix, new.id from name_label_suffixes(array_prepend(new.title, new.dns_names)) as suffix;
     return null;

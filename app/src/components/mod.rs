@@ -138,17 +138,26 @@ pub fn OrganizationSelect(
                         </option>
                     }
                 })}
-            {organizations
-                .into_iter()
-                .map(|o| {
-                    let chosen = o.id == selected;
-                    view! {
-                        <option value=o.id selected=chosen>
-                            {o.label}
-                        </option>
-                    }
-                })
-                .collect_view()}
+            <ChoiceOptions choices=organizations selected=selected.clone() />
         </select>
     }
+}
+
+/// A select's options, the one whose id is `selected` chosen.
+#[component]
+pub fn ChoiceOptions(
+    choices: Vec<crate::features::requests::options::Choice>,
+    selected: String,
+) -> impl IntoView {
+    choices
+        .into_iter()
+        .map(|choice| {
+            let chosen = choice.id == selected;
+            view! {
+                <option value=choice.id selected=chosen>
+                    {choice.label}
+                </option>
+            }
+        })
+        .collect_view()
 }

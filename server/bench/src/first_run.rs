@@ -1,8 +1,9 @@
 //! A newcomer's first run, timed: a fresh clone of this checkout's HEAD, build tools installed
 //! afresh into a scratch home, then `./scripts/run.sh` until the portal answers `/healthz`.
 //!
-//! What stays warm: Debian packages, the Rust toolchain (rustup's own directory) and cargo's
-//! download cache (the registry is reachable, so a cold cache adds download time only).
+//! What stays warm: Debian packages and the Rust toolchain (rustup's own directory). Cargo's
+//! home is a scratch one too: cargo finds subcommands such as `cargo leptos` in its home's
+//! `bin` whatever the path says, and its crate downloads start cold, as a newcomer's do.
 
 use anyhow::{Context, bail};
 use std::os::unix::process::CommandExt;
@@ -54,7 +55,7 @@ pub async fn measure(repo: &Path, work_dir: &Path, port: u16) -> anyhow::Result<
     let home = dir.join("home");
     std::fs::create_dir_all(&home)?;
     let real_home = PathBuf::from(std::env::var("HOME").context("HOME is not set")?);
-    let cargo_home = std::env::var("CARGO_HOME")
+    let real_cargo_home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|_| real_home.join(".cargo"));
     let rustup_home = std::env::var("RUSTUP_HOME")
@@ -69,7 +70,7 @@ pub async fn measure(repo: &Path, work_dir: &Path, port: u16) -> anyhow::Result<
     if !status.success() {
         bail!("git clone of {} failed", repo.display());
     }
-    let path = toolchain_only_path(&cargo_home, &dir.join("toolchain"))?;
+    let path = toolchain_only_path(&real_cargo_home, &dir.join("toolchain"))?;
     let log = dir.join("run.log");
     let output = std::fs::File::create(&log)?;
     let started = Instant::now();
@@ -78,8 +79,8 @@ pub async fn measure(repo: &Path, work_dir: &Path, port: u16) -> anyhow::Result<
         .current_dir(&checkout)
         // Tools go to the scratch home's cargo bin, which run.sh puts first on its path.
         .env("HOME", &home)
-        .env("CARGO_INSTALL_ROOT", home.join(".cargo"))
-        .env("CARGO_HOME", &cargo_home)
+        .env("CARGO_HOME", home.join(".cargo"))
+        .env_remove("CARGO_INSTALL_ROOT")
         .env("RUSTUP_HOME", &rustup_home)
         .env("PATH", path)
         .env("CERTDESK_LISTEN", format!("127.0.0.1:{port}"))

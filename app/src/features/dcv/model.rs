@@ -2,6 +2,7 @@
 
 use crate::features::digicert::dcv::DcvRecord;
 use crate::features::digicert::payload::DcvMethod;
+use crate::features::requests::options::Choice;
 use serde::{Deserialize, Serialize};
 
 /// One name of an order and, while DigiCert still waits for it, what to publish.
@@ -11,13 +12,6 @@ pub struct DcvName {
     pub validated: bool,
     /// Absent once validated, and for email validation (DigiCert writes to the contacts).
     pub record: Option<DcvRecord>,
-}
-
-/// A method the person may switch to, with its words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MethodChoice {
-    pub value: String,
-    pub label: String,
 }
 
 /// The DCV section of a request page.
@@ -34,7 +28,8 @@ pub struct DcvPanel {
     pub check_note: Option<String>,
     /// The order still waits at DigiCert: checks and method changes make sense.
     pub waiting: bool,
-    pub methods: Vec<MethodChoice>,
+    /// The methods the person may switch to, with their words.
+    pub methods: Vec<Choice>,
     /// Demo mode: the simulator's DNS and web can be written from the page.
     pub demo: bool,
 }

@@ -2,13 +2,14 @@
 //! button, the Domains page) and for the forwarding worker (what placement returned, following a
 //! pending order).
 
-use super::model::{CheckOutcome, DcvName, DcvPanel, DomainRow, MethodChoice};
+use super::model::{CheckOutcome, DcvName, DcvPanel, DomainRow};
 use super::repo::{self, DcvRow, PlacedDcv};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::{CurrentUser, Role};
 use crate::features::digicert::dcv::{AccountDomain, DcvRecord, NameValidation};
 use crate::features::digicert::payload::{DcvMethod, OrderCreated};
 use crate::features::requests::model::RequestStatus;
+use crate::features::requests::options::Choice;
 use crate::server::audit::{self, AuditEvent};
 use crate::server::digicert::{DigicertClient, DigicertError};
 use crate::server::format_time;
@@ -97,8 +98,8 @@ pub async fn panel(
         check_note: row.dcv_check_note,
         waiting: row.status == RequestStatus::Forwarded || row.reissue_pending,
         methods: DcvMethod::offered_on(today)
-            .map(|m| MethodChoice {
-                value: m.as_str().into(),
+            .map(|m| Choice {
+                id: m.as_str().into(),
                 label: m.label().into(),
             })
             .collect(),

@@ -2,7 +2,7 @@
 
 use super::api::{ChangeDcvMethod, CheckDcv, PublishDcvDemo, load_domains};
 use super::model::{DcvName, DcvPanel, describe};
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{ChoiceOptions, ErrorPanel, Guarded};
 use crate::features::auth::Role;
 use crate::features::digicert::dcv::EMAIL_DCV_ENDS;
 use crate::features::digicert::payload::DcvMethod;
@@ -275,18 +275,7 @@ fn Panel(
                             <input type="hidden" name="id" value=id />
                             <label for="dcv-new-method">"Change method"</label>
                             <select id="dcv-new-method" name="dcv_method">
-                                {panel
-                                    .methods
-                                    .into_iter()
-                                    .map(|m| {
-                                        let selected = m.value == current;
-                                        view! {
-                                            <option value=m.value selected=selected>
-                                                {m.label}
-                                            </option>
-                                        }
-                                    })
-                                    .collect_view()}
+                                <ChoiceOptions choices=panel.methods selected=current.to_owned() />
                             </select>
                             <button type="submit" class="secondary">
                                 "Use this method"

@@ -117,22 +117,6 @@ pub(super) fn CertificateFieldset(private: bool) -> impl IntoView {
     }
 }
 
-/// A select's options, the one whose id is `selected` chosen.
-#[component]
-fn ChoiceOptions(choices: Vec<Choice>, selected: String) -> impl IntoView {
-    choices
-        .into_iter()
-        .map(|choice| {
-            let chosen = choice.id == selected;
-            view! {
-                <option value=choice.id selected=chosen>
-                    {choice.label}
-                </option>
-            }
-        })
-        .collect_view()
-}
-
 /// How long the order runs and how long its first certificate lasts.
 #[component]
 pub(super) fn ValidityFieldset() -> impl IntoView {
