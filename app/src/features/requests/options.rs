@@ -93,12 +93,19 @@ mod server {
     /// holds the page for the client's read timeout times its retries, once per list.
     const LISTS_DEADLINE: Duration = Duration::from_secs(20);
 
+    /// After DigiCert failed to give a list, pages say so at once for this long (or `fresh_for`
+    /// when shorter) instead of each waiting up to [`LISTS_DEADLINE`] for the same answer.
+    const RETRY_LISTS_AFTER: Duration = Duration::from_secs(30);
+
     /// DigiCert's lists change rarely: reused for `fresh_for` (`CERTDESK_DIGICERT_LISTS_SECONDS`,
     /// five minutes by default) keeps the forms fast and the rate limit free.
     pub struct OptionsCache {
         fresh_for: Duration,
         entries: Mutex<HashMap<(ProductId, bool), (Instant, OrderOptions)>>,
+        /// When a product's lists last failed.
+        failed: Mutex<HashMap<(ProductId, bool), Instant>>,
         custom_fields: Mutex<Option<(Instant, Vec<CustomFieldChoice>)>>,
+        custom_fields_failed: Mutex<Option<Instant>>,
         /// Price estimates by [`price_key`](crate::features::digicert::pricing::price_key).
         prices: Mutex<HashMap<String, (Instant, Option<Price>)>>,
     }
@@ -117,12 +124,19 @@ mod server {
             OptionsCache {
                 fresh_for,
                 entries: Mutex::default(),
+                failed: Mutex::default(),
                 custom_fields: Mutex::default(),
+                custom_fields_failed: Mutex::default(),
                 prices: Mutex::default(),
             }
         }
 
         /// A fresh estimate for `key`: `Some(None)` means DigiCert could not estimate it.
+        /// Whether a failure at `at` is recent enough to answer the next ask without DigiCert.
+        fn still_failing(&self, at: Option<Instant>) -> bool {
+            at.is_some_and(|at| at.elapsed() < RETRY_LISTS_AFTER.min(self.fresh_for))
+        }
+
         pub async fn cached_price(&self, key: &str) -> Option<Option<Price>> {
             self.prices
                 .lock()
@@ -150,10 +164,15 @@ mod server {
             {
                 return Ok(fields.clone());
             }
-            let fields = match tokio::time::timeout(LISTS_DEADLINE, client.custom_fields()).await {
-                Ok(fetched) => custom_field_choices(fetched.map_err(unreachable)?),
-                Err(_) => return Err(unreachable(DigicertError::Timeout)),
+            if self.still_failing(*self.custom_fields_failed.lock().await) {
+                return Err(lists_unavailable());
+            }
+            let fetched = match tokio::time::timeout(LISTS_DEADLINE, client.custom_fields()).await {
+                Ok(fetched) => fetched.map(custom_field_choices).map_err(unreachable),
+                Err(_) => Err(unreachable(DigicertError::Timeout)),
             };
+            *self.custom_fields_failed.lock().await = fetched.is_err().then(Instant::now);
+            let fields = fetched?;
             *self.custom_fields.lock().await = Some((Instant::now(), fields.clone()));
             Ok(fields)
         }
@@ -177,6 +196,10 @@ mod server {
 
     fn unreachable(err: DigicertError) -> AppError {
         tracing::warn!(error = %err, "DigiCert lists for the order form are unavailable");
+        lists_unavailable()
+    }
+
+    fn lists_unavailable() -> AppError {
         AppError::Unavailable(
             "DigiCert cannot be reached right now, so the organizations and other lists cannot \
              be shown. Try again in a minute."
@@ -213,9 +236,22 @@ mod server {
         {
             return Ok(options.clone());
         }
-        let options = match tokio::time::timeout(LISTS_DEADLINE, fetch(client, product, ev)).await {
-            Ok(fetched) => fetched?,
-            Err(_) => return Err(unreachable(DigicertError::Timeout)),
+        if cache.still_failing(cache.failed.lock().await.get(&key).copied()) {
+            return Err(lists_unavailable());
+        }
+        let fetched = match tokio::time::timeout(LISTS_DEADLINE, fetch(client, product, ev)).await {
+            Ok(fetched) => fetched,
+            Err(_) => Err(unreachable(DigicertError::Timeout)),
+        };
+        let options = match fetched {
+            Ok(options) => {
+                cache.failed.lock().await.remove(&key);
+                options
+            }
+            Err(err) => {
+                cache.failed.lock().await.insert(key, Instant::now());
+                return Err(err);
+            }
         };
         *cache.custom_fields.lock().await = Some((Instant::now(), options.custom_fields.clone()));
         cache

@@ -347,4 +347,31 @@ mod tests {
         // 30 requests at 10 per second need two full windows.
         assert!(elapsed >= Duration::from_secs(2), "{elapsed:?}");
     }
+
+    /// A caller that gives up while its place is being taken (a `try_join!` whose sibling
+    /// failed, a deadline) leaves no connection inside an open transaction for the next user.
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_caller_that_gives_up_leaves_no_open_transaction_behind(pool: PgPool) {
+        let limiter = RateLimiter::shared(
+            pool.clone(),
+            vec![Window {
+                max_requests: 1000,
+                period: Duration::from_secs(60),
+            }],
+        );
+        for step in 0..200u64 {
+            let give_up_after = Duration::from_micros(step * 20);
+            let _ = tokio::time::timeout(give_up_after, limiter.acquire()).await;
+        }
+        // Give the pool a moment to take back what the callers dropped.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let stuck: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+              where datname = current_database() and state like 'idle in transaction%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(stuck, 0, "pooled connections left inside a transaction");
+    }
 }
