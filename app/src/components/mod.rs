@@ -105,6 +105,20 @@ pub fn FieldError(
     }
 }
 
+/// A message in the alert style (an action's error, say), shown while `message` holds one.
+#[component]
+pub fn AlertLine(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|message| {
+            view! {
+                <p class="alert" role="alert">
+                    {message}
+                </p>
+            }
+        })
+    }
+}
+
 /// The link to a list's next page (keyset pagination: `href` carries the filters and where the
 /// page ended), shown only when there is one.
 #[component]

@@ -1,6 +1,6 @@
 use super::api::{SignIn, load_sign_in_options};
 use super::model::{DemoAccounts, SsoFailure};
-use crate::components::FieldError;
+use crate::components::{AlertLine, FieldError};
 use crate::error::AppError;
 use crate::features::auth::Auth;
 use leptos::prelude::*;
@@ -75,27 +75,8 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in" />
         <section class="card narrow">
             <h1>"Sign in"</h1>
-            {move || {
-                sso_error()
-                    .map(|failure| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {failure.message()}
-                            </p>
-                        }
-                    })
-            }}
-            {move || {
-                error
-                    .get()
-                    .map(|e: AppError| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <AlertLine message=move || sso_error().map(|failure| failure.message().to_owned()) />
+            <AlertLine message=move || error.get().map(|e: AppError| e.to_string()) />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let options = options.await.unwrap_or_default();

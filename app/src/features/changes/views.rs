@@ -6,7 +6,7 @@ use super::api::{
     load_new_certificate_context, load_policies,
 };
 use super::model::{ChangeKind, ChangeView, ChangesPanel, NameChanges, RevocationReason};
-use crate::components::{ErrorPanel, FieldError, Guarded};
+use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -73,17 +73,7 @@ fn Panel(request_id: i64, panel: ChangesPanel, actions: ChangeActions) -> impl I
     shown.then(|| view! {
         <section id="changes" aria-labelledby="changes-heading">
             <h2 id="changes-heading">"Reissue, duplicate, revoke"</h2>
-            {move || {
-                actions
-                    .error()
-                    .map(|e| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <AlertLine message=move || actions.error().map(|e| e.to_string()) />
             <div class="actions">
                 {panel
                     .can_reissue
@@ -299,17 +289,7 @@ fn RevokeForm(
             <p class="muted">
                 "An approver decides, except where the admins let keyCompromise go at once. Revocation cannot be undone."
             </p>
-            {move || {
-                error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <AlertLine message=move || error.get().map(|e| e.to_string()) />
             <ActionForm action>
                 <input type="hidden" name="id" value=request_id />
                 <div class="field">
@@ -453,17 +433,7 @@ fn NewCertificateForm(
                 "An approver decides before DigiCert is asked."
             }}
         </p>
-        {move || {
-            error
-                .get()
-                .map(|e| {
-                    view! {
-                        <p class="alert" role="alert">
-                            {e.to_string()}
-                        </p>
-                    }
-                })
-        }}
+        <AlertLine message=move || error.get().map(|e| e.to_string()) />
         <ActionForm action attr:class="new-certificate">
             <input type="hidden" name="id" value=request_id />
             <input type="hidden" name="kind" value=kind.as_str() />
@@ -522,19 +492,9 @@ pub fn ChangeQueue() -> impl IntoView {
     view! {
         <section id="changes" aria-labelledby="change-queue-heading">
             <h2 id="change-queue-heading">"Reissues, duplicates and revocations"</h2>
-            {move || {
-                decide
-                    .value()
-                    .get()
-                    .and_then(|r| r.err())
-                    .map(|e| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <AlertLine message=move || {
+                decide.value().get().and_then(|r| r.err()).map(|e| e.to_string())
+            } />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match queue.await {
@@ -616,18 +576,9 @@ pub fn PoliciesPage() -> impl IntoView {
         <Guarded role=Role::Admin>
             <h1>"Standing policies"</h1>
             <p>"What may skip a human decision. Every change is recorded in the audit log."</p>
-            {move || {
-                set.value()
-                    .get()
-                    .and_then(|r| r.err())
-                    .map(|e| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <AlertLine message=move || {
+                set.value().get().and_then(|r| r.err()).map(|e| e.to_string())
+            } />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match policies.await {

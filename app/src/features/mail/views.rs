@@ -1,7 +1,7 @@
 //! The Account page's mail switches and the admins' Mail page.
 
 use super::api::{SetMailPreference, load_mail, load_preferences};
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{AlertLine, ErrorPanel, Guarded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,18 +22,9 @@ pub fn AccountPage() -> impl IntoView {
                 <p class="muted">
                     "certdesk mails you when something needs you. Switch off what you do not want."
                 </p>
-                {move || {
-                    set.value()
-                        .get()
-                        .and_then(|r| r.err())
-                        .map(|e| {
-                            view! {
-                                <p class="alert" role="alert">
-                                    {e.to_string()}
-                                </p>
-                            }
-                        })
-                }}
+                <AlertLine message=move || {
+                    set.value().get().and_then(|r| r.err()).map(|e| e.to_string())
+                } />
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match preferences.await {

@@ -1,4 +1,4 @@
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{AlertLine, ErrorPanel, Guarded};
 use crate::features::approvals::api::DecideRequest;
 use crate::features::approvals::views::DecisionForms;
 use crate::features::certificates::views::OrderCertificates;
@@ -129,16 +129,7 @@ fn Detail(
             "Estimated price: "<strong>{detail.price.clone()}</strong>
             <span class="muted">" (DigiCert's estimate when the request was submitted)"</span>
         </p>
-        {move || {
-            cancel_error()
-                .map(|e| {
-                    view! {
-                        <p class="alert" role="alert">
-                            {e.to_string()}
-                        </p>
-                    }
-                })
-        }}
+        <AlertLine message=move || cancel_error().map(|e| e.to_string()) />
         <div class="actions">
             {detail
                 .can_cancel

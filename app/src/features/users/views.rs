@@ -2,7 +2,7 @@ use super::api::{
     ChangePassword, CreateAccount, ResetUserPassword, SetUserActive, SetUserRoles, UserSummary,
     list_users,
 };
-use crate::components::{ErrorPanel, FieldError, Guarded};
+use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded};
 use crate::error::AppError;
 use crate::features::auth::Auth;
 use crate::features::auth::Role;
@@ -150,17 +150,7 @@ fn UserList() -> impl IntoView {
         </Suspense>
         <section class="card">
             <h2>"New user"</h2>
-            {move || {
-                create_error
-                    .get()
-                    .map(|e: AppError| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <AlertLine message=move || create_error.get().map(|e: AppError| e.to_string()) />
             <ActionForm action=create attr:class="new-user">
                 <div class="field">
                     <label for="n-email">"Email"</label>
@@ -280,17 +270,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
             <p class="muted">
                 "At least 12 characters. Your administrator gave you a temporary one; it stops working now."
             </p>
-            {move || {
-                error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <p class="alert" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <AlertLine message=move || error.get().map(|e| e.to_string()) />
             <ActionForm action=change>
                 <div class="field">
                     <label for="current_password">"Current password"</label>
