@@ -345,6 +345,7 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(middleware::from_fn(crate::observability::observe))
+        .layer(middleware::from_fn(owner_per_request))
         .with_state(state)
 }
 
@@ -634,6 +635,38 @@ async fn download(
             .into_response(),
         Err(err) => crate::security::plain_error(&err),
     }
+}
+
+/// Keeps Leptos' "current reactive owner" with the request that set it.
+///
+/// Leptos makes a page's root owner the thread's current owner when it starts rendering, leaves
+/// it there, and reads it again later in the same render (to announce the page's wasm chunks).
+/// Whatever that thread polled next — a static file, a server function, another page — created
+/// its own owner beneath that page's and found the page's contexts: the static file handler took
+/// the page's `ResponseOptions` (its Content-Security-Policy and status) for itself, and the page
+/// went out with the closed policy of an asset. So each poll of a request starts with the owner
+/// this request left behind (or none), and takes it away again when the poll ends.
+async fn owner_per_request(req: Request, next: Next) -> Response {
+    use leptos::prelude::Owner;
+    let mut response = std::pin::pin!(next.run(req));
+    let mut own: Option<Owner> = None;
+    std::future::poll_fn(|cx| {
+        match &own {
+            Some(owner) => owner.set(),
+            None => {
+                if let Some(other) = Owner::current() {
+                    other.unset();
+                }
+            }
+        }
+        let polled = response.as_mut().poll(cx);
+        own = Owner::current();
+        if let Some(owner) = &own {
+            owner.clone().unset();
+        }
+        polled
+    })
+    .await
 }
 
 /// Gives server-function errors the HTTP status of their [`AppError`] kind, so API callers see

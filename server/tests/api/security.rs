@@ -409,6 +409,52 @@ async fn pages_api_answers_and_downloads_carry_the_security_headers() {
     assert!(header(&res, "strict-transport-security").contains("max-age="));
 }
 
+/// Pages rendered while the browser fetches assets (a page's wasm chunks, the next page's
+/// styles) keep their own answer's headers: no request may see another request's render.
+#[tokio::test]
+async fn pages_rendered_among_asset_fetches_keep_their_own_policy() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(&["admin"]).await;
+    let page_policies = (0..12).map(|i| {
+        let (admin, url) = (admin.clone(), app.url(["/", "/history", "/users"][i % 3]));
+        async move {
+            let res = admin.get(url).send().await.unwrap();
+            (
+                res.status(),
+                header(&res, "content-security-policy").to_owned(),
+            )
+        }
+    });
+    let asset_policies = (0..120).map(|_| {
+        let (admin, url) = (admin.clone(), app.url("/pkg/certdesk.css"));
+        async move {
+            let res = admin.get(url).send().await.unwrap();
+            (
+                res.status(),
+                header(&res, "content-security-policy").to_owned(),
+            )
+        }
+    });
+    let (pages, assets) = tokio::join!(
+        futures::future::join_all(page_policies),
+        futures::future::join_all(asset_policies)
+    );
+    for (status, policy) in pages {
+        assert_eq!(status, 200);
+        assert!(
+            policy.contains("script-src 'nonce-"),
+            "a page lost its policy: {policy}"
+        );
+    }
+    for (status, policy) in assets {
+        assert_eq!(status, 200);
+        assert!(
+            policy.starts_with("default-src 'none'"),
+            "an asset took a page's policy: {policy}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn unsafe_requests_without_a_same_origin_proof_are_refused() {
     let app = spawn_app().await;
