@@ -14,7 +14,7 @@ say "building the release site"
 export RUSTFLAGS="--cfg erase_components"
 # SQL is checked against the committed query data (.sqlx/), not a live database.
 export SQLX_OFFLINE=true
-cargo leptos build --release
+cargo leptos build --release --split
 say "building the load-test program"
 cargo build --release -p certdesk-bench
 

@@ -11,6 +11,6 @@ export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 export RUSTFLAGS="--cfg erase_components"
 # SQL is checked against the committed query data (.sqlx/), not a live database.
 export SQLX_OFFLINE=true
-cargo leptos build --release
+cargo leptos build --release --split
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 exec target/release/certdesk serve

@@ -19,7 +19,7 @@ cargo fmt --all --check
 leptosfmt --check --quiet app/src
 
 say "building the portal (server and wasm)"
-cargo leptos build
+cargo leptos build --split
 
 say "clippy: server and browser builds"
 cargo clippy -p certdesk -p certdesk-app -p certdesk-bench --features certdesk-app/ssr --all-targets -- -D warnings

@@ -1,27 +1,15 @@
 //! The document shell, the router and the layout every page shares.
 
 use crate::components::NotFound;
-use crate::features::approvals::views::ApprovalsPage;
-use crate::features::audit::views::AuditPage;
 use crate::features::auth::{
     Auth, CurrentUser,
     api::{SignOut, me},
-    views::SignInPage,
 };
-use crate::features::certificates::views::CertificatesPage;
-use crate::features::changes::model::ChangeKind;
-use crate::features::changes::views::{NewCertificatePage, PoliciesPage};
-use crate::features::dashboard::views::DashboardPage;
-use crate::features::dcv::views::DomainsPage;
-use crate::features::history::views::HistoryPage;
-use crate::features::mail::views::{AccountPage, MailPage};
-use crate::features::request_page::RequestPage;
-use crate::features::requests::views::{MyRequestsPage, NewRequestPage, RequestFormPage};
-use crate::features::users::views::{ChangePasswordPage, UsersPage};
+use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -46,6 +34,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Set once the page on screen has hydrated (see [`mark_page_hydrated`]).
+#[derive(Clone, Copy)]
+pub struct PageHydrated(WriteSignal<bool>);
+
+/// Called by every page as it renders: its effect runs once the page has hydrated in the browser.
+pub fn mark_page_hydrated() {
+    if let Some(PageHydrated(set)) = use_context() {
+        Effect::new(move |_| set.set(true));
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -60,9 +59,10 @@ pub fn App() -> impl IntoView {
         signed_in,
         sign_out,
     });
-    // Lets browser tests tell a hydrated page from server-rendered HTML.
+    // Lets browser tests tell a hydrated page from server-rendered HTML. A page's code loads
+    // lazily and hydrates after the shell, so the page itself says when it is ready.
     let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    provide_context(PageHydrated(set_hydrated));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/certdesk.css" />
@@ -73,42 +73,94 @@ pub fn App() -> impl IntoView {
                 <TopBar />
                 <main id="main">
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
-                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
-                        <Route path=path!("/requests/new") view=NewRequestPage ssr=SsrMode::Async />
                         <Route
-                            path=path!("/requests/new/:kind")
-                            view=RequestFormPage
+                            path=path!("/")
+                            view={Lazy::<pages::Dashboard>::new()}
                             ssr=SsrMode::Async
                         />
-                        <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/sign-in")
+                            view={Lazy::<pages::SignIn>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/new")
+                            view={Lazy::<pages::NewRequest>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/new/:kind")
+                            view={Lazy::<pages::RequestForm>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/requests/:id")
+                            view={Lazy::<pages::Request>::new()}
+                            ssr=SsrMode::Async
+                        />
                         <Route
                             path=path!("/requests/:id/reissue")
-                            view=|| view! { <NewCertificatePage kind=ChangeKind::Reissue /> }
+                            view={Lazy::<pages::Reissue>::new()}
                             ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/requests/:id/duplicate")
-                            view=|| view! { <NewCertificatePage kind=ChangeKind::Duplicate /> }
+                            view={Lazy::<pages::Duplicate>::new()}
                             ssr=SsrMode::Async
                         />
-                        <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async />
-                        <Route path=path!("/approvals") view=ApprovalsPage ssr=SsrMode::Async />
-                        <Route path=path!("/history") view=HistoryPage ssr=SsrMode::Async />
-                        <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/requests")
+                            view={Lazy::<pages::MyRequests>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/approvals")
+                            view={Lazy::<pages::Approvals>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/history")
+                            view={Lazy::<pages::History>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/domains")
+                            view={Lazy::<pages::Domains>::new()}
+                            ssr=SsrMode::Async
+                        />
                         <Route
                             path=path!("/certificates")
-                            view=CertificatesPage
+                            view={Lazy::<pages::Certificates>::new()}
                             ssr=SsrMode::Async
                         />
-                        <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
-                        <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/policies") view=PoliciesPage ssr=SsrMode::Async />
-                        <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async />
-                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/users")
+                            view={Lazy::<pages::Users>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/audit")
+                            view={Lazy::<pages::Audit>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/policies")
+                            view={Lazy::<pages::Policies>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/mail")
+                            view={Lazy::<pages::Mail>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/account")
+                            view={Lazy::<pages::Account>::new()}
+                            ssr=SsrMode::Async
+                        />
                         <Route
                             path=path!("/account/password")
-                            view=ChangePasswordPage
+                            view={Lazy::<pages::ChangePassword>::new()}
                             ssr=SsrMode::Async
                         />
                     </Routes>

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod encoding;
 pub mod error;
 pub mod features;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(all(test, feature = "ssr"))]

@@ -62,6 +62,7 @@ pub fn Forbidden() -> impl IntoView {
 #[component]
 pub fn NotFound() -> impl IntoView {
     set_page_status(404);
+    crate::app::mark_page_hydrated();
     view! {
         <section class="card">
             <h1>"Page not found"</h1>
