@@ -6,6 +6,19 @@ use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
+/// The `:id` of the current route as a request id; 0 (which no request has) when it is not a
+/// number, so the page's load answers "not found".
+pub fn use_request_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    }
+}
+
 /// Sets the HTTP status of the page being rendered on the server; does nothing in the browser.
 pub fn set_page_status(_status: u16) {
     #[cfg(feature = "ssr")]

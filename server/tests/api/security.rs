@@ -415,29 +415,19 @@ async fn pages_api_answers_and_downloads_carry_the_security_headers() {
 async fn pages_rendered_among_asset_fetches_keep_their_own_policy() {
     let app = spawn_app().await;
     let admin = app.signed_in(&["admin"]).await;
-    let page_policies = (0..12).map(|i| {
-        let (admin, url) = (admin.clone(), app.url(["/", "/history", "/users"][i % 3]));
+    let policy_at = |path: &str| {
+        let (admin, url) = (admin.clone(), app.url(path));
         async move {
             let res = admin.get(url).send().await.unwrap();
-            (
-                res.status(),
-                header(&res, "content-security-policy").to_owned(),
-            )
+            let policy = header(&res, "content-security-policy").to_owned();
+            (res.status(), policy)
         }
-    });
-    let asset_policies = (0..120).map(|_| {
-        let (admin, url) = (admin.clone(), app.url("/pkg/certdesk.css"));
-        async move {
-            let res = admin.get(url).send().await.unwrap();
-            (
-                res.status(),
-                header(&res, "content-security-policy").to_owned(),
-            )
-        }
-    });
+    };
+    let pages = (0..12).map(|i| policy_at(["/", "/history", "/users"][i % 3]));
+    let assets = (0..120).map(|_| policy_at("/pkg/certdesk.css"));
     let (pages, assets) = tokio::join!(
-        futures::future::join_all(page_policies),
-        futures::future::join_all(asset_policies)
+        futures::future::join_all(pages),
+        futures::future::join_all(assets)
     );
     for (status, policy) in pages {
         assert_eq!(status, 200);

@@ -163,14 +163,9 @@ struct QueueRow {
 
 /// The CSR as the queue shows it: subject, key, signature algorithm.
 fn csr_line(csr: &CsrReport) -> String {
-    let subject = csr
-        .subject
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     format!(
-        "{subject} · {} · {}",
+        "{} · {} · {}",
+        csr.subject_line(),
         csr.key.as_ref().map(|k| k.describe()).unwrap_or_default(),
         csr.signature_algorithm.clone().unwrap_or_default()
     )

@@ -6,11 +6,10 @@ use super::api::{
     load_new_certificate_context, load_policies,
 };
 use super::model::{ChangeKind, ChangeView, ChangesPanel, NameChanges, RevocationReason};
-use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded};
+use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, use_request_id};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// The actions of the section, created by the request page so that its load of the section
 /// follows them.
@@ -334,14 +333,7 @@ fn RevokeForm(
 /// `/requests/:id/reissue` and `/requests/:id/duplicate`.
 #[component]
 pub fn NewCertificatePage(kind: ChangeKind) -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = use_request_id();
     let context = Resource::new(id, move |id| {
         load_new_certificate_context(id, kind.as_str().to_owned())
     });

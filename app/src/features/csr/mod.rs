@@ -64,6 +64,15 @@ impl CsrReport {
         }
     }
 
+    /// The subject as one line, attributes in the CSR's order: `CN=www.example.com, O=Example`.
+    pub fn subject_line(&self) -> String {
+        self.subject
+            .iter()
+            .map(|(attribute, value)| format!("{attribute}={value}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Names the CSR asks for: common name first, then the DNS SANs not equal to it.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.common_name.iter().cloned().collect();

@@ -277,3 +277,16 @@ mod properties {
         );
     }
 }
+
+#[test]
+fn the_subject_line_keeps_the_csr_order() {
+    let report = CsrReport {
+        subject: vec![
+            ("CN".into(), "www.example.com".into()),
+            ("O".into(), "Example, Inc.".into()),
+        ],
+        ..CsrReport::default()
+    };
+    assert_eq!(report.subject_line(), "CN=www.example.com, O=Example, Inc.");
+    assert_eq!(CsrReport::default().subject_line(), "");
+}

@@ -1,4 +1,4 @@
-use crate::components::{AlertLine, ErrorPanel, Guarded};
+use crate::components::{AlertLine, ErrorPanel, Guarded, use_request_id};
 use crate::features::approvals::api::DecideRequest;
 use crate::features::approvals::views::DecisionForms;
 use crate::features::certificates::views::OrderCertificates;
@@ -13,19 +13,11 @@ use crate::features::requests::api::{CancelRequest, load_request};
 use crate::features::requests::model::RequestDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/requests/:id`: status, timeline, the values, the CSR and the exact DigiCert JSON.
 #[component]
 pub fn RequestPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = use_request_id();
     let cancel = ServerAction::<CancelRequest>::new();
     let retry = ServerAction::<RetryForwarding>::new();
     let decide = ServerAction::<DecideRequest>::new();
@@ -303,14 +295,7 @@ fn Detail(
                         <h2>"CSR"</h2>
                         <dl>
                             <dt>"Subject"</dt>
-                            <dd>
-                                {csr
-                                    .subject
-                                    .iter()
-                                    .map(|(k, v)| format!("{k}={v}"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")}
-                            </dd>
+                            <dd>{csr.subject_line()}</dd>
                             <dt>"Names (SANs)"</dt>
                             <dd>{csr.sans.join(", ")}</dd>
                             <dt>"Key"</dt>

@@ -209,14 +209,7 @@ pub(super) fn CsrPreview(
                                     view! {
                                         <dl>
                                             <dt>"Subject"</dt>
-                                            <dd>
-                                                {report
-                                                    .subject
-                                                    .iter()
-                                                    .map(|(k, v)| format!("{k}={v}"))
-                                                    .collect::<Vec<_>>()
-                                                    .join(", ")}
-                                            </dd>
+                                            <dd>{report.subject_line()}</dd>
                                             <dt>"Names (SANs)"</dt>
                                             <dd>
                                                 {if report.sans.is_empty() {
