@@ -1,7 +1,12 @@
 //! Every page as a lazily loaded route: the browser fetches a page's code the first time it is
-//! shown (its own wasm chunk when built with `cargo leptos build --split`), so the first page
-//! loads the shell and itself, not the whole portal. The server renders them as any other.
-//! Each page still starts its own data loads when it renders.
+//! shown, so the first page loads the shell and itself, not the whole portal. The server renders
+//! them as any other. Each page still starts its own data loads when it renders.
+//!
+//! Pages are loaded in groups: each group is one split point (one wasm file of its own when built
+//! with `cargo leptos build --split`). Code two groups share goes into a chunk for exactly those
+//! groups, so every extra split point multiplies the small shared chunks a page fetches, each
+//! compressed on its own. Pages that are used together, or that share most of their code (the
+//! order forms, the reissue and duplicate forms, the admin pages), load as one.
 
 use crate::features::approvals::views::ApprovalsPage;
 use crate::features::audit::views::AuditPage;
@@ -17,42 +22,87 @@ use crate::features::request_page::RequestPage;
 use crate::features::requests::views::{MyRequestsPage, NewRequestPage, RequestFormPage};
 use crate::features::users::views::{ChangePasswordPage, UsersPage};
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
+use leptos_router::LazyRoute;
 
-/// Declares `$route`, a lazily loaded route showing `$page`.
-macro_rules! lazy_page {
-    ($route:ident => $page:expr) => {
-        pub struct $route;
+/// Declares a group of lazily loaded routes: `mod $group` holds the group's split point, a
+/// function that shows one of its pages, and each `$route` is a [`LazyRoute`] calling it.
+macro_rules! lazy_pages {
+    ($group:ident { $($route:ident => $page:expr),+ $(,)? }) => {
+        mod $group {
+            use super::*;
 
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
+            /// The pages of this group. A plain `u8` enum: it crosses the split point's
+            /// `extern "C"` call.
+            #[repr(u8)]
+            pub enum Page {
+                $($route),+
             }
 
-            fn view(_this: Self) -> AnyView {
+            /// The group's split point: its code (and what only it uses) loads on first call.
+            /// Named after the group: split points are told apart by name.
+            #[leptos::lazy($group)]
+            pub fn show(page: Page) -> AnyView {
                 crate::app::mark_page_hydrated();
-                $page.into_any()
+                match page {
+                    $(Page::$route => $page.into_any()),+
+                }
             }
         }
+
+        $(
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $group::show($group::Page::$route).await
+                }
+
+                /// The router awaits this before it hydrates or shows the page, so the page
+                /// renders in one go once its code is there. (`#[lazy]` names the loader.)
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $group::__preload_show().await;
+                }
+            }
+        )+
     };
 }
 
-lazy_page!(Dashboard => view! { <DashboardPage /> });
-lazy_page!(SignIn => view! { <SignInPage /> });
-lazy_page!(NewRequest => view! { <NewRequestPage /> });
-lazy_page!(RequestForm => view! { <RequestFormPage /> });
-lazy_page!(Request => view! { <RequestPage /> });
-lazy_page!(Reissue => view! { <NewCertificatePage kind=ChangeKind::Reissue /> });
-lazy_page!(Duplicate => view! { <NewCertificatePage kind=ChangeKind::Duplicate /> });
-lazy_page!(MyRequests => view! { <MyRequestsPage /> });
-lazy_page!(Approvals => view! { <ApprovalsPage /> });
-lazy_page!(History => view! { <HistoryPage /> });
-lazy_page!(Domains => view! { <DomainsPage /> });
-lazy_page!(Certificates => view! { <CertificatesPage /> });
-lazy_page!(Users => view! { <UsersPage /> });
-lazy_page!(Audit => view! { <AuditPage /> });
-lazy_page!(Policies => view! { <PoliciesPage /> });
-lazy_page!(Mail => view! { <MailPage /> });
-lazy_page!(Account => view! { <AccountPage /> });
-lazy_page!(ChangePassword => view! { <ChangePasswordPage /> });
+lazy_pages!(sign_in_pages {
+    SignIn => view! { <SignInPage /> },
+    ChangePassword => view! { <ChangePasswordPage /> },
+});
+lazy_pages!(dashboard_pages {
+    Dashboard => view! { <DashboardPage /> },
+});
+lazy_pages!(order_pages {
+    NewRequest => view! { <NewRequestPage /> },
+    RequestForm => view! { <RequestFormPage /> },
+});
+lazy_pages!(request_pages {
+    Request => view! { <RequestPage /> },
+});
+lazy_pages!(change_pages {
+    Reissue => view! { <NewCertificatePage kind=ChangeKind::Reissue /> },
+    Duplicate => view! { <NewCertificatePage kind=ChangeKind::Duplicate /> },
+});
+lazy_pages!(approval_pages {
+    Approvals => view! { <ApprovalsPage /> },
+});
+lazy_pages!(list_pages {
+    MyRequests => view! { <MyRequestsPage /> },
+    History => view! { <HistoryPage /> },
+    Certificates => view! { <CertificatesPage /> },
+    Domains => view! { <DomainsPage /> },
+});
+lazy_pages!(admin_pages {
+    Users => view! { <UsersPage /> },
+    Audit => view! { <AuditPage /> },
+    Policies => view! { <PoliciesPage /> },
+    Mail => view! { <MailPage /> },
+    Account => view! { <AccountPage /> },
+});
