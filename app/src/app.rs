@@ -78,11 +78,7 @@ pub fn App() -> impl IntoView {
                             view={Lazy::<pages::Dashboard>::new()}
                             ssr=SsrMode::Async
                         />
-                        <Route
-                            path=path!("/sign-in")
-                            view={Lazy::<pages::SignIn>::new()}
-                            ssr=SsrMode::Async
-                        />
+                        <Route path=path!("/sign-in") view=pages::SignIn ssr=SsrMode::Async />
                         <Route
                             path=path!("/requests/new")
                             view={Lazy::<pages::NewRequest>::new()}

@@ -6,7 +6,7 @@
 //! with `cargo leptos build --split`). Code two groups share goes into a chunk for exactly those
 //! groups, so every extra split point multiplies the small shared chunks a page fetches, each
 //! compressed on its own. Pages that are used together, or that share most of their code (the
-//! order forms, the reissue and duplicate forms, the admin pages), load as one.
+//! order forms, the reissue and duplicate forms, the account and admin pages), load as one.
 
 use crate::features::approvals::views::ApprovalsPage;
 use crate::features::audit::views::AuditPage;
@@ -72,10 +72,14 @@ macro_rules! lazy_pages {
     };
 }
 
-lazy_pages!(sign_in_pages {
-    SignIn => view! { <SignInPage /> },
-    ChangePassword => view! { <ChangePasswordPage /> },
-});
+/// The sign-in page is not loaded lazily: a signed-out visit starts there, so its code comes
+/// with the shell, compressed together with it, instead of as chunks fetched after it.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    crate::app::mark_page_hydrated();
+    view! { <SignInPage /> }
+}
+
 lazy_pages!(dashboard_pages {
     Dashboard => view! { <DashboardPage /> },
 });
@@ -99,10 +103,11 @@ lazy_pages!(list_pages {
     Certificates => view! { <CertificatesPage /> },
     Domains => view! { <DomainsPage /> },
 });
-lazy_pages!(admin_pages {
+lazy_pages!(settings_pages {
+    Account => view! { <AccountPage /> },
+    ChangePassword => view! { <ChangePasswordPage /> },
     Users => view! { <UsersPage /> },
     Audit => view! { <AuditPage /> },
     Policies => view! { <PoliciesPage /> },
     Mail => view! { <MailPage /> },
-    Account => view! { <AccountPage /> },
 });
