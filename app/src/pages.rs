@@ -1,6 +1,7 @@
-//! Every page as a lazily loaded route: the browser fetches a page's code the first time it is
-//! shown, so the first page loads the shell and itself, not the whole portal. The server renders
-//! them as any other. Each page still starts its own data loads when it renders.
+//! The pages as lazily loaded routes: the browser fetches a page's code the first time it is
+//! shown, so a first visit loads the shell and that page, not the whole portal. The server renders
+//! them as any other. Each page still starts its own data loads when it renders. The sign-in page
+//! alone comes with the shell (see [`SignIn`]).
 //!
 //! Pages are loaded in groups: each group is one split point (one wasm file of its own when built
 //! with `cargo leptos build --split`). Code two groups share goes into a chunk for exactly those
