@@ -34,6 +34,13 @@ target/debug/certdesk db stop >/dev/null 2>&1 || true
 rm -rf "$test_data"
 say "starting a test PostgreSQL cluster in $test_data"
 DATABASE_URL="$(env -u DATABASE_URL target/debug/certdesk db start)"
+# Throwaway data: no fsync. Two HTTP tests at once can hold over 100 connections (apps, workers,
+# a second portal process); PostgreSQL's default of 100 made pages wait out their pool and
+# answer 503. max_connections takes effect on a restart.
+psql -q "$DATABASE_URL" -c "alter system set max_connections = 400" -c "alter system set fsync = off" \
+  -c "alter system set synchronous_commit = off" -c "alter system set full_page_writes = off"
+env -u DATABASE_URL target/debug/certdesk db stop >/dev/null
+DATABASE_URL="$(env -u DATABASE_URL target/debug/certdesk db start)"
 PORTAL_URL="$(env -u DATABASE_URL target/debug/certdesk db portal-url)"
 export DATABASE_URL
 trap 'env -u DATABASE_URL target/debug/certdesk db stop >/dev/null 2>&1 || true' EXIT
