@@ -4,6 +4,7 @@
 use super::stats::Latencies;
 use app::features::approvals::{model::QueueFilter, service as approvals};
 use app::features::auth::CurrentUser;
+use app::features::changes::service as changes;
 use app::features::history::{model::HistoryFilter, service as history};
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -35,7 +36,8 @@ where
     Ok(Latencies::new(all, start.elapsed()))
 }
 
-/// The approvals page's query: the first page of the queue, as `approver` sees it.
+/// The approvals page's queries: the first page of the request queue and the queue of reissues,
+/// duplicates and revocations beneath it, as `approver` sees them.
 pub async fn approvals_queue(
     pool: &PgPool,
     approver: CurrentUser,
@@ -55,6 +57,9 @@ pub async fn approvals_queue(
             )
             .await
             .map_err(|e| anyhow::anyhow!("approval queue: {e}"))?;
+            changes::queue(&pool, &approver)
+                .await
+                .map_err(|e| anyhow::anyhow!("change queue: {e}"))?;
             Ok(())
         }
     })

@@ -13,6 +13,21 @@ pub async fn load_approval_queue(
     organization: Option<String>,
     after: Option<String>,
 ) -> Result<ApprovalQueue, AppError> {
+    crate::server::load_once(
+        "approvals/queue",
+        format!("{:?}", (&product, &requester, &organization, &after)),
+        load_approval_queue_uncached(product, requester, organization, after),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_approval_queue_uncached(
+    product: Option<String>,
+    requester: Option<String>,
+    organization: Option<String>,
+    after: Option<String>,
+) -> Result<ApprovalQueue, AppError> {
     use super::model::QueueFilter;
     use crate::features::auth::Role;
     use crate::server::{context, require_role};

@@ -33,6 +33,22 @@ pub async fn search_audit(
     to: Option<String>,
     before: Option<i64>,
 ) -> Result<AuditPage, AppError> {
+    crate::server::load_once(
+        "audit/search",
+        format!("{:?}", (&actor, &action, &from, &to, &before)),
+        search_audit_uncached(actor, action, from, to, before),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn search_audit_uncached(
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+) -> Result<AuditPage, AppError> {
     use crate::error::FormErrors;
     use crate::features::auth::Role;
     use crate::features::digicert::dates::IsoDate;

@@ -14,6 +14,20 @@ pub async fn load_certificates(
     action: Option<String>,
     after: Option<String>,
 ) -> Result<CertificatesPage, AppError> {
+    crate::server::load_once(
+        "certificates/current",
+        format!("{:?}", (&q, &action, &after)),
+        load_certificates_uncached(q, action, after),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_certificates_uncached(
+    q: Option<String>,
+    action: Option<String>,
+    after: Option<String>,
+) -> Result<CertificatesPage, AppError> {
     use super::model::NextAction;
     use super::repo::{CurrentQuery, current, parse_cursor, weeks};
     use crate::server::{context, require_user};

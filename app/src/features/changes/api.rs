@@ -17,6 +17,16 @@ fn kind_of(kind: &str) -> Result<super::model::ChangeKind, AppError> {
 /// The request page's "Reissue, duplicate, revoke" section (requester, approvers, admins).
 #[server(prefix = "/api", endpoint = "changes/panel")]
 pub async fn load_changes(id: i64) -> Result<ChangesPanel, AppError> {
+    crate::server::load_once(
+        "changes/panel",
+        format!("{id:?}"),
+        load_changes_uncached(id),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_changes_uncached(id: i64) -> Result<ChangesPanel, AppError> {
     use crate::server::{context, require_user};
 
     let state = context::state()?;
@@ -28,6 +38,19 @@ pub async fn load_changes(id: i64) -> Result<ChangesPanel, AppError> {
 /// What the reissue or duplicate form starts from: the current certificate's names.
 #[server(prefix = "/api", endpoint = "changes/context")]
 pub async fn load_new_certificate_context(
+    id: i64,
+    kind: String,
+) -> Result<NewCertificateContext, AppError> {
+    crate::server::load_once(
+        "changes/context",
+        format!("{:?}", (&id, &kind)),
+        load_new_certificate_context_uncached(id, kind),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_new_certificate_context_uncached(
     id: i64,
     kind: String,
 ) -> Result<NewCertificateContext, AppError> {
@@ -171,6 +194,11 @@ pub async fn cancel_change(change: i64) -> Result<(), AppError> {
 /// Approvers: reissues, duplicates and revocations waiting for a decision.
 #[server(prefix = "/api", endpoint = "changes/queue")]
 pub async fn load_change_queue() -> Result<Vec<QueuedChange>, AppError> {
+    crate::server::load_once("changes/queue", String::new(), load_change_queue_uncached()).await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_change_queue_uncached() -> Result<Vec<QueuedChange>, AppError> {
     use crate::features::auth::Role;
     use crate::server::{context, require_role};
 
@@ -182,6 +210,11 @@ pub async fn load_change_queue() -> Result<Vec<QueuedChange>, AppError> {
 /// Admins: the standing policies.
 #[server(prefix = "/api", endpoint = "changes/policies")]
 pub async fn load_policies() -> Result<Policies, AppError> {
+    crate::server::load_once("changes/policies", String::new(), load_policies_uncached()).await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_policies_uncached() -> Result<Policies, AppError> {
     use crate::features::auth::Role;
     use crate::server::{context, require_role};
 

@@ -42,6 +42,16 @@ pub struct DashboardSummary {
 
 #[server(prefix = "/api", endpoint = "dashboard/summary")]
 pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
+    crate::server::load_once(
+        "dashboard/summary",
+        String::new(),
+        load_dashboard_uncached(),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_dashboard_uncached() -> Result<DashboardSummary, AppError> {
     use crate::features::auth::Role;
     let state = crate::server::context::state()?;
     let user = crate::server::require_user(&state).await?;

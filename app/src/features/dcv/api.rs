@@ -8,6 +8,11 @@ use leptos::prelude::*;
 /// no domain validation.
 #[server(prefix = "/api", endpoint = "dcv/panel")]
 pub async fn load_dcv(id: i64) -> Result<Option<DcvPanel>, AppError> {
+    crate::server::load_once("dcv/panel", format!("{id:?}"), load_dcv_uncached(id)).await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_dcv_uncached(id: i64) -> Result<Option<DcvPanel>, AppError> {
     use crate::server::{context, require_user};
 
     let state = context::state()?;
@@ -82,6 +87,11 @@ pub async fn publish_dcv_demo(id: i64) -> Result<usize, AppError> {
 /// Admins: every domain of the DigiCert account with its validations and DCV expiry.
 #[server(prefix = "/api", endpoint = "dcv/domains")]
 pub async fn load_domains() -> Result<Vec<DomainRow>, AppError> {
+    crate::server::load_once("dcv/domains", String::new(), load_domains_uncached()).await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_domains_uncached() -> Result<Vec<DomainRow>, AppError> {
     use crate::features::auth::Role;
     use crate::server::{context, require_role};
 

@@ -5,6 +5,16 @@ use leptos::prelude::*;
 /// One page of the order history (admins).
 #[server(prefix = "/api", endpoint = "history/search")]
 pub async fn search_history(filter: Option<HistoryFilter>) -> Result<HistoryPage, AppError> {
+    crate::server::load_once(
+        "history/search",
+        format!("{filter:?}"),
+        search_history_uncached(filter),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn search_history_uncached(filter: Option<HistoryFilter>) -> Result<HistoryPage, AppError> {
     use crate::features::auth::Role;
     use crate::server::{context, require_role};
 

@@ -9,6 +9,16 @@ pub const MAIL_PAGE_SIZE: i64 = 50;
 /// Admins: the newest mails of the outbox with their state; `before` continues a page.
 #[server(prefix = "/api", endpoint = "mail/outbox")]
 pub async fn load_mail(before: Option<i64>) -> Result<Vec<MailView>, AppError> {
+    crate::server::load_once(
+        "mail/outbox",
+        format!("{before:?}"),
+        load_mail_uncached(before),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_mail_uncached(before: Option<i64>) -> Result<Vec<MailView>, AppError> {
     use crate::features::auth::Role;
     use crate::server::format_time;
     use crate::server::{context, require_role};
@@ -46,6 +56,16 @@ pub async fn load_mail(before: Option<i64>) -> Result<Vec<MailView>, AppError> {
 /// The signed-in person's mail switches.
 #[server(prefix = "/api", endpoint = "mail/preferences")]
 pub async fn load_preferences() -> Result<Vec<Preference>, AppError> {
+    crate::server::load_once(
+        "mail/preferences",
+        String::new(),
+        load_preferences_uncached(),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_preferences_uncached() -> Result<Vec<Preference>, AppError> {
     use super::model::MailKind;
     use crate::server::{context, require_user};
 

@@ -79,6 +79,16 @@ pub async fn estimate_price(form: RequestForm) -> Result<String, AppError> {
 
 #[server(prefix = "/api", endpoint = "requests/mine")]
 pub async fn my_requests(before: Option<i64>) -> Result<RequestPage, AppError> {
+    crate::server::load_once(
+        "requests/mine",
+        format!("{before:?}"),
+        my_requests_uncached(before),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn my_requests_uncached(before: Option<i64>) -> Result<RequestPage, AppError> {
     use crate::server::{context, require_user};
 
     let state = context::state()?;
@@ -88,6 +98,16 @@ pub async fn my_requests(before: Option<i64>) -> Result<RequestPage, AppError> {
 
 #[server(prefix = "/api", endpoint = "requests/detail")]
 pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
+    crate::server::load_once(
+        "requests/detail",
+        format!("{id:?}"),
+        load_request_uncached(id),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_request_uncached(id: i64) -> Result<RequestDetail, AppError> {
     use crate::server::{context, require_user};
 
     let state = context::state()?;
@@ -102,6 +122,16 @@ pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
 /// The form for renewing an order: its values, with `renewal_of_order_id` set.
 #[server(prefix = "/api", endpoint = "requests/renewal_form")]
 pub async fn renewal_form(id: i64) -> Result<RequestForm, AppError> {
+    crate::server::load_once(
+        "requests/renewal_form",
+        format!("{id:?}"),
+        renewal_form_uncached(id),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn renewal_form_uncached(id: i64) -> Result<RequestForm, AppError> {
     use crate::features::auth::Role;
     use crate::server::{context, require_role};
 
@@ -149,6 +179,20 @@ pub async fn check_csr(form: RequestForm) -> Result<Option<CsrCheck>, AppError> 
 /// platforms and private CAs.
 #[server(prefix = "/api", endpoint = "requests/options")]
 pub async fn load_order_options(
+    kind: String,
+    product: String,
+    type_hint: String,
+) -> Result<OrderOptions, AppError> {
+    crate::server::load_once(
+        "requests/options",
+        format!("{:?}", (&kind, &product, &type_hint)),
+        load_order_options_uncached(kind, product, type_hint),
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_order_options_uncached(
     kind: String,
     product: String,
     type_hint: String,
