@@ -76,12 +76,10 @@ mod tests {
     use leptos::prelude::{Owner, provide_context};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    fn counted(runs: Arc<AtomicUsize>, answer: u32) -> impl Future<Output = Result<u32, AppError>> {
-        async move {
-            runs.fetch_add(1, Ordering::SeqCst);
-            tokio::task::yield_now().await;
-            Ok(answer)
-        }
+    async fn counted(runs: Arc<AtomicUsize>, answer: u32) -> Result<u32, AppError> {
+        runs.fetch_add(1, Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        Ok(answer)
     }
 
     #[tokio::test]
