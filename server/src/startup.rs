@@ -312,7 +312,6 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(context_state.clone());
                 provide_context(app::server::context::RequestUser::default());
-                provide_context(app::server::page_loads::PageLoads::default());
             },
             move || shell(shell_options.clone()),
         )

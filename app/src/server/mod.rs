@@ -5,7 +5,6 @@ pub mod context;
 pub mod csp;
 pub mod digicert;
 pub mod metrics;
-pub mod page_loads;
 pub mod password;
 pub mod search;
 pub mod state;
@@ -15,6 +14,5 @@ pub use config::Config;
 pub use context::{
     client_ip, current_user, require_role, require_signed_in, require_user, session,
 };
-pub use page_loads::load_once;
 pub use state::AppState;
 pub use time_format::format_time;

@@ -13,38 +13,31 @@ pub async fn load_approval_queue(
     organization: Option<String>,
     after: Option<String>,
 ) -> Result<ApprovalQueue, AppError> {
-    crate::server::load_once(
-        "approvals/queue",
-        format!("{:?}", (&product, &requester, &organization, &after)),
-        async move {
-            use super::model::QueueFilter;
-            use crate::features::auth::Role;
-            use crate::server::{context, require_role};
+    use super::model::QueueFilter;
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
 
-            let state = context::state()?;
-            let approver = require_role(&state, Role::Approver).await?;
-            let filter = QueueFilter {
-                product: product.unwrap_or_default(),
-                requester: requester.unwrap_or_default(),
-                organization: organization.unwrap_or_default(),
-                after: after.unwrap_or_default(),
-            };
-            let mut queue = super::service::queue(
-                &state.pool,
-                &approver,
-                &filter,
-                super::service::QUEUE_PAGE_SIZE,
-            )
-            .await?;
-            queue.organizations = crate::features::requests::options::organization_names(
-                &state.digicert,
-                &state.order_options,
-            )
-            .await;
-            Ok(queue)
-        },
+    let state = context::state()?;
+    let approver = require_role(&state, Role::Approver).await?;
+    let filter = QueueFilter {
+        product: product.unwrap_or_default(),
+        requester: requester.unwrap_or_default(),
+        organization: organization.unwrap_or_default(),
+        after: after.unwrap_or_default(),
+    };
+    let mut queue = super::service::queue(
+        &state.pool,
+        &approver,
+        &filter,
+        super::service::QUEUE_PAGE_SIZE,
     )
-    .await
+    .await?;
+    queue.organizations = crate::features::requests::options::organization_names(
+        &state.digicert,
+        &state.order_options,
+    )
+    .await;
+    Ok(queue)
 }
 
 /// Approves or rejects one request. `decision` is `approve` or `reject`; a rejection needs `note`.

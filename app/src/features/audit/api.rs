@@ -33,71 +33,64 @@ pub async fn search_audit(
     to: Option<String>,
     before: Option<i64>,
 ) -> Result<AuditPage, AppError> {
-    crate::server::load_once(
-        "audit/search",
-        format!("{:?}", (&actor, &action, &from, &to, &before)),
-        async move {
-            use crate::error::FormErrors;
-            use crate::features::auth::Role;
-            use crate::features::digicert::dates::IsoDate;
-            use crate::server::{context, require_role};
+    use crate::error::FormErrors;
+    use crate::features::auth::Role;
+    use crate::features::digicert::dates::IsoDate;
+    use crate::server::{context, require_role};
 
-            let state = context::state()?;
-            require_role(&state, Role::Admin).await?;
-            let mut errors = FormErrors::new("Some filters cannot be used.");
-            let mut day = |field: &str, text: Option<String>| {
-                let text = text.filter(|t| !t.trim().is_empty())?;
-                match IsoDate::parse(&text) {
-                    Ok(IsoDate(d)) => Some(d),
-                    Err(message) => {
-                        errors.add(field, message);
-                        None
-                    }
-                }
-            };
-            let (from, to) = (day("from", from), day("to", to));
-            if !errors.is_empty() {
-                return Err(AppError::Invalid(errors));
+    let state = context::state()?;
+    require_role(&state, Role::Admin).await?;
+    let mut errors = FormErrors::new("Some filters cannot be used.");
+    let mut day = |field: &str, text: Option<String>| {
+        let text = text.filter(|t| !t.trim().is_empty())?;
+        match IsoDate::parse(&text) {
+            Ok(IsoDate(d)) => Some(d),
+            Err(message) => {
+                errors.add(field, message);
+                None
             }
-            crate::server::search::check_search_lengths(&[
-                ("actor", actor.as_deref().unwrap_or_default()),
-                ("action", action.as_deref().unwrap_or_default()),
-            ])?;
-            let actor = actor
-                .as_deref()
-                .and_then(crate::server::search::contains_pattern);
-            let action = action
-                .map(|a| a.trim().to_owned())
-                .filter(|a| !a.is_empty());
-            let rows = super::repo::search(
-                &state.pool,
-                &super::repo::AuditFilter {
-                    actor_pattern: actor,
-                    action,
-                    from,
-                    to,
-                    before,
-                },
-                AUDIT_PAGE_SIZE + 1,
-            )
-            .await?;
-            let more = rows.len() as i64 > AUDIT_PAGE_SIZE;
-            let rows: Vec<AuditRow> = rows
-                .into_iter()
-                .take(AUDIT_PAGE_SIZE as usize)
-                .map(|row| AuditRow {
-                    id: row.id,
-                    at: crate::server::format_time(row.at),
-                    actor: row.actor,
-                    action: row.action,
-                    subject: row.subject,
-                    client_ip: row.client_ip,
-                    details: row.details.to_string(),
-                })
-                .collect();
-            let before = more.then(|| rows.last().map(|r| r.id)).flatten();
-            Ok(AuditPage { rows, before })
+        }
+    };
+    let (from, to) = (day("from", from), day("to", to));
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    crate::server::search::check_search_lengths(&[
+        ("actor", actor.as_deref().unwrap_or_default()),
+        ("action", action.as_deref().unwrap_or_default()),
+    ])?;
+    let actor = actor
+        .as_deref()
+        .and_then(crate::server::search::contains_pattern);
+    let action = action
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty());
+    let rows = super::repo::search(
+        &state.pool,
+        &super::repo::AuditFilter {
+            actor_pattern: actor,
+            action,
+            from,
+            to,
+            before,
         },
+        AUDIT_PAGE_SIZE + 1,
     )
-    .await
+    .await?;
+    let more = rows.len() as i64 > AUDIT_PAGE_SIZE;
+    let rows: Vec<AuditRow> = rows
+        .into_iter()
+        .take(AUDIT_PAGE_SIZE as usize)
+        .map(|row| AuditRow {
+            id: row.id,
+            at: crate::server::format_time(row.at),
+            actor: row.actor,
+            action: row.action,
+            subject: row.subject,
+            client_ip: row.client_ip,
+            details: row.details.to_string(),
+        })
+        .collect();
+    let before = more.then(|| rows.last().map(|r| r.id)).flatten();
+    Ok(AuditPage { rows, before })
 }

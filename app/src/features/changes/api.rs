@@ -17,15 +17,12 @@ fn kind_of(kind: &str) -> Result<super::model::ChangeKind, AppError> {
 /// The request page's "Reissue, duplicate, revoke" section (requester, approvers, admins).
 #[server(prefix = "/api", endpoint = "changes/panel")]
 pub async fn load_changes(id: i64) -> Result<ChangesPanel, AppError> {
-    crate::server::load_once("changes/panel", format!("{id:?}"), async move {
-        use crate::server::{context, require_user};
+    use crate::server::{context, require_user};
 
-        let state = context::state()?;
-        let user = require_user(&state).await?;
-        let today = time::OffsetDateTime::now_utc().date();
-        super::service::panel(&state.pool, &user, id, today).await
-    })
-    .await
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    super::service::panel(&state.pool, &user, id, today).await
 }
 
 /// What the reissue or duplicate form starts from: the current certificate's names.
@@ -34,20 +31,12 @@ pub async fn load_new_certificate_context(
     id: i64,
     kind: String,
 ) -> Result<NewCertificateContext, AppError> {
-    crate::server::load_once(
-        "changes/context",
-        format!("{:?}", (&id, &kind)),
-        async move {
-            use crate::server::{context, require_user};
+    use crate::server::{context, require_user};
 
-            let state = context::state()?;
-            let user = require_user(&state).await?;
-            let today = time::OffsetDateTime::now_utc().date();
-            super::service::new_certificate_context(&state.pool, &user, id, kind_of(&kind)?, today)
-                .await
-        },
-    )
-    .await
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    super::service::new_certificate_context(&state.pool, &user, id, kind_of(&kind)?, today).await
 }
 
 /// Asks for a reissue or a duplicate with a new CSR; `names` empty keeps the current names.
@@ -182,29 +171,23 @@ pub async fn cancel_change(change: i64) -> Result<(), AppError> {
 /// Approvers: reissues, duplicates and revocations waiting for a decision.
 #[server(prefix = "/api", endpoint = "changes/queue")]
 pub async fn load_change_queue() -> Result<Vec<QueuedChange>, AppError> {
-    crate::server::load_once("changes/queue", String::new(), async move {
-        use crate::features::auth::Role;
-        use crate::server::{context, require_role};
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
 
-        let state = context::state()?;
-        let approver = require_role(&state, Role::Approver).await?;
-        super::service::queue(&state.pool, &approver).await
-    })
-    .await
+    let state = context::state()?;
+    let approver = require_role(&state, Role::Approver).await?;
+    super::service::queue(&state.pool, &approver).await
 }
 
 /// Admins: the standing policies.
 #[server(prefix = "/api", endpoint = "changes/policies")]
 pub async fn load_policies() -> Result<Policies, AppError> {
-    crate::server::load_once("changes/policies", String::new(), async move {
-        use crate::features::auth::Role;
-        use crate::server::{context, require_role};
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
 
-        let state = context::state()?;
-        require_role(&state, Role::Admin).await?;
-        super::service::policies(&state.pool).await
-    })
-    .await
+    let state = context::state()?;
+    require_role(&state, Role::Admin).await?;
+    super::service::policies(&state.pool).await
 }
 
 /// Admins switch one standing policy on (`enabled` = `on`) or off.

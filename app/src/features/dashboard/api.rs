@@ -42,30 +42,27 @@ pub struct DashboardSummary {
 
 #[server(prefix = "/api", endpoint = "dashboard/summary")]
 pub async fn load_dashboard() -> Result<DashboardSummary, AppError> {
-    crate::server::load_once("dashboard/summary", String::new(), async move {
-        use crate::features::auth::Role;
-        let state = crate::server::context::state()?;
-        let user = crate::server::require_user(&state).await?;
-        let rows = super::repo::recent_activity(&state.pool, user.id).await?;
-        let overview = if user.has(Role::Approver) || user.has(Role::Admin) {
-            Some(super::service::overview(&state.pool, state.config.renew_window_days).await?)
-        } else {
-            None
-        };
-        let mine_waiting_on_dcv =
-            crate::features::dcv::repo::waiting_count(&state.pool, Some(user.id)).await?;
-        Ok(DashboardSummary {
-            mine_waiting_on_dcv,
-            recent_activity: rows
-                .into_iter()
-                .map(|row| Activity {
-                    at: crate::server::format_time(row.at),
-                    action: row.action.replace('_', " "),
-                    client_ip: row.client_ip,
-                })
-                .collect(),
-            overview,
-        })
+    use crate::features::auth::Role;
+    let state = crate::server::context::state()?;
+    let user = crate::server::require_user(&state).await?;
+    let rows = super::repo::recent_activity(&state.pool, user.id).await?;
+    let overview = if user.has(Role::Approver) || user.has(Role::Admin) {
+        Some(super::service::overview(&state.pool, state.config.renew_window_days).await?)
+    } else {
+        None
+    };
+    let mine_waiting_on_dcv =
+        crate::features::dcv::repo::waiting_count(&state.pool, Some(user.id)).await?;
+    Ok(DashboardSummary {
+        mine_waiting_on_dcv,
+        recent_activity: rows
+            .into_iter()
+            .map(|row| Activity {
+                at: crate::server::format_time(row.at),
+                action: row.action.replace('_', " "),
+                client_ip: row.client_ip,
+            })
+            .collect(),
+        overview,
     })
-    .await
 }

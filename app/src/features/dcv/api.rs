@@ -8,15 +8,12 @@ use leptos::prelude::*;
 /// no domain validation.
 #[server(prefix = "/api", endpoint = "dcv/panel")]
 pub async fn load_dcv(id: i64) -> Result<Option<DcvPanel>, AppError> {
-    crate::server::load_once("dcv/panel", format!("{id:?}"), async move {
-        use crate::server::{context, require_user};
+    use crate::server::{context, require_user};
 
-        let state = context::state()?;
-        let user = require_user(&state).await?;
-        let today = time::OffsetDateTime::now_utc().date();
-        super::service::panel(&state.pool, &user, id, state.config.demo_mode(), today).await
-    })
-    .await
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    super::service::panel(&state.pool, &user, id, state.config.demo_mode(), today).await
 }
 
 /// "Check now": DigiCert looks for the records at once.
@@ -85,14 +82,11 @@ pub async fn publish_dcv_demo(id: i64) -> Result<usize, AppError> {
 /// Admins: every domain of the DigiCert account with its validations and DCV expiry.
 #[server(prefix = "/api", endpoint = "dcv/domains")]
 pub async fn load_domains() -> Result<Vec<DomainRow>, AppError> {
-    crate::server::load_once("dcv/domains", String::new(), async move {
-        use crate::features::auth::Role;
-        use crate::server::{context, require_role};
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
 
-        let state = context::state()?;
-        require_role(&state, Role::Admin).await?;
-        let today = time::OffsetDateTime::now_utc().date();
-        super::service::domains(&state.digicert, today).await
-    })
-    .await
+    let state = context::state()?;
+    require_role(&state, Role::Admin).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    super::service::domains(&state.digicert, today).await
 }

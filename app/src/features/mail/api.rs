@@ -9,66 +9,60 @@ pub const MAIL_PAGE_SIZE: i64 = 50;
 /// Admins: the newest mails of the outbox with their state; `before` continues a page.
 #[server(prefix = "/api", endpoint = "mail/outbox")]
 pub async fn load_mail(before: Option<i64>) -> Result<Vec<MailView>, AppError> {
-    crate::server::load_once("mail/outbox", format!("{before:?}"), async move {
-        use crate::features::auth::Role;
-        use crate::server::format_time;
-        use crate::server::{context, require_role};
+    use crate::features::auth::Role;
+    use crate::server::format_time;
+    use crate::server::{context, require_role};
 
-        let state = context::state()?;
-        require_role(&state, Role::Admin).await?;
-        let smtp = state.config.smtp_url.is_some();
-        let portal = state.config.portal_url();
-        let rows = super::repo::recent(&state.pool, before, MAIL_PAGE_SIZE).await?;
-        Ok(rows
-            .into_iter()
-            .map(|m| MailView {
-                id: m.id,
-                kind: m.kind,
-                to: m.to_address,
-                subject: m.subject,
-                text_body: super::sender::render(&m.text_body, &portal),
-                created_at: format_time(m.created_at),
-                state: match (m.sent_at, smtp) {
-                    (Some(at), _) => format!("Sent {}", format_time(at)),
-                    (None, false) => "Kept (no SMTP server configured)".into(),
-                    (None, true) => match m.last_error {
-                        Some(error) => format!(
-                            "Not sent yet ({} attempts; next {}): {error}",
-                            m.attempts,
-                            format_time(m.next_attempt_at)
-                        ),
-                        None => "Waiting to be sent".into(),
-                    },
+    let state = context::state()?;
+    require_role(&state, Role::Admin).await?;
+    let smtp = state.config.smtp_url.is_some();
+    let portal = state.config.portal_url();
+    let rows = super::repo::recent(&state.pool, before, MAIL_PAGE_SIZE).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| MailView {
+            id: m.id,
+            kind: m.kind,
+            to: m.to_address,
+            subject: m.subject,
+            text_body: super::sender::render(&m.text_body, &portal),
+            created_at: format_time(m.created_at),
+            state: match (m.sent_at, smtp) {
+                (Some(at), _) => format!("Sent {}", format_time(at)),
+                (None, false) => "Kept (no SMTP server configured)".into(),
+                (None, true) => match m.last_error {
+                    Some(error) => format!(
+                        "Not sent yet ({} attempts; next {}): {error}",
+                        m.attempts,
+                        format_time(m.next_attempt_at)
+                    ),
+                    None => "Waiting to be sent".into(),
                 },
-            })
-            .collect())
-    })
-    .await
+            },
+        })
+        .collect())
 }
 
 /// The signed-in person's mail switches.
 #[server(prefix = "/api", endpoint = "mail/preferences")]
 pub async fn load_preferences() -> Result<Vec<Preference>, AppError> {
-    crate::server::load_once("mail/preferences", String::new(), async move {
-        use super::model::MailKind;
-        use crate::server::{context, require_user};
+    use super::model::MailKind;
+    use crate::server::{context, require_user};
 
-        let state = context::state()?;
-        let user = require_user(&state).await?;
-        let choices = super::repo::choices(&state.pool, user.id).await?;
-        Ok(MailKind::ALL
-            .into_iter()
-            .map(|kind| Preference {
-                kind,
-                label: kind.label().to_owned(),
-                enabled: choices
-                    .iter()
-                    .find(|c| c.kind == kind)
-                    .map_or(kind.on_by_default(), |c| c.enabled),
-            })
-            .collect())
-    })
-    .await
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    let choices = super::repo::choices(&state.pool, user.id).await?;
+    Ok(MailKind::ALL
+        .into_iter()
+        .map(|kind| Preference {
+            kind,
+            label: kind.label().to_owned(),
+            enabled: choices
+                .iter()
+                .find(|c| c.kind == kind)
+                .map_or(kind.on_by_default(), |c| c.enabled),
+        })
+        .collect())
 }
 
 /// Switches one kind of mail on (`enabled` = `on`) or off for the signed-in person.

@@ -79,51 +79,42 @@ pub async fn estimate_price(form: RequestForm) -> Result<String, AppError> {
 
 #[server(prefix = "/api", endpoint = "requests/mine")]
 pub async fn my_requests(before: Option<i64>) -> Result<RequestPage, AppError> {
-    crate::server::load_once("requests/mine", format!("{before:?}"), async move {
-        use crate::server::{context, require_user};
+    use crate::server::{context, require_user};
 
-        let state = context::state()?;
-        let user = require_user(&state).await?;
-        super::repo::list_for_requester(&state.pool, user.id, before, MY_REQUESTS_PAGE_SIZE).await
-    })
-    .await
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    super::repo::list_for_requester(&state.pool, user.id, before, MY_REQUESTS_PAGE_SIZE).await
 }
 
 #[server(prefix = "/api", endpoint = "requests/detail")]
 pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
-    crate::server::load_once("requests/detail", format!("{id:?}"), async move {
-        use crate::server::{context, require_user};
+    use crate::server::{context, require_user};
 
-        let state = context::state()?;
-        let user = require_user(&state).await?;
-        let mut detail = super::service::detail_for(&state.pool, &user, id).await?;
-        let today = time::OffsetDateTime::now_utc().date();
-        detail.can_renew &=
-            super::service::renewable(&detail, &user, today, state.config.renew_window_days);
-        Ok(detail)
-    })
-    .await
+    let state = context::state()?;
+    let user = require_user(&state).await?;
+    let mut detail = super::service::detail_for(&state.pool, &user, id).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    detail.can_renew &=
+        super::service::renewable(&detail, &user, today, state.config.renew_window_days);
+    Ok(detail)
 }
 
 /// The form for renewing an order: its values, with `renewal_of_order_id` set.
 #[server(prefix = "/api", endpoint = "requests/renewal_form")]
 pub async fn renewal_form(id: i64) -> Result<RequestForm, AppError> {
-    crate::server::load_once("requests/renewal_form", format!("{id:?}"), async move {
-        use crate::features::auth::Role;
-        use crate::server::{context, require_role};
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
 
-        let state = context::state()?;
-        let user = require_role(&state, Role::Requester).await?;
-        let today = time::OffsetDateTime::now_utc().date();
-        super::service::renewal_form(
-            &state.pool,
-            &user,
-            id,
-            today,
-            state.config.renew_window_days,
-        )
-        .await
-    })
+    let state = context::state()?;
+    let user = require_role(&state, Role::Requester).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    super::service::renewal_form(
+        &state.pool,
+        &user,
+        id,
+        today,
+        state.config.renew_window_days,
+    )
     .await
 }
 
@@ -162,30 +153,23 @@ pub async fn load_order_options(
     product: String,
     type_hint: String,
 ) -> Result<OrderOptions, AppError> {
-    crate::server::load_once(
-        "requests/options",
-        format!("{:?}", (&kind, &product, &type_hint)),
-        async move {
-            use crate::features::auth::Role;
-            use crate::server::{context, require_role};
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
 
-            let state = context::state()?;
-            require_role(&state, Role::Requester).await?;
-            let form = RequestForm {
-                kind,
-                product,
-                type_hint,
-                ..RequestForm::default()
-            };
-            let product = form.product_id().ok_or(AppError::NotFound)?;
-            super::options::order_options(
-                &state.digicert,
-                &state.order_options,
-                product,
-                form.needs_ev_approver(),
-            )
-            .await
-        },
+    let state = context::state()?;
+    require_role(&state, Role::Requester).await?;
+    let form = RequestForm {
+        kind,
+        product,
+        type_hint,
+        ..RequestForm::default()
+    };
+    let product = form.product_id().ok_or(AppError::NotFound)?;
+    super::options::order_options(
+        &state.digicert,
+        &state.order_options,
+        product,
+        form.needs_ev_approver(),
     )
     .await
 }

@@ -51,12 +51,9 @@ fn roles_of(
 
 #[server(prefix = "/api", endpoint = "users/list")]
 pub async fn list_users(after: Option<String>, q: Option<String>) -> Result<UserPage, AppError> {
-    crate::server::load_once("users/list", format!("{:?}", (&after, &q)), async move {
-        let state = crate::server::context::state()?;
-        crate::server::require_role(&state, Role::Admin).await?;
-        super::repo::list_users(&state.pool, after.as_deref(), q.as_deref(), USERS_PAGE_SIZE).await
-    })
-    .await
+    let state = crate::server::context::state()?;
+    crate::server::require_role(&state, Role::Admin).await?;
+    super::repo::list_users(&state.pool, after.as_deref(), q.as_deref(), USERS_PAGE_SIZE).await
 }
 
 /// Creates an account with a temporary password the person replaces at first sign-in.
