@@ -33,28 +33,29 @@ pub fn set_page_status(_status: u16) {
 /// Renders `children` for a signed-in user holding `role` (any signed-in user when no role is
 /// given); visitors are sent to sign in, others see a 403 page. The server functions behind each
 /// page check again: this only decides what to show.
+///
+/// The decision is one `Suspend`, not a closure returning one: while rendering on the server,
+/// Leptos walks a `Suspense`'s children several times, and a closure would build the page (its
+/// resources, its rendering, its serialized data) anew on each walk. A `Suspend` keeps what it
+/// built. Signing out navigates away, so the decision never needs to change in place.
 #[component]
-pub fn Guarded(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -> impl IntoView {
+pub fn Guarded(#[prop(optional)] role: Option<Role>, children: Children) -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let decision = Suspend::new(async move {
+        match auth.user.await {
+            Ok(Some(user)) if user.must_change_password => {
+                view! { <Redirect path="/account/password" /> }.into_any()
+            }
+            Ok(Some(user)) if role.is_none_or(|r| user.has(r)) => children().into_any(),
+            Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
+            Ok(None) => view! { <Redirect path="/sign-in" /> }.into_any(),
+            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+        }
+    });
     view! {
         <Suspense fallback=|| {
             view! { <p class="muted">"Loading…"</p> }
-        }>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match auth.user.await {
-                        Ok(Some(user)) if user.must_change_password => {
-                            view! { <Redirect path="/account/password" /> }.into_any()
-                        }
-                        Ok(Some(user)) if role.is_none_or(|r| user.has(r)) => children().into_any(),
-                        Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
-                        Ok(None) => view! { <Redirect path="/sign-in" /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+        }>{decision}</Suspense>
     }
 }
 

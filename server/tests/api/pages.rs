@@ -92,6 +92,23 @@ async fn pages_of_other_roles_answer_403() {
     assert!(res.text().await.unwrap().contains("@example.com"));
 }
 
+/// Rendering on the server walks a page's `Suspense` more than once; the page is built once all
+/// the same, so each resource's data goes to the browser once: the signed-in user, then the
+/// page's own lists (the approvals page has two).
+#[tokio::test]
+async fn a_page_sends_each_resources_data_once() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(&["approver", "admin"]).await;
+    for (path, resources) in [("/approvals", 3), ("/history", 2), ("/users", 2)] {
+        let page = app.page(&admin, path).await;
+        assert_eq!(
+            page.matches("__RESOLVED_RESOURCES[").count(),
+            resources,
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn unknown_pages_answer_404() {
     let app = spawn_app().await;
