@@ -37,11 +37,13 @@ pub fn set_page_status(_status: u16) {
 /// The decision is one `Suspend`, not a closure returning one: while rendering on the server,
 /// Leptos walks a `Suspense`'s children several times, and a closure would build the page (its
 /// resources, its rendering, its serialized data) anew on each walk. A `Suspend` keeps what it
-/// built. Signing out navigates away, so the decision never needs to change in place.
+/// built. It is made inside the `Suspense`'s children, so the page belongs to that `Suspense` and
+/// its resource reads are waited for. Signing out navigates away, so the decision never needs to
+/// change in place.
 #[component]
 pub fn Guarded(#[prop(optional)] role: Option<Role>, children: Children) -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let decision = Suspend::new(async move {
+    let decide = async move {
         match auth.user.await {
             Ok(Some(user)) if user.must_change_password => {
                 view! { <Redirect path="/account/password" /> }.into_any()
@@ -51,11 +53,11 @@ pub fn Guarded(#[prop(optional)] role: Option<Role>, children: Children) -> impl
             Ok(None) => view! { <Redirect path="/sign-in" /> }.into_any(),
             Err(error) => view! { <ErrorPanel error /> }.into_any(),
         }
-    });
+    };
     view! {
         <Suspense fallback=|| {
             view! { <p class="muted">"Loading…"</p> }
-        }>{decision}</Suspense>
+        }>{Suspend::new(decide)}</Suspense>
     }
 }
 
