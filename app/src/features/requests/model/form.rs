@@ -97,58 +97,89 @@ impl FormKind {
     }
 }
 
-/// Everything a person typed, as the HTML form posts it (`form[common_name]=…`). Strings, so
-/// whatever was typed survives a failed submission unchanged.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RequestForm {
-    pub kind: String,
-    pub product: String,
-    pub type_hint: String,
-    pub common_name: String,
-    pub dns_names: String,
-    pub csr: String,
-    pub signature_hash: String,
-    pub server_platform: String,
-    pub organization: String,
-    pub container: String,
+/// Declares the order form's text fields once: each one's name (the struct field, the HTML
+/// `form[name]` and the key of its errors), the most characters it may hold, and, when DigiCert
+/// has a place for it, the JSON path of that place (so DigiCert's and the rules' complaints about
+/// the path land under the field). Adding a text field is one line here, its input in the view
+/// (`text_field!`) and where the order carries it.
+macro_rules! request_form {
+    ($($(#[$doc:meta])* $name:ident: $limit:expr $(=> $path:literal)?,)*) => {
+        /// Everything a person typed, as the HTML form posts it (`form[common_name]=…`). Strings,
+        /// so whatever was typed survives a failed submission unchanged.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct RequestForm {
+            $($(#[$doc])* pub $name: String,)*
+            pub auto_renew: Option<String>,
+            pub auto_reissue: Option<String>,
+            pub use_org_as_common_name: Option<String>,
+            /// The account's custom order fields, `cf_<DigiCert field id>` → value
+            /// (`form[cf_801]=…`).
+            #[serde(flatten)]
+            pub custom: BTreeMap<String, String>,
+        }
+
+        impl RequestForm {
+            /// Every text field with the most characters it may hold.
+            pub(super) fn limits(&self) -> impl Iterator<Item = (&'static str, &str, usize)> {
+                [$((stringify!($name), self.$name.as_str(), $limit),)*].into_iter()
+            }
+        }
+
+        /// DigiCert's JSON path → the text field that fills it.
+        pub(super) const TEXT_FIELD_PATHS: &[(&str, &str)] =
+            &[$($(($path, stringify!($name)),)?)*];
+    };
+}
+
+/// Short choices and numbers.
+const SHORT: usize = 100;
+/// Names and addresses.
+const TEXT: usize = 200;
+
+request_form! {
+    kind: SHORT,
+    product: SHORT,
+    type_hint: SHORT,
+    common_name: MAX_NAME_CHARS => "certificate.common_name",
+    /// 250 names of 255 characters.
+    dns_names: 64_000 => "certificate.dns_names",
+    csr: MAX_CSR_CHARS => "certificate.csr",
+    signature_hash: SHORT => "certificate.signature_hash",
+    server_platform: SHORT => "certificate.server_platform",
+    organization: SHORT => "organization",
+    container: SHORT => "container",
     /// `years`, `days` or `date`.
-    pub order_validity: String,
-    pub order_years: String,
-    pub order_days: String,
+    order_validity: SHORT => "order_validity",
+    order_years: SHORT,
+    order_days: SHORT,
     /// `yyyy-mm-dd`, as a date input sends it.
-    pub order_end: String,
+    order_end: SHORT,
     /// Empty (with `cert_end` empty): the longest the dated cap and the order allow.
-    pub cert_days: String,
+    cert_days: SHORT => "certificate.cert_validity",
     /// `yyyy-mm-dd`: the first certificate's end date instead of a number of days.
-    pub cert_end: String,
-    pub auto_renew: Option<String>,
-    pub auto_reissue: Option<String>,
-    pub dcv_method: String,
-    pub comments: String,
-    pub additional_emails: String,
-    pub renewal_of_order_id: String,
-    pub ca_cert_id: String,
-    pub ev_approver: String,
-    pub server_licenses: String,
-    pub provisioning_method: String,
-    pub use_org_as_common_name: Option<String>,
-    pub validity_years: String,
-    pub ship_name: String,
-    pub ship_addr1: String,
-    pub ship_addr2: String,
-    pub ship_city: String,
-    pub ship_state: String,
-    pub ship_zip: String,
-    pub ship_country: String,
-    pub ship_method: String,
-    pub subject_name: String,
-    pub subject_job_title: String,
-    pub subject_phone: String,
-    pub subject_email: String,
-    /// The account's custom order fields, `cf_<DigiCert field id>` → value (`form[cf_801]=…`).
-    #[serde(flatten)]
-    pub custom: BTreeMap<String, String>,
+    cert_end: SHORT,
+    dcv_method: SHORT,
+    comments: 2000 => "comments",
+    additional_emails: 4000 => "additional_emails",
+    renewal_of_order_id: SHORT => "renewal_of_order_id",
+    ca_cert_id: SHORT => "certificate.ca_cert_id",
+    ev_approver: SHORT => "organization.contacts",
+    server_licenses: SHORT => "server_licenses",
+    provisioning_method: SHORT,
+    validity_years: SHORT => "validity_years",
+    ship_name: TEXT => "ship_info.name",
+    ship_addr1: TEXT => "ship_info.addr1",
+    ship_addr2: TEXT => "ship_info.addr2",
+    ship_city: TEXT => "ship_info.city",
+    ship_state: TEXT => "ship_info.state",
+    ship_zip: SHORT => "ship_info.zip",
+    ship_country: SHORT => "ship_info.country",
+    ship_method: SHORT,
+    subject_name: TEXT => "subject.name",
+    subject_job_title: TEXT => "subject.job_title",
+    subject_phone: SHORT => "subject.phone",
+    subject_email: 254 => "subject.email",
 }
 
 /// The form name of a custom order field.
@@ -199,52 +230,6 @@ impl RequestForm {
             kept.remove("csr");
         }
         kept
-    }
-
-    /// Every field with the most characters it may hold. A CSR with 250 names fits in 64 KiB;
-    /// the names box holds 250 names of 255 characters.
-    fn limits(&self) -> Vec<(&'static str, &str, usize)> {
-        const SHORT: usize = 100;
-        const TEXT: usize = 200;
-        vec![
-            ("kind", &self.kind, SHORT),
-            ("product", &self.product, SHORT),
-            ("type_hint", &self.type_hint, SHORT),
-            ("common_name", &self.common_name, MAX_NAME_CHARS),
-            ("dns_names", &self.dns_names, 64_000),
-            ("csr", &self.csr, MAX_CSR_CHARS),
-            ("signature_hash", &self.signature_hash, SHORT),
-            ("server_platform", &self.server_platform, SHORT),
-            ("organization", &self.organization, SHORT),
-            ("container", &self.container, SHORT),
-            ("order_validity", &self.order_validity, SHORT),
-            ("order_years", &self.order_years, SHORT),
-            ("order_days", &self.order_days, SHORT),
-            ("order_end", &self.order_end, SHORT),
-            ("cert_days", &self.cert_days, SHORT),
-            ("cert_end", &self.cert_end, SHORT),
-            ("dcv_method", &self.dcv_method, SHORT),
-            ("comments", &self.comments, 2000),
-            ("additional_emails", &self.additional_emails, 4000),
-            ("renewal_of_order_id", &self.renewal_of_order_id, SHORT),
-            ("ca_cert_id", &self.ca_cert_id, SHORT),
-            ("ev_approver", &self.ev_approver, SHORT),
-            ("server_licenses", &self.server_licenses, SHORT),
-            ("provisioning_method", &self.provisioning_method, SHORT),
-            ("validity_years", &self.validity_years, SHORT),
-            ("ship_name", &self.ship_name, TEXT),
-            ("ship_addr1", &self.ship_addr1, TEXT),
-            ("ship_addr2", &self.ship_addr2, TEXT),
-            ("ship_city", &self.ship_city, TEXT),
-            ("ship_state", &self.ship_state, TEXT),
-            ("ship_zip", &self.ship_zip, SHORT),
-            ("ship_country", &self.ship_country, SHORT),
-            ("ship_method", &self.ship_method, SHORT),
-            ("subject_name", &self.subject_name, TEXT),
-            ("subject_job_title", &self.subject_job_title, TEXT),
-            ("subject_phone", &self.subject_phone, SHORT),
-            ("subject_email", &self.subject_email, 254),
-        ]
     }
 
     /// Refuses every field longer than its limit, before any other check looks at it. The

@@ -4,6 +4,7 @@
 use super::*;
 use crate::features::csr;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use time::Date;
 use time::macros::date;
 
@@ -503,4 +504,44 @@ fn custom_fields_travel_in_the_order_and_survive_a_failed_submission() {
         flood.custom.insert(format!("cf_{i}"), "x".into());
     }
     assert!(flood.check_lengths().is_err());
+}
+
+#[test]
+fn every_declared_text_field_refuses_one_character_over_its_limit_under_its_own_name() {
+    let declared: Vec<(&str, usize)> = RequestForm::default()
+        .limits()
+        .map(|(name, _, max)| (name, max))
+        .collect();
+    assert!(declared.len() > 30, "{declared:?}");
+    for (name, max) in declared {
+        let at_limit = BTreeMap::from([(name.to_owned(), "a".repeat(max))]);
+        assert!(
+            RequestForm::from_kept(&at_limit).check_lengths().is_ok(),
+            "{name}"
+        );
+        let over = BTreeMap::from([(name.to_owned(), "a".repeat(max + 1))]);
+        let errors = RequestForm::from_kept(&over).check_lengths().unwrap_err();
+        assert!(errors.for_field(name).is_some(), "{name}: {errors:?}");
+        assert!(!errors.kept.contains_key(name), "{name} is not sent back");
+    }
+}
+
+#[test]
+fn a_json_path_lands_on_the_field_with_the_longest_matching_path() {
+    for (path, field) in [
+        ("certificate.dns_names", "dns_names"),
+        ("certificate.dns_names.3", "dns_names"),
+        ("certificate.cert_validity.days", "cert_days"),
+        ("organization.id", "organization"),
+        ("organization.contacts.0.email", "ev_approver"),
+        ("ship_info", "ship_name"),
+        ("ship_info.zip", "ship_zip"),
+        ("subject.email", "subject_email"),
+        ("custom_expiration_date", "order_validity"),
+        ("certificate", "form"),
+        ("organizations", "form"),
+        ("", "form"),
+    ] {
+        assert_eq!(form_field_of(path), field, "{path}");
+    }
 }
