@@ -174,7 +174,11 @@ async fn restore_flashed_error(
         .unwrap_or("/")
         .to_owned();
     let mut cleaned = without_error_params(&path_and_query);
-    if let Some((fn_path, err)) = session.remove::<(String, String)>(FLASH_KEY).await? {
+    // Removing marks the session changed (a write at the end of the request) even when nothing
+    // was there, so a page view looks first and removes only a flashed error.
+    let flashed = session.get::<(String, String)>(FLASH_KEY).await?;
+    if let Some((fn_path, err)) = flashed {
+        session.remove_value(FLASH_KEY).await?;
         let separator = if cleaned.contains('?') { '&' } else { '?' };
         cleaned = format!(
             "{cleaned}{separator}__path={}&__err={}",

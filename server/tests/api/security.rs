@@ -302,6 +302,32 @@ async fn wrong_current_passwords_are_throttled_and_audited() {
     );
 }
 
+/// Reading pages writes nothing to the session store: a session is saved when it changes and
+/// when its inactivity clock is pushed forward (once per quarter of the idle window).
+#[tokio::test]
+async fn reading_pages_does_not_write_the_session() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester", "approver"]).await;
+    // The first request after sign-in starts the inactivity clock: one write.
+    app.page(&ada, "/").await;
+    let saved = || async {
+        sqlx::query_scalar::<_, Option<String>>(
+            "select string_agg(id || ' ' || expiry_date::text, ', ' order by id) \
+               from tower_sessions.session",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = saved().await;
+    for path in ["/", "/requests", "/approvals", "/requests/new/basic-ov"] {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(app.page(&ada, path).await.contains("certdesk"), "{path}");
+    }
+    // A saved session would have a later expiry (now + the idle window).
+    assert_eq!(saved().await, before);
+}
+
 #[tokio::test]
 async fn sessions_end_after_their_absolute_lifetime() {
     let app = spawn_app_with(&[("CERTDESK_SESSION_MAX_HOURS", "12")]).await;
