@@ -98,12 +98,11 @@ impl FormKind {
 }
 
 /// Declares the order form's text fields once: each one's name (the struct field, the HTML
-/// `form[name]` and the key of its errors), the most characters it may hold, and, when DigiCert
-/// has a place for it, the JSON path of that place (so DigiCert's and the rules' complaints about
-/// the path land under the field). Adding a text field is one line here, its input in the view
-/// (`text_field!`) and where the order carries it.
+/// `form[name]` and the key of its errors) and the most characters it may hold. Adding a text
+/// field is one line here, its input in the view (`text_field!`), where the order carries it
+/// and, when DigiCert can complain about that place, its path in `form_field_of`.
 macro_rules! request_form {
-    ($($(#[$doc:meta])* $name:ident: $limit:expr $(=> $path:literal)?,)*) => {
+    ($($(#[$doc:meta])* $name:ident: $limit:expr,)*) => {
         /// Everything a person typed, as the HTML form posts it (`form[common_name]=…`). Strings,
         /// so whatever was typed survives a failed submission unchanged.
         #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,10 +124,6 @@ macro_rules! request_form {
                 [$((stringify!($name), self.$name.as_str(), $limit),)*].into_iter()
             }
         }
-
-        /// DigiCert's JSON path → the text field that fills it.
-        pub(super) const TEXT_FIELD_PATHS: &[(&str, &str)] =
-            &[$($(($path, stringify!($name)),)?)*];
     };
 }
 
@@ -141,45 +136,45 @@ request_form! {
     kind: SHORT,
     product: SHORT,
     type_hint: SHORT,
-    common_name: MAX_NAME_CHARS => "certificate.common_name",
+    common_name: MAX_NAME_CHARS,
     /// 250 names of 255 characters.
-    dns_names: 64_000 => "certificate.dns_names",
-    csr: MAX_CSR_CHARS => "certificate.csr",
-    signature_hash: SHORT => "certificate.signature_hash",
-    server_platform: SHORT => "certificate.server_platform",
-    organization: SHORT => "organization",
-    container: SHORT => "container",
+    dns_names: 64_000,
+    csr: MAX_CSR_CHARS,
+    signature_hash: SHORT,
+    server_platform: SHORT,
+    organization: SHORT,
+    container: SHORT,
     /// `years`, `days` or `date`.
-    order_validity: SHORT => "order_validity",
+    order_validity: SHORT,
     order_years: SHORT,
     order_days: SHORT,
     /// `yyyy-mm-dd`, as a date input sends it.
     order_end: SHORT,
     /// Empty (with `cert_end` empty): the longest the dated cap and the order allow.
-    cert_days: SHORT => "certificate.cert_validity",
+    cert_days: SHORT,
     /// `yyyy-mm-dd`: the first certificate's end date instead of a number of days.
     cert_end: SHORT,
     dcv_method: SHORT,
-    comments: 2000 => "comments",
-    additional_emails: 4000 => "additional_emails",
-    renewal_of_order_id: SHORT => "renewal_of_order_id",
-    ca_cert_id: SHORT => "certificate.ca_cert_id",
-    ev_approver: SHORT => "organization.contacts",
-    server_licenses: SHORT => "server_licenses",
+    comments: 2000,
+    additional_emails: 4000,
+    renewal_of_order_id: SHORT,
+    ca_cert_id: SHORT,
+    ev_approver: SHORT,
+    server_licenses: SHORT,
     provisioning_method: SHORT,
-    validity_years: SHORT => "validity_years",
-    ship_name: TEXT => "ship_info.name",
-    ship_addr1: TEXT => "ship_info.addr1",
-    ship_addr2: TEXT => "ship_info.addr2",
-    ship_city: TEXT => "ship_info.city",
-    ship_state: TEXT => "ship_info.state",
-    ship_zip: SHORT => "ship_info.zip",
-    ship_country: SHORT => "ship_info.country",
+    validity_years: SHORT,
+    ship_name: TEXT,
+    ship_addr1: TEXT,
+    ship_addr2: TEXT,
+    ship_city: TEXT,
+    ship_state: TEXT,
+    ship_zip: SHORT,
+    ship_country: SHORT,
     ship_method: SHORT,
-    subject_name: TEXT => "subject.name",
-    subject_job_title: TEXT => "subject.job_title",
-    subject_phone: SHORT => "subject.phone",
-    subject_email: 254 => "subject.email",
+    subject_name: TEXT,
+    subject_job_title: TEXT,
+    subject_phone: SHORT,
+    subject_email: 254,
 }
 
 /// The form name of a custom order field.

@@ -527,7 +527,7 @@ fn every_declared_text_field_refuses_one_character_over_its_limit_under_its_own_
 }
 
 #[test]
-fn a_json_path_lands_on_the_field_with_the_longest_matching_path() {
+fn a_json_path_lands_on_its_field() {
     for (path, field) in [
         ("certificate.dns_names", "dns_names"),
         ("certificate.dns_names.3", "dns_names"),
