@@ -57,3 +57,25 @@ mod tests {
         );
     }
 }
+
+/// Keyset pages fetch one row more than they show; that row only says another page follows.
+/// Drops it and answers whether it was there.
+pub fn one_page<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, bool) {
+    let size = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > size;
+    rows.truncate(size);
+    (rows, more)
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::one_page;
+
+    #[test]
+    fn the_extra_row_says_more_follows_and_is_not_shown() {
+        assert_eq!(one_page(vec![1, 2, 3], 2), (vec![1, 2], true));
+        assert_eq!(one_page(vec![1, 2], 2), (vec![1, 2], false));
+        assert_eq!(one_page(Vec::<i32>::new(), 2), (vec![], false));
+        assert_eq!(one_page(vec![1], 0), (vec![], true));
+    }
+}

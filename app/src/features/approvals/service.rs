@@ -235,11 +235,10 @@ pub async fn queue(
         .push(" order by r.submitted_at, r.id limit ")
         .push_bind(limit + 1);
     let rows: Vec<QueueRow> = query.build_query_as().fetch_all(pool).await?;
-    let more = rows.len() as i64 > limit;
+    let (rows, more) = crate::server::search::one_page(rows, limit);
     let mut last = None;
     let rows: Vec<PendingRequest> = rows
         .into_iter()
-        .take(limit as usize)
         .map(|row| {
             last = Some(cursor(row.submitted_at, row.id));
             PendingRequest {

@@ -77,10 +77,9 @@ pub async fn search_audit(
         AUDIT_PAGE_SIZE + 1,
     )
     .await?;
-    let more = rows.len() as i64 > AUDIT_PAGE_SIZE;
+    let (rows, more) = crate::server::search::one_page(rows, AUDIT_PAGE_SIZE);
     let rows: Vec<AuditRow> = rows
         .into_iter()
-        .take(AUDIT_PAGE_SIZE as usize)
         .map(|row| AuditRow {
             id: row.id,
             at: crate::server::format_time(row.at),

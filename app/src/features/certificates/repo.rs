@@ -277,14 +277,14 @@ pub async fn current(
     )
     .fetch_all(pool)
     .await?;
-    let next = (rows.len() as i64 > limit)
-        .then(|| rows.get(limit as usize - 1))
+    let (rows, more) = crate::server::search::one_page(rows, limit);
+    let next = more
+        .then(|| rows.last())
         .flatten()
         .map(|r| format!("{}~{}", r.not_after.unix_timestamp(), r.certificate_id));
     let now = OffsetDateTime::now_utc();
     Ok((
         rows.into_iter()
-            .take(limit as usize)
             .map(|r| {
                 let days_left = (r.not_after - now).whole_days();
                 let order_days_left = r.order_valid_till.map(|d| (d - now.date()).whole_days());

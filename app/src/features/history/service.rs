@@ -379,11 +379,10 @@ pub async fn search(
         rows = page_rows(pool, &wider, limit).await?;
         query = wider;
     }
-    let more = rows.len() as i64 > limit;
+    let (rows, more) = crate::server::search::one_page(rows, limit);
     let mut last_key = None;
     let rows: Vec<HistoryRow> = rows
         .into_iter()
-        .take(limit as usize)
         .map(|row| {
             let (row, submitted) = to_row(row);
             let key = match query.sort {

@@ -205,12 +205,8 @@ pub async fn list_for_requester(
     )
     .fetch_all(pool)
     .await?;
-    let more = rows.len() as i64 > limit;
-    let rows: Vec<RequestSummary> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(RequestSummary::from)
-        .collect();
+    let (rows, more) = crate::server::search::one_page(rows, limit);
+    let rows: Vec<RequestSummary> = rows.into_iter().map(RequestSummary::from).collect();
     let next = more.then(|| rows.last().map(|r| r.id)).flatten();
     Ok(RequestPage { rows, next })
 }

@@ -39,10 +39,9 @@ pub async fn list_users(
     )
     .fetch_all(pool)
     .await?;
-    let more = rows.len() as i64 > limit;
+    let (rows, more) = crate::server::search::one_page(rows, limit);
     let users: Vec<UserSummary> = rows
         .into_iter()
-        .take(limit as usize)
         .map(|row| UserSummary {
             id: row.id,
             email: row.email,
