@@ -42,6 +42,10 @@ pub fn weigh(path: &Path) -> anyhow::Result<Weight> {
 /// The shell every page loads (`certdesk.wasm`) and all the wasm files together.
 pub struct Bundle {
     pub shell: Weight,
+    /// How much of the shell is constants (raw bytes).
+    pub shell_data: u64,
+    /// Page groups whose constants stayed in the shell (none, when the split worked).
+    pub groups_without_data: Vec<String>,
     pub all: Weight,
     pub chunks: usize,
 }
@@ -59,9 +63,45 @@ pub fn bundle(pkg: &Path) -> anyhow::Result<Bundle> {
     }
     Ok(Bundle {
         shell,
+        shell_data: data_bytes(&pkg.join("certdesk.wasm"))?,
+        groups_without_data: groups_without_data(pkg)?,
         all,
         chunks: files.saturating_sub(1),
     })
+}
+
+/// Bytes of constants (the data section) a wasm module carries.
+pub fn data_bytes(path: &Path) -> anyhow::Result<u64> {
+    let bytes = std::fs::read(path).with_context(|| format!("no file at {}", path.display()))?;
+    let mut total = 0u64;
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let wasmparser::Payload::DataSection(reader) =
+            payload.with_context(|| format!("{} is not a wasm module", path.display()))?
+        {
+            for segment in reader {
+                total += segment?.data.len() as u64;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Page groups whose module carries no constants of its own (`split_<group>.wasm`). The
+/// splitter keeps every group's constants in the shell when its regrouped data would outgrow
+/// the linker's segment (see `frontend/src/lib.rs`); each group then has none.
+pub fn groups_without_data(pkg: &Path) -> anyhow::Result<Vec<String>> {
+    let mut without = Vec::new();
+    for entry in std::fs::read_dir(pkg).with_context(|| format!("cannot read {}", pkg.display()))? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("split_") && name.ends_with(".wasm") && data_bytes(&path)? == 0 {
+            without.push(name.to_owned());
+        }
+    }
+    Ok(without)
 }
 
 /// A first visit: the page, who looks (`None`: signed out), and what it fetched from `/pkg/`.
@@ -128,18 +168,70 @@ pub fn first_visits(
 mod tests {
     use super::*;
 
+    /// A wasm module holding `constants` bytes of passive data and nothing else.
+    fn module_with_data(constants: usize) -> Vec<u8> {
+        fn leb(mut n: usize, out: &mut Vec<u8>) {
+            loop {
+                let byte = (n & 0x7f) as u8;
+                n >>= 7;
+                if n == 0 {
+                    out.push(byte);
+                    return;
+                }
+                out.push(byte | 0x80);
+            }
+        }
+        // One passive segment: its flag, its length, its bytes.
+        let mut segment = vec![1u8, 1];
+        leb(constants, &mut segment);
+        segment.extend(std::iter::repeat_n(7u8, constants));
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        module.push(11);
+        leb(segment.len(), &mut module);
+        module.extend(segment);
+        module
+    }
+
     #[test]
     fn the_bundle_is_the_shell_and_every_chunk() {
         let dir = std::env::temp_dir().join(format!("certdesk-bundle-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("certdesk.wasm"), vec![7u8; 4000]).unwrap();
-        std::fs::write(dir.join("chunk_1.wasm"), b"a small chunk").unwrap();
+        let shell = module_with_data(4000);
+        std::fs::write(dir.join("certdesk.wasm"), &shell).unwrap();
+        std::fs::write(dir.join("chunk_1.wasm"), module_with_data(0)).unwrap();
+        std::fs::write(dir.join("split_list_pages_1.wasm"), module_with_data(12)).unwrap();
+        std::fs::write(dir.join("split_order_pages_1.wasm"), module_with_data(0)).unwrap();
         std::fs::write(dir.join("certdesk.js"), b"not counted").unwrap();
         let weighed = bundle(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(weighed.chunks, 1);
-        assert_eq!(weighed.shell.raw, 4000);
+        assert_eq!(weighed.chunks, 3);
+        assert_eq!(weighed.shell.raw, shell.len() as u64);
+        assert_eq!(weighed.shell_data, 4000);
         assert!(weighed.shell.brotli < 100, "repeated bytes compress");
-        assert_eq!(weighed.all.raw, 4000 + 13);
+        assert_eq!(weighed.groups_without_data, ["split_order_pages_1.wasm"]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_wasm_is_an_error_not_zero_constants() {
+        let path = std::env::temp_dir().join(format!("certdesk-notwasm-{}", std::process::id()));
+        std::fs::write(&path, b"a small chunk").unwrap();
+        let read = data_bytes(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert!(read.is_err());
+    }
+
+    /// Against the site `cargo leptos build --split` left in `target/site` (the test command
+    /// builds it before the tests): every page group brings its own constants.
+    #[test]
+    fn every_page_group_of_the_built_site_carries_its_own_constants() {
+        let pkg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/site/pkg");
+        assert!(
+            pkg.join("__wasm_split_manifest.json").exists(),
+            "no split site in {}: run `cargo leptos build --split` first",
+            pkg.display()
+        );
+        let shell = data_bytes(&pkg.join("certdesk.wasm")).unwrap();
+        assert!(shell > 0, "the shell has constants of its own");
+        assert_eq!(groups_without_data(&pkg).unwrap(), Vec::<String>::new());
     }
 }

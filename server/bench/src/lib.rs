@@ -793,8 +793,20 @@ fn browser_rows(browser: &Browser) -> Vec<Vec<String>> {
     let mut rows = vec![
         row(
             "release wasm: the shell".into(),
-            format!("{} raw, {} brotli", kb(b.shell.raw), kb(b.shell.brotli)),
-            String::new(),
+            format!(
+                "{} raw ({} constants), {} brotli",
+                kb(b.shell.raw),
+                kb(b.shell_data),
+                kb(b.shell.brotli)
+            ),
+            if b.groups_without_data.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "MISSED: the constants of {} stayed in the shell",
+                    b.groups_without_data.join(", ")
+                )
+            },
         ),
         row(
             format!("release wasm: shell + {} chunks", b.chunks),
