@@ -85,6 +85,12 @@ const MATRIX: &[Row] = &[
         &[("id", "999999")],
         [401, 404, 403, 403],
     ),
+    // Copying an earlier request: requesters only, and only what they may see (404 otherwise).
+    Row(
+        "/api/requests/copy_form",
+        &[("id", "999999")],
+        [401, 404, 403, 403],
+    ),
     // Requesters price their order; an empty form has no price yet.
     Row(
         "/api/requests/price",

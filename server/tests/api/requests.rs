@@ -387,6 +387,55 @@ async fn request_pages_render_for_the_owner() {
     assert!(redirected.status().is_redirection());
 }
 
+/// "Copy as new request": the owner's form opens filled from the earlier request (its CSR too);
+/// another requester gets nothing of it, on the page or from the server function.
+#[tokio::test]
+async fn a_request_is_copied_into_a_new_form_only_by_those_who_may_see_it() {
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester"]).await;
+    let fields = tls_form("basic-ov", &[("comments", "Copied from the shop's order.")]);
+    let id: i64 = submit(&app, &ada, &fields).await.json().await.unwrap();
+    let copy = |client| {
+        let app = &app;
+        async move {
+            app.call(
+                client,
+                "/api/requests/copy_form",
+                &[("id", &id.to_string())],
+            )
+            .await
+        }
+    };
+    let res = copy(&ada).await;
+    assert_eq!(res.status(), 200);
+    let form: Value = res.json().await.unwrap();
+    assert_eq!(form["common_name"], "www.example.com");
+    assert_eq!(form["comments"], "Copied from the shop's order.");
+    assert_eq!(form["cf_801"], "CC-1001");
+    let page = app
+        .page(&ada, &format!("/requests/new/basic-ov?copy={id}"))
+        .await;
+    assert!(
+        page.contains("Copied from the shop"),
+        "the comments are filled"
+    );
+    assert!(
+        page.contains("value=\"www.example.com\""),
+        "the common name is filled"
+    );
+
+    let bob = app.signed_in(&["requester"]).await;
+    assert_eq!(copy(&bob).await.status(), 404);
+    let page = app
+        .page(&bob, &format!("/requests/new/basic-ov?copy={id}"))
+        .await;
+    assert!(
+        !page.contains("value=\"www.example.com\""),
+        "a stranger's form starts empty"
+    );
+    assert!(!page.contains("Copied from the shop"));
+}
+
 /// A DigiCert that stops answering cannot hold a form for minutes (its client's read timeout
 /// times its retries, once per list): the lists give up after 20 s with a plain 503.
 #[tokio::test]

@@ -99,6 +99,20 @@ pub async fn load_request(id: i64) -> Result<RequestDetail, AppError> {
     Ok(detail)
 }
 
+/// The form of an earlier request, to start a new one from ("Copy as new request"): whoever may
+/// see the request may copy it. Only the form crosses to the browser, so the order form's code
+/// carries no decoder for a request's whole page.
+#[server(prefix = "/api", endpoint = "requests/copy_form")]
+pub async fn copied_form(id: i64) -> Result<RequestForm, AppError> {
+    use crate::features::auth::Role;
+    use crate::server::{context, require_role};
+
+    let state = context::state()?;
+    let user = require_role(&state, Role::Requester).await?;
+    let detail = super::service::detail_for(&state.pool, &user, id).await?;
+    Ok(detail.form)
+}
+
 /// The form for renewing an order: its values, with `renewal_of_order_id` set.
 #[server(prefix = "/api", endpoint = "requests/renewal_form")]
 pub async fn renewal_form(id: i64) -> Result<RequestForm, AppError> {

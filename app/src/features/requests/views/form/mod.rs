@@ -4,7 +4,7 @@
 
 use super::super::account_check::check_against_account;
 use super::super::api::{
-    EstimatePrice, SubmitRequest, check_csr, load_order_options, load_request, renewal_form,
+    EstimatePrice, SubmitRequest, check_csr, copied_form, load_order_options, renewal_form,
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
 use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
@@ -105,7 +105,7 @@ fn KindForm(kind: FormKind) -> impl IntoView {
         |(copy, renew)| async move {
             match (renew, copy) {
                 (Some(id), _) => renewal_form(id).await.ok(),
-                (None, Some(id)) => load_request(id).await.ok().map(|d| d.form),
+                (None, Some(id)) => copied_form(id).await.ok(),
                 (None, None) => None,
             }
         },
