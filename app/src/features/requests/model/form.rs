@@ -97,21 +97,27 @@ impl FormKind {
     }
 }
 
-/// Declares the order form's text fields once: each one's name (the struct field, the HTML
-/// `form[name]` and the key of its errors) and the most characters it may hold. Adding a text
-/// field is one line here, its input in the view (`text_field!`), where the order carries it
-/// and, when DigiCert can complain about that place, its path in `form_field_of`.
+/// Declares the order form's fields once. A text field: its name (the struct field, the HTML
+/// `form[name]` and the key of its errors), the most characters it may hold and, when DigiCert
+/// can complain about that place, the paths of its order JSON that land on it
+/// (`=> "ship_info.addr1"`). A checkbox: its name and paths. Adding a field is one line here,
+/// its input in the view (`text_field!`) and where the order carries it.
 macro_rules! request_form {
-    ($($(#[$doc:meta])* $name:ident: $limit:expr,)*) => {
+    (
+        text {
+            $($(#[$doc:meta])* $name:ident: $limit:expr $(=> $($path:literal),+)?,)*
+        }
+        checkboxes {
+            $($(#[$check_doc:meta])* $check:ident $(=> $($check_path:literal),+)?,)*
+        }
+    ) => {
         /// Everything a person typed, as the HTML form posts it (`form[common_name]=…`). Strings,
         /// so whatever was typed survives a failed submission unchanged.
         #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(default)]
         pub struct RequestForm {
             $($(#[$doc])* pub $name: String,)*
-            pub auto_renew: Option<String>,
-            pub auto_reissue: Option<String>,
-            pub use_org_as_common_name: Option<String>,
+            $($(#[$check_doc])* pub $check: Option<String>,)*
             /// The account's custom order fields, `cf_<DigiCert field id>` → value
             /// (`form[cf_801]=…`).
             #[serde(flatten)]
@@ -123,6 +129,12 @@ macro_rules! request_form {
             pub(super) fn limits(&self) -> impl Iterator<Item = (&'static str, &str, usize)> {
                 [$((stringify!($name), self.$name.as_str(), $limit),)*].into_iter()
             }
+
+            /// DigiCert's JSON paths and the field each lands on (see `form_field_of`).
+            pub(super) const DIGICERT_PATHS: &'static [(&'static str, &'static str)] = &[
+                $($($(($path, stringify!($name)),)+)?)*
+                $($($(($check_path, stringify!($check)),)+)?)*
+            ];
         }
     };
 }
@@ -133,48 +145,55 @@ const SHORT: usize = 100;
 const TEXT: usize = 200;
 
 request_form! {
-    kind: SHORT,
-    product: SHORT,
-    type_hint: SHORT,
-    common_name: MAX_NAME_CHARS,
-    /// 250 names of 255 characters.
-    dns_names: 64_000,
-    csr: MAX_CSR_CHARS,
-    signature_hash: SHORT,
-    server_platform: SHORT,
-    organization: SHORT,
-    container: SHORT,
-    /// `years`, `days` or `date`.
-    order_validity: SHORT,
-    order_years: SHORT,
-    order_days: SHORT,
-    /// `yyyy-mm-dd`, as a date input sends it.
-    order_end: SHORT,
-    /// Empty (with `cert_end` empty): the longest the dated cap and the order allow.
-    cert_days: SHORT,
-    /// `yyyy-mm-dd`: the first certificate's end date instead of a number of days.
-    cert_end: SHORT,
-    dcv_method: SHORT,
-    comments: 2000,
-    additional_emails: 4000,
-    renewal_of_order_id: SHORT,
-    ca_cert_id: SHORT,
-    ev_approver: SHORT,
-    server_licenses: SHORT,
-    provisioning_method: SHORT,
-    validity_years: SHORT,
-    ship_name: TEXT,
-    ship_addr1: TEXT,
-    ship_addr2: TEXT,
-    ship_city: TEXT,
-    ship_state: TEXT,
-    ship_zip: SHORT,
-    ship_country: SHORT,
-    ship_method: SHORT,
-    subject_name: TEXT,
-    subject_job_title: TEXT,
-    subject_phone: SHORT,
-    subject_email: 254,
+    text {
+        kind: SHORT,
+        product: SHORT,
+        type_hint: SHORT => "product",
+        common_name: MAX_NAME_CHARS => "certificate.common_name",
+        /// 250 names of 255 characters.
+        dns_names: 64_000 => "certificate.dns_names",
+        csr: MAX_CSR_CHARS => "certificate.csr",
+        signature_hash: SHORT => "certificate.signature_hash",
+        server_platform: SHORT => "certificate.server_platform",
+        organization: SHORT => "organization",
+        container: SHORT => "container",
+        /// `years`, `days` or `date`.
+        order_validity: SHORT => "order_validity", "custom_expiration_date",
+        order_years: SHORT,
+        order_days: SHORT,
+        /// `yyyy-mm-dd`, as a date input sends it.
+        order_end: SHORT,
+        /// Empty (with `cert_end` empty): the longest the dated cap and the order allow.
+        cert_days: SHORT => "certificate.cert_validity",
+        /// `yyyy-mm-dd`: the first certificate's end date instead of a number of days.
+        cert_end: SHORT,
+        dcv_method: SHORT,
+        comments: 2000 => "comments",
+        additional_emails: 4000 => "additional_emails",
+        renewal_of_order_id: SHORT => "renewal_of_order_id",
+        ca_cert_id: SHORT => "certificate.ca_cert_id",
+        ev_approver: SHORT => "organization.contacts",
+        server_licenses: SHORT => "server_licenses",
+        provisioning_method: SHORT,
+        validity_years: SHORT => "validity_years",
+        ship_name: TEXT => "ship_info.name", "ship_info",
+        ship_addr1: TEXT => "ship_info.addr1",
+        ship_addr2: TEXT => "ship_info.addr2",
+        ship_city: TEXT => "ship_info.city",
+        ship_state: TEXT => "ship_info.state",
+        ship_zip: SHORT => "ship_info.zip",
+        ship_country: SHORT => "ship_info.country",
+        ship_method: SHORT,
+        subject_name: TEXT => "subject.name",
+        subject_job_title: TEXT => "subject.job_title",
+        subject_phone: SHORT => "subject.phone",
+        subject_email: 254 => "subject.email",
+    }
+    checkboxes {
+        auto_renew => "auto_renew",
+        auto_reissue => "auto_reissue",
+        use_org_as_common_name,
+    }
 }
 
 /// The form name of a custom order field.

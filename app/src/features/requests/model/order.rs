@@ -51,49 +51,17 @@ fn number<T: std::str::FromStr>(
     }
 }
 
-/// Where a rule's JSON path shows up on the form.
+/// Where a rule's JSON path shows up on the form: the field declared with the longest path that
+/// is the path itself or a parent of it (`organization.contacts.0` is the EV approver's, not the
+/// organization's); "form" when none is.
 pub fn form_field_of(path: &str) -> &'static str {
-    const MAP: &[(&str, &str)] = &[
-        ("certificate.common_name", "common_name"),
-        ("certificate.dns_names", "dns_names"),
-        ("certificate.csr", "csr"),
-        ("certificate.signature_hash", "signature_hash"),
-        ("certificate.server_platform", "server_platform"),
-        ("certificate.ca_cert_id", "ca_cert_id"),
-        ("certificate.cert_validity", "cert_days"),
-        ("order_validity", "order_validity"),
-        ("validity_years", "validity_years"),
-        ("custom_expiration_date", "order_validity"),
-        ("organization.contacts", "ev_approver"),
-        ("organization", "organization"),
-        ("container", "container"),
-        ("product", "type_hint"),
-        ("additional_emails", "additional_emails"),
-        ("comments", "comments"),
-        ("renewal_of_order_id", "renewal_of_order_id"),
-        ("server_licenses", "server_licenses"),
-        ("auto_renew", "auto_renew"),
-        ("auto_reissue", "auto_reissue"),
-        ("ship_info.name", "ship_name"),
-        ("ship_info.addr1", "ship_addr1"),
-        ("ship_info.addr2", "ship_addr2"),
-        ("ship_info.city", "ship_city"),
-        ("ship_info.state", "ship_state"),
-        ("ship_info.zip", "ship_zip"),
-        ("ship_info.country", "ship_country"),
-        ("ship_info", "ship_name"),
-        ("subject.name", "subject_name"),
-        ("subject.job_title", "subject_job_title"),
-        ("subject.phone", "subject_phone"),
-        ("subject.email", "subject_email"),
-    ];
-    MAP.iter()
-        .find(|(prefix, _)| {
-            path == *prefix
-                || path
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| rest.starts_with('.'))
+    RequestForm::DIGICERT_PATHS
+        .iter()
+        .filter(|(prefix, _)| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
         })
+        .max_by_key(|(prefix, _)| prefix.len())
         .map(|(_, field)| *field)
         .unwrap_or("form")
 }

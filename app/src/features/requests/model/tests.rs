@@ -526,6 +526,24 @@ fn every_declared_text_field_refuses_one_character_over_its_limit_under_its_own_
     }
 }
 
+/// Each declared DigiCert path lands on the field declared with it, and that field is one the
+/// form posts (so the message shows under an input, not nowhere).
+#[test]
+fn every_declared_digicert_path_lands_on_its_own_posted_field() {
+    let posted = serde_json::to_value(RequestForm {
+        auto_renew: Some("1".into()),
+        auto_reissue: Some("1".into()),
+        ..RequestForm::default()
+    })
+    .unwrap();
+    assert!(RequestForm::DIGICERT_PATHS.len() >= 30);
+    for (path, field) in RequestForm::DIGICERT_PATHS {
+        assert_eq!(form_field_of(path), *field, "{path}");
+        assert_eq!(form_field_of(&format!("{path}.0")), *field, "{path}.0");
+        assert!(posted.get(field).is_some(), "{field} is not a form field");
+    }
+}
+
 #[test]
 fn a_json_path_lands_on_its_field() {
     for (path, field) in [
@@ -538,7 +556,10 @@ fn a_json_path_lands_on_its_field() {
         ("ship_info.zip", "ship_zip"),
         ("subject.email", "subject_email"),
         ("custom_expiration_date", "order_validity"),
+        ("product", "type_hint"),
+        ("auto_reissue", "auto_reissue"),
         ("certificate", "form"),
+        ("certificate.common_names", "form"),
         ("organizations", "form"),
         ("", "form"),
     ] {
