@@ -167,7 +167,7 @@ request_form! {
         cert_days: SHORT => "certificate.cert_validity",
         /// `yyyy-mm-dd`: the first certificate's end date instead of a number of days.
         cert_end: SHORT,
-        dcv_method: SHORT,
+        dcv_method: SHORT => "dcv_method",
         comments: 2000 => "comments",
         additional_emails: 4000 => "additional_emails",
         renewal_of_order_id: SHORT => "renewal_of_order_id",

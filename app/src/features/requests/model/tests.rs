@@ -283,6 +283,20 @@ fn every_kind_of_form_prepares_a_valid_order() {
     }
 }
 
+/// A rule about the validation method shows under the method's own field, not above the form.
+#[test]
+fn email_validation_after_its_end_is_refused_under_the_method_field() {
+    let mut form = valid_form(FormKind::BasicOv);
+    form.dcv_method = "email".into();
+    assert!(prepare(&form, TODAY).is_ok());
+    let errors = prepare(&form, date!(2028 - 03 - 15)).unwrap_err();
+    let message = errors
+        .for_field("dcv_method")
+        .expect("an error under dcv_method");
+    assert!(message.contains("Email validation ended"), "{message}");
+    assert!(errors.for_field("form").is_none(), "{:?}", errors.fields);
+}
+
 #[test]
 fn ev_and_private_forms_ask_for_their_extra_fields() {
     let mut ev = valid_form(FormKind::SecureSiteProEv);
