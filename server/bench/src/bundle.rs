@@ -54,20 +54,37 @@ pub fn bundle(pkg: &Path) -> anyhow::Result<Bundle> {
     let shell = weigh(&pkg.join("certdesk.wasm"))?;
     let mut all = Weight::default();
     let mut files = 0usize;
+    let mut groups_without_data = Vec::new();
     for entry in std::fs::read_dir(pkg).with_context(|| format!("cannot read {}", pkg.display()))? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "wasm") {
-            all = all + weigh(&path)?;
-            files += 1;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if !name.ends_with(".wasm") {
+            continue;
+        }
+        all = all + weigh(&path)?;
+        files += 1;
+        if is_page_group(name) && data_bytes(&path)? == 0 {
+            groups_without_data.push(name.to_owned());
         }
     }
+    groups_without_data.sort();
     Ok(Bundle {
         shell,
         shell_data: data_bytes(&pkg.join("certdesk.wasm"))?,
-        groups_without_data: groups_without_data(pkg)?,
+        groups_without_data,
         all,
         chunks: files.saturating_sub(1),
     })
+}
+
+/// A page group's own module (`split_<group>.wasm`), as against the chunks groups share. The
+/// splitter keeps every group's constants in the shell when its regrouped data would outgrow
+/// the linker's segment (see `frontend/src/lib.rs`); each group then carries none.
+fn is_page_group(file_name: &str) -> bool {
+    file_name.starts_with("split_")
 }
 
 /// Bytes of constants (the data section) a wasm module carries.
@@ -84,24 +101,6 @@ pub fn data_bytes(path: &Path) -> anyhow::Result<u64> {
         }
     }
     Ok(total)
-}
-
-/// Page groups whose module carries no constants of its own (`split_<group>.wasm`). The
-/// splitter keeps every group's constants in the shell when its regrouped data would outgrow
-/// the linker's segment (see `frontend/src/lib.rs`); each group then has none.
-pub fn groups_without_data(pkg: &Path) -> anyhow::Result<Vec<String>> {
-    let mut without = Vec::new();
-    for entry in std::fs::read_dir(pkg).with_context(|| format!("cannot read {}", pkg.display()))? {
-        let path = entry?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name.starts_with("split_") && name.ends_with(".wasm") && data_bytes(&path)? == 0 {
-            without.push(name.to_owned());
-        }
-    }
-    Ok(without)
 }
 
 /// A first visit: the page, who looks (`None`: signed out), and what it fetched from `/pkg/`.
@@ -170,26 +169,11 @@ mod tests {
 
     /// A wasm module holding `constants` bytes of passive data and nothing else.
     fn module_with_data(constants: usize) -> Vec<u8> {
-        fn leb(mut n: usize, out: &mut Vec<u8>) {
-            loop {
-                let byte = (n & 0x7f) as u8;
-                n >>= 7;
-                if n == 0 {
-                    out.push(byte);
-                    return;
-                }
-                out.push(byte | 0x80);
-            }
-        }
-        // One passive segment: its flag, its length, its bytes.
-        let mut segment = vec![1u8, 1];
-        leb(constants, &mut segment);
-        segment.extend(std::iter::repeat_n(7u8, constants));
-        let mut module = b"\0asm\x01\0\0\0".to_vec();
-        module.push(11);
-        leb(segment.len(), &mut module);
-        module.extend(segment);
-        module
+        let mut data = wasm_encoder::DataSection::new();
+        data.passive(vec![7u8; constants]);
+        let mut module = wasm_encoder::Module::new();
+        module.section(&data);
+        module.finish()
     }
 
     #[test]
@@ -230,8 +214,8 @@ mod tests {
             "no split site in {}: run `cargo leptos build --split` first",
             pkg.display()
         );
-        let shell = data_bytes(&pkg.join("certdesk.wasm")).unwrap();
-        assert!(shell > 0, "the shell has constants of its own");
-        assert_eq!(groups_without_data(&pkg).unwrap(), Vec::<String>::new());
+        let site = bundle(&pkg).unwrap();
+        assert!(site.shell_data > 0, "the shell has constants of its own");
+        assert_eq!(site.groups_without_data, Vec::<String>::new());
     }
 }

@@ -794,18 +794,23 @@ fn browser_rows(browser: &Browser) -> Vec<Vec<String>> {
         row(
             "release wasm: the shell".into(),
             format!(
-                "{} raw ({} constants), {} brotli",
+                "{} raw ({} constants), {} brotli{}",
                 kb(b.shell.raw),
                 kb(b.shell_data),
-                kb(b.shell.brotli)
+                kb(b.shell.brotli),
+                if b.groups_without_data.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the constants of {} stayed in it",
+                        b.groups_without_data.join(", ")
+                    )
+                }
             ),
             if b.groups_without_data.is_empty() {
                 String::new()
             } else {
-                format!(
-                    "MISSED: the constants of {} stayed in the shell",
-                    b.groups_without_data.join(", ")
-                )
+                "MISSED".into()
             },
         ),
         row(
