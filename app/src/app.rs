@@ -1,6 +1,7 @@
 //! The document shell, the router and the layout every page shares.
 
 use crate::components::NotFound;
+use crate::components::resource;
 use crate::features::auth::{
     Auth, CurrentUser,
     api::{SignOut, me},
@@ -50,7 +51,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let signed_in = RwSignal::new(0);
     let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(
+    let user = resource(
         move || (signed_in.get(), sign_out.version().get()),
         |_| me(),
     );

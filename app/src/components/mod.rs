@@ -1,5 +1,8 @@
 //! Building blocks shared by every feature's pages.
 
+mod resource;
+pub use resource::{Json, resource};
+
 use crate::error::AppError;
 use crate::features::auth::Auth;
 use crate::features::auth::Role;

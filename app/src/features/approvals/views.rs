@@ -3,6 +3,7 @@
 
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
 use super::model::PendingRequest;
+use crate::components::resource;
 use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
@@ -27,7 +28,7 @@ fn Queue() -> impl IntoView {
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let decide = ServerAction::<DecideRequest>::new();
     let bulk = ServerAction::<ApproveMany>::new();
-    let queue = Resource::new(
+    let queue = resource(
         move || {
             (
                 param("product"),

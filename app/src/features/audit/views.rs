@@ -1,4 +1,5 @@
 use super::api::search_audit;
+use crate::components::resource;
 use crate::components::{ErrorPanel, Guarded, NextPageLink};
 use crate::features::auth::Role;
 use leptos::prelude::*;
@@ -10,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
-    let page = Resource::new(
+    let page = resource(
         move || {
             (
                 param("actor"),

@@ -2,6 +2,7 @@
 
 use super::CurrentUser;
 use super::api::SignOut;
+use crate::components::Json;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 /// sign-in (a resource refetches only when its source value changes).
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub user: Resource<Result<Option<CurrentUser>, AppError>, Json>,
     pub signed_in: RwSignal<u32>,
     pub sign_out: ServerAction<SignOut>,
 }

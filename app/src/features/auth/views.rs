@@ -1,5 +1,6 @@
 use super::api::{SignIn, load_sign_in_options};
 use super::model::{DemoAccounts, SsoFailure};
+use crate::components::resource;
 use crate::components::{AlertLine, FieldError};
 use crate::error::AppError;
 use crate::features::auth::Auth;
@@ -20,7 +21,7 @@ pub fn SignInPage() -> impl IntoView {
             navigate(&next, Default::default());
         }
     });
-    let options = Resource::new(|| (), |_| load_sign_in_options());
+    let options = resource(|| (), |_| load_sign_in_options());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     // Only a known code is read from the address, so a crafted link cannot put words on the page.

@@ -1,6 +1,7 @@
 //! The request page's "Order and certificates" section.
 
 use super::model::{CertificateStatus, CertificateSummary};
+use crate::components::resource;
 use crate::encoding::encode_query_value;
 use leptos::prelude::*;
 
@@ -121,7 +122,7 @@ fn CurrentCertificates() -> impl IntoView {
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
-    let page = Resource::new(
+    let page = resource(
         move || (param("q"), param("action"), param("after")),
         |(q, action, after)| load_certificates(q, action, after),
     );

@@ -6,6 +6,7 @@ use super::api::{
     load_new_certificate_context, load_policies,
 };
 use super::model::{ChangeKind, ChangeView, ChangesPanel, NameChanges, RevocationReason};
+use crate::components::resource;
 use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, use_request_id};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -334,7 +335,7 @@ fn RevokeForm(
 #[component]
 pub fn NewCertificatePage(kind: ChangeKind) -> impl IntoView {
     let id = use_request_id();
-    let context = Resource::new(id, move |id| {
+    let context = resource(id, move |id| {
         load_new_certificate_context(id, kind.as_str().to_owned())
     });
     view! {
@@ -480,7 +481,7 @@ fn NewCertificateForm(
 #[component]
 pub fn ChangeQueue() -> impl IntoView {
     let decide = ServerAction::<DecideChange>::new();
-    let queue = Resource::new(move || decide.version().get(), |_| load_change_queue());
+    let queue = resource(move || decide.version().get(), |_| load_change_queue());
     view! {
         <section id="changes" aria-labelledby="change-queue-heading">
             <h2 id="change-queue-heading">"Reissues, duplicates and revocations"</h2>
@@ -562,7 +563,7 @@ pub fn ChangeQueue() -> impl IntoView {
 pub fn PoliciesPage() -> impl IntoView {
     use crate::features::auth::Role;
     let set = ServerAction::<SetPolicy>::new();
-    let policies = Resource::new(move || set.version().get(), |_| load_policies());
+    let policies = resource(move || set.version().get(), |_| load_policies());
     view! {
         <Title text="Standing policies" />
         <Guarded role=Role::Admin>

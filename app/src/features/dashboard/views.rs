@@ -1,4 +1,5 @@
 use super::api::load_dashboard;
+use crate::components::resource;
 use crate::components::{ErrorPanel, Guarded};
 use crate::features::auth::Auth;
 use leptos::prelude::*;
@@ -17,7 +18,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let summary = Resource::new(|| (), |_| load_dashboard());
+    let summary = resource(|| (), |_| load_dashboard());
     view! {
         <Suspense fallback=|| {
             view! { <p class="muted">"Loading…"</p> }

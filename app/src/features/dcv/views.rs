@@ -2,6 +2,7 @@
 
 use super::api::{ChangeDcvMethod, CheckDcv, PublishDcvDemo, load_domains};
 use super::model::{DcvName, DcvPanel, describe};
+use crate::components::resource;
 use crate::components::{ChoiceOptions, ErrorPanel, Guarded};
 use crate::features::auth::Role;
 use crate::features::digicert::dcv::EMAIL_DCV_ENDS;
@@ -305,7 +306,7 @@ pub fn DomainsPage() -> impl IntoView {
 
 #[component]
 fn Domains() -> impl IntoView {
-    let domains = Resource::new(|| (), |_| load_domains());
+    let domains = resource(|| (), |_| load_domains());
     view! {
         <h1>"Domains"</h1>
         <p class="muted">

@@ -2,6 +2,7 @@
 
 use super::api::search_history;
 use super::model::HistoryFilter;
+use crate::components::resource;
 use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
@@ -40,7 +41,7 @@ fn History() -> impl IntoView {
             after: get("after"),
         }
     });
-    let page = Resource::new(move || filter.get(), |f| search_history(Some(f)));
+    let page = resource(move || filter.get(), |f| search_history(Some(f)));
     let text = move |f: fn(&HistoryFilter) -> &String| move || filter.with(|x| f(x).clone());
     view! {
         <div class="page-head">

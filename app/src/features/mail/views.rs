@@ -1,6 +1,7 @@
 //! The Account page's mail switches and the admins' Mail page.
 
 use super::api::{SetMailPreference, load_mail, load_preferences};
+use crate::components::resource;
 use crate::components::{AlertLine, ErrorPanel, Guarded};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,7 +10,7 @@ use leptos_meta::Title;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let set = ServerAction::<SetMailPreference>::new();
-    let preferences = Resource::new(move || set.version().get(), |_| load_preferences());
+    let preferences = resource(move || set.version().get(), |_| load_preferences());
     view! {
         <Title text="Account" />
         <Guarded>
@@ -75,7 +76,7 @@ pub fn MailPage() -> impl IntoView {
     use crate::features::auth::Role;
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
-    let mail = Resource::new(
+    let mail = resource(
         move || {
             query
                 .read()

@@ -1,3 +1,4 @@
+use crate::components::resource;
 use crate::components::{AlertLine, ErrorPanel, Guarded, use_request_id};
 use crate::features::approvals::api::DecideRequest;
 use crate::features::approvals::views::DecisionForms;
@@ -23,7 +24,7 @@ pub fn RequestPage() -> impl IntoView {
     let decide = ServerAction::<DecideRequest>::new();
     let dcv_actions = DcvActions::new();
     let change_actions = ChangeActions::new();
-    let detail = Resource::new(
+    let detail = resource(
         move || {
             (
                 id(),
@@ -36,11 +37,11 @@ pub fn RequestPage() -> impl IntoView {
         },
         |(id, ..)| load_request(id),
     );
-    let changes = Resource::new(
+    let changes = resource(
         move || (id(), decide.version().get(), change_actions.version()),
         |(id, ..)| load_changes(id),
     );
-    let dcv = Resource::new(
+    let dcv = resource(
         move || (id(), decide.version().get(), dcv_actions.version()),
         |(id, ..)| load_dcv(id),
     );

@@ -2,6 +2,7 @@ use super::api::{
     ChangePassword, CreateAccount, ResetUserPassword, SetUserActive, SetUserRoles, UserSummary,
     list_users,
 };
+use crate::components::resource;
 use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded};
 use crate::error::AppError;
 use crate::features::auth::Auth;
@@ -37,7 +38,7 @@ fn UserList() -> impl IntoView {
         roles: ServerAction::new(),
         reset: ServerAction::new(),
     };
-    let users = Resource::new(
+    let users = resource(
         move || {
             (
                 query.read().get("after"),

@@ -1,5 +1,6 @@
 use super::super::api::my_requests;
 use super::super::model::FormKind;
+use crate::components::resource;
 use crate::components::{ErrorPanel, Guarded, NextPageLink};
 use crate::features::auth::Role;
 use leptos::prelude::*;
@@ -48,7 +49,7 @@ pub fn MyRequestsPage() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
-    let page = Resource::new(before, my_requests);
+    let page = resource(before, my_requests);
     view! {
         <Title text="My requests" />
         <Guarded>

@@ -2,6 +2,7 @@
 //! text fields that keep what was typed before the page hydrated.
 
 use super::*;
+use crate::components::resource;
 
 /// The CSR: pasted or uploaded, a private key refused on the spot, and its preview.
 #[component]
@@ -130,7 +131,7 @@ pub(super) fn CsrPreview(
         let text = csr_text.get();
         (!text.trim().is_empty()).then(|| csr::inspect(text.as_bytes()))
     });
-    let verified = Resource::new(
+    let verified = resource(
         move || csr_text.get(),
         |text| async move {
             if text.trim().is_empty() || csr::contains_private_key(text.as_bytes()) {

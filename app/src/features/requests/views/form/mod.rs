@@ -8,6 +8,7 @@ use super::super::api::{
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
 use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
+use crate::components::resource;
 use crate::components::{ChoiceOptions, Guarded, NotFound};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
@@ -89,7 +90,7 @@ fn KindForm(kind: FormKind) -> impl IntoView {
         }
     });
 
-    let options = Resource::new(
+    let options = resource(
         move || (kind.slug().to_owned(), product.get(), type_hint.get()),
         |(kind, product, type_hint)| load_order_options(kind, product, type_hint),
     );
@@ -100,7 +101,7 @@ fn KindForm(kind: FormKind) -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
     };
     // A copy starts from an earlier request; a renewal from the order it renews.
-    let copied = Resource::new(
+    let copied = resource(
         move || (copy_of(), renew_of()),
         |(copy, renew)| async move {
             match (renew, copy) {
