@@ -130,6 +130,32 @@ macro_rules! request_form {
                 [$((stringify!($name), self.$name.as_str(), $limit),)*].into_iter()
             }
 
+            /// Field → value, for putting a form back after a failed plain-HTML submission. A
+            /// pasted private key is never among them.
+            pub fn kept(&self) -> BTreeMap<String, String> {
+                let mut kept = self.custom.clone();
+                $(kept.insert(stringify!($name).to_owned(), self.$name.clone());)*
+                $(if let Some(value) = &self.$check {
+                    kept.insert(stringify!($check).to_owned(), value.clone());
+                })*
+                if csr::contains_private_key(self.csr.as_bytes()) {
+                    kept.remove("csr");
+                }
+                kept
+            }
+
+            /// The form holding these field → value pairs (the inverse of
+            /// [`RequestForm::kept`]); names that are no declared field are custom fields, as
+            /// when the form is posted.
+            pub fn from_fields(fields: &BTreeMap<String, String>) -> Self {
+                let mut custom = fields.clone();
+                RequestForm {
+                    $($name: custom.remove(stringify!($name)).unwrap_or_default(),)*
+                    $($check: custom.remove(stringify!($check)),)*
+                    custom,
+                }
+            }
+
             /// DigiCert's JSON paths and the field each lands on (see `form_field_of`).
             pub(super) const DIGICERT_PATHS: &'static [(&'static str, &'static str)] = &[
                 $($($(($path, stringify!($name)),)+)?)*
@@ -229,23 +255,6 @@ impl RequestForm {
         }
     }
 
-    /// Field → value, for putting a form back after a failed plain-HTML submission. A pasted
-    /// private key is never among them.
-    pub fn kept(&self) -> BTreeMap<String, String> {
-        let mut kept = BTreeMap::new();
-        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) {
-            for (name, value) in map {
-                if let serde_json::Value::String(text) = value {
-                    kept.insert(name, text);
-                }
-            }
-        }
-        if csr::contains_private_key(self.csr.as_bytes()) {
-            kept.remove("csr");
-        }
-        kept
-    }
-
     /// Refuses every field longer than its limit, before any other check looks at it. The
     /// oversized values are not kept (nobody needs 2 MB sent back); the others are.
     pub fn check_lengths(&self) -> Result<(), FormErrors> {
@@ -271,15 +280,6 @@ impl RequestForm {
             .kept
             .retain(|name, _| !errors.fields.contains_key(name));
         Err(errors)
-    }
-
-    /// The inverse of [`RequestForm::kept`].
-    pub fn from_kept(kept: &BTreeMap<String, String>) -> Self {
-        let map: serde_json::Map<String, serde_json::Value> = kept
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
     }
 
     pub fn form_kind(&self) -> Option<FormKind> {

@@ -369,7 +369,7 @@ fn field_errors_name_the_form_fields_and_keep_what_was_typed() {
     );
     assert_eq!(errors.kept["common_name"], "exa mple.com");
     assert_eq!(errors.kept["order_years"], "five");
-    assert_eq!(RequestForm::from_kept(&errors.kept), form);
+    assert_eq!(RequestForm::from_fields(&errors.kept), form);
 }
 
 #[test]
@@ -503,7 +503,7 @@ fn custom_fields_travel_in_the_order_and_survive_a_failed_submission() {
     form.common_name = "bad name".into();
     let errors = prepare(&form, TODAY).unwrap_err();
     assert_eq!(errors.kept["cf_802"], " CHG-7 ");
-    assert_eq!(RequestForm::from_kept(&errors.kept), form);
+    assert_eq!(RequestForm::from_fields(&errors.kept), form);
     // A name that is no custom field is refused; a flood of them is refused before anything else.
     let mut odd = valid_form(FormKind::BasicOv);
     odd.custom.insert("injected".into(), "x".into());
@@ -530,11 +530,11 @@ fn every_declared_text_field_refuses_one_character_over_its_limit_under_its_own_
     for (name, max) in declared {
         let at_limit = BTreeMap::from([(name.to_owned(), "a".repeat(max))]);
         assert!(
-            RequestForm::from_kept(&at_limit).check_lengths().is_ok(),
+            RequestForm::from_fields(&at_limit).check_lengths().is_ok(),
             "{name}"
         );
         let over = BTreeMap::from([(name.to_owned(), "a".repeat(max + 1))]);
-        let errors = RequestForm::from_kept(&over).check_lengths().unwrap_err();
+        let errors = RequestForm::from_fields(&over).check_lengths().unwrap_err();
         assert!(errors.for_field(name).is_some(), "{name}: {errors:?}");
         assert!(!errors.kept.contains_key(name), "{name} is not sent back");
     }
@@ -579,4 +579,28 @@ fn a_json_path_lands_on_its_field() {
     ] {
         assert_eq!(form_field_of(path), field, "{path}");
     }
+}
+
+#[test]
+fn a_form_read_back_from_its_fields_is_the_form_that_was_typed() {
+    let mut form = valid_form(FormKind::DocumentSigning);
+    form.auto_renew = Some("on".into());
+    form.custom.insert("cf_801".into(), "CC-1".into());
+    let fields = form.kept();
+    assert_eq!(fields["auto_renew"], "on");
+    assert!(
+        !fields.contains_key("auto_reissue"),
+        "an unticked box posts nothing"
+    );
+    assert_eq!(fields["cf_801"], "CC-1");
+    assert_eq!(RequestForm::from_fields(&fields), form);
+    // What the page posts, unknown names included: those are custom fields, as on the server.
+    let posted = BTreeMap::from([
+        ("common_name".to_owned(), "www.example.com".to_owned()),
+        ("cf_802".to_owned(), "CHG-7".to_owned()),
+    ]);
+    let read = RequestForm::from_fields(&posted);
+    assert_eq!(read.common_name, "www.example.com");
+    assert_eq!(read.custom["cf_802"], "CHG-7");
+    assert_eq!(read.auto_renew, None);
 }

@@ -73,7 +73,7 @@ pub(super) fn read_form(_form: NodeRef<leptos::html::Form>) -> Option<RequestFor
         use web_sys::wasm_bindgen::JsCast;
         let element = _form.get_untracked()?;
         let data = web_sys::FormData::new_with_form(&element).ok()?;
-        let mut map = serde_json::Map::new();
+        let mut fields = std::collections::BTreeMap::new();
         for entry in js_sys::try_iter(&data).ok()??.flatten() {
             let pair: js_sys::Array = entry.dyn_into().ok()?;
             let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
@@ -81,10 +81,10 @@ pub(super) fn read_form(_form: NodeRef<leptos::html::Form>) -> Option<RequestFor
                 continue;
             };
             if let Some(name) = key.strip_prefix("form[").and_then(|k| k.strip_suffix(']')) {
-                map.insert(name.to_owned(), serde_json::Value::String(value));
+                fields.insert(name.to_owned(), value);
             }
         }
-        serde_json::from_value(serde_json::Value::Object(map)).ok()
+        Some(RequestForm::from_fields(&fields))
     }
     #[cfg(not(feature = "hydrate"))]
     None

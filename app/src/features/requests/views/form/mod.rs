@@ -133,7 +133,7 @@ fn KindForm(kind: FormKind) -> impl IntoView {
                     .and_then(|e| e.form().map(|f| f.kept.clone()))
                     .filter(|k| !k.is_empty());
                 let mut initial = match (kept, copied) {
-                    (Some(kept), _) => RequestForm::from_kept(&kept),
+                    (Some(kept), _) => RequestForm::from_fields(&kept),
                     (None, Some(form)) => form,
                     (None, None) => RequestForm::blank(kind),
                 };
