@@ -1,7 +1,6 @@
 //! The document shell, the router and the layout every page shares.
 
-use crate::components::NotFound;
-use crate::components::resource;
+use crate::components::{NotFound, resource};
 use crate::features::auth::{
     Auth, CurrentUser,
     api::{SignOut, me},

@@ -3,8 +3,7 @@
 
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
 use super::model::PendingRequest;
-use crate::components::resource;
-use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect};
+use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect, resource};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
 use leptos::prelude::*;

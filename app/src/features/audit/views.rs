@@ -1,6 +1,5 @@
 use super::api::search_audit;
-use crate::components::resource;
-use crate::components::{ErrorPanel, Guarded, NextPageLink};
+use crate::components::{ErrorPanel, Guarded, NextPageLink, resource};
 use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;

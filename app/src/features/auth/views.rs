@@ -1,7 +1,6 @@
 use super::api::{SignIn, load_sign_in_options};
 use super::model::{DemoAccounts, SsoFailure};
-use crate::components::resource;
-use crate::components::{AlertLine, FieldError};
+use crate::components::{AlertLine, FieldError, resource};
 use crate::error::AppError;
 use crate::features::auth::Auth;
 use leptos::prelude::*;

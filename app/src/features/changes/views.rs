@@ -6,8 +6,7 @@ use super::api::{
     load_new_certificate_context, load_policies,
 };
 use super::model::{ChangeKind, ChangeView, ChangesPanel, NameChanges, RevocationReason};
-use crate::components::resource;
-use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, use_request_id};
+use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, resource, use_request_id};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;

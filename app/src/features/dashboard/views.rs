@@ -1,6 +1,5 @@
 use super::api::load_dashboard;
-use crate::components::resource;
-use crate::components::{ErrorPanel, Guarded};
+use crate::components::{ErrorPanel, Guarded, resource};
 use crate::features::auth::Auth;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,8 +2,7 @@
 
 use super::api::{ChangeDcvMethod, CheckDcv, PublishDcvDemo, load_domains};
 use super::model::{DcvName, DcvPanel, describe};
-use crate::components::resource;
-use crate::components::{ChoiceOptions, ErrorPanel, Guarded};
+use crate::components::{ChoiceOptions, ErrorPanel, Guarded, resource};
 use crate::features::auth::Role;
 use crate::features::digicert::dcv::EMAIL_DCV_ENDS;
 use crate::features::digicert::payload::DcvMethod;

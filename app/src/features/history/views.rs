@@ -2,8 +2,7 @@
 
 use super::api::search_history;
 use super::model::HistoryFilter;
-use crate::components::resource;
-use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect};
+use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect, resource};
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::RequestStatus;

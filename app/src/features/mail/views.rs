@@ -1,8 +1,7 @@
 //! The Account page's mail switches and the admins' Mail page.
 
 use super::api::{SetMailPreference, load_mail, load_preferences};
-use crate::components::resource;
-use crate::components::{AlertLine, ErrorPanel, Guarded};
+use crate::components::{AlertLine, ErrorPanel, Guarded, resource};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

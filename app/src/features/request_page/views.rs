@@ -1,5 +1,4 @@
-use crate::components::resource;
-use crate::components::{AlertLine, ErrorPanel, Guarded, use_request_id};
+use crate::components::{AlertLine, ErrorPanel, Guarded, resource, use_request_id};
 use crate::features::approvals::api::DecideRequest;
 use crate::features::approvals::views::DecisionForms;
 use crate::features::certificates::views::OrderCertificates;

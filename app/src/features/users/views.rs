@@ -2,8 +2,7 @@ use super::api::{
     ChangePassword, CreateAccount, ResetUserPassword, SetUserActive, SetUserRoles, UserSummary,
     list_users,
 };
-use crate::components::resource;
-use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded};
+use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, resource};
 use crate::error::AppError;
 use crate::features::auth::Auth;
 use crate::features::auth::Role;

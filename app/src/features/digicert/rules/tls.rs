@@ -1,6 +1,7 @@
 //! The rules of TLS orders (`ssl_basic`, EV, `ssl` with a type hint, Multi-year Plans).
 
 use super::*;
+use crate::features::digicert::payload::TlsCertificate;
 
 pub(super) fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, today: Date) {
     if product.family() != crate::features::digicert::products::Family::Tls {
@@ -16,6 +17,43 @@ pub(super) fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, t
         );
     }
     let type_hint = body.product.map(|p| p.type_hint);
+    check_type_hint(f, product, type_hint);
+    let validation = product
+        .validation()
+        .or_else(|| type_hint.map(TypeHint::validation));
+    let public = !matches!(validation, Some(Validation::Private));
+
+    check_certificate(f, &body.certificate, type_hint, public);
+    let order_days = check_order_validity(f, body, today);
+    if let Some(cert_validity) = &body.certificate.cert_validity {
+        check_cert_validity(f, cert_validity, order_days, public, today);
+    }
+    if validation == Some(Validation::Ev) {
+        check_ev_approver(f, &body.organization);
+    }
+    check_organization(f, &body.organization);
+    for (field, contact) in [
+        ("organization_contact", &body.organization_contact),
+        ("technical_contact", &body.technical_contact),
+    ] {
+        if let Some(contact) = contact {
+            check_order_contact(f, field, contact);
+        }
+    }
+    for (i, email) in body.additional_emails.iter().enumerate() {
+        f.email(&format!("additional_emails.{i}"), email);
+    }
+    check_order_settings(f, body);
+    check_common_tail(
+        f,
+        body.container.map(|c| c.id),
+        &body.custom_fields,
+        body.alternative_order_id.as_deref(),
+    );
+}
+
+/// The generic `ssl` product needs a type hint; every other product refuses one.
+fn check_type_hint(f: &mut Findings, product: ProductId, type_hint: Option<TypeHint>) {
     match (product, type_hint) {
         (ProductId::Ssl, None) => f.coded(
             "product.type_hint",
@@ -28,12 +66,15 @@ pub(super) fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, t
             "A type hint is only used with the generic ssl product.",
         ),
     }
-    let validation = product
-        .validation()
-        .or_else(|| type_hint.map(TypeHint::validation));
-    let public = !matches!(validation, Some(Validation::Private));
+}
 
-    let cert = &body.certificate;
+/// The certificate's names, CSR, platform and, for a private certificate, its issuing CA.
+fn check_certificate(
+    f: &mut Findings,
+    cert: &TlsCertificate,
+    type_hint: Option<TypeHint>,
+    public: bool,
+) {
     check_names(f, &cert.common_name, &cert.dns_names, public);
     match cert.csr.as_deref().map(str::trim) {
         None | Some("") => f.required("certificate.csr", "Paste or upload the CSR."),
@@ -69,38 +110,26 @@ pub(super) fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, t
         "profile option",
         100,
     );
+}
 
-    let order_days = check_order_validity(f, body, today);
-    if let Some(cert_validity) = &cert.cert_validity {
-        check_cert_validity(f, cert_validity, order_days, public, today);
+/// EV orders name the organization's EV approver (or a verified contact) among its contacts.
+fn check_ev_approver(f: &mut Findings, organization: &Organization) {
+    let has_approver = organization.contacts.iter().any(|c| {
+        matches!(
+            c.contact_type,
+            ContactType::EvApprover | ContactType::VerifiedContact
+        )
+    });
+    if !has_approver {
+        f.required(
+            "organization.contacts",
+            "Choose the organization's EV approver: EV orders need one.",
+        );
     }
+}
 
-    if validation == Some(Validation::Ev) {
-        let has_approver = body.organization.contacts.iter().any(|c| {
-            matches!(
-                c.contact_type,
-                ContactType::EvApprover | ContactType::VerifiedContact
-            )
-        });
-        if !has_approver {
-            f.required(
-                "organization.contacts",
-                "Choose the organization's EV approver: EV orders need one.",
-            );
-        }
-    }
-    check_organization(f, &body.organization);
-    for (field, contact) in [
-        ("organization_contact", &body.organization_contact),
-        ("technical_contact", &body.technical_contact),
-    ] {
-        if let Some(contact) = contact {
-            check_order_contact(f, field, contact);
-        }
-    }
-    for (i, email) in body.additional_emails.iter().enumerate() {
-        f.email(&format!("additional_emails.{i}"), email);
-    }
+/// The order's switches, licenses, renewal, locale and free texts.
+fn check_order_settings(f: &mut Findings, body: &TlsOrder) {
     for (field, value) in [
         ("auto_renew", body.auto_renew),
         ("auto_reissue", body.auto_reissue),
@@ -142,12 +171,6 @@ pub(super) fn check_tls(f: &mut Findings, product: ProductId, body: &TlsOrder, t
         body.custom_renewal_message.as_deref(),
         "renewal message",
         2000,
-    );
-    check_common_tail(
-        f,
-        body.container.map(|c| c.id),
-        &body.custom_fields,
-        body.alternative_order_id.as_deref(),
     );
 }
 

@@ -1,7 +1,6 @@
 use super::super::api::my_requests;
 use super::super::model::FormKind;
-use crate::components::resource;
-use crate::components::{ErrorPanel, Guarded, NextPageLink};
+use crate::components::{ErrorPanel, Guarded, NextPageLink, resource};
 use crate::features::auth::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;

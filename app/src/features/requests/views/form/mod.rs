@@ -8,8 +8,7 @@ use super::super::api::{
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
 use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
-use crate::components::resource;
-use crate::components::{ChoiceOptions, Guarded, NotFound};
+use crate::components::{ChoiceOptions, Guarded, NotFound, resource};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
 use crate::features::csr::{self, CsrReport};
