@@ -183,85 +183,12 @@ pub fn prepare(form: &RequestForm, today: Date) -> Result<Prepared, FormErrors> 
 
 fn tls_order(form: &RequestForm, kind: FormKind, errors: &mut FormErrors) -> TlsOrder {
     let (common_name, dns_names) = form.ascii_names();
-    let signature_hash = match form.signature_hash.as_str() {
-        "" | "sha256" => SignatureHash::Sha256,
-        "sha384" => SignatureHash::Sha384,
-        "sha512" => SignatureHash::Sha512,
-        _ => {
-            errors.add("signature_hash", "Choose SHA-256, SHA-384 or SHA-512.");
-            SignatureHash::Sha256
-        }
-    };
-    let order_validity = match form.order_validity.as_str() {
-        "days" => number(errors, "order_validity", &form.order_days, "Days").map(|days| Validity {
-            days: Some(days),
-            ..Validity::default()
-        }),
-        "date" => match IsoDate::parse(&form.order_end) {
-            Ok(IsoDate(end)) => Some(Validity {
-                custom_expiration_date: Some(DayMonthYear(end)),
-                ..Validity::default()
-            }),
-            Err(_) => {
-                errors.add("order_validity", "Pick the date the order ends.");
-                None
-            }
-        },
-        _ => number(errors, "order_validity", &form.order_years, "Years").map(|years| Validity {
-            years: Some(years),
-            ..Validity::default()
-        }),
-    };
-    let cert_validity = if form.cert_end.trim().is_empty() {
-        number(errors, "cert_days", &form.cert_days, "Certificate days").map(|days| Validity {
-            days: Some(days),
-            ..Validity::default()
-        })
-    } else {
-        match IsoDate::parse(&form.cert_end) {
-            Ok(IsoDate(end)) => Some(Validity {
-                custom_expiration_date: Some(DayMonthYear(end)),
-                ..Validity::default()
-            }),
-            Err(_) => {
-                errors.add("cert_days", "Pick the date the certificate ends.");
-                None
-            }
-        }
-    };
-    let mut organization = Organization {
-        id: number(
-            errors,
-            "organization",
-            &form.organization,
-            "The organization",
-        ),
-        ..Organization::default()
-    };
-    if form.needs_ev_approver()
-        && let Some(user_id) =
-            number::<i64>(errors, "ev_approver", &form.ev_approver, "The EV approver")
-    {
-        organization.contacts.push(OrgContact {
-            contact_type: ContactType::EvApprover,
-            user_id: Some(user_id),
-            first_name: None,
-            last_name: None,
-            job_title: None,
-            telephone: None,
-            email: None,
-        });
-    }
-    let dcv_method = match form.dcv_method.as_str() {
-        "" => None,
-        other => {
-            let method = DcvMethod::ALL.into_iter().find(|m| m.as_str() == other);
-            if method.is_none() {
-                errors.add("dcv_method", "Choose a validation method from the list.");
-            }
-            method
-        }
-    };
+    // Read in the form's order, so its errors are listed top to bottom.
+    let signature_hash = signature_hash(form, errors);
+    let order_validity = order_validity(form, errors);
+    let cert_validity = cert_validity(form, errors);
+    let organization = tls_organization(form, errors);
+    let dcv_method = dcv_method(form, errors);
     let flag = |value: &Option<String>| value.as_ref().map(|_| 1u8);
     TlsOrder {
         certificate: TlsCertificate {
@@ -313,6 +240,101 @@ fn tls_order(form: &RequestForm, kind: FormKind, errors: &mut FormErrors) -> Tls
         container: number(errors, "container", &form.container, "The container")
             .map(|id| IdRef { id }),
         ..TlsOrder::default()
+    }
+}
+
+fn signature_hash(form: &RequestForm, errors: &mut FormErrors) -> SignatureHash {
+    match form.signature_hash.as_str() {
+        "" | "sha256" => SignatureHash::Sha256,
+        "sha384" => SignatureHash::Sha384,
+        "sha512" => SignatureHash::Sha512,
+        _ => {
+            errors.add("signature_hash", "Choose SHA-256, SHA-384 or SHA-512.");
+            SignatureHash::Sha256
+        }
+    }
+}
+
+/// The order's term: years (the default), days or an end date.
+fn order_validity(form: &RequestForm, errors: &mut FormErrors) -> Option<Validity> {
+    match form.order_validity.as_str() {
+        "days" => number(errors, "order_validity", &form.order_days, "Days").map(|days| Validity {
+            days: Some(days),
+            ..Validity::default()
+        }),
+        "date" => ends_on(errors, "order_validity", &form.order_end, "order"),
+        _ => number(errors, "order_validity", &form.order_years, "Years").map(|years| Validity {
+            years: Some(years),
+            ..Validity::default()
+        }),
+    }
+}
+
+/// The first certificate's life: an end date when one is picked, else a number of days (none:
+/// the longest allowed).
+fn cert_validity(form: &RequestForm, errors: &mut FormErrors) -> Option<Validity> {
+    if form.cert_end.trim().is_empty() {
+        number(errors, "cert_days", &form.cert_days, "Certificate days").map(|days| Validity {
+            days: Some(days),
+            ..Validity::default()
+        })
+    } else {
+        ends_on(errors, "cert_days", &form.cert_end, "certificate")
+    }
+}
+
+/// A validity ending on the `yyyy-mm-dd` date of `field`.
+fn ends_on(errors: &mut FormErrors, field: &str, date: &str, what: &str) -> Option<Validity> {
+    match IsoDate::parse(date) {
+        Ok(IsoDate(end)) => Some(Validity {
+            custom_expiration_date: Some(DayMonthYear(end)),
+            ..Validity::default()
+        }),
+        Err(_) => {
+            errors.add(field, format!("Pick the date the {what} ends."));
+            None
+        }
+    }
+}
+
+/// The organization, with its EV approver as a contact when the product needs one.
+fn tls_organization(form: &RequestForm, errors: &mut FormErrors) -> Organization {
+    let mut organization = Organization {
+        id: number(
+            errors,
+            "organization",
+            &form.organization,
+            "The organization",
+        ),
+        ..Organization::default()
+    };
+    if form.needs_ev_approver()
+        && let Some(user_id) =
+            number::<i64>(errors, "ev_approver", &form.ev_approver, "The EV approver")
+    {
+        organization.contacts.push(OrgContact {
+            contact_type: ContactType::EvApprover,
+            user_id: Some(user_id),
+            first_name: None,
+            last_name: None,
+            job_title: None,
+            telephone: None,
+            email: None,
+        });
+    }
+    organization
+}
+
+fn dcv_method(form: &RequestForm, errors: &mut FormErrors) -> Option<DcvMethod> {
+    match form.dcv_method.as_str() {
+        "" => None,
+        other => {
+            let method = DcvMethod::ALL.into_iter().find(|m| m.as_str() == other);
+            if method.is_none() {
+                errors.add("dcv_method", "Choose a validation method from the list.");
+            }
+            method
+        }
     }
 }
 
