@@ -79,7 +79,10 @@ pub use server::{OptionsCache, order_options, organization_names};
 mod server {
     use super::*;
     use crate::error::AppError;
-    use crate::features::digicert::account::{allowed_hashes, allowed_order_years};
+    use crate::features::digicert::account::{
+        ContainerList, OrganizationSummary, ProductLimits, ValidationList, allowed_hashes,
+        allowed_order_years,
+    };
     use crate::features::digicert::dates::IsoDate;
     use crate::features::digicert::pricing::Price;
     use crate::features::digicert::products::ProductId;
@@ -275,17 +278,7 @@ mod server {
         )
         .map_err(unreachable)?;
         let active: Vec<_> = organizations.into_iter().filter(|o| o.is_active).collect();
-        // The account's limits, as its top container holds them.
-        let top = containers
-            .containers
-            .iter()
-            .find(|c| c.parent_id.is_none())
-            .or(containers.containers.first())
-            .map(|c| c.id);
-        let limits = match top {
-            Some(id) => client.product_limits(id).await.map_err(unreachable)?,
-            None => Default::default(),
-        };
+        let limits = account_limits(client, &containers).await?;
         let limit = limits
             .product_limits
             .iter()
@@ -298,56 +291,7 @@ mod server {
                 label: h.name,
             })
             .collect();
-        // Each organization's OV/EV validation status, all at once.
-        let validations = futures::future::try_join_all(
-            active
-                .iter()
-                .map(|org| client.organization_validations(org.id)),
-        )
-        .await
-        .map_err(unreachable)?;
-        let is_active = |list: &crate::features::digicert::account::ValidationList, kind: &str| {
-            list.validations
-                .iter()
-                .any(|v| v.kind == kind && v.status == "active")
-        };
-        // Each organization's EV approvers at once, not one after another.
-        let approvers = if ev {
-            futures::future::try_join_all(
-                active.iter().map(|org| client.potential_approvers(org.id)),
-            )
-            .await
-            .map_err(unreachable)?
-        } else {
-            Vec::new()
-        };
-        let mut approvers = approvers.into_iter();
-        let mut validations = validations.into_iter();
-        let mut choices = Vec::new();
-        for org in active {
-            let validation = validations.next().unwrap_or_default();
-            let ev_approvers = match approvers.next() {
-                Some(found) => found
-                    .users
-                    .into_iter()
-                    .chain(found.contacts)
-                    .map(|a| EvApprover {
-                        id: a.user_id,
-                        name: a.full_name(),
-                        job_title: a.job_title.clone().unwrap_or_default(),
-                        email: a.email.clone().unwrap_or_default(),
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            choices.push(OrganizationChoice {
-                id: org.id,
-                name: org.display_name.clone().unwrap_or(org.name),
-                ev_approvers,
-                ov_active: is_active(&validation, "ov"),
-                ev_active: is_active(&validation, "ev"),
-            });
-        }
+        let choices = organization_choices(client, active, ev).await?;
         let today = time::OffsetDateTime::now_utc().date();
         Ok(OrderOptions {
             organizations: choices,
@@ -382,5 +326,80 @@ mod server {
             max_cert_days: max_public_cert_days(today),
             today: IsoDate(today).to_string(),
         })
+    }
+
+    /// The account's limits, as its top container holds them.
+    async fn account_limits(
+        client: &DigicertClient,
+        containers: &ContainerList,
+    ) -> Result<ProductLimits, AppError> {
+        let top = containers
+            .containers
+            .iter()
+            .find(|c| c.parent_id.is_none())
+            .or(containers.containers.first())
+            .map(|c| c.id);
+        match top {
+            Some(id) => client.product_limits(id).await.map_err(unreachable),
+            None => Ok(Default::default()),
+        }
+    }
+
+    /// The active organizations with their OV/EV validation status and, for EV forms, their EV
+    /// approvers; each kind asked for all organizations at once, not one after another.
+    async fn organization_choices(
+        client: &DigicertClient,
+        active: Vec<OrganizationSummary>,
+        ev: bool,
+    ) -> Result<Vec<OrganizationChoice>, AppError> {
+        let validations = futures::future::try_join_all(
+            active
+                .iter()
+                .map(|org| client.organization_validations(org.id)),
+        )
+        .await
+        .map_err(unreachable)?;
+        let approvers = if ev {
+            futures::future::try_join_all(
+                active.iter().map(|org| client.potential_approvers(org.id)),
+            )
+            .await
+            .map_err(unreachable)?
+        } else {
+            Vec::new()
+        };
+        let is_active = |list: &ValidationList, kind: &str| {
+            list.validations
+                .iter()
+                .any(|v| v.kind == kind && v.status == "active")
+        };
+        let mut approvers = approvers.into_iter();
+        let mut validations = validations.into_iter();
+        let mut choices = Vec::new();
+        for org in active {
+            let validation = validations.next().unwrap_or_default();
+            let ev_approvers = match approvers.next() {
+                Some(found) => found
+                    .users
+                    .into_iter()
+                    .chain(found.contacts)
+                    .map(|a| EvApprover {
+                        id: a.user_id,
+                        name: a.full_name(),
+                        job_title: a.job_title.clone().unwrap_or_default(),
+                        email: a.email.clone().unwrap_or_default(),
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            choices.push(OrganizationChoice {
+                id: org.id,
+                name: org.display_name.clone().unwrap_or(org.name),
+                ev_approvers,
+                ov_active: is_active(&validation, "ov"),
+                ev_active: is_active(&validation, "ev"),
+            });
+        }
+        Ok(choices)
     }
 }
