@@ -111,10 +111,13 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let listen_text = get("CERTDESK_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            format!("CERTDESK_LISTEN={listen_text:?} is not an address such as 127.0.0.1:3000")
-        })?;
+        let listen = socket_address(
+            "CERTDESK_LISTEN",
+            get("CERTDESK_LISTEN")
+                .as_deref()
+                .unwrap_or("127.0.0.1:3000"),
+            "127.0.0.1:3000",
+        )?;
         let public_origin = get("CERTDESK_PUBLIC_URL")
             .map(|text| public_origin(&text))
             .transpose()?;
@@ -126,10 +129,7 @@ impl Config {
             Some(other) => parse_bool("CERTDESK_COOKIE_SECURE", other)?,
         };
         let digicert_api_key = get("DIGICERT_API_KEY").map(SecretString::from);
-        let demo_allow_public = match get("CERTDESK_DEMO_ALLOW_PUBLIC") {
-            Some(v) => parse_bool("CERTDESK_DEMO_ALLOW_PUBLIC", &v)?,
-            None => false,
-        };
+        let demo_allow_public = parse_flag(&get, "CERTDESK_DEMO_ALLOW_PUBLIC", false)?;
         if digicert_api_key.is_none() && !listen.ip().is_loopback() && !demo_allow_public {
             return Err(format!(
                 "demo mode (no DIGICERT_API_KEY) listens only on loopback, not on {listen}: its \
@@ -148,30 +148,22 @@ impl Config {
         };
         let digicert_base_url = get("DIGICERT_BASE_URL").unwrap_or_else(|| DIGICERT_US.into());
         check_digicert_base_url(&digicert_base_url)?;
-        let simulator_text =
-            get("CERTDESK_SIMULATOR_LISTEN").unwrap_or_else(|| "127.0.0.1:0".into());
-        let simulator_listen: SocketAddr = simulator_text.parse().map_err(|_| {
-            format!("CERTDESK_SIMULATOR_LISTEN={simulator_text:?} is not an address such as 127.0.0.1:8443")
-        })?;
+        let simulator_listen = socket_address(
+            "CERTDESK_SIMULATOR_LISTEN",
+            get("CERTDESK_SIMULATOR_LISTEN")
+                .as_deref()
+                .unwrap_or("127.0.0.1:0"),
+            "127.0.0.1:8443",
+        )?;
         let oidc = OidcSettings::from_lookup(&get, public_origin.as_deref())?;
-        let local_sign_in = match get("CERTDESK_LOCAL_SIGN_IN") {
-            Some(v) => parse_bool("CERTDESK_LOCAL_SIGN_IN", &v)?,
-            None => true,
-        };
+        let local_sign_in = parse_flag(&get, "CERTDESK_LOCAL_SIGN_IN", true)?;
         if !local_sign_in && oidc.is_none() {
             return Err("CERTDESK_LOCAL_SIGN_IN=false needs single sign-on: set \
                         CERTDESK_OIDC_ISSUER, or nobody could sign in"
                 .into());
         }
         let break_glass_admin = get("CERTDESK_BREAK_GLASS_ADMIN")
-            .map(|text| {
-                let email = crate::features::auth::model::normalize_email(&text);
-                crate::features::auth::model::check_email(&email)
-                    .map(|()| email)
-                    .map_err(|_| {
-                        format!("CERTDESK_BREAK_GLASS_ADMIN={text:?} is not an email address")
-                    })
-            })
+            .map(|text| break_glass_admin(&text))
             .transpose()?;
         Ok(Config {
             oidc,
@@ -186,20 +178,10 @@ impl Config {
             session_idle_minutes: parse_number(&get, "CERTDESK_SESSION_IDLE_MINUTES", 60, 1)?,
             cookie_secure,
             session_max_hours: parse_number(&get, "CERTDESK_SESSION_MAX_HOURS", 12, 1)?,
-            trusted_proxies: match get("CERTDESK_TRUST_FORWARDED_FOR") {
-                None => 0,
-                Some(v) => match v.parse::<u32>() {
-                    Ok(n) if n <= 10 => n,
-                    _ => {
-                        u32::from(parse_bool("CERTDESK_TRUST_FORWARDED_FOR", &v).map_err(|_| {
-                            format!(
-                                "CERTDESK_TRUST_FORWARDED_FOR={v:?} is not a number of proxies \
-                                 (0-10) nor true or false"
-                            )
-                        })?)
-                    }
-                },
-            },
+            trusted_proxies: get("CERTDESK_TRUST_FORWARDED_FOR")
+                .map(|text| trusted_proxies(&text))
+                .transpose()?
+                .unwrap_or(0),
             public_origin,
             demo_allow_public,
             request_timeout_seconds: parse_number(&get, "CERTDESK_REQUEST_TIMEOUT_SECONDS", 30, 1)?,
@@ -208,31 +190,18 @@ impl Config {
             sign_in_window_minutes: parse_number(&get, "CERTDESK_SIGN_IN_WINDOW_MINUTES", 15, 1)?,
             digicert_api_key,
             digicert_base_url: digicert_base_url.trim_end_matches('/').to_owned(),
-            digicert_skip_approval: match get("DIGICERT_SKIP_APPROVAL") {
-                Some(v) => parse_bool("DIGICERT_SKIP_APPROVAL", &v)?,
-                None => true,
-            },
+            digicert_skip_approval: parse_flag(&get, "DIGICERT_SKIP_APPROVAL", true)?,
             workers: parse_number(&get, "CERTDESK_WORKERS", 1, 0)?,
             digicert_lists_seconds: parse_number(&get, "CERTDESK_DIGICERT_LISTS_SECONDS", 300, 0)?,
             renew_window_days: parse_number(&get, "CERTDESK_RENEW_WINDOW_DAYS", 90, 1)?,
             dcv_check_seconds: parse_number(&get, "CERTDESK_DCV_CHECK_SECONDS", 10, 0)?,
             log_format,
             site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
-            metrics_token: match get("CERTDESK_METRICS_TOKEN") {
-                Some(token) if token.len() < 16 => {
-                    return Err(
-                        "CERTDESK_METRICS_TOKEN is too short: use at least 16 random characters"
-                            .into(),
-                    );
-                }
-                token => token.map(SecretString::from),
-            },
+            metrics_token: get("CERTDESK_METRICS_TOKEN")
+                .map(metrics_token)
+                .transpose()?,
             metrics_listen: get("CERTDESK_METRICS_LISTEN")
-                .map(|text| {
-                    text.parse::<SocketAddr>().map_err(|_| {
-                        format!("CERTDESK_METRICS_LISTEN={text:?} is not an address such as 127.0.0.1:9300")
-                    })
-                })
+                .map(|text| socket_address("CERTDESK_METRICS_LISTEN", &text, "127.0.0.1:9300"))
                 .transpose()?,
             smtp_url: get("CERTDESK_SMTP_URL")
                 .map(|text| check_smtp_url(&text).map(|()| SecretString::from(text)))
@@ -284,6 +253,54 @@ fn check_smtp_url(text: &str) -> Result<(), String> {
                 .into(),
         ),
     }
+}
+
+/// The socket address `name` holds; the error shows an `example`.
+fn socket_address(name: &str, text: &str, example: &str) -> Result<SocketAddr, String> {
+    text.parse()
+        .map_err(|_| format!("{name}={text:?} is not an address such as {example}"))
+}
+
+/// `name` as true or false, `default` when unset.
+fn parse_flag(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: bool,
+) -> Result<bool, String> {
+    get(name).map_or(Ok(default), |value| parse_bool(name, &value))
+}
+
+/// The one admin who may still sign in with a password when single sign-on is the rule.
+fn break_glass_admin(text: &str) -> Result<String, String> {
+    let email = crate::features::auth::model::normalize_email(text);
+    crate::features::auth::model::check_email(&email)
+        .map(|()| email)
+        .map_err(|_| format!("CERTDESK_BREAK_GLASS_ADMIN={text:?} is not an email address"))
+}
+
+/// How many proxies in front of certdesk append to `X-Forwarded-For`: a number up to 10, or
+/// true (one) or false (none).
+fn trusted_proxies(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if n <= 10 => Ok(n),
+        _ => parse_bool("CERTDESK_TRUST_FORWARDED_FOR", text)
+            .map(u32::from)
+            .map_err(|_| {
+                format!(
+                    "CERTDESK_TRUST_FORWARDED_FOR={text:?} is not a number of proxies (0-10) nor \
+                     true or false"
+                )
+            }),
+    }
+}
+
+fn metrics_token(token: String) -> Result<SecretString, String> {
+    if token.len() < 16 {
+        return Err(
+            "CERTDESK_METRICS_TOKEN is too short: use at least 16 random characters".into(),
+        );
+    }
+    Ok(SecretString::from(token))
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
