@@ -417,7 +417,8 @@ async fn a_request_is_copied_into_a_new_form_only_by_those_who_may_see_it() {
         .await;
     assert!(
         page.contains("Copied from the shop"),
-        "the comments are filled"
+        "the comments are filled: {}",
+        &page[page.find("<main").unwrap_or(0)..]
     );
     assert!(
         page.contains("value=\"www.example.com\""),
@@ -434,6 +435,10 @@ async fn a_request_is_copied_into_a_new_form_only_by_those_who_may_see_it() {
         "a stranger's form starts empty"
     );
     assert!(!page.contains("Copied from the shop"));
+    assert!(
+        page.contains("The form starts empty: "),
+        "and says why: {page}"
+    );
 }
 
 /// A DigiCert that stops answering cannot hold a form for minutes (its client's read timeout

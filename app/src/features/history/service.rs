@@ -11,7 +11,7 @@ use crate::server::format_time;
 use crate::server::search::contains_pattern;
 use futures::{Stream, StreamExt};
 use sqlx::{PgPool, Postgres, QueryBuilder};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 pub const HISTORY_PAGE_SIZE: i64 = 50;
 
@@ -101,21 +101,8 @@ fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
             format!("Type at least {MIN_NAME_SEARCH_CHARS} characters of a name."),
         );
     }
-    let date = |errors: &mut FormErrors, field: &str, text: &str| {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        match IsoDate::parse(text) {
-            Ok(IsoDate(d)) => Some(d),
-            Err(message) => {
-                errors.add(field, message);
-                None
-            }
-        }
-    };
-    let from = date(&mut errors, "from", &filter.from);
-    let to = date(&mut errors, "to", &filter.to);
+    let from = optional_date(&mut errors, "from", &filter.from);
+    let to = optional_date(&mut errors, "to", &filter.to);
     let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
     if let Some(p) = product
         && ProductId::parse(p).is_none()
@@ -128,41 +115,20 @@ fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
     {
         errors.add("status", "Unknown status.");
     }
-    let organization = match filter.organization.trim() {
-        "" => None,
-        text => match text.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                errors.add("organization", "An organization id is a number.");
-                None
-            }
-        },
-    };
+    let organization = organization_id(&mut errors, &filter.organization);
     let sort = match filter.sort.as_str() {
         "name" => SortKey::Name,
         _ => SortKey::Submitted,
     };
     let descending = filter.dir != "asc";
-    let (mut after_text, mut after_time, mut after_id) = (None, None, 0);
-    if !filter.after.is_empty() {
-        match decode_cursor(&filter.after) {
-            Some((key, id)) => {
-                after_id = id;
-                match sort {
-                    SortKey::Name => after_text = Some(key),
-                    SortKey::Submitted => {
-                        after_time = key.parse::<i128>().ok().and_then(|micros| {
-                            OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).ok()
-                        });
-                        if after_time.is_none() {
-                            errors.add("after", "This page link is out of date.");
-                        }
-                    }
-                }
-            }
-            None => errors.add("after", "This page link is out of date."),
-        }
-    }
+    let after = if filter.after.is_empty() {
+        After::default()
+    } else {
+        After::parse(&filter.after, sort).unwrap_or_else(|| {
+            errors.add("after", "This page link is out of date.");
+            After::default()
+        })
+    };
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -180,10 +146,68 @@ fn parse(filter: &HistoryFilter) -> Result<Query, AppError> {
         to,
         sort,
         descending,
-        after_text,
-        after_time,
-        after_id,
+        after_text: after.text,
+        after_time: after.time,
+        after_id: after.id,
     })
+}
+
+/// A `yyyy-mm-dd` filter; empty is none.
+fn optional_date(errors: &mut FormErrors, field: &str, text: &str) -> Option<Date> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match IsoDate::parse(text) {
+        Ok(IsoDate(d)) => Some(d),
+        Err(message) => {
+            errors.add(field, message);
+            None
+        }
+    }
+}
+
+fn organization_id(errors: &mut FormErrors, text: &str) -> Option<i64> {
+    match text.trim() {
+        "" => None,
+        text => match text.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.add("organization", "An organization id is a number.");
+                None
+            }
+        },
+    }
+}
+
+/// Where a page link continues: after this sort key (a name or a time) and request id.
+#[derive(Default)]
+struct After {
+    text: Option<String>,
+    time: Option<OffsetDateTime>,
+    id: i64,
+}
+
+impl After {
+    /// `None` when the cursor is not one this search made.
+    fn parse(cursor: &str, sort: SortKey) -> Option<After> {
+        let (key, id) = decode_cursor(cursor)?;
+        Some(match sort {
+            SortKey::Name => After {
+                text: Some(key),
+                time: None,
+                id,
+            },
+            SortKey::Submitted => {
+                let micros = key.parse::<i128>().ok()?;
+                After {
+                    text: None,
+                    time: Some(OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).ok()?),
+                    id,
+                }
+            }
+        })
+    }
 }
 
 /// Cursor: the sort key and the id, as hex of `key\u{1f}id` (opaque in the URL).

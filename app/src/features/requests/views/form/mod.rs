@@ -104,9 +104,9 @@ fn KindForm(kind: FormKind) -> impl IntoView {
         move || (copy_of(), renew_of()),
         |(copy, renew)| async move {
             match (renew, copy) {
-                (Some(id), _) => renewal_form(id).await.ok(),
-                (None, Some(id)) => copied_form(id).await.ok(),
-                (None, None) => None,
+                (Some(id), _) => renewal_form(id).await.map(Some),
+                (None, Some(id)) => copied_form(id).await.map(Some),
+                (None, None) => Ok(None),
             }
         },
     );
@@ -124,7 +124,10 @@ fn KindForm(kind: FormKind) -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 let options = options.await;
-                let copied = copied.await;
+                let (copied, not_copied) = match copied.await {
+                    Ok(form) => (form, None),
+                    Err(error) => (None, Some(error)),
+                };
                 let kept = submit
                     .value()
                     .get_untracked()
@@ -147,9 +150,21 @@ fn KindForm(kind: FormKind) -> impl IntoView {
                 if initial.product_id().is_none() {
                     initial.product = kind.products()[0].name_id().into();
                 }
+                // A copy that cannot be made (not found, not yours) says so above a blank form.
                 // A failed plain-form post comes back with what was typed; a copy starts from an
                 // earlier request; otherwise the form starts blank.
-                view! { <OrderForm kind initial options submit /> }
+                view! {
+                    {not_copied
+                        .map(|error| {
+                            view! {
+                                <div class="alert" role="alert">
+                                    <strong>"The form starts empty: "</strong>
+                                    {error.to_string()}
+                                </div>
+                            }
+                        })}
+                    <OrderForm kind initial options submit />
+                }
             })}
         </Suspense>
     }
