@@ -4,7 +4,7 @@
 use super::*;
 use crate::simulator::Inner;
 use crate::simulator::account::{PRIVATE_CA_ID, product_info};
-use app::features::digicert::payload::OrderRequest;
+use app::features::digicert::payload::{ContactType, OrderRequest, OrgContact};
 use app::features::digicert::products::{ProductId, TypeHint};
 use app::features::digicert::rules::{self};
 use axum::{http::StatusCode, response::Response};
@@ -46,58 +46,7 @@ pub(super) fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), R
         OrderRequest::DocumentSigning { body, .. } => &body.organization,
     };
     if let Some(id) = organization.id {
-        let Some(org) = inner.account.organization(id) else {
-            return Err(api_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_value:organization.id",
-                "No organization with this ID exists in the account.",
-            ));
-        };
-        let active = inner
-            .organization_active
-            .lock()
-            .expect("organization lock")
-            .get(&id)
-            .copied()
-            .unwrap_or(org.summary.is_active);
-        if !active {
-            return Err(api_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_value:organization.id",
-                "The organization is inactive.",
-            ));
-        }
-        let ev =
-            rules::validation_of(order) == Some(app::features::digicert::products::Validation::Ev);
-        if ev
-            && !org
-                .validations
-                .iter()
-                .any(|v| v.kind == "ev" && v.status == "active")
-        {
-            return Err(api_error(
-                StatusCode::BAD_REQUEST,
-                "organization_not_ev_validated",
-                "The organization has no active EV validation.",
-            ));
-        }
-        for (i, contact) in organization.contacts.iter().enumerate() {
-            let approver_kind = matches!(
-                contact.contact_type,
-                app::features::digicert::payload::ContactType::EvApprover
-                    | app::features::digicert::payload::ContactType::VerifiedContact
-            );
-            if approver_kind
-                && let Some(user_id) = contact.user_id
-                && !org.approvers.iter().any(|a| a.user_id == user_id)
-            {
-                return Err(api_error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("invalid_value:organization.contacts.{i}.user_id"),
-                    "This person cannot be the organization's EV approver.",
-                ));
-            }
-        }
+        check_organization(inner, order, id, &organization.contacts)?;
     }
     let container = match order {
         OrderRequest::Tls { body, .. } => body.container,
@@ -138,6 +87,69 @@ pub(super) fn check_account(inner: &Inner, order: &OrderRequest) -> Result<(), R
             "invalid_value:certificate.ca_cert_id",
             "This issuing CA is not allowed for the account.",
         ));
+    }
+    Ok(())
+}
+
+/// The order's organization exists in the account, is active, is EV-validated for an EV order,
+/// and its EV approver contacts are among its potential approvers.
+// Like `check_account`, its error is the finished answer.
+#[allow(clippy::result_large_err)]
+fn check_organization(
+    inner: &Inner,
+    order: &OrderRequest,
+    id: i64,
+    contacts: &[OrgContact],
+) -> Result<(), Response> {
+    let Some(org) = inner.account.organization(id) else {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:organization.id",
+            "No organization with this ID exists in the account.",
+        ));
+    };
+    let active = inner
+        .organization_active
+        .lock()
+        .expect("organization lock")
+        .get(&id)
+        .copied()
+        .unwrap_or(org.summary.is_active);
+    if !active {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:organization.id",
+            "The organization is inactive.",
+        ));
+    }
+    let ev = rules::validation_of(order) == Some(app::features::digicert::products::Validation::Ev);
+    if ev
+        && !org
+            .validations
+            .iter()
+            .any(|v| v.kind == "ev" && v.status == "active")
+    {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "organization_not_ev_validated",
+            "The organization has no active EV validation.",
+        ));
+    }
+    for (i, contact) in contacts.iter().enumerate() {
+        let approver_kind = matches!(
+            contact.contact_type,
+            ContactType::EvApprover | ContactType::VerifiedContact
+        );
+        if approver_kind
+            && let Some(user_id) = contact.user_id
+            && !org.approvers.iter().any(|a| a.user_id == user_id)
+        {
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                &format!("invalid_value:organization.contacts.{i}.user_id"),
+                "This person cannot be the organization's EV approver.",
+            ));
+        }
     }
     Ok(())
 }
