@@ -636,116 +636,8 @@ fn report(
         "size", "measure", "P50 ms", "P99 ms", "Per s", "Failed", "target", "",
     ];
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let p99_at = |size: i64, pick: fn(&Round) -> &LoadResult| {
-        rounds.iter().find(|r| r.size == size).map(|r| pick(r).p99)
-    };
-    let smallest = rounds.iter().map(|r| r.size).min().unwrap_or(0);
-    for r in rounds {
-        let size = size_label(r.size);
-        let page_target = |pick: fn(&Round) -> &LoadResult| -> (String, String) {
-            let p99 = pick(r).p99;
-            if r.size == 100_000 {
-                (
-                    "p99 <= 20 ms".into(),
-                    verdict(p99 <= Duration::from_millis(20)),
-                )
-            } else if r.size >= 1_000_000 && smallest < r.size {
-                let base = p99_at(smallest, pick).unwrap_or_default();
-                (
-                    format!("p99 <= 2x {} ({} ms)", size_label(smallest), ms(base * 2)),
-                    verdict(p99 <= base * 2),
-                )
-            } else {
-                (String::new(), String::new())
-            }
-        };
-        let mut load_row = |name: &str, l: &LoadResult, target: (String, String)| {
-            rows.push(vec![
-                size.clone(),
-                name.into(),
-                ms(l.p50),
-                ms(l.p99),
-                format!("{:.0}", l.per_second()),
-                l.failures.to_string(),
-                target.0,
-                target.1,
-            ]);
-        };
-        load_row(
-            "(a) approvals page",
-            &r.approvals,
-            page_target(|r| &r.approvals),
-        );
-        load_row(
-            "(b) history search",
-            &r.history,
-            page_target(|r| &r.history),
-        );
-        let rate_target = |l: &LoadResult| {
-            (
-                format!(">= 1000/s, {} clients", args.clients),
-                verdict(l.per_second() >= 1000.0 && l.failures == 0),
-            )
-        };
-        load_row("(c) submit request", &r.submit, rate_target(&r.submit));
-        load_row("(d) approve", &r.approve, rate_target(&r.approve));
-        let mut sorted = r.csv.runs.clone();
-        sorted.sort();
-        let worst = sorted.last().copied().unwrap_or_default();
-        let growth = r.csv.rss_during.saturating_sub(r.csv.rss_before);
-        rows.push(vec![
-            size.clone(),
-            format!("(e) CSV export, {} rows", r.csv.rows),
-            ms(sorted.get(sorted.len() / 2).copied().unwrap_or_default()),
-            ms(worst),
-            format!(
-                "{:.0} rows",
-                r.csv.rows as f64 / worst.as_secs_f64().max(1e-9)
-            ),
-            "0".into(),
-            format!("<= 2 s, RSS +{} while streaming", mb(growth)),
-            verdict(worst <= Duration::from_secs(2) && growth < 64 * 1_048_576),
-        ]);
-        for (name, portal, bare) in [
-            ("    SQL of (a)", &r.approvals, &r.approvals_sql),
-            ("    SQL of (b)", &r.history, &r.history_sql),
-        ] {
-            let ratio = |a: Duration, b: Duration| {
-                if b.is_zero() {
-                    "-".into()
-                } else {
-                    format!("{:.1}", a.as_secs_f64() / b.as_secs_f64())
-                }
-            };
-            let within_2x = |a: Duration, b: Duration| a <= b * 2;
-            rows.push(vec![
-                size.clone(),
-                name.into(),
-                ms(bare.percentile(50.0)),
-                ms(bare.percentile(99.0)),
-                format!("{:.0}", bare.per_second()),
-                "0".into(),
-                format!(
-                    "portal/SQL p50 {}x, p99 {}x (<= 2x)",
-                    ratio(portal.p50, bare.percentile(50.0)),
-                    ratio(portal.p99, bare.percentile(99.0))
-                ),
-                verdict(
-                    within_2x(portal.p50, bare.percentile(50.0))
-                        && within_2x(portal.p99, bare.percentile(99.0)),
-                ),
-            ]);
-        }
-        rows.push(vec![
-            size.clone(),
-            "server peak memory".into(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            mb(r.peak_memory),
-            String::new(),
-        ]);
+    for round in rounds {
+        rows.extend(round_rows(args, rounds, round));
     }
     if let Some(d) = drain {
         rows.push(vec![
@@ -772,6 +664,133 @@ fn report(
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         table(&header, &rows)
     )
+}
+
+/// The rows of one database size: each load, the CSV export, the portal/SQL ratios, memory.
+fn round_rows(args: &BenchArgs, rounds: &[Round], r: &Round) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let p99_at = |size: i64, pick: fn(&Round) -> &LoadResult| {
+        rounds.iter().find(|r| r.size == size).map(|r| pick(r).p99)
+    };
+    let smallest = rounds.iter().map(|r| r.size).min().unwrap_or(0);
+    let size = size_label(r.size);
+    let page_target = |pick: fn(&Round) -> &LoadResult| -> (String, String) {
+        let p99 = pick(r).p99;
+        if r.size == 100_000 {
+            (
+                "p99 <= 20 ms".into(),
+                verdict(p99 <= Duration::from_millis(20)),
+            )
+        } else if r.size >= 1_000_000 && smallest < r.size {
+            let base = p99_at(smallest, pick).unwrap_or_default();
+            (
+                format!("p99 <= 2x {} ({} ms)", size_label(smallest), ms(base * 2)),
+                verdict(p99 <= base * 2),
+            )
+        } else {
+            (String::new(), String::new())
+        }
+    };
+    let mut load_row = |name: &str, l: &LoadResult, target: (String, String)| {
+        rows.push(vec![
+            size.clone(),
+            name.into(),
+            ms(l.p50),
+            ms(l.p99),
+            format!("{:.0}", l.per_second()),
+            l.failures.to_string(),
+            target.0,
+            target.1,
+        ]);
+    };
+    load_row(
+        "(a) approvals page",
+        &r.approvals,
+        page_target(|r| &r.approvals),
+    );
+    load_row(
+        "(b) history search",
+        &r.history,
+        page_target(|r| &r.history),
+    );
+    let rate_target = |l: &LoadResult| {
+        (
+            format!(">= 1000/s, {} clients", args.clients),
+            verdict(l.per_second() >= 1000.0 && l.failures == 0),
+        )
+    };
+    load_row("(c) submit request", &r.submit, rate_target(&r.submit));
+    load_row("(d) approve", &r.approve, rate_target(&r.approve));
+    rows.push(csv_row(&size, &r.csv));
+    rows.extend(sql_rows(&size, r));
+    rows.push(vec![
+        size.clone(),
+        "server peak memory".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        mb(r.peak_memory),
+        String::new(),
+    ]);
+    rows
+}
+
+/// The CSV export: median and worst time, rows per second, memory growth while streaming.
+fn csv_row(size: &str, csv: &CsvResult) -> Vec<String> {
+    let mut sorted = csv.runs.clone();
+    sorted.sort();
+    let worst = sorted.last().copied().unwrap_or_default();
+    let growth = csv.rss_during.saturating_sub(csv.rss_before);
+    vec![
+        size.to_owned(),
+        format!("(e) CSV export, {} rows", csv.rows),
+        ms(sorted.get(sorted.len() / 2).copied().unwrap_or_default()),
+        ms(worst),
+        format!(
+            "{:.0} rows",
+            csv.rows as f64 / worst.as_secs_f64().max(1e-9)
+        ),
+        "0".into(),
+        format!("<= 2 s, RSS +{} while streaming", mb(growth)),
+        verdict(worst <= Duration::from_secs(2) && growth < 64 * 1_048_576),
+    ]
+}
+
+/// The bare SQL behind (a) and (b), and how much slower the portal's pages are.
+fn sql_rows(size: &str, r: &Round) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for (name, portal, bare) in [
+        ("    SQL of (a)", &r.approvals, &r.approvals_sql),
+        ("    SQL of (b)", &r.history, &r.history_sql),
+    ] {
+        let ratio = |a: Duration, b: Duration| {
+            if b.is_zero() {
+                "-".into()
+            } else {
+                format!("{:.1}", a.as_secs_f64() / b.as_secs_f64())
+            }
+        };
+        let within_2x = |a: Duration, b: Duration| a <= b * 2;
+        rows.push(vec![
+            size.to_owned(),
+            name.into(),
+            ms(bare.percentile(50.0)),
+            ms(bare.percentile(99.0)),
+            format!("{:.0}", bare.per_second()),
+            "0".into(),
+            format!(
+                "portal/SQL p50 {}x, p99 {}x (<= 2x)",
+                ratio(portal.p50, bare.percentile(50.0)),
+                ratio(portal.p99, bare.percentile(99.0))
+            ),
+            verdict(
+                within_2x(portal.p50, bare.percentile(50.0))
+                    && within_2x(portal.p99, bare.percentile(99.0)),
+            ),
+        ]);
+    }
+    rows
 }
 
 /// The bundle's rows: the shell and every chunk, then each first visit against 300 KB brotli.
@@ -837,6 +856,93 @@ fn browser_rows(browser: &Browser) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn load(p50_ms: u64, p99_ms: u64) -> LoadResult {
+        LoadResult {
+            requests: 1000,
+            seconds: 10.0,
+            p50: Duration::from_millis(p50_ms),
+            p99: Duration::from_millis(p99_ms),
+            failures: 0,
+        }
+    }
+
+    /// Every bare query took 10 ms.
+    fn sql() -> Latencies {
+        Latencies::new(vec![Duration::from_millis(10); 100], Duration::from_secs(1))
+    }
+
+    fn round(approvals: LoadResult, history: LoadResult, csv: CsvResult) -> Round {
+        Round {
+            size: 10_000,
+            approvals,
+            history,
+            submit: load(40, 80),
+            approve: load(30, 50),
+            approvals_sql: sql(),
+            history_sql: sql(),
+            csv,
+            peak_memory: 64 * 1_048_576,
+        }
+    }
+
+    fn csv(worst_ms: u64, growth: u64) -> CsvResult {
+        CsvResult {
+            rows: 17_000,
+            runs: vec![Duration::from_millis(100), Duration::from_millis(worst_ms)],
+            rss_before: 50 * 1_048_576,
+            rss_during: 50 * 1_048_576 + growth,
+        }
+    }
+
+    #[test]
+    fn a_page_within_twice_its_bare_sql_is_ok_and_a_slower_one_missed() {
+        let r = round(load(20, 20), load(25, 15), csv(150, 0));
+        let rows = sql_rows("10k", &r);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0][6], "portal/SQL p50 2.0x, p99 2.0x (<= 2x)");
+        assert_eq!(rows[0][7], "ok");
+        assert_eq!(rows[1][6], "portal/SQL p50 2.5x, p99 1.5x (<= 2x)");
+        assert_eq!(rows[1][7], "MISSED", "p50 alone over 2x misses");
+    }
+
+    #[test]
+    fn a_csv_export_must_be_quick_and_stream() {
+        assert_eq!(csv_row("10k", &csv(1500, 10 * 1_048_576))[7], "ok");
+        assert_eq!(csv_row("10k", &csv(2500, 0))[7], "MISSED", "over 2 s");
+        assert_eq!(
+            csv_row("10k", &csv(150, 100 * 1_048_576))[7],
+            "MISSED",
+            "memory grew with the export"
+        );
+    }
+
+    #[test]
+    fn a_size_reports_each_load_its_export_its_ratios_and_memory() {
+        let cli = <BenchCli as clap::Parser>::parse_from([
+            "certdesk-bench",
+            "--database-url",
+            "postgres://unused",
+        ]);
+        let args = BenchArgs::from(cli);
+        let r = round(load(20, 20), load(20, 20), csv(150, 0));
+        let rows = round_rows(&args, std::slice::from_ref(&r), &r);
+        let measures: Vec<&str> = rows.iter().map(|row| row[1].as_str()).collect();
+        assert_eq!(
+            measures,
+            [
+                "(a) approvals page",
+                "(b) history search",
+                "(c) submit request",
+                "(d) approve",
+                "(e) CSV export, 17000 rows",
+                "    SQL of (a)",
+                "    SQL of (b)",
+                "server peak memory",
+            ]
+        );
+        assert_eq!(rows[2][7], "MISSED", "100 requests per second is not 1000");
+    }
 
     #[test]
     fn sizes_take_suffixes_and_refuse_nonsense() {
