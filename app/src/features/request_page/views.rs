@@ -5,12 +5,13 @@ use crate::features::certificates::views::OrderCertificates;
 use crate::features::changes::api::load_changes;
 use crate::features::changes::model::ChangesPanel;
 use crate::features::changes::views::{ChangeActions, ChangesSection};
+use crate::features::csr::CsrReport;
 use crate::features::dcv::api::load_dcv;
 use crate::features::dcv::model::DcvPanel;
 use crate::features::dcv::views::{DcvActions, DcvSection};
 use crate::features::forwarding::api::RetryForwarding;
 use crate::features::requests::api::{CancelRequest, load_request};
-use crate::features::requests::model::RequestDetail;
+use crate::features::requests::model::{DigicertState, RequestDetail, RequestEvent, RequestStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -96,8 +97,6 @@ fn Detail(
             .or_else(|| retry.value().get().and_then(|r| r.err()))
             .or_else(|| decide.value().get().and_then(|r| r.err()))
     };
-    let issued = s.status == crate::features::requests::model::RequestStatus::Issued;
-    let copy_href = format!("/requests/new/{}?copy={}", detail.form.kind, s.id);
     view! {
         <Title text=format!("Request {}", s.id) />
         <p>
@@ -122,93 +121,17 @@ fn Detail(
             <span class="muted">" (DigiCert's estimate when the request was submitted)"</span>
         </p>
         <AlertLine message=move || cancel_error().map(|e| e.to_string()) />
-        <div class="actions">
-            {detail
-                .can_cancel
-                .then(|| {
-                    view! {
-                        <ActionForm action=cancel>
-                            <input type="hidden" name="id" value=s.id />
-                            <button type="submit" class="secondary">
-                                "Cancel request"
-                            </button>
-                        </ActionForm>
-                    }
-                })}
-            {issued
-                .then(|| {
-                    view! {
-                        <a
-                            class="button"
-                            href=format!("/requests/{}/certificate.pem", s.id)
-                            rel="external"
-                            download
-                        >
-                            "Download certificate"
-                        </a>
-                        <a
-                            class="button secondary"
-                            href=format!("/requests/{}/chain.pem", s.id)
-                            rel="external"
-                            download
-                        >
-                            "Download chain"
-                        </a>
-                    }
-                })}
-            {detail
-                .can_retry
-                .then(|| {
-                    view! {
-                        <ActionForm action=retry>
-                            <input type="hidden" name="id" value=s.id />
-                            <button type="submit">"Retry sending to DigiCert"</button>
-                        </ActionForm>
-                    }
-                })}
-            {detail
-                .can_renew
-                .then(|| {
-                    view! {
-                        <a
-                            class="button"
-                            id="renew"
-                            href=format!("/requests/new/{}?renew={}", detail.form.kind, s.id)
-                        >
-                            "Renew"
-                        </a>
-                    }
-                })} <a class="button secondary" href=copy_href>
-                "Copy as new request"
-            </a>
-        </div>
-        {detail
-            .renewal_of
-            .map(|of| {
-                view! {
-                    <p id="renewal-of">
-                        "Renews request "<a href=format!("/requests/{of}")>{format!("#{of}")}</a>
-                    </p>
-                }
-            })}
-        {(!detail.renewed_by.is_empty())
-            .then(|| {
-                view! {
-                    <p id="renewed-by">
-                        "Renewed by "
-                        {detail
-                            .renewed_by
-                            .iter()
-                            .map(|by| {
-                                view! {
-                                    <a href=format!("/requests/{by}")>{format!("#{by}")}</a>
-                                    " "
-                                }
-                            })
-                            .collect_view()}
-                    </p>
-                }
-            })}
+        <RequestActions
+            id=s.id
+            kind=detail.form.kind.clone()
+            issued=s.status == RequestStatus::Issued
+            can_cancel=detail.can_cancel
+            can_retry=detail.can_retry
+            can_renew=detail.can_renew
+            cancel
+            retry
+        />
+        <Renewals of=detail.renewal_of renewed_by=detail.renewed_by.clone() />
         {detail
             .can_decide
             .then(|| {
@@ -229,37 +152,7 @@ fn Detail(
                     </div>
                 }
             })}
-        {detail
-            .digicert
-            .map(|d| {
-                view! {
-                    <section>
-                        <h2>"At DigiCert"</h2>
-                        <dl id="digicert-state">
-                            <dt>"Order"</dt>
-                            <dd>{d.order_id}</dd>
-                            <dt>"Status"</dt>
-                            <dd>{d.status.unwrap_or_default()}</dd>
-                            {d
-                                .certificate_id
-                                .map(|c| {
-                                    view! {
-                                        <dt>"Certificate id"</dt>
-                                        <dd>{c}</dd>
-                                    }
-                                })}
-                            {d
-                                .expires_at
-                                .map(|e| {
-                                    view! {
-                                        <dt>"Expires"</dt>
-                                        <dd>{e}</dd>
-                                    }
-                                })}
-                        </dl>
-                    </section>
-                }
-            })}
+        {detail.digicert.map(|state| view! { <AtDigicert state /> })}
         <OrderCertificates
             request_id=s.id
             order_valid_till=detail.order_valid_till.clone()
@@ -267,45 +160,8 @@ fn Detail(
         />
         <ChangesSection request_id=s.id panel=changes actions=change_actions />
         <DcvSection panel actions=dcv_actions />
-        <section>
-            <h2>"Timeline"</h2>
-            <ol class="timeline">
-                {detail
-                    .events
-                    .into_iter()
-                    .map(|e| {
-                        view! {
-                            <li>
-                                <time>{e.at}</time>
-                                " "
-                                <strong>{e.to_status.label()}</strong>
-                                {e.actor.map(|a| format!(" by {a}"))}
-                                {e.note.map(|n| view! { <p class="note">{n}</p> })}
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ol>
-        </section>
-        {detail
-            .csr
-            .map(|csr| {
-                view! {
-                    <section>
-                        <h2>"CSR"</h2>
-                        <dl>
-                            <dt>"Subject"</dt>
-                            <dd>{csr.subject_line()}</dd>
-                            <dt>"Names (SANs)"</dt>
-                            <dd>{csr.sans.join(", ")}</dd>
-                            <dt>"Key"</dt>
-                            <dd>{csr.key.map(|k| k.describe()).unwrap_or_default()}</dd>
-                            <dt>"Signature"</dt>
-                            <dd>{csr.signature_algorithm.unwrap_or_default()}</dd>
-                        </dl>
-                    </section>
-                }
-            })}
+        <Timeline events=detail.events />
+        {detail.csr.map(|csr| view! { <CsrSummary csr /> })}
         {(!detail.form.comments.is_empty())
             .then(|| {
                 view! {
@@ -323,6 +179,188 @@ fn Detail(
             <pre class="json" id="payload">
                 {detail.payload}
             </pre>
+        </section>
+    }
+}
+
+/// Cancel, download, retry, renew and copy: what the viewer may do with the request.
+#[component]
+fn RequestActions(
+    id: i64,
+    /// The form the request was made with, for "Renew" and "Copy as new request".
+    kind: String,
+    issued: bool,
+    can_cancel: bool,
+    can_retry: bool,
+    can_renew: bool,
+    cancel: ServerAction<CancelRequest>,
+    retry: ServerAction<RetryForwarding>,
+) -> impl IntoView {
+    let renew_href = format!("/requests/new/{kind}?renew={id}");
+    let copy_href = format!("/requests/new/{kind}?copy={id}");
+    view! {
+        <div class="actions">
+            {can_cancel
+                .then(|| {
+                    view! {
+                        <ActionForm action=cancel>
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" class="secondary">
+                                "Cancel request"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+            {issued
+                .then(|| {
+                    view! {
+                        <a
+                            class="button"
+                            href=format!("/requests/{id}/certificate.pem")
+                            rel="external"
+                            download
+                        >
+                            "Download certificate"
+                        </a>
+                        <a
+                            class="button secondary"
+                            href=format!("/requests/{id}/chain.pem")
+                            rel="external"
+                            download
+                        >
+                            "Download chain"
+                        </a>
+                    }
+                })}
+            {can_retry
+                .then(|| {
+                    view! {
+                        <ActionForm action=retry>
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit">"Retry sending to DigiCert"</button>
+                        </ActionForm>
+                    }
+                })}
+            {can_renew
+                .then(|| {
+                    view! {
+                        <a class="button" id="renew" href=renew_href>
+                            "Renew"
+                        </a>
+                    }
+                })} <a class="button secondary" href=copy_href>
+                "Copy as new request"
+            </a>
+        </div>
+    }
+}
+
+/// The request this one renews, and the requests that renew it.
+#[component]
+fn Renewals(of: Option<i64>, renewed_by: Vec<i64>) -> impl IntoView {
+    view! {
+        {of
+            .map(|of| {
+                view! {
+                    <p id="renewal-of">
+                        "Renews request "<a href=format!("/requests/{of}")>{format!("#{of}")}</a>
+                    </p>
+                }
+            })}
+        {(!renewed_by.is_empty())
+            .then(|| {
+                view! {
+                    <p id="renewed-by">
+                        "Renewed by "
+                        {renewed_by
+                            .into_iter()
+                            .map(|by| {
+                                view! {
+                                    <a href=format!("/requests/{by}")>{format!("#{by}")}</a>
+                                    " "
+                                }
+                            })
+                            .collect_view()}
+                    </p>
+                }
+            })}
+    }
+}
+
+/// What DigiCert knows of the order, once it was forwarded.
+#[component]
+fn AtDigicert(state: DigicertState) -> impl IntoView {
+    view! {
+        <section>
+            <h2>"At DigiCert"</h2>
+            <dl id="digicert-state">
+                <dt>"Order"</dt>
+                <dd>{state.order_id}</dd>
+                <dt>"Status"</dt>
+                <dd>{state.status.unwrap_or_default()}</dd>
+                {state
+                    .certificate_id
+                    .map(|c| {
+                        view! {
+                            <dt>"Certificate id"</dt>
+                            <dd>{c}</dd>
+                        }
+                    })}
+                {state
+                    .expires_at
+                    .map(|e| {
+                        view! {
+                            <dt>"Expires"</dt>
+                            <dd>{e}</dd>
+                        }
+                    })}
+            </dl>
+        </section>
+    }
+}
+
+/// Every status the request went through, who moved it and why.
+#[component]
+fn Timeline(events: Vec<RequestEvent>) -> impl IntoView {
+    view! {
+        <section>
+            <h2>"Timeline"</h2>
+            <ol class="timeline">
+                {events
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <li>
+                                <time>{e.at}</time>
+                                " "
+                                <strong>{e.to_status.label()}</strong>
+                                {e.actor.map(|a| format!(" by {a}"))}
+                                {e.note.map(|n| view! { <p class="note">{n}</p> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// What the CSR asks for, as certdesk read it.
+#[component]
+fn CsrSummary(csr: CsrReport) -> impl IntoView {
+    view! {
+        <section>
+            <h2>"CSR"</h2>
+            <dl>
+                <dt>"Subject"</dt>
+                <dd>{csr.subject_line()}</dd>
+                <dt>"Names (SANs)"</dt>
+                <dd>{csr.sans.join(", ")}</dd>
+                <dt>"Key"</dt>
+                <dd>{csr.key.map(|k| k.describe()).unwrap_or_default()}</dd>
+                <dt>"Signature"</dt>
+                <dd>{csr.signature_algorithm.unwrap_or_default()}</dd>
+            </dl>
         </section>
     }
 }
