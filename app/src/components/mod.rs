@@ -97,10 +97,20 @@ pub fn NotFound() -> impl IntoView {
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     set_page_status(error.status_code());
+    view! { <Alert lead="Could not load this page. " message=error.to_string() /> }
+}
+
+/// A block in the alert style: what went wrong in bold (`lead`), then the details.
+#[component]
+pub fn Alert(
+    lead: &'static str,
+    message: String,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
     view! {
-        <div class="alert" role="alert">
-            <strong>"Could not load this page. "</strong>
-            {error.to_string()}
+        <div class="alert" role="alert" id=id>
+            <strong>{lead}</strong>
+            {message}
         </div>
     }
 }

@@ -1,4 +1,4 @@
-use crate::components::{AlertLine, ErrorPanel, Guarded, resource, use_request_id};
+use crate::components::{Alert, AlertLine, ErrorPanel, Guarded, resource, use_request_id};
 use crate::features::approvals::api::DecideRequest;
 use crate::features::approvals::views::DecisionForms;
 use crate::features::certificates::views::OrderCertificates;
@@ -146,10 +146,7 @@ fn Detail(
             .forward_error
             .map(|error| {
                 view! {
-                    <div class="alert" role="alert" id="forward-error">
-                        <strong>"DigiCert refused the order. "</strong>
-                        {error}
-                    </div>
+                    <Alert lead="DigiCert refused the order. " message=error id="forward-error" />
                 }
             })}
         {detail.digicert.map(|state| view! { <AtDigicert state /> })}

@@ -25,11 +25,7 @@ pub(super) async fn guard(State(inner): Shared, req: Request, next: Next) -> Res
     inner.counters.lock().expect("counters").requests += 1;
     if !within_rate_limit(&inner, &key) {
         inner.counters.lock().expect("counters").rate_limited += 1;
-        return api_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "request_limit_exceeded",
-            "Service unavailable, please limit request volume",
-        );
+        return too_many_requests();
     }
     let is_create = req.method() == Method::POST && path.contains("/order/certificate/");
     let faults = Faults::roll(&inner, is_create);
@@ -126,11 +122,7 @@ impl Faults {
         let mut counters = inner.counters.lock().expect("counters");
         if self.throttle {
             counters.injected_too_many_requests += 1;
-            return Some(api_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "request_limit_exceeded",
-                "Service unavailable, please limit request volume",
-            ));
+            return Some(too_many_requests());
         }
         if self.fail {
             counters.injected_server_error += 1;
@@ -152,6 +144,15 @@ impl Faults {
         }
         None
     }
+}
+
+/// DigiCert's answer over its rate limit, whether the limit was reached or a fault injected it.
+fn too_many_requests() -> Response {
+    api_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "request_limit_exceeded",
+        "Service unavailable, please limit request volume",
+    )
 }
 
 /// Headers go out, then the body fails: the client sees a broken connection.

@@ -8,7 +8,7 @@ use super::super::api::{
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
 use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
-use crate::components::{ChoiceOptions, Guarded, NotFound, resource};
+use crate::components::{Alert, ChoiceOptions, Guarded, NotFound, resource};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
 use crate::features::csr::{self, CsrReport};
@@ -157,10 +157,7 @@ fn KindForm(kind: FormKind) -> impl IntoView {
                     {not_copied
                         .map(|error| {
                             view! {
-                                <div class="alert" role="alert">
-                                    <strong>"The form starts empty: "</strong>
-                                    {error.to_string()}
-                                </div>
+                                <Alert lead="The form starts empty: " message=error.to_string() />
                             }
                         })}
                     <OrderForm kind initial options submit />
