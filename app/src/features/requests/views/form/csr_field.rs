@@ -2,7 +2,8 @@
 //! text fields that keep what was typed before the page hydrated.
 
 use super::*;
-use crate::components::resource;
+use crate::components::{Json, resource};
+use crate::features::requests::model::NameDifference;
 
 /// The CSR: pasted or uploaded, a private key refused on the spot, and its preview.
 #[component]
@@ -131,23 +132,7 @@ pub(super) fn CsrPreview(
         let text = csr_text.get();
         (!text.trim().is_empty()).then(|| csr::inspect(text.as_bytes()))
     });
-    let verified = resource(
-        move || csr_text.get(),
-        |text| async move {
-            if text.trim().is_empty() || csr::contains_private_key(text.as_bytes()) {
-                return None;
-            }
-            let form = RequestForm {
-                csr: text,
-                ..RequestForm::default()
-            };
-            check_csr(form)
-                .await
-                .ok()
-                .flatten()
-                .map(|c: CsrCheck| c.report)
-        },
-    );
+    let verified = resource(move || csr_text.get(), verify_on_server);
     let fill_from_csr = move |report: &CsrReport| {
         if let Some(cn) = &report.common_name {
             common_name.set(cn.clone());
@@ -180,88 +165,10 @@ pub(super) fn CsrPreview(
                             <h3>
                                 {if report.ok { "CSR details" } else { "This CSR cannot be used" }}
                             </h3>
-                            {(!report.errors.is_empty())
-                                .then(|| {
-                                    view! {
-                                        <ul class="problems">
-                                            {report
-                                                .errors
-                                                .iter()
-                                                .map(|e| view! { <li>{e.clone()}</li> })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                })}
-                            {(!report.warnings.is_empty())
-                                .then(|| {
-                                    view! {
-                                        <ul class="warnings">
-                                            {report
-                                                .warnings
-                                                .iter()
-                                                .map(|w| view! { <li>{w.clone()}</li> })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                })}
-                            {report
-                                .ok
-                                .then(|| {
-                                    view! {
-                                        <dl>
-                                            <dt>"Subject"</dt>
-                                            <dd>{report.subject_line()}</dd>
-                                            <dt>"Names (SANs)"</dt>
-                                            <dd>
-                                                {if report.sans.is_empty() {
-                                                    "none".to_owned()
-                                                } else {
-                                                    report.sans.join(", ")
-                                                }}
-                                            </dd>
-                                            <dt>"Key"</dt>
-                                            <dd>
-                                                {report
-                                                    .key
-                                                    .as_ref()
-                                                    .map(|k| k.describe())
-                                                    .unwrap_or_default()}
-                                            </dd>
-                                            <dt>"Signature"</dt>
-                                            <dd>
-                                                {report.signature_algorithm.clone().unwrap_or_default()}
-                                            </dd>
-                                        </dl>
-                                    }
-                                })}
-                            {difference
-                                .map(|d| {
-                                    view! {
-                                        <div class="difference" id="csr-difference">
-                                            <strong>
-                                                "The CSR and the form name different domains."
-                                            </strong>
-                                            {d
-                                                .warning()
-                                                .map(|w| {
-                                                    view! {
-                                                        <p class="warning" id="csr-only-in-csr" role="alert">
-                                                            {w}
-                                                        </p>
-                                                    }
-                                                })}
-                                            {d
-                                                .information()
-                                                .map(|i| {
-                                                    view! {
-                                                        <p class="note" id="csr-only-in-form">
-                                                            {i}
-                                                        </p>
-                                                    }
-                                                })}
-                                        </div>
-                                    }
-                                })}
+                            <Notes class="problems" notes=report.errors.clone() />
+                            <Notes class="warnings" notes=report.warnings.clone() />
+                            {report.ok.then(|| view! { <CsrDetails report=report.clone() /> })}
+                            {difference.map(|difference| view! { <NamesDiffer difference /> })}
                             {(is_tls && report.ok)
                                 .then(|| {
                                     view! {
@@ -274,26 +181,111 @@ pub(super) fn CsrPreview(
                                         </button>
                                     }
                                 })}
-                            <Suspense fallback=|| ()>
-                                {move || Suspend::new(async move {
-                                    verified
-                                        .await
-                                        .map(|server| {
-                                            view! {
-                                                <p class="signature" id="csr-signature">
-                                                    {match server.signature_verified {
-                                                        Some(true) => "Signature verified by the server.".to_owned(),
-                                                        _ => server.errors.join(" "),
-                                                    }}
-                                                </p>
-                                            }
-                                        })
-                                })}
-                            </Suspense>
+                            <ServerSignature verified />
                         </div>
                     }
                 })
         }}
+    }
+}
+
+/// The server's own reading of a pasted CSR (it also checks the signature); none for an empty
+/// box or a private key, which never leaves the browser.
+async fn verify_on_server(text: String) -> Option<CsrReport> {
+    if text.trim().is_empty() || csr::contains_private_key(text.as_bytes()) {
+        return None;
+    }
+    let form = RequestForm {
+        csr: text,
+        ..RequestForm::default()
+    };
+    check_csr(form)
+        .await
+        .ok()
+        .flatten()
+        .map(|c: CsrCheck| c.report)
+}
+
+/// A list of the CSR's problems or warnings, when there are any.
+#[component]
+fn Notes(class: &'static str, notes: Vec<String>) -> impl IntoView {
+    (!notes.is_empty()).then(|| {
+        view! {
+            <ul class=class>
+                {notes.into_iter().map(|note| view! { <li>{note}</li> }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// What a usable CSR asks for: subject, names, key and signature.
+#[component]
+fn CsrDetails(report: CsrReport) -> impl IntoView {
+    view! {
+        <dl>
+            <dt>"Subject"</dt>
+            <dd>{report.subject_line()}</dd>
+            <dt>"Names (SANs)"</dt>
+            <dd>
+                {if report.sans.is_empty() { "none".to_owned() } else { report.sans.join(", ") }}
+            </dd>
+            <dt>"Key"</dt>
+            <dd>{report.key.as_ref().map(|k| k.describe()).unwrap_or_default()}</dd>
+            <dt>"Signature"</dt>
+            <dd>{report.signature_algorithm.clone().unwrap_or_default()}</dd>
+        </dl>
+    }
+}
+
+/// The CSR and the form name different domains: what only the CSR names (a warning) and what
+/// only the form names (for information).
+#[component]
+fn NamesDiffer(difference: NameDifference) -> impl IntoView {
+    view! {
+        <div class="difference" id="csr-difference">
+            <strong>"The CSR and the form name different domains."</strong>
+            {difference
+                .warning()
+                .map(|w| {
+                    view! {
+                        <p class="warning" id="csr-only-in-csr" role="alert">
+                            {w}
+                        </p>
+                    }
+                })}
+            {difference
+                .information()
+                .map(|i| {
+                    view! {
+                        <p class="note" id="csr-only-in-form">
+                            {i}
+                        </p>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// The server's verdict on the signature, once it has answered.
+#[component]
+fn ServerSignature(verified: Resource<Option<CsrReport>, Json>) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                verified
+                    .await
+                    .map(|server| {
+                        view! {
+                            <p class="signature" id="csr-signature">
+                                {match server.signature_verified {
+                                    Some(true) => "Signature verified by the server.".to_owned(),
+                                    _ => server.errors.join(" "),
+                                }}
+                            </p>
+                        }
+                    })
+            })}
+        </Suspense>
     }
 }
 
