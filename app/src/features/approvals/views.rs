@@ -2,13 +2,16 @@
 //! approval. Every form is a plain HTML form too.
 
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
-use super::model::PendingRequest;
-use crate::components::{ErrorPanel, Guarded, NextPageLink, OrganizationSelect, resource};
+use super::model::{ApprovalQueue, PendingRequest};
+use crate::components::{ErrorPanel, Guarded, Json, NextPageLink, OrganizationSelect, resource};
+use crate::error::AppError;
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
+use crate::features::requests::options::Choice;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -21,10 +24,18 @@ pub fn ApprovalsPage() -> impl IntoView {
     }
 }
 
+/// A filter from the address, unless it is missing or empty.
+fn query_param(query: Memo<ParamsMap>, name: &str) -> Option<String> {
+    query.read().get(name).filter(|v| !v.is_empty())
+}
+
+/// The queue as loaded: one page of cards, with the organizations to filter by.
+type Loaded = Resource<Result<ApprovalQueue, AppError>, Json>;
+
 #[component]
 fn Queue() -> impl IntoView {
     let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = move |name: &str| query_param(query, name);
     let decide = ServerAction::<DecideRequest>::new();
     let bulk = ServerAction::<ApproveMany>::new();
     let queue = resource(
@@ -42,26 +53,40 @@ fn Queue() -> impl IntoView {
             load_approval_queue(product, requester, organization, after)
         },
     );
-    let problem = move || {
-        decide
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| bulk.value().get().and_then(|r| r.err()))
-    };
-    let skipped = move || {
-        bulk.value()
-            .get()
-            .and_then(|r| r.ok())
-            .map(|o| o.skipped)
-            .unwrap_or_default()
-    };
-    let value_of = move |name: &'static str| move || param(name).unwrap_or_default();
     view! {
         <h1>"Approvals"</h1>
         <p class="muted">
             "Requests waiting for a decision, oldest first. You cannot decide your own."
         </p>
+        <QueueFilters queue />
+        <DecisionOutcome decide bulk />
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                match queue.await {
+                    Ok(page) if page.rows.is_empty() => {
+                        view! {
+                            <p class="muted" id="queue-empty">
+                                "Nothing waits for a decision."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(page) => view! { <PendingCards page decide bulk /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The filter form (a plain GET form): product, requester, organization.
+#[component]
+fn QueueFilters(queue: Loaded) -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query_param(query, name);
+    view! {
         <form method="get" class="filters" aria-label="Filter">
             <label for="q-product">"Product"</label>
             <select id="q-product" name="product">
@@ -86,7 +111,7 @@ fn Queue() -> impl IntoView {
                 name="requester"
                 type="search"
                 placeholder="name or email"
-                prop:value=value_of("requester")
+                prop:value=move || param("requester").unwrap_or_default()
             />
             <label for="q-organization">"Organization"</label>
             <Suspense fallback=move || {
@@ -113,6 +138,30 @@ fn Queue() -> impl IntoView {
                 "Filter"
             </button>
         </form>
+    }
+}
+
+/// What the last decision left to say: why it failed, or which of a bulk approval were skipped.
+#[component]
+fn DecisionOutcome(
+    decide: ServerAction<DecideRequest>,
+    bulk: ServerAction<ApproveMany>,
+) -> impl IntoView {
+    let problem = move || {
+        decide
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| bulk.value().get().and_then(|r| r.err()))
+    };
+    let skipped = move || {
+        bulk.value()
+            .get()
+            .and_then(|r| r.ok())
+            .map(|o| o.skipped)
+            .unwrap_or_default()
+    };
+    view! {
         {move || {
             problem()
                 .map(|e| {
@@ -124,13 +173,14 @@ fn Queue() -> impl IntoView {
                 })
         }}
         {move || {
-            (!skipped().is_empty())
+            let skipped = skipped();
+            (!skipped.is_empty())
                 .then(|| {
                     view! {
                         <div class="notice" role="status">
                             <p>"Not approved:"</p>
                             <ul>
-                                {skipped()
+                                {skipped
                                     .into_iter()
                                     .map(|(id, why)| view! { <li>{format!("#{id}: {why}")}</li> })
                                     .collect_view()}
@@ -139,60 +189,48 @@ fn Queue() -> impl IntoView {
                     }
                 })
         }}
-        <Suspense fallback=|| {
-            view! { <p class="muted">"Loading…"</p> }
-        }>
-            {move || Suspend::new(async move {
-                match queue.await {
-                    Ok(page) if page.rows.is_empty() => {
-                        view! {
-                            <p class="muted" id="queue-empty">
-                                "Nothing waits for a decision."
-                            </p>
-                        }
-                            .into_any()
-                    }
-                    Ok(page) => {
-                        let next = page
-                            .next
-                            .clone()
-                            .map(|after| format!("/approvals?after={after}"));
-                        view! {
-                            <ActionForm action=bulk attr:id="bulk" attr:class="bulk">
-                                <label for="bulk-comment">
-                                    "Comment for the selected requests"
-                                </label>
-                                <input id="bulk-comment" name="comment" type="text" />
-                                <button type="submit">"Approve selected"</button>
-                            </ActionForm>
-                            <ol class="queue">
-                                {page
-                                    .rows
-                                    .into_iter()
-                                    .enumerate()
-                                    .map(|(i, row)| {
-                                        let organization = row
-                                            .organization_id
-                                            .map(|o| {
-                                                page.organizations
-                                                    .iter()
-                                                    .find(|c| c.id == o.to_string())
-                                                    .map(|c| c.label.clone())
-                                                    .unwrap_or_else(|| format!("organization {o}"))
-                                            });
-                                        view! { <PendingCard row organization index=i decide /> }
-                                    })
-                                    .collect_view()}
-                            </ol>
-                            <NextPageLink href=next label="More requests" />
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
+}
+
+/// One page of the queue: the bulk approval form, a card per request, the link to the next page.
+#[component]
+fn PendingCards(
+    page: ApprovalQueue,
+    decide: ServerAction<DecideRequest>,
+    bulk: ServerAction<ApproveMany>,
+) -> impl IntoView {
+    let next = page.next.map(|after| format!("/approvals?after={after}"));
+    let organizations = page.organizations;
+    view! {
+        <ActionForm action=bulk attr:id="bulk" attr:class="bulk">
+            <label for="bulk-comment">"Comment for the selected requests"</label>
+            <input id="bulk-comment" name="comment" type="text" />
+            <button type="submit">"Approve selected"</button>
+        </ActionForm>
+        <ol class="queue">
+            {page
+                .rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let organization = row
+                        .organization_id
+                        .map(|id| organization_label(&organizations, id));
+                    view! { <PendingCard row organization index=i decide /> }
+                })
+                .collect_view()}
+        </ol>
+        <NextPageLink href=next label="More requests" />
+    }
+}
+
+/// An organization's name from the account's list, or its number when DigiCert did not list it.
+fn organization_label(organizations: &[Choice], id: i64) -> String {
+    organizations
+        .iter()
+        .find(|c| c.id == id.to_string())
+        .map(|c| c.label.clone())
+        .unwrap_or_else(|| format!("organization {id}"))
 }
 
 #[component]
@@ -295,5 +333,21 @@ pub fn DecisionForms(
                 </button>
             </ActionForm>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_names_its_organization_or_its_number_when_digicert_did_not_list_it() {
+        let listed = [Choice {
+            id: "1001".into(),
+            label: "Example Corp".into(),
+        }];
+        assert_eq!(organization_label(&listed, 1001), "Example Corp");
+        assert_eq!(organization_label(&listed, 7), "organization 7");
+        assert_eq!(organization_label(&[], 1001), "organization 1001");
     }
 }
