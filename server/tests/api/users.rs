@@ -170,3 +170,34 @@ async fn the_last_active_admin_cannot_be_removed_or_demoted() {
         "an admin may reset even their own password"
     );
 }
+
+/// A search longer than a page: the link to the next page keeps the search, and an email with
+/// a `+` (where the page ended) comes through intact.
+#[tokio::test]
+async fn the_next_page_of_a_user_search_is_the_same_search() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(&["admin"]).await;
+    // One more than a page (50) of matches, and someone who does not match.
+    for n in 0..51 {
+        app.add_user(&format!("pager+{n:02}@example.com"), &["requester"])
+            .await;
+    }
+    app.add_user("someone-else@example.com", &["requester"])
+        .await;
+
+    let first = app.page(&admin, "/users?q=pager").await;
+    assert!(first.contains("pager+00@example.com"));
+    assert!(!first.contains("pager+50@example.com"));
+    let href = first
+        .split("href=\"")
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .find(|href| href.starts_with("/users?"))
+        .expect("a link to the next page")
+        .replace("&amp;", "&");
+    assert_eq!(href, "/users?q=pager&after=pager%2B49%40example.com");
+
+    let second = app.page(&admin, &href).await;
+    assert!(second.contains("pager+50@example.com"), "{second}");
+    assert!(!second.contains("pager+49@example.com"));
+    assert!(!second.contains("someone-else@example.com"));
+}

@@ -2,7 +2,8 @@ use super::api::{
     ChangePassword, CreateAccount, ResetUserPassword, SetUserActive, SetUserRoles, UserSummary,
     list_users,
 };
-use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, resource};
+use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, NextPageLink, resource};
+use crate::encoding::encode_query_value;
 use crate::error::AppError;
 use crate::features::auth::Auth;
 use crate::features::auth::Role;
@@ -58,32 +59,10 @@ fn UserList() -> impl IntoView {
             .or_else(|| actions.roles.value().get().and_then(|r| r.err()))
             .or_else(|| actions.reset.value().get().and_then(|r| r.err()))
     };
-    let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    let temporary = move || {
-        create
-            .value()
-            .get()
-            .and_then(|r| r.ok())
-            .or_else(|| actions.reset.value().get().and_then(|r| r.ok()))
-    };
+    let search = move || query.read().get("q").unwrap_or_default();
     view! {
         <h1>"Users"</h1>
-        {move || {
-            temporary()
-                .map(|t| {
-                    view! {
-                        <div class="banner" role="status" id="temporary-password">
-                            <p>
-                                "Temporary password for " <strong>{t.email}</strong> ": "
-                                <code>{t.password}</code>
-                            </p>
-                            <p class="muted">
-                                "Shown once. The person chooses their own password at first sign-in."
-                            </p>
-                        </div>
-                    }
-                })
-        }}
+        <TemporaryPasswordBanner create reset=actions.reset />
         {move || {
             problem()
                 .map(|e| {
@@ -96,13 +75,7 @@ fn UserList() -> impl IntoView {
         }}
         <form method="get" class="filters" aria-label="Search users">
             <label for="u-q">"Search"</label>
-            <input
-                id="u-q"
-                name="q"
-                type="search"
-                placeholder="name or email"
-                prop:value=move || query.read().get("q").unwrap_or_default()
-            />
+            <input id="u-q" name="q" type="search" placeholder="name or email" prop:value=search />
             <button type="submit" class="secondary">
                 "Search"
             </button>
@@ -113,34 +86,10 @@ fn UserList() -> impl IntoView {
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(page) => {
+                        let next = page.next_after.map(|after| next_page_href(&search(), &after));
                         view! {
-                            <table class="users">
-                                <thead>
-                                    <tr>
-                                        <th>"Name"</th>
-                                        <th>"Email"</th>
-                                        <th>"Roles"</th>
-                                        <th>"Status"</th>
-                                        <th>"Actions"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {page
-                                        .users
-                                        .into_iter()
-                                        .map(|u| view! { <UserRow u actions /> })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                            {page
-                                .next_after
-                                .map(|after| {
-                                    view! {
-                                        <p>
-                                            <a href=format!("/users?after={after}")>"Next page"</a>
-                                        </p>
-                                    }
-                                })}
+                            <UsersTable users=page.users actions />
+                            <NextPageLink href=next label="Next page" />
                         }
                             .into_any()
                     }
@@ -148,6 +97,75 @@ fn UserList() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <NewUserForm create />
+    }
+}
+
+/// The next page of the list: the same search, after the last person shown.
+fn next_page_href(search: &str, after: &str) -> String {
+    let after = encode_query_value(after);
+    if search.is_empty() {
+        format!("/users?after={after}")
+    } else {
+        format!("/users?q={}&after={after}", encode_query_value(search))
+    }
+}
+
+/// A temporary password just made (for a new user or by a reset), shown this once.
+#[component]
+fn TemporaryPasswordBanner(
+    create: ServerAction<CreateAccount>,
+    reset: ServerAction<ResetUserPassword>,
+) -> impl IntoView {
+    let temporary = move || {
+        create
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .or_else(|| reset.value().get().and_then(|r| r.ok()))
+    };
+    move || {
+        temporary().map(|t| {
+            view! {
+                <div class="banner" role="status" id="temporary-password">
+                    <p>
+                        "Temporary password for " <strong>{t.email}</strong> ": "
+                        <code>{t.password}</code>
+                    </p>
+                    <p class="muted">
+                        "Shown once. The person chooses their own password at first sign-in."
+                    </p>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn UsersTable(users: Vec<UserSummary>, actions: Actions) -> impl IntoView {
+    view! {
+        <table class="users">
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"Email"</th>
+                    <th>"Roles"</th>
+                    <th>"Status"</th>
+                    <th>"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {users.into_iter().map(|u| view! { <UserRow u actions /> }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Creating an account: email, name and roles; the temporary password shows above the list.
+#[component]
+fn NewUserForm(create: ServerAction<CreateAccount>) -> impl IntoView {
+    let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    view! {
         <section class="card">
             <h2>"New user"</h2>
             <AlertLine message=move || create_error.get().map(|e: AppError| e.to_string()) />
@@ -299,5 +317,22 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 <button type="submit">"Save password"</button>
             </ActionForm>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_page_keeps_the_search_and_an_email_with_a_plus_survives() {
+        assert_eq!(
+            next_page_href("", "ana+certs@example.com"),
+            "/users?after=ana%2Bcerts%40example.com"
+        );
+        assert_eq!(
+            next_page_href("ana b", "ana@example.com"),
+            "/users?q=ana%20b&after=ana%40example.com"
+        );
     }
 }
