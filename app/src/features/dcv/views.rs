@@ -6,6 +6,7 @@ use crate::components::{ChoiceOptions, ErrorPanel, Guarded, resource};
 use crate::features::auth::Role;
 use crate::features::digicert::dcv::EMAIL_DCV_ENDS;
 use crate::features::digicert::payload::DcvMethod;
+use crate::features::requests::options::Choice;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -134,60 +135,18 @@ impl Default for DcvActions {
 /// The "Domain validation" section of a request page; nothing when the order has no DCV.
 #[component]
 pub fn DcvSection(panel: Option<DcvPanel>, actions: DcvActions) -> impl IntoView {
-    panel.map(|panel| {
-        view! { <Panel panel check=actions.check change=actions.change publish=actions.publish /> }
-    })
+    panel.map(|panel| view! { <Panel panel actions /> })
 }
 
 #[component]
-fn Panel(
-    panel: DcvPanel,
-    check: ServerAction<CheckDcv>,
-    change: ServerAction<ChangeDcvMethod>,
-    publish: ServerAction<PublishDcvDemo>,
-) -> impl IntoView {
+fn Panel(panel: DcvPanel, actions: DcvActions) -> impl IntoView {
     let pending = panel.pending_names();
     let waiting = panel.waiting && pending > 0;
     let token = panel.method.is_token();
-    let error = move || {
-        check
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| change.value().get().and_then(|r| r.err()))
-            .or_else(|| publish.value().get().and_then(|r| r.err()))
-    };
-    let outcome = move || check.value().get().and_then(|r| r.ok()).map(|o| o.message);
-    let id = panel.request_id;
-    let current = panel.method.as_str();
     view! {
         <section id="dcv" class="dcv" aria-labelledby="dcv-heading">
             <h2 id="dcv-heading">"Domain validation"</h2>
-            {if waiting {
-                view! {
-                    <p class="lead" id="dcv-lead">
-                        {format!(
-                            "DigiCert issues the certificate once it has checked that you control {}. {}",
-                            if pending == 1 {
-                                "the name marked waiting".to_owned()
-                            } else {
-                                format!("the {pending} names marked waiting")
-                            },
-                            method_help(panel.method),
-                        )}
-                    </p>
-                }
-                    .into_any()
-            } else if pending == 0 {
-                view! { <p id="dcv-lead">"Every name is validated."</p> }.into_any()
-            } else {
-                view! {
-                    <p id="dcv-lead" class="muted">
-                        "The order no longer waits at DigiCert."
-                    </p>
-                }
-                    .into_any()
-            }}
+            <Lead waiting pending method=panel.method />
             <dl class="dcv-facts">
                 <dt>"Method"</dt>
                 <dd id="dcv-method">{panel.method.label()}</dd>
@@ -224,71 +183,145 @@ fn Panel(
                         </p>
                     }
                 })}
-            {move || {
-                outcome()
-                    .map(|m| {
-                        view! {
-                            <p role="status" id="dcv-outcome">
-                                {m}
-                            </p>
-                        }
-                    })
-            }}
-            {move || {
-                error()
-                    .map(|e| {
-                        view! {
-                            <p class="alert" role="alert" id="dcv-error">
-                                {e.to_string()}
-                            </p>
-                        }
-                    })
-            }}
+            <Outcome actions />
             {waiting
                 .then(|| {
                     view! {
-                        <div class="actions">
-                            {token
-                                .then(|| {
-                                    view! {
-                                        <ActionForm action=check>
-                                            <input type="hidden" name="id" value=id />
-                                            <button type="submit" id="dcv-check">
-                                                "Check now"
-                                            </button>
-                                        </ActionForm>
-                                    }
-                                })}
-                            {(panel.demo && token)
-                                .then(|| {
-                                    view! {
-                                        <ActionForm action=publish>
-                                            <input type="hidden" name="id" value=id />
-                                            <button type="submit" class="secondary" id="dcv-publish">
-                                                "Publish record (demo)"
-                                            </button>
-                                        </ActionForm>
-                                    }
-                                })}
-                        </div>
-                        <ActionForm action=change attr:class="dcv-change">
-                            <input type="hidden" name="id" value=id />
-                            <label for="dcv-new-method">"Change method"</label>
-                            <select id="dcv-new-method" name="dcv_method">
-                                <ChoiceOptions choices=panel.methods selected=current.to_owned() />
-                            </select>
-                            <button type="submit" class="secondary">
-                                "Use this method"
-                            </button>
-                            <p class="muted">
-                                {format!(
-                                    "A new method comes with a new random value: publish the new record. Email validation ends on {EMAIL_DCV_ENDS}.",
-                                )}
-                            </p>
-                        </ActionForm>
+                        <Controls
+                            id=panel.request_id
+                            method=panel.method
+                            methods=panel.methods
+                            demo=panel.demo
+                            actions
+                        />
                     }
                 })}
         </section>
+    }
+}
+
+/// What the section says first: what DigiCert still waits for, or that it waits no more.
+#[component]
+fn Lead(waiting: bool, pending: usize, method: DcvMethod) -> impl IntoView {
+    if waiting {
+        let names = if pending == 1 {
+            "the name marked waiting".to_owned()
+        } else {
+            format!("the {pending} names marked waiting")
+        };
+        view! {
+            <p class="lead" id="dcv-lead">
+                {format!(
+                    "DigiCert issues the certificate once it has checked that you control {names}. {}",
+                    method_help(method),
+                )}
+            </p>
+        }
+            .into_any()
+    } else if pending == 0 {
+        view! { <p id="dcv-lead">"Every name is validated."</p> }.into_any()
+    } else {
+        view! {
+            <p id="dcv-lead" class="muted">
+                "The order no longer waits at DigiCert."
+            </p>
+        }
+        .into_any()
+    }
+}
+
+/// What the last check found, or why an action failed.
+#[component]
+fn Outcome(actions: DcvActions) -> impl IntoView {
+    let DcvActions {
+        check,
+        change,
+        publish,
+    } = actions;
+    let error = move || {
+        check
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| change.value().get().and_then(|r| r.err()))
+            .or_else(|| publish.value().get().and_then(|r| r.err()))
+    };
+    let outcome = move || check.value().get().and_then(|r| r.ok()).map(|o| o.message);
+    view! {
+        {move || {
+            outcome()
+                .map(|m| {
+                    view! {
+                        <p role="status" id="dcv-outcome">
+                            {m}
+                        </p>
+                    }
+                })
+        }}
+        {move || {
+            error()
+                .map(|e| {
+                    view! {
+                        <p class="alert" role="alert" id="dcv-error">
+                            {e.to_string()}
+                        </p>
+                    }
+                })
+        }}
+    }
+}
+
+/// While DigiCert waits: check now and (in demo mode) publish, for the token methods; change
+/// the method.
+#[component]
+fn Controls(
+    id: i64,
+    method: DcvMethod,
+    methods: Vec<Choice>,
+    demo: bool,
+    actions: DcvActions,
+) -> impl IntoView {
+    let token = method.is_token();
+    view! {
+        <div class="actions">
+            {token
+                .then(|| {
+                    view! {
+                        <ActionForm action=actions.check>
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" id="dcv-check">
+                                "Check now"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+            {(demo && token)
+                .then(|| {
+                    view! {
+                        <ActionForm action=actions.publish>
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" class="secondary" id="dcv-publish">
+                                "Publish record (demo)"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+        </div>
+        <ActionForm action=actions.change attr:class="dcv-change">
+            <input type="hidden" name="id" value=id />
+            <label for="dcv-new-method">"Change method"</label>
+            <select id="dcv-new-method" name="dcv_method">
+                <ChoiceOptions choices=methods selected=method.as_str().to_owned() />
+            </select>
+            <button type="submit" class="secondary">
+                "Use this method"
+            </button>
+            <p class="muted">
+                {format!(
+                    "A new method comes with a new random value: publish the new record. Email validation ends on {EMAIL_DCV_ENDS}.",
+                )}
+            </p>
+        </ActionForm>
     }
 }
 
