@@ -9,13 +9,17 @@ use crate::features::requests::model::NameDifference;
 #[component]
 pub(super) fn CsrFieldset(
     is_tls: bool,
-    csr_text: RwSignal<String>,
+    typed: TypedText,
     key_refused: RwSignal<bool>,
-    csr_field: NodeRef<leptos::html::Textarea>,
-    common_name: RwSignal<String>,
-    dns_names: RwSignal<String>,
 ) -> impl IntoView {
     let ctx = expect_context::<FormContext>();
+    let TypedText {
+        csr: csr_text,
+        csr_field,
+        common_name,
+        dns_names,
+        ..
+    } = typed;
     view! {
         <fieldset>
             <legend>

@@ -5,13 +5,15 @@ use super::*;
 
 /// Common name and additional names (TLS forms).
 #[component]
-pub(super) fn DomainsFieldset(
-    common_name: RwSignal<String>,
-    dns_names: RwSignal<String>,
-    common_name_field: NodeRef<leptos::html::Input>,
-    dns_names_field: NodeRef<leptos::html::Textarea>,
-) -> impl IntoView {
+pub(super) fn DomainsFieldset(typed: TypedText) -> impl IntoView {
     let ctx = expect_context::<FormContext>();
+    let TypedText {
+        common_name,
+        dns_names,
+        common_name_field,
+        dns_names_field,
+        ..
+    } = typed;
     view! {
         <fieldset>
             <legend>"Domains"</legend>

@@ -329,6 +329,56 @@ impl LiveCheck {
     }
 }
 
+/// The text the CSR preview compares with (common name, other names, the CSR itself), each with
+/// its field, so that what was typed before the page hydrated is kept.
+#[derive(Clone, Copy)]
+struct TypedText {
+    common_name: RwSignal<String>,
+    dns_names: RwSignal<String>,
+    csr: RwSignal<String>,
+    common_name_field: NodeRef<leptos::html::Input>,
+    dns_names_field: NodeRef<leptos::html::Textarea>,
+    csr_field: NodeRef<leptos::html::Textarea>,
+}
+
+impl TypedText {
+    fn new(initial: StoredValue<RequestForm>) -> Self {
+        let value = move |f: fn(&RequestForm) -> &String| initial.with_value(|i| f(i).clone());
+        let typed = TypedText {
+            common_name: RwSignal::new(value(|f| &f.common_name)),
+            dns_names: RwSignal::new(value(|f| &f.dns_names)),
+            csr: RwSignal::new(value(|f| &f.csr)),
+            common_name_field: NodeRef::new(),
+            dns_names_field: NodeRef::new(),
+            csr_field: NodeRef::new(),
+        };
+        keep_typed_text(typed.common_name_field, typed.common_name);
+        keep_typed_text(typed.dns_names_field, typed.dns_names);
+        keep_typed_text(typed.csr_field, typed.csr);
+        typed
+    }
+}
+
+/// The errors the form shows: none while a submission is under way, then the browser's own
+/// check, else what the server answered.
+fn shown_errors(
+    submit: ServerAction<SubmitRequest>,
+    local_errors: RwSignal<Option<FormErrors>>,
+) -> Shown {
+    let server_errors = Signal::derive(move || {
+        submit.value().get().and_then(|r| r.err()).map(|e| match e {
+            AppError::Invalid(form) => form,
+            other => FormErrors::new(other.to_string()),
+        })
+    });
+    Signal::derive(move || {
+        if submit.pending().get() {
+            return None;
+        }
+        local_errors.get().or_else(|| server_errors.get())
+    })
+}
+
 #[component]
 fn OrderForm(
     kind: FormKind,
@@ -342,18 +392,7 @@ fn OrderForm(
     };
     let options = StoredValue::new(options);
     let initial = StoredValue::new(initial);
-    let value = move |f: fn(&RequestForm) -> &String| initial.with_value(|i| f(i).clone());
-
-    // Live values the CSR preview compares with.
-    let common_name = RwSignal::new(value(|f| &f.common_name));
-    let dns_names = RwSignal::new(value(|f| &f.dns_names));
-    let csr_text = RwSignal::new(value(|f| &f.csr));
-    let common_name_field = NodeRef::<leptos::html::Input>::new();
-    let dns_names_field = NodeRef::<leptos::html::Textarea>::new();
-    let csr_field = NodeRef::<leptos::html::Textarea>::new();
-    keep_typed_text(common_name_field, common_name);
-    keep_typed_text(dns_names_field, dns_names);
-    keep_typed_text(csr_field, csr_text);
+    let typed = TypedText::new(initial);
     let key_refused = RwSignal::new(false);
 
     let form_ref = NodeRef::<leptos::html::Form>::new();
@@ -372,18 +411,7 @@ fn OrderForm(
             local_errors.set(None);
         }
     });
-    let server_errors = Signal::derive(move || {
-        submit.value().get().and_then(|r| r.err()).map(|e| match e {
-            AppError::Invalid(form) => form,
-            other => FormErrors::new(other.to_string()),
-        })
-    });
-    let shown: Shown = Signal::derive(move || {
-        if submit.pending().get() {
-            return None;
-        }
-        local_errors.get().or_else(|| server_errors.get())
-    });
+    let shown = shown_errors(submit, local_errors);
     let recheck = move |field: Option<String>| live.recheck(field);
 
     let is_tls = kind.is_tls();
@@ -439,29 +467,10 @@ fn OrderForm(
                 }
             }
         >
-            <input type="hidden" name="form[kind]" value=kind.slug() />
-            {(kind != FormKind::DocumentSigning)
-                .then(|| {
-                    view! {
-                        <input type="hidden" name="form[product]" value=value(|f| &f.product) />
-                    }
-                })}
-            {(kind == FormKind::SslByType)
-                .then(|| {
-                    view! {
-                        <input type="hidden" name="form[type_hint]" value=value(|f| &f.type_hint) />
-                        <FieldMessage errors=shown field="type_hint" />
-                    }
-                })}
-
-            {is_tls
-                .then(|| {
-                    view! {
-                        <DomainsFieldset common_name dns_names common_name_field dns_names_field />
-                    }
-                })}
+            <ProductInputs kind />
+            {is_tls.then(|| view! { <DomainsFieldset typed /> })}
             {(!is_tls).then(|| view! { <SigningFields /> })}
-            <CsrFieldset is_tls csr_text key_refused csr_field common_name dns_names />
+            <CsrFieldset is_tls typed key_refused />
             {is_tls
                 .then(|| {
                     view! {
@@ -478,5 +487,27 @@ fn OrderForm(
                 "Submit request"
             </button>
         </ActionForm>
+    }
+}
+
+/// The form's kind and the product it orders (and, ordering by type, the type asked for).
+#[component]
+fn ProductInputs(kind: FormKind) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    view! {
+        <input type="hidden" name="form[kind]" value=kind.slug() />
+        {(kind != FormKind::DocumentSigning)
+            .then(|| {
+                view! {
+                    <input type="hidden" name="form[product]" value=ctx.value(|f| &f.product) />
+                }
+            })}
+        {(kind == FormKind::SslByType)
+            .then(|| {
+                view! {
+                    <input type="hidden" name="form[type_hint]" value=ctx.value(|f| &f.type_hint) />
+                    <FieldMessage errors=ctx.errors field="type_hint" />
+                }
+            })}
     }
 }
