@@ -207,132 +207,157 @@ pub(super) fn ValidityFieldset() -> impl IntoView {
 #[component]
 pub(super) fn OrganizationFieldset(ev: bool, is_tls: bool, private: bool) -> impl IntoView {
     let ctx = expect_context::<FormContext>();
-    let options = ctx.options;
-    let initial = ctx.initial;
     let chosen_org = RwSignal::new(ctx.initial.with_value(|i| i.organization.clone()));
     view! {
         <fieldset>
             <legend>"Organization"</legend>
-            <Field
-                errors=ctx.errors
-                name="organization"
-                label="Organization"
-                hint=if ev {
-                    "EV certificates need an organization whose EV validation is active."
-                } else {
-                    ""
-                }
-            >
-                <select
-                    id="f-organization"
-                    name="form[organization]"
-                    on:change=move |ev| chosen_org.set(event_target_value(&ev))
-                >
-                    <option value="">"Choose the organization"</option>
-                    {options
-                        .with_value(|o| o.as_ref().map(|o| o.organizations.clone()))
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|org| {
-                            let selected = ctx.value(|f| &f.organization) == org.id.to_string();
-                            let label = format!("{} — {}", org.name, org.validation_words());
-                            let unusable = (ev && !org.ev_active)
-                                || (is_tls && !private && !org.ov_active);
-                            view! {
-                                <option
-                                    value=org.id.to_string()
-                                    selected=selected
-                                    disabled=unusable
-                                >
-                                    {label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </Field>
-            {ev
-                .then(|| {
-                    view! {
-                        <Field
-                            errors=ctx.errors
-                            name="ev_approver"
-                            label="EV approver"
-                            hint="The person at the chosen organization who approves EV certificates for DigiCert."
-                        >
-                            <select id="f-ev_approver" name="form[ev_approver]">
-                                <option value="">"Choose the EV approver"</option>
-                                // The chosen organization's approvers only (all, grouped, until one is chosen).
-                                {move || {
-                                    let chosen = chosen_org.get();
-                                    options
-                                        .with_value(|o| o.as_ref().map(|o| o.organizations.clone()))
-                                        .unwrap_or_default()
-                                        .into_iter()
-                                        .filter(|org| {
-                                            chosen.is_empty() || org.id.to_string() == chosen
-                                        })
-                                        .map(|org| {
-                                            view! {
-                                                <optgroup label=org
-                                                    .name>
-                                                    {org
-                                                        .ev_approvers
-                                                        .into_iter()
-                                                        .map(|a| {
-                                                            let selected = ctx.value(|f| &f.ev_approver)
-                                                                == a.id.to_string();
-                                                            view! {
-                                                                <option value=a.id.to_string() selected=selected>
-                                                                    {format!("{} — {} <{}>", a.name, a.job_title, a.email)}
-                                                                </option>
-                                                            }
-                                                        })
-                                                        .collect_view()}
-                                                </optgroup>
-                                            }
-                                        })
-                                        .collect_view()
-                                }}
-                            </select>
-                        </Field>
-                        <Field errors=ctx.errors name="server_licenses" label="Server licenses">
-                            <input
-                                id="f-server_licenses"
-                                name="form[server_licenses]"
-                                type="number"
-                                min="1"
-                                value=initial
-                                    .with_value(|i| {
-                                        if i.server_licenses.is_empty() {
-                                            "1".to_owned()
-                                        } else {
-                                            i.server_licenses.clone()
-                                        }
-                                    })
-                            />
-                        </Field>
-                    }
-                })}
-            <Field errors=ctx.errors name="container" label="Container (division)">
-                <select id="f-container" name="form[container]">
-                    <option value="">"The account's top container"</option>
-                    {options
-                        .with_value(|o| o.as_ref().map(|o| o.containers.clone()))
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|c| {
-                            let selected = ctx.value(|f| &f.container) == c.id;
-                            view! {
-                                <option value=c.id selected=selected>
-                                    {c.label}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </Field>
+            <OrganizationField ev is_tls private chosen_org />
+            {ev.then(|| view! { <EvFields chosen_org /> })}
+            <ContainerField />
         </fieldset>
+    }
+}
+
+/// The account's organizations; those this order cannot use (not EV- or OV-validated) are
+/// shown but cannot be chosen.
+#[component]
+fn OrganizationField(
+    ev: bool,
+    is_tls: bool,
+    private: bool,
+    chosen_org: RwSignal<String>,
+) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let chosen = ctx.value(|f| &f.organization);
+    view! {
+        <Field
+            errors=ctx.errors
+            name="organization"
+            label="Organization"
+            hint=if ev {
+                "EV certificates need an organization whose EV validation is active."
+            } else {
+                ""
+            }
+        >
+            <select
+                id="f-organization"
+                name="form[organization]"
+                on:change=move |ev| chosen_org.set(event_target_value(&ev))
+            >
+                <option value="">"Choose the organization"</option>
+                {ctx
+                    .organizations()
+                    .into_iter()
+                    .map(|org| {
+                        let selected = chosen == org.id.to_string();
+                        let label = format!("{} — {}", org.name, org.validation_words());
+                        let unusable = (ev && !org.ev_active)
+                            || (is_tls && !private && !org.ov_active);
+                        view! {
+                            <option value=org.id.to_string() selected=selected disabled=unusable>
+                                {label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </Field>
+    }
+}
+
+/// For EV: the organization's EV approver and the number of server licenses.
+#[component]
+fn EvFields(chosen_org: RwSignal<String>) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let licenses = ctx.initial.with_value(|i| {
+        if i.server_licenses.is_empty() {
+            "1".to_owned()
+        } else {
+            i.server_licenses.clone()
+        }
+    });
+    view! {
+        <Field
+            errors=ctx.errors
+            name="ev_approver"
+            label="EV approver"
+            hint="The person at the chosen organization who approves EV certificates for DigiCert."
+        >
+            <select id="f-ev_approver" name="form[ev_approver]">
+                <option value="">"Choose the EV approver"</option>
+                // The chosen organization's approvers only (all, grouped, until one is chosen).
+                {move || {
+                    let chosen = chosen_org.get();
+                    ctx.organizations()
+                        .into_iter()
+                        .filter(|org| chosen.is_empty() || org.id.to_string() == chosen)
+                        .map(|org| view! { <EvApprovers org /> })
+                        .collect_view()
+                }}
+            </select>
+        </Field>
+        <Field errors=ctx.errors name="server_licenses" label="Server licenses">
+            <input
+                id="f-server_licenses"
+                name="form[server_licenses]"
+                type="number"
+                min="1"
+                value=licenses
+            />
+        </Field>
+    }
+}
+
+/// One organization's EV approvers, as a group of choices.
+#[component]
+fn EvApprovers(org: OrganizationChoice) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let chosen = ctx.value(|f| &f.ev_approver);
+    view! {
+        <optgroup label=org
+            .name>
+            {org
+                .ev_approvers
+                .into_iter()
+                .map(|a| {
+                    view! {
+                        <option value=a.id.to_string() selected=chosen == a.id.to_string()>
+                            {format!("{} — {} <{}>", a.name, a.job_title, a.email)}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </optgroup>
+    }
+}
+
+/// The container (division) the order goes into.
+#[component]
+fn ContainerField() -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let chosen = ctx.value(|f| &f.container);
+    let containers = ctx
+        .options
+        .with_value(|o| o.as_ref().map(|o| o.containers.clone()))
+        .unwrap_or_default();
+    view! {
+        <Field errors=ctx.errors name="container" label="Container (division)">
+            <select id="f-container" name="form[container]">
+                <option value="">"The account's top container"</option>
+                {containers
+                    .into_iter()
+                    .map(|c| {
+                        let selected = chosen == c.id;
+                        view! {
+                            <option value=c.id selected=selected>
+                                {c.label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </Field>
     }
 }
 

@@ -7,7 +7,7 @@ use super::super::api::{
     EstimatePrice, SubmitRequest, check_csr, copied_form, load_order_options, renewal_form,
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
-use super::super::options::{Choice, CustomFieldChoice, OrderOptions};
+use super::super::options::{Choice, CustomFieldChoice, OrderOptions, OrganizationChoice};
 use crate::components::{Alert, ChoiceOptions, Guarded, NotFound, resource};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
@@ -61,6 +61,13 @@ impl FormContext {
     /// The starting value of one of the form's text fields.
     fn value(self, field: fn(&RequestForm) -> &String) -> String {
         self.initial.with_value(|form| field(form).clone())
+    }
+
+    /// The account's organizations (none when DigiCert did not answer).
+    fn organizations(self) -> Vec<OrganizationChoice> {
+        self.options
+            .with_value(|o| o.as_ref().map(|o| o.organizations.clone()))
+            .unwrap_or_default()
     }
 }
 
