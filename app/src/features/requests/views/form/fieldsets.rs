@@ -57,12 +57,7 @@ pub(super) fn DomainsFieldset(typed: TypedText) -> impl IntoView {
 #[component]
 pub(super) fn CertificateFieldset(private: bool) -> impl IntoView {
     let ctx = expect_context::<FormContext>();
-    let options = ctx.options;
-    let listed = move |list: fn(&OrderOptions) -> &Vec<Choice>| {
-        options
-            .with_value(|o| o.as_ref().map(|o| list(o).clone()))
-            .unwrap_or_default()
-    };
+    let listed = move |list: fn(&OrderOptions) -> &Vec<Choice>| ctx.listed(list);
     // The product's hashes as DigiCert lists them (all three until it answers).
     let mut hashes = listed(|o| &o.hashes);
     if hashes.is_empty() {
@@ -74,7 +69,7 @@ pub(super) fn CertificateFieldset(private: bool) -> impl IntoView {
             })
             .collect();
     }
-    let dcv_methods = DcvMethod::offered_on(options_today(options))
+    let dcv_methods = DcvMethod::offered_on(options_today(ctx.options))
         .map(|m| Choice {
             id: m.as_str().into(),
             label: m.label().into(),
@@ -123,7 +118,6 @@ pub(super) fn CertificateFieldset(private: bool) -> impl IntoView {
 #[component]
 pub(super) fn ValidityFieldset() -> impl IntoView {
     let ctx = expect_context::<FormContext>();
-    let options = ctx.options;
     let max_days = ctx
         .options
         .with_value(|o| o.as_ref().map(|o| o.max_cert_days));
@@ -133,8 +127,7 @@ pub(super) fn ValidityFieldset() -> impl IntoView {
             <OrderValidity
                 initial=ctx.initial.get_value()
                 errors=ctx.errors
-                years=options
-                    .with_value(|o| o.as_ref().map(|o| o.order_years.clone()))
+                years=Some(ctx.listed(|o| &o.order_years))
                     .filter(|y| !y.is_empty())
                     .unwrap_or_else(|| vec![1, 2, 3])
             />
@@ -247,7 +240,7 @@ fn OrganizationField(
             >
                 <option value="">"Choose the organization"</option>
                 {ctx
-                    .organizations()
+                    .listed(|o| &o.organizations)
                     .into_iter()
                     .map(|org| {
                         let selected = chosen == org.id.to_string();
@@ -289,7 +282,7 @@ fn EvFields(chosen_org: RwSignal<String>) -> impl IntoView {
                 // The chosen organization's approvers only (all, grouped, until one is chosen).
                 {move || {
                     let chosen = chosen_org.get();
-                    ctx.organizations()
+                    ctx.listed(|o| &o.organizations)
                         .into_iter()
                         .filter(|org| chosen.is_empty() || org.id.to_string() == chosen)
                         .map(|org| view! { <EvApprovers org /> })
@@ -337,10 +330,7 @@ fn EvApprovers(org: OrganizationChoice) -> impl IntoView {
 fn ContainerField() -> impl IntoView {
     let ctx = expect_context::<FormContext>();
     let chosen = ctx.value(|f| &f.container);
-    let containers = ctx
-        .options
-        .with_value(|o| o.as_ref().map(|o| o.containers.clone()))
-        .unwrap_or_default();
+    let containers = ctx.listed(|o| &o.containers);
     view! {
         <Field errors=ctx.errors name="container" label="Container (division)">
             <select id="f-container" name="form[container]">
@@ -365,11 +355,8 @@ fn ContainerField() -> impl IntoView {
 #[component]
 pub(super) fn OrderDetailsFieldset() -> impl IntoView {
     let ctx = expect_context::<FormContext>();
-    let options = ctx.options;
     let initial = ctx.initial;
-    let custom_fields = options
-        .with_value(|o| o.as_ref().map(|o| o.custom_fields.clone()))
-        .unwrap_or_default();
+    let custom_fields = ctx.listed(|o| &o.custom_fields);
     view! {
         {(!custom_fields.is_empty())
             .then(|| {

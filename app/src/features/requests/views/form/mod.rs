@@ -63,10 +63,11 @@ impl FormContext {
         self.initial.with_value(|form| field(form).clone())
     }
 
-    /// The account's organizations (none when DigiCert did not answer).
-    fn organizations(self) -> Vec<OrganizationChoice> {
+    /// One of the account's lists (organizations, containers, …); empty when DigiCert did not
+    /// answer.
+    fn listed<T: Clone>(self, list: fn(&OrderOptions) -> &Vec<T>) -> Vec<T> {
         self.options
-            .with_value(|o| o.as_ref().map(|o| o.organizations.clone()))
+            .with_value(|o| o.as_ref().map(|o| list(o).clone()))
             .unwrap_or_default()
     }
 }
