@@ -5,6 +5,22 @@ use super::*;
 /// Product, delivery, subject and the token's shipping address (document signing).
 #[component]
 pub(super) fn SigningFields() -> impl IntoView {
+    view! {
+        <SigningCertificate />
+        <fieldset>
+            <legend>"Certificate subject"</legend>
+            <TextInput field=text_field!(subject_name, "Full name") />
+            <TextInput field=text_field!(subject_job_title, "Job title") />
+            <TextInput field=text_field!(subject_phone, "Phone", "tel") />
+            <TextInput field=text_field!(subject_email, "Email", "email") />
+        </fieldset>
+        <TokenShipping />
+    }
+}
+
+/// The product, how the certificate is delivered, the common name and the validity.
+#[component]
+fn SigningCertificate() -> impl IntoView {
     let ctx = expect_context::<FormContext>();
     let (i, errors) = (ctx.initial, ctx.errors);
     let v = move |f: fn(&RequestForm) -> &String| ctx.value(f);
@@ -26,31 +42,7 @@ pub(super) fn SigningFields() -> impl IntoView {
                         .collect_view()}
                 </select>
             </Field>
-            <div class="field" data-field="provisioning_method">
-                <span class="label">"Delivery"</span>
-                {ProvisioningMethod::ALL
-                    .into_iter()
-                    .map(|m| {
-                        let label = match m {
-                            ProvisioningMethod::ShipToken => " Ship a hardware token",
-                            ProvisioningMethod::ClientApp => " Install with DigiCert's client app",
-                            ProvisioningMethod::Email => " Email (for your own HSM; needs a CSR)",
-                        };
-                        view! {
-                            <label>
-                                <input
-                                    type="radio"
-                                    name="form[provisioning_method]"
-                                    value=m.as_str()
-                                    checked=v(|f| &f.provisioning_method) == m.as_str()
-                                />
-                                {label}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-                <FieldMessage errors field="provisioning_method" />
-            </div>
+            <Delivery />
             <label class="check">
                 <input
                     type="checkbox"
@@ -74,13 +66,49 @@ pub(super) fn SigningFields() -> impl IntoView {
                 </select>
             </Field>
         </fieldset>
-        <fieldset>
-            <legend>"Certificate subject"</legend>
-            <TextInput field=text_field!(subject_name, "Full name") />
-            <TextInput field=text_field!(subject_job_title, "Job title") />
-            <TextInput field=text_field!(subject_phone, "Phone", "tel") />
-            <TextInput field=text_field!(subject_email, "Email", "email") />
-        </fieldset>
+    }
+}
+
+/// How the certificate reaches its owner: a shipped token, DigiCert's app, or email.
+#[component]
+fn Delivery() -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let chosen = ctx.value(|f| &f.provisioning_method);
+    view! {
+        <div class="field" data-field="provisioning_method">
+            <span class="label">"Delivery"</span>
+            {ProvisioningMethod::ALL
+                .into_iter()
+                .map(|m| {
+                    let label = match m {
+                        ProvisioningMethod::ShipToken => " Ship a hardware token",
+                        ProvisioningMethod::ClientApp => " Install with DigiCert's client app",
+                        ProvisioningMethod::Email => " Email (for your own HSM; needs a CSR)",
+                    };
+                    view! {
+                        <label>
+                            <input
+                                type="radio"
+                                name="form[provisioning_method]"
+                                value=m.as_str()
+                                checked=chosen == m.as_str()
+                            />
+                            {label}
+                        </label>
+                    }
+                })
+                .collect_view()}
+            <FieldMessage errors=ctx.errors field="provisioning_method" />
+        </div>
+    }
+}
+
+/// Where a hardware token goes, and how fast.
+#[component]
+fn TokenShipping() -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let expedited = ctx.value(|f| &f.ship_method) == "expedited";
+    view! {
         <fieldset>
             <legend>"Token shipping address (for a shipped token)"</legend>
             <TextInput field=text_field!(ship_name, "Recipient") />
@@ -89,13 +117,13 @@ pub(super) fn SigningFields() -> impl IntoView {
             <TextInput field=text_field!(ship_city, "City") />
             <TextInput field=text_field!(ship_state, "State or province") />
             <TextInput field=text_field!(ship_zip, "Postal code") />
-            <Field errors name="ship_country" label="Country (two letters)">
+            <Field errors=ctx.errors name="ship_country" label="Country (two letters)">
                 <input
                     id="f-ship_country"
                     name="form[ship_country]"
                     type="text"
                     maxlength="2"
-                    value=v(|f| &f.ship_country)
+                    value=ctx.value(|f| &f.ship_country)
                 />
             </Field>
             <div class="field" data-field="ship_method">
@@ -105,7 +133,7 @@ pub(super) fn SigningFields() -> impl IntoView {
                         type="radio"
                         name="form[ship_method]"
                         value="standard"
-                        checked=v(|f| &f.ship_method) != "expedited"
+                        checked=!expedited
                     />
                     " Standard"
                 </label>
@@ -114,7 +142,7 @@ pub(super) fn SigningFields() -> impl IntoView {
                         type="radio"
                         name="form[ship_method]"
                         value="expedited"
-                        checked=v(|f| &f.ship_method) == "expedited"
+                        checked=expedited
                     />
                     " Expedited"
                 </label>
