@@ -5,7 +5,9 @@ use super::api::{
     AskNewCertificate, AskRevocation, CancelChange, DecideChange, SetPolicy, load_change_queue,
     load_new_certificate_context, load_policies,
 };
-use super::model::{ChangeKind, ChangeView, ChangesPanel, NameChanges, RevocationReason};
+use super::model::{
+    ChangeKind, ChangeView, ChangesPanel, NameChanges, NewCertificateContext, RevocationReason,
+};
 use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, resource, use_request_id};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -354,11 +356,22 @@ pub fn NewCertificatePage(kind: ChangeKind) -> impl IntoView {
     }
 }
 
+/// What a reissue or a duplicate is called, and what it does, for the page's heading and intro.
+fn heading_and_intro(kind: ChangeKind) -> (&'static str, &'static str) {
+    match kind {
+        ChangeKind::Duplicate => (
+            "Duplicate",
+            "A duplicate has the same names and end date as the current certificate, for another key (a second server). The current certificate stays valid.",
+        ),
+        _ => (
+            "Reissue",
+            "A reissue replaces the current certificate within the order, at no charge: a new key, and names added or removed as needed. The current certificate is superseded once the new one is issued.",
+        ),
+    }
+}
+
 #[component]
-fn NewCertificateForm(
-    kind: ChangeKind,
-    context: super::model::NewCertificateContext,
-) -> impl IntoView {
+fn NewCertificateForm(kind: ChangeKind, context: NewCertificateContext) -> impl IntoView {
     let action = ServerAction::<AskNewCertificate>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let kept = move |field: &str| {
@@ -378,53 +391,14 @@ fn NewCertificateForm(
             );
         }
     });
-    let diff = move || {
-        let typed = crate::features::requests::names::split_names(&names.get());
-        NameChanges::between(&current, &typed)
-    };
-    let (heading, intro) = match kind {
-        ChangeKind::Duplicate => (
-            "Duplicate",
-            "A duplicate has the same names and end date as the current certificate, for another key (a second server). The current certificate stays valid.",
-        ),
-        _ => (
-            "Reissue",
-            "A reissue replaces the current certificate within the order, at no charge: a new key, and names added or removed as needed. The current certificate is superseded once the new one is issued.",
-        ),
-    };
+    let (heading, intro) = heading_and_intro(kind);
     view! {
         <p>
             <a href=format!("/requests/{request_id}")>{format!("← Request {request_id}")}</a>
         </p>
         <h1>{format!("{heading}: {}", context.title)}</h1>
         <p>{intro}</p>
-        <dl id="current-certificate">
-            <dt>"Current certificate"</dt>
-            <dd>
-                <code>{context.current_serial.clone()}</code>
-                {format!(" until {}", context.current_valid_till)}
-            </dd>
-            <dt>"Names"</dt>
-            <dd>{context.current_names.join(", ")}</dd>
-            {context
-                .order_valid_till
-                .clone()
-                .map(|t| {
-                    view! {
-                        <dt>"Order runs until"</dt>
-                        <dd>{t}</dd>
-                    }
-                })}
-            <dt>"Price"</dt>
-            <dd id="change-price">"Included in the order"</dd>
-        </dl>
-        <p class="notice">
-            {if context.same_names_skip_approval {
-                "Keeping the same names, this reissue needs no approver (standing policy); changing names sends it to an approver."
-            } else {
-                "An approver decides before DigiCert is asked."
-            }}
-        </p>
+        <CurrentCertificate context />
         <AlertLine message=move || error.get().map(|e| e.to_string()) />
         <ActionForm action attr:class="new-certificate">
             <input type="hidden" name="id" value=request_id />
@@ -460,19 +434,65 @@ fn NewCertificateForm(
                 </textarea>
                 <FieldError error field="names" />
             </div>
-            <div id="name-diff" aria-live="polite">
-                {move || {
-                    let d = diff();
-                    if d.same_names() {
-                        view! { <p class="muted">"Same names as the current certificate."</p> }
-                            .into_any()
-                    } else {
-                        view! { <NameDiff names=d /> }.into_any()
-                    }
-                }}
-            </div>
+            <NamesAgainstCurrent current names />
             <button type="submit">{format!("Ask for the {}", heading.to_lowercase())}</button>
         </ActionForm>
+    }
+}
+
+/// The certificate being replaced or duplicated, its order's end, the price (none), and whether
+/// an approver decides.
+#[component]
+fn CurrentCertificate(context: NewCertificateContext) -> impl IntoView {
+    view! {
+        <dl id="current-certificate">
+            <dt>"Current certificate"</dt>
+            <dd>
+                <code>{context.current_serial}</code>
+                {format!(" until {}", context.current_valid_till)}
+            </dd>
+            <dt>"Names"</dt>
+            <dd>{context.current_names.join(", ")}</dd>
+            {context
+                .order_valid_till
+                .map(|t| {
+                    view! {
+                        <dt>"Order runs until"</dt>
+                        <dd>{t}</dd>
+                    }
+                })}
+            <dt>"Price"</dt>
+            <dd id="change-price">"Included in the order"</dd>
+        </dl>
+        <p class="notice">
+            {if context.same_names_skip_approval {
+                "Keeping the same names, this reissue needs no approver (standing policy); changing names sends it to an approver."
+            } else {
+                "An approver decides before DigiCert is asked."
+            }}
+        </p>
+    }
+}
+
+/// The names as typed against the current certificate's, as they are typed.
+#[component]
+fn NamesAgainstCurrent(current: Vec<String>, names: RwSignal<String>) -> impl IntoView {
+    let diff = move || {
+        let typed = crate::features::requests::names::split_names(&names.get());
+        NameChanges::between(&current, &typed)
+    };
+    view! {
+        <div id="name-diff" aria-live="polite">
+            {move || {
+                let d = diff();
+                if d.same_names() {
+                    view! { <p class="muted">"Same names as the current certificate."</p> }
+                        .into_any()
+                } else {
+                    view! { <NameDiff names=d /> }.into_any()
+                }
+            }}
+        </div>
     }
 }
 
