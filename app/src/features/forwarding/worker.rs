@@ -335,32 +335,10 @@ impl Worker {
         order: Option<&OrderRequest>,
     ) -> Result<Step, AppError> {
         let id = job.request_id;
-        let (request_id, digicert_status) = match placement {
-            Placement::Created(created) => (
-                created.requests.first().map(|r| r.id),
-                created
-                    .requests
-                    .first()
-                    .and_then(|r| r.status.clone())
-                    .unwrap_or_else(|| "pending".into()),
-            ),
-            Placement::Adopted(entry) => (None, entry.status.clone()),
-        };
-        // Issued at once (domains and organization already validated): the answer carries the
-        // chain, so no order lookup or download spends the key's rate budget.
-        let issued_at_once = match placement {
-            Placement::Created(created) if !created.certificate_chain.is_empty() => {
-                created.certificate_id.map(|certificate_id| {
-                    let bundle: String = created
-                        .certificate_chain
-                        .iter()
-                        .map(|c| format!("{}\n", c.pem.trim_end()))
-                        .collect();
-                    (certificate_id, bundle)
-                })
-            }
-            _ => None,
-        };
+        let (request_id, digicert_status) = placement.request_and_status();
+        // Issued at once: the answer carries the chain, so no order lookup or download spends
+        // the key's rate budget.
+        let issued_at_once = placement.issued_at_once();
         let mut tx = self.pool.begin().await?;
         sqlx::query!(
             "update requests set digicert_order_id = $2, digicert_request_id = $3,
@@ -415,23 +393,37 @@ impl Worker {
             "order placed at DigiCert"
         );
         if let Some((certificate_id, bundle)) = issued_at_once {
-            let tracking = Job {
-                kind: "track".into(),
-                attempts: 0,
-                ..job.clone()
-            };
-            // DigiCert's own rule for the order's end: today plus the planned order length.
-            let today = time::OffsetDateTime::now_utc().date();
-            let order_valid_till =
-                order.map(|o| today + time::Duration::days(i64::from(planned_days(o, today).0)));
-            let delivery = Delivery {
-                certificate_id,
-                digicert_status: "issued",
-                order_valid_till,
-            };
-            return self.deliver(&tracking, &delivery, &bundle).await;
+            return self
+                .deliver_at_once(job, order, certificate_id, &bundle)
+                .await;
         }
         Ok(Step::Placed)
+    }
+
+    /// Hands over the certificate of an order DigiCert issued as it was placed; the job, now
+    /// tracking the order, stays with this worker.
+    async fn deliver_at_once(
+        &self,
+        job: &Job,
+        order: Option<&OrderRequest>,
+        certificate_id: i64,
+        bundle: &str,
+    ) -> Result<Step, AppError> {
+        let tracking = Job {
+            kind: "track".into(),
+            attempts: 0,
+            ..job.clone()
+        };
+        // DigiCert's own rule for the order's end: today plus the planned order length.
+        let today = time::OffsetDateTime::now_utc().date();
+        let order_valid_till =
+            order.map(|o| today + time::Duration::days(i64::from(planned_days(o, today).0)));
+        let delivery = Delivery {
+            certificate_id,
+            digicert_status: "issued",
+            order_valid_till,
+        };
+        self.deliver(&tracking, &delivery, bundle).await
     }
 
     async fn retry_later(&self, job: &Job, err: &DigicertError) -> Result<Step, AppError> {

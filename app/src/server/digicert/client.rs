@@ -96,6 +96,38 @@ impl Placement {
             Placement::Adopted(entry) => entry.certificate_id,
         }
     }
+
+    /// DigiCert's request for a new order (its first), and the order's status as DigiCert gave it.
+    pub fn request_and_status(&self) -> (Option<i64>, String) {
+        match self {
+            Placement::Created(created) => {
+                let first = created.requests.first();
+                let status = first.and_then(|r| r.status.clone());
+                (
+                    first.map(|r| r.id),
+                    status.unwrap_or_else(|| "pending".into()),
+                )
+            }
+            Placement::Adopted(entry) => (None, entry.status.clone()),
+        }
+    }
+
+    /// A new order issued at once (domains and organization already validated): its
+    /// certificate, and the chain as one PEM bundle.
+    pub fn issued_at_once(&self) -> Option<(i64, String)> {
+        let Placement::Created(created) = self else {
+            return None;
+        };
+        if created.certificate_chain.is_empty() {
+            return None;
+        }
+        let bundle = created
+            .certificate_chain
+            .iter()
+            .map(|c| format!("{}\n", c.pem.trim_end()))
+            .collect();
+        created.certificate_id.map(|id| (id, bundle))
+    }
 }
 
 /// https, or plain http to a loopback address (the simulator on this machine).
@@ -618,6 +650,46 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn created(answer: serde_json::Value) -> Placement {
+        Placement::Created(serde_json::from_value(answer).unwrap())
+    }
+
+    #[test]
+    fn a_new_order_gives_its_first_request_and_status_an_adopted_one_its_status() {
+        let new =
+            created(serde_json::json!({"id": 7, "requests": [{"id": 70, "status": "approved"}]}));
+        assert_eq!(new.request_and_status(), (Some(70), "approved".to_owned()));
+        let bare = created(serde_json::json!({"id": 7}));
+        assert_eq!(bare.request_and_status(), (None, "pending".to_owned()));
+        let adopted = Placement::Adopted(
+            serde_json::from_value(
+                serde_json::json!({"order_id": 7, "status": "issued", "certificate_id": 9}),
+            )
+            .unwrap(),
+        );
+        assert_eq!(adopted.request_and_status(), (None, "issued".to_owned()));
+        assert_eq!(adopted.issued_at_once(), None);
+    }
+
+    #[test]
+    fn an_order_issued_at_once_brings_its_chain_as_one_bundle() {
+        let issued = created(serde_json::json!({
+            "id": 7,
+            "certificate_id": 9,
+            "certificate_chain": [
+                {"subject_common_name": "example.com", "pem": "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n"},
+                {"pem": "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----"}
+            ]
+        }));
+        let (id, bundle) = issued.issued_at_once().unwrap();
+        assert_eq!(id, 9);
+        assert_eq!(bundle.matches("-----END CERTIFICATE-----\n").count(), 2);
+        assert!(bundle.starts_with("-----BEGIN CERTIFICATE-----\nA"));
+        // Waiting for validation: a certificate id may come, the chain does not.
+        let waiting = created(serde_json::json!({"id": 7, "certificate_id": 9}));
+        assert_eq!(waiting.issued_at_once(), None);
+    }
 
     #[test]
     fn backoff_stays_under_its_cap() {
