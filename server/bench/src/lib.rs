@@ -341,6 +341,49 @@ fn submit_body() -> String {
     body.finish()
 }
 
+/// One wrk run against the portal: a page read by a few people at once (`None`), or a form
+/// posted by the full crowd (its body, and a file of request ids when each post needs its own).
+fn wrk(
+    args: &BenchArgs,
+    name: &str,
+    url: String,
+    cookie: &str,
+    post: Option<(String, Option<&Path>)>,
+) -> anyhow::Result<LoadResult> {
+    eprintln!("   {name}");
+    let connections = if post.is_some() {
+        args.clients
+    } else {
+        args.page_clients
+    };
+    let (form_body, ids_file) = post.map_or((None, None), |(body, ids)| (Some(body), ids));
+    load::run(
+        &Load {
+            url,
+            cookie,
+            connections,
+            form_body,
+            ids_file,
+            threads: 2,
+            duration: args.duration,
+        },
+        &args.work_dir,
+        name,
+    )
+}
+
+/// Writes the ids of the requests still pending, one per line, for the approvals to take.
+async fn pending_ids_file(pool: &PgPool, work_dir: &Path) -> anyhow::Result<PathBuf> {
+    let pending: Vec<i64> =
+        sqlx::query_scalar("select id from requests where status = 'pending_approval' order by id")
+            .fetch_all(pool)
+            .await?;
+    let ids_file = work_dir.join("pending-ids.txt");
+    let lines: String = pending.iter().map(|id| format!("{id}\n")).collect();
+    std::fs::write(&ids_file, lines)?;
+    Ok(ids_file)
+}
+
 async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Round> {
     let seeding = Instant::now();
     let (pool, url) = fresh_database(&args.database_url, "certdesk_bench").await?;
@@ -360,39 +403,18 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
     let admin_cookie = sign_in(&base, seed::ADMIN).await?;
     let requester_cookie = sign_in(&base, seed::REQUESTER).await?;
     let search = search_term(size);
-    let wrk = |name: &str, url: String, cookie: &str, body: Option<String>, ids: Option<&Path>| {
-        eprintln!("   {name}");
-        load::run(
-            &Load {
-                url,
-                cookie,
-                // Reading pages: a few people at once; writing: the full crowd.
-                connections: if body.is_some() {
-                    args.clients
-                } else {
-                    args.page_clients
-                },
-                form_body: body,
-                ids_file: ids,
-                threads: 2,
-                duration: args.duration,
-            },
-            &args.work_dir,
-            name,
-        )
-    };
     let approvals = wrk(
+        args,
         "approvals-page",
         format!("{base}/approvals"),
         &approver_cookie,
         None,
-        None,
     )?;
     let history = wrk(
+        args,
         "history-search",
         format!("{base}/history?q={search}"),
         &admin_cookie,
-        None,
         None,
     )?;
     // The same queries without HTTP, sessions or rendering, on the same (unwritten) data.
@@ -413,31 +435,20 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
     let history_sql =
         sql::history_search(&pool, history_filter, args.page_clients, args.duration).await?;
     let submit = wrk(
+        args,
         "submit",
         format!("{base}/api/requests/submit"),
         &requester_cookie,
-        Some(submit_body()),
-        None,
+        Some((submit_body(), None)),
     )?;
     // Every approval needs a request still pending: the seeded queue and what was just submitted.
-    let pending: Vec<i64> =
-        sqlx::query_scalar("select id from requests where status = 'pending_approval' order by id")
-            .fetch_all(&pool)
-            .await?;
-    let ids_file = args.work_dir.join("pending-ids.txt");
-    std::fs::write(
-        &ids_file,
-        pending
-            .iter()
-            .map(|id| format!("{id}\n"))
-            .collect::<String>(),
-    )?;
+    let ids_file = pending_ids_file(&pool, &args.work_dir).await?;
     let approve = wrk(
+        args,
         "approve",
         format!("{base}/api/approvals/decide"),
         &approver_cookie,
-        Some("decision=approve&note=Benchmark".into()),
-        Some(&ids_file),
+        Some(("decision=approve&note=Benchmark".into(), Some(&ids_file))),
     )?;
     eprintln!("   csv export");
     let csv = csv_export(&pool, &base, &admin_cookie, server.pid()).await?;
