@@ -19,6 +19,7 @@ use crate::features::digicert::products::TypeHint;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use std::collections::BTreeMap;
 
 mod browser;
 mod csr_field;
@@ -142,25 +143,14 @@ fn KindForm(kind: FormKind) -> impl IntoView {
                     .and_then(|r| r.err())
                     .and_then(|e| e.form().map(|f| f.kept.clone()))
                     .filter(|k| !k.is_empty());
-                let mut initial = match (kept, copied) {
-                    (Some(kept), _) => RequestForm::from_fields(&kept),
-                    (None, Some(form)) => form,
-                    (None, None) => RequestForm::blank(kind),
-                };
-                initial.kind = kind.slug().into();
-                let chosen = product.get_untracked();
-                if !chosen.is_empty() {
-                    initial.product = chosen;
-                }
-                if kind == FormKind::SslByType {
-                    initial.type_hint = type_hint.get_untracked();
-                }
-                if initial.product_id().is_none() {
-                    initial.product = kind.products()[0].name_id().into();
-                }
+                let initial = starting_form(
+                    kind,
+                    kept,
+                    copied,
+                    product.get_untracked(),
+                    type_hint.get_untracked(),
+                );
                 // A copy that cannot be made (not found, not yours) says so above a blank form.
-                // A failed plain-form post comes back with what was typed; a copy starts from an
-                // earlier request; otherwise the form starts blank.
                 view! {
                     {not_copied
                         .map(|error| {
@@ -173,6 +163,34 @@ fn KindForm(kind: FormKind) -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The form a page starts from: what a failed plain-form post typed, else a copy (or renewal)
+/// of an earlier request, else a blank form; then the product (and type) the address chose,
+/// or the form's first product when none or an unknown one was chosen.
+fn starting_form(
+    kind: FormKind,
+    kept: Option<BTreeMap<String, String>>,
+    copied: Option<RequestForm>,
+    product: String,
+    type_hint: String,
+) -> RequestForm {
+    let mut initial = match (kept, copied) {
+        (Some(kept), _) => RequestForm::from_fields(&kept),
+        (None, Some(form)) => form,
+        (None, None) => RequestForm::blank(kind),
+    };
+    initial.kind = kind.slug().into();
+    if !product.is_empty() {
+        initial.product = product;
+    }
+    if kind == FormKind::SslByType {
+        initial.type_hint = type_hint;
+    }
+    if initial.product_id().is_none() {
+        initial.product = kind.products()[0].name_id().into();
+    }
+    initial
 }
 
 /// The product (Multi-year, document signing) or type (SSL by type) decides which fields show,
@@ -517,5 +535,70 @@ fn ProductInputs(kind: FormKind) -> impl IntoView {
                     <FieldMessage errors=ctx.errors field="type_hint" />
                 }
             })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn what_was_typed_wins_over_a_copy_and_the_address_chooses_the_product() {
+        let copy = RequestForm {
+            common_name: "copied.example.com".into(),
+            ..RequestForm::blank(FormKind::MultiYear)
+        };
+        let typed = kept(&[("common_name", "typed.example.com")]);
+        let form = starting_form(
+            FormKind::MultiYear,
+            typed,
+            Some(copy.clone()),
+            String::new(),
+            String::new(),
+        );
+        assert_eq!(form.common_name, "typed.example.com");
+        assert_eq!(form.kind, FormKind::MultiYear.slug());
+
+        let chosen = FormKind::MultiYear.products()[1].name_id();
+        let form = starting_form(
+            FormKind::MultiYear,
+            None,
+            Some(copy),
+            chosen.into(),
+            String::new(),
+        );
+        assert_eq!(form.common_name, "copied.example.com");
+        assert_eq!(form.product, chosen);
+    }
+
+    #[test]
+    fn another_forms_product_falls_back_to_the_forms_first_and_a_type_is_kept_for_ssl_by_type() {
+        // Basic OV is a product, but not one of this form's.
+        let form = starting_form(
+            FormKind::SecureSiteProEv,
+            None,
+            None,
+            "ssl_basic".into(),
+            "ev".into(),
+        );
+        assert_eq!(
+            form.product,
+            FormKind::SecureSiteProEv.products()[0].name_id()
+        );
+        assert_eq!(
+            form.type_hint,
+            RequestForm::blank(FormKind::SecureSiteProEv).type_hint
+        );
+        let by_type = starting_form(FormKind::SslByType, None, None, String::new(), "ev".into());
+        assert_eq!(by_type.type_hint, "ev");
     }
 }
