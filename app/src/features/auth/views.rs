@@ -30,47 +30,7 @@ pub fn SignInPage() -> impl IntoView {
             .get("sso_error")
             .and_then(|code| SsoFailure::from_code(&code))
     };
-    let outcome = sign_in.value();
-    let error = Signal::derive(move || outcome.get().and_then(Result::err));
-    let kept_email = move || {
-        error
-            .get()
-            .and_then(|e| e.form().and_then(|f| f.kept.get("email").cloned()))
-            .unwrap_or_default()
-    };
-    let password_form = move || {
-        view! {
-            <ActionForm action=sign_in>
-                <input type="hidden" name="next" value=next />
-                <div class="field">
-                    <label for="email">"Email"</label>
-                    <input
-                        id="email"
-                        name="email"
-                        type="email"
-                        autocomplete="username"
-                        required
-                        value=kept_email
-                    />
-                    <FieldError error field="email" />
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
-                    <input
-                        id="password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        // Emptied after every attempt: a password is never kept or shown again.
-                        prop:value=move || outcome.with(|_| String::new())
-                    />
-                    <FieldError error field="password" />
-                </div>
-                <button type="submit">"Sign in"</button>
-            </ActionForm>
-        }
-    };
+    let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
     view! {
         <Title text="Sign in" />
         <section class="card narrow">
@@ -84,14 +44,14 @@ pub fn SignInPage() -> impl IntoView {
                         {options.demo.map(|demo| view! { <DemoBanner demo /> })}
                         {options.provider.map(|name| view! { <ProviderButton name next /> })}
                         {if options.local {
-                            password_form().into_any()
+                            view! { <PasswordForm sign_in /> }.into_any()
                         } else {
                             view! {
                                 <details class="break-glass">
                                     <summary>
                                         "Emergency sign-in for the break-glass administrator"
                                     </summary>
-                                    {password_form()}
+                                    <PasswordForm sign_in />
                                 </details>
                             }
                                 .into_any()
@@ -100,6 +60,52 @@ pub fn SignInPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Email and password, back where the person was going (`next`) once signed in.
+#[component]
+fn PasswordForm(sign_in: ServerAction<SignIn>) -> impl IntoView {
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let outcome = sign_in.value();
+    let error = Signal::derive(move || outcome.get().and_then(Result::err));
+    let kept_email = move || {
+        error
+            .get()
+            .and_then(|e| e.form().and_then(|f| f.kept.get("email").cloned()))
+            .unwrap_or_default()
+    };
+    view! {
+        <ActionForm action=sign_in>
+            <input type="hidden" name="next" value=next />
+            <div class="field">
+                <label for="email">"Email"</label>
+                <input
+                    id="email"
+                    name="email"
+                    type="email"
+                    autocomplete="username"
+                    required
+                    value=kept_email
+                />
+                <FieldError error field="email" />
+            </div>
+            <div class="field">
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    // Emptied after every attempt: a password is never kept or shown again.
+                    prop:value=move || outcome.with(|_| String::new())
+                />
+                <FieldError error field="password" />
+            </div>
+            <button type="submit">"Sign in"</button>
+        </ActionForm>
     }
 }
 

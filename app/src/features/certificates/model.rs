@@ -95,6 +95,40 @@ pub struct CertificateSummary {
     pub revoked: Option<String>,
 }
 
+impl CertificateSummary {
+    /// The common name first, then the other names, once each: "example.com, www.example.com".
+    pub fn names_line(&self) -> String {
+        std::iter::once(self.common_name.as_str())
+            .chain(
+                self.dns_names
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|n| *n != self.common_name),
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// "2026-06-01 to 2026-12-17 (17 days left)"; the days only while it is current.
+    pub fn validity_line(&self) -> String {
+        let left = match self.status {
+            CertificateStatus::Issued if self.days_left >= 0 => {
+                format!(" ({} days left)", self.days_left)
+            }
+            _ => String::new(),
+        };
+        format!("{} to {}{left}", self.valid_from, self.valid_till)
+    }
+
+    /// Its state, with when and why for a revoked one: "Revoked (2026-11-30, keyCompromise)".
+    pub fn state_line(&self) -> String {
+        match &self.revoked {
+            Some(when) => format!("{} ({when})", self.status.label()),
+            None => self.status.label().to_owned(),
+        }
+    }
+}
+
 /// What a current certificate needs next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,6 +239,45 @@ pub struct CertificatesPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(
+        status: CertificateStatus,
+        days_left: i64,
+        revoked: Option<&str>,
+    ) -> CertificateSummary {
+        CertificateSummary {
+            id: 1,
+            kind: CertificateKind::First,
+            serial: "0A01".into(),
+            common_name: "example.com".into(),
+            dns_names: vec!["example.com".into(), "www.example.com".into()],
+            valid_from: "2026-06-01".into(),
+            valid_till: "2026-12-17".into(),
+            days_left,
+            status,
+            revoked: revoked.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_certificate_line_names_it_once_each_and_counts_days_only_while_current() {
+        let current = summary(CertificateStatus::Issued, 17, None);
+        assert_eq!(current.names_line(), "example.com, www.example.com");
+        assert_eq!(
+            current.validity_line(),
+            "2026-06-01 to 2026-12-17 (17 days left)"
+        );
+        assert_eq!(current.state_line(), "Current");
+        let ended = summary(CertificateStatus::Issued, -1, None);
+        assert_eq!(ended.validity_line(), "2026-06-01 to 2026-12-17");
+        let revoked = summary(
+            CertificateStatus::Revoked,
+            17,
+            Some("2026-11-30, keyCompromise"),
+        );
+        assert_eq!(revoked.validity_line(), "2026-06-01 to 2026-12-17");
+        assert_eq!(revoked.state_line(), "Revoked (2026-11-30, keyCompromise)");
+    }
 
     #[test]
     fn the_next_action_follows_the_order_and_the_certificate() {

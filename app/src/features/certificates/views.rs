@@ -1,6 +1,6 @@
 //! The request page's "Order and certificates" section.
 
-use super::model::{CertificateStatus, CertificateSummary};
+use super::model::CertificateSummary;
 use crate::components::resource;
 use crate::encoding::encode_query_value;
 use leptos::prelude::*;
@@ -38,67 +38,45 @@ pub fn OrderCertificates(
                     <tbody>
                         {certificates
                             .into_iter()
-                            .map(|c| {
-                                let base = format!("/requests/{request_id}/certificates/{}", c.id);
-                                let names = std::iter::once(c.common_name.clone())
-                                    .chain(
-                                        c.dns_names.iter().filter(|n| **n != c.common_name).cloned(),
-                                    )
-                                    .collect::<Vec<_>>()
-                                    .join(", ");
-                                let left = match c.status {
-                                    CertificateStatus::Issued if c.days_left >= 0 => {
-                                        format!(" ({} days left)", c.days_left)
-                                    }
-                                    _ => String::new(),
-                                };
-                                let state = match &c.revoked {
-                                    Some(when) => format!("{} ({when})", c.status.label()),
-                                    None => c.status.label().to_owned(),
-                                };
-                                // "Revoked (2026-11-30, keyCompromise)".
-                                view! {
-                                    <tr
-                                        data-serial=c.serial.clone()
-                                        class=format!("certificate-{}", c.status.as_str())
-                                    >
-                                        <td>
-                                            <code>{c.serial.clone()}</code>
-                                            <br />
-                                            <span class="muted">{c.kind.label()}</span>
-                                        </td>
-                                        <td>{names}</td>
-                                        <td>
-                                            {format!("{} to {}{left}", c.valid_from, c.valid_till)}
-                                        </td>
-                                        <td>
-                                            <span class=format!(
-                                                "status status-certificate-{}",
-                                                c.status.as_str(),
-                                            )>{state}</span>
-                                        </td>
-                                        <td>
-                                            <a
-                                                href=format!("{base}/certificate.pem")
-                                                rel="external"
-                                                download
-                                            >
-                                                "Certificate"
-                                            </a>
-                                            " · "
-                                            <a href=format!("{base}/chain.pem") rel="external" download>
-                                                "Chain"
-                                            </a>
-                                        </td>
-                                    </tr>
-                                }
-                            })
+                            .map(|c| view! { <CertificateLine request_id c /> })
                             .collect_view()}
                     </tbody>
                 </table>
             </section>
         }
     })
+}
+
+/// One certificate of an order: serial and kind, names, validity, state, and its files.
+#[component]
+fn CertificateLine(request_id: i64, c: CertificateSummary) -> impl IntoView {
+    let base = format!("/requests/{request_id}/certificates/{}", c.id);
+    view! {
+        <tr data-serial=c.serial.clone() class=format!("certificate-{}", c.status.as_str())>
+            <td>
+                <code>{c.serial.clone()}</code>
+                <br />
+                <span class="muted">{c.kind.label()}</span>
+            </td>
+            <td>{c.names_line()}</td>
+            <td>{c.validity_line()}</td>
+            <td>
+                <span class=format!(
+                    "status status-certificate-{}",
+                    c.status.as_str(),
+                )>{c.state_line()}</span>
+            </td>
+            <td>
+                <a href=format!("{base}/certificate.pem") rel="external" download>
+                    "Certificate"
+                </a>
+                " · "
+                <a href=format!("{base}/chain.pem") rel="external" download>
+                    "Chain"
+                </a>
+            </td>
+        </tr>
+    }
 }
 
 /// `/certificates`: every current certificate, the soonest to end first, with the order's term

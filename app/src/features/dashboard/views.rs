@@ -1,6 +1,6 @@
-use super::api::load_dashboard;
+use super::api::{Activity, load_dashboard};
 use crate::components::{ErrorPanel, Guarded, resource};
-use crate::features::auth::Auth;
+use crate::features::auth::{Auth, CurrentUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -26,74 +26,14 @@ fn Dashboard() -> impl IntoView {
                 let user = auth.user.await.ok().flatten();
                 let summary = summary.await;
                 let Some(user) = user else { return ().into_any() };
-                let cards = user
-                    .navigation()
-                    .into_iter()
-                    .map(|item| {
-                        view! {
-                            <li>
-                                <a class="tile" href=item.href()>
-                                    {item.label()}
-                                </a>
-                            </li>
-                        }
-                    })
-                    .collect_view();
-                let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
                 view! {
-                    <h1>"Welcome, " {user.display_name.clone()}</h1>
-                    <p class="muted">"Signed in as " {user.email.clone()} " · roles: " {roles}</p>
-                    <ul class="tiles">{cards}</ul>
+                    <Welcome user />
                     {match summary {
                         Ok(summary) => {
                             view! {
-                                {(summary.mine_waiting_on_dcv > 0)
-                                    .then(|| {
-                                        view! {
-                                            <p class="notice" id="my-dcv">
-                                                <a href="/requests">
-                                                    {match summary.mine_waiting_on_dcv {
-                                                        1 => {
-                                                            "1 of your orders waits for you to prove control of a domain."
-                                                                .to_owned()
-                                                        }
-                                                        n => {
-                                                            format!(
-                                                                "{n} of your orders wait for you to prove control of a domain.",
-                                                            )
-                                                        }
-                                                    }}
-                                                </a>
-                                                " Open the request to see the record to publish."
-                                            </p>
-                                        }
-                                    })}
+                                <WaitingOnDcv orders=summary.mine_waiting_on_dcv />
                                 {summary.overview.map(|o| view! { <OverviewPanel o /> })}
-                                <h2>"Your recent activity"</h2>
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th>"When"</th>
-                                            <th>"What"</th>
-                                            <th>"From"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {summary
-                                            .recent_activity
-                                            .into_iter()
-                                            .map(|a| {
-                                                view! {
-                                                    <tr>
-                                                        <td>{a.at}</td>
-                                                        <td>{a.action}</td>
-                                                        <td>{a.client_ip.unwrap_or_default()}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
+                                <RecentActivity activity=summary.recent_activity />
                             }
                                 .into_any()
                         }
@@ -103,6 +43,82 @@ fn Dashboard() -> impl IntoView {
                     .into_any()
             })}
         </Suspense>
+    }
+}
+
+/// Who is signed in, with what roles, and a tile for each page they may use.
+#[component]
+fn Welcome(user: CurrentUser) -> impl IntoView {
+    let roles = user
+        .roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let tiles = user
+        .navigation()
+        .into_iter()
+        .map(|item| {
+            view! {
+                <li>
+                    <a class="tile" href=item.href()>
+                        {item.label()}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1>"Welcome, " {user.display_name}</h1>
+        <p class="muted">"Signed in as " {user.email} " · roles: " {roles}</p>
+        <ul class="tiles">{tiles}</ul>
+    }
+}
+
+/// How many of the person's orders wait for them to prove control of a domain, if any do.
+#[component]
+fn WaitingOnDcv(orders: i64) -> impl IntoView {
+    let wait = match orders {
+        1 => "1 of your orders waits for you to prove control of a domain.".to_owned(),
+        n => format!("{n} of your orders wait for you to prove control of a domain."),
+    };
+    (orders > 0).then(|| {
+        view! {
+            <p class="notice" id="my-dcv">
+                <a href="/requests">{wait}</a>
+                " Open the request to see the record to publish."
+            </p>
+        }
+    })
+}
+
+#[component]
+fn RecentActivity(activity: Vec<Activity>) -> impl IntoView {
+    view! {
+        <h2>"Your recent activity"</h2>
+        <table>
+            <thead>
+                <tr>
+                    <th>"When"</th>
+                    <th>"What"</th>
+                    <th>"From"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {activity
+                    .into_iter()
+                    .map(|a| {
+                        view! {
+                            <tr>
+                                <td>{a.at}</td>
+                                <td>{a.action}</td>
+                                <td>{a.client_ip.unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 
