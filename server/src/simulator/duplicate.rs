@@ -4,8 +4,8 @@
 //! certificate stays valid beside it.
 
 use super::handlers::{api_error, chain_entries, order_not_found, today};
-use super::reissue::{csr_refusal, entry, parse_body};
-use super::{Inner, PastCertificate};
+use super::reissue::{ReissueBody, csr_refusal, entry, parse_body};
+use super::{Inner, PastCertificate, SimOrder, ca};
 use app::features::digicert::lifecycle::same_csr;
 use axum::{
     Json, Router,
@@ -36,6 +36,47 @@ fn name_set(common_name: &str, dns_names: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
+/// The order's current certificate, when the order may have this duplicate: a TLS order,
+/// issued, the same names, another key. Otherwise DigiCert's refusal.
+#[allow(clippy::result_large_err)]
+fn duplicable(order: &SimOrder, body: &ReissueBody) -> Result<ca::Issued, Response> {
+    if !order.server_auth {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_product",
+            "Only TLS certificates can be duplicated.",
+        ));
+    }
+    let Some(current) = order.issued.clone().filter(|_| order.status == "issued") else {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_order_status",
+            &format!("An order that is {} cannot be duplicated.", order.status),
+        ));
+    };
+    if name_set(&body.certificate.common_name, &body.certificate.dns_names)
+        != name_set(&order.common_name, &order.dns_names)
+    {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:certificate.dns_names",
+            "A duplicate must carry exactly the names of the original certificate.",
+        ));
+    }
+    if order
+        .csr
+        .as_deref()
+        .is_some_and(|csr| same_csr(csr, &body.certificate.csr))
+    {
+        return Err(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_value:certificate.csr",
+            "A duplicate needs a CSR for another key than the original's.",
+        ));
+    }
+    Ok(current)
+}
+
 async fn duplicate(State(inner): Shared, Path(id): Path<String>, body: Bytes) -> Response {
     let body = match parse_body(&body) {
         Ok(body) => body,
@@ -55,40 +96,10 @@ async fn duplicate(State(inner): Shared, Path(id): Path<String>, body: Bytes) ->
     };
     let certificate_id = 3_000_001 + orders.by_certificate_id.len() as i64;
     let order = orders.by_id.get_mut(&order_id).expect("present");
-    if !order.server_auth {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_product",
-            "Only TLS certificates can be duplicated.",
-        );
-    }
-    let Some(current) = order.issued.clone().filter(|_| order.status == "issued") else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_order_status",
-            &format!("An order that is {} cannot be duplicated.", order.status),
-        );
+    let current = match duplicable(order, &body) {
+        Ok(current) => current,
+        Err(refusal) => return refusal,
     };
-    if name_set(&body.certificate.common_name, &body.certificate.dns_names)
-        != name_set(&order.common_name, &order.dns_names)
-    {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_value:certificate.dns_names",
-            "A duplicate must carry exactly the names of the original certificate.",
-        );
-    }
-    if order
-        .csr
-        .as_deref()
-        .is_some_and(|csr| same_csr(csr, &body.certificate.csr))
-    {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_value:certificate.csr",
-            "A duplicate needs a CSR for another key than the original's.",
-        );
-    }
     // Counted like the CA does: `days` from today's start ends on `valid_till`.
     let days = u32::try_from((current.valid_till - today).whole_days().max(0) + 1).unwrap_or(1);
     let issued = match inner.ca.issue(
