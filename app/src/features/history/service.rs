@@ -250,6 +250,15 @@ fn statement(query: &Query, limit: Option<i64>) -> QueryBuilder<'static, Postgre
            left join users d on d.id = r.decided_by
           where true",
     );
+    push_names(&mut sql, query);
+    push_filters(&mut sql, query);
+    push_page(&mut sql, query, limit);
+    sql
+}
+
+/// The name search: a label's start (by the label index) or a fragment anywhere, or the serial
+/// of one of the request's certificates.
+fn push_names(sql: &mut QueryBuilder<'static, Postgres>, query: &Query) {
     if let Some(names) = &query.names {
         match names {
             NameMatch::LabelStart { from, to } => {
@@ -270,6 +279,10 @@ fn statement(query: &Query, limit: Option<i64>) -> QueryBuilder<'static, Postgre
         }
         sql.push(")");
     }
+}
+
+/// The filters besides names: people, product, status, organization, dates.
+fn push_filters(sql: &mut QueryBuilder<'static, Postgres>, query: &Query) {
     for (pattern, table) in [(&query.requester, "u"), (&query.approver, "d")] {
         if let Some(pattern) = pattern {
             sql.push(format!(" and (lower({table}.email) like "));
@@ -296,6 +309,10 @@ fn statement(query: &Query, limit: Option<i64>) -> QueryBuilder<'static, Postgre
             .push_bind(to)
             .push(" + 1");
     }
+}
+
+/// Where the page starts (after the last row of the one before), its order, and its length.
+fn push_page(sql: &mut QueryBuilder<'static, Postgres>, query: &Query, limit: Option<i64>) {
     let (op, dir) = if query.descending {
         ("<", "desc")
     } else {
@@ -326,7 +343,6 @@ fn statement(query: &Query, limit: Option<i64>) -> QueryBuilder<'static, Postgre
     if let Some(limit) = limit {
         sql.push(" limit ").push_bind(limit);
     }
-    sql
 }
 
 /// One request as the history reads it.
