@@ -90,6 +90,48 @@ pub struct Config {
     pub break_glass_admin: Option<String>,
 }
 
+/// Why local sign-in cannot be turned off without single sign-on.
+const NOBODY_COULD_SIGN_IN: &str = "CERTDESK_LOCAL_SIGN_IN=false needs single sign-on: set \
+                                    CERTDESK_OIDC_ISSUER, or nobody could sign in";
+
+/// Secure cookies by default wherever the portal is reached over https, or (without a public
+/// URL) when it listens beyond loopback.
+fn cookie_secure(
+    setting: Option<&str>,
+    public_origin: Option<&str>,
+    listen: SocketAddr,
+) -> Result<bool, String> {
+    match setting {
+        None | Some("auto") => Ok(match public_origin {
+            Some(origin) => origin.starts_with("https://"),
+            None => !listen.ip().is_loopback(),
+        }),
+        Some(other) => parse_bool("CERTDESK_COOKIE_SECURE", other),
+    }
+}
+
+/// Demo mode shows its accounts' password on the sign-in page: loopback only, unless forced.
+fn check_demo_listen(listen: SocketAddr, demo_allow_public: bool) -> Result<(), String> {
+    if listen.ip().is_loopback() || demo_allow_public {
+        return Ok(());
+    }
+    Err(format!(
+        "demo mode (no DIGICERT_API_KEY) listens only on loopback, not on {listen}: its \
+         accounts' password is shown on the sign-in page. Set DIGICERT_API_KEY, listen \
+         on 127.0.0.1, or force it with CERTDESK_DEMO_ALLOW_PUBLIC=true"
+    ))
+}
+
+fn log_format(setting: Option<&str>) -> Result<LogFormat, String> {
+    match setting {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(format!(
+            "CERTDESK_LOG_FORMAT={other:?} is not one of text, json"
+        )),
+    }
+}
+
 impl Config {
     /// The address links in mail lead to: `CERTDESK_PUBLIC_URL`, else the listening address.
     pub fn portal_url(&self) -> String {
@@ -121,31 +163,17 @@ impl Config {
         let public_origin = get("CERTDESK_PUBLIC_URL")
             .map(|text| public_origin(&text))
             .transpose()?;
-        let cookie_secure = match get("CERTDESK_COOKIE_SECURE").as_deref() {
-            None | Some("auto") => match &public_origin {
-                Some(origin) => origin.starts_with("https://"),
-                None => !listen.ip().is_loopback(),
-            },
-            Some(other) => parse_bool("CERTDESK_COOKIE_SECURE", other)?,
-        };
+        let cookie_secure = cookie_secure(
+            get("CERTDESK_COOKIE_SECURE").as_deref(),
+            public_origin.as_deref(),
+            listen,
+        )?;
         let digicert_api_key = get("DIGICERT_API_KEY").map(SecretString::from);
         let demo_allow_public = parse_flag(&get, "CERTDESK_DEMO_ALLOW_PUBLIC", false)?;
-        if digicert_api_key.is_none() && !listen.ip().is_loopback() && !demo_allow_public {
-            return Err(format!(
-                "demo mode (no DIGICERT_API_KEY) listens only on loopback, not on {listen}: its \
-                 accounts' password is shown on the sign-in page. Set DIGICERT_API_KEY, listen \
-                 on 127.0.0.1, or force it with CERTDESK_DEMO_ALLOW_PUBLIC=true"
-            ));
+        if digicert_api_key.is_none() {
+            check_demo_listen(listen, demo_allow_public)?;
         }
-        let log_format = match get("CERTDESK_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(format!(
-                    "CERTDESK_LOG_FORMAT={other:?} is not one of text, json"
-                ));
-            }
-        };
+        let log_format = log_format(get("CERTDESK_LOG_FORMAT").as_deref())?;
         let digicert_base_url = get("DIGICERT_BASE_URL").unwrap_or_else(|| DIGICERT_US.into());
         check_digicert_base_url(&digicert_base_url)?;
         let simulator_listen = socket_address(
@@ -158,9 +186,7 @@ impl Config {
         let oidc = OidcSettings::from_lookup(&get, public_origin.as_deref())?;
         let local_sign_in = parse_flag(&get, "CERTDESK_LOCAL_SIGN_IN", true)?;
         if !local_sign_in && oidc.is_none() {
-            return Err("CERTDESK_LOCAL_SIGN_IN=false needs single sign-on: set \
-                        CERTDESK_OIDC_ISSUER, or nobody could sign in"
-                .into());
+            return Err(NOBODY_COULD_SIGN_IN.into());
         }
         let break_glass_admin = get("CERTDESK_BREAK_GLASS_ADMIN")
             .map(|text| break_glass_admin(&text))
