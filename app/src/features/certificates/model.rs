@@ -191,6 +191,16 @@ impl NextAction {
         }
     }
 
+    /// Where the person does it, for the certificate of request `request_id`.
+    pub fn page(self, request_id: i64) -> Option<String> {
+        match self {
+            NextAction::Reissue => Some(format!("/requests/{request_id}/reissue")),
+            NextAction::Renew => Some(format!("/requests/{request_id}#renew")),
+            NextAction::Dcv => Some(format!("/requests/{request_id}#dcv")),
+            NextAction::None => None,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             NextAction::Renew => "Renew the order",
@@ -304,6 +314,16 @@ mod tests {
         for action in [NextAction::Renew, NextAction::Reissue, NextAction::Dcv] {
             assert_eq!(NextAction::parse(action.as_str()), Some(action));
         }
+        assert_eq!(
+            NextAction::Reissue.page(7).as_deref(),
+            Some("/requests/7/reissue")
+        );
+        assert_eq!(
+            NextAction::Renew.page(7).as_deref(),
+            Some("/requests/7#renew")
+        );
+        assert_eq!(NextAction::Dcv.page(7).as_deref(), Some("/requests/7#dcv"));
+        assert_eq!(NextAction::None.page(7), None);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The request page's "Order and certificates" section.
 
-use super::model::CertificateSummary;
+use super::model::{CertificateSummary, CurrentCertificate};
 use crate::components::resource;
 use crate::encoding::encode_query_value;
 use leptos::prelude::*;
@@ -96,7 +96,7 @@ pub fn CertificatesPage() -> impl IntoView {
 #[component]
 fn CurrentCertificates() -> impl IntoView {
     use super::api::load_certificates;
-    use crate::components::ErrorPanel;
+    use crate::components::{ErrorPanel, NextPageLink};
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
@@ -116,6 +116,39 @@ fn CurrentCertificates() -> impl IntoView {
         <p class="muted">
             "Every current certificate, the soonest to end first. Certificates last at most 199 days, so orders are reissued within their term and renewed at its end."
         </p>
+        <CertificateFilters csv=move || format!("/certificates.csv?{}", filters()) />
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => {
+                        let more = page
+                            .next
+                            .map(|after| format!("/certificates?{}&after={after}", filters()));
+                        view! {
+                            <WeekChart weeks=page.weeks />
+                            <CertificateTable rows=page.rows />
+                            <NextPageLink href=more label="More certificates" />
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The search (a plain GET form): a name and the next action due; and the export of what it
+/// finds, at `csv`.
+#[component]
+fn CertificateFilters(#[prop(into)] csv: Signal<String>) -> impl IntoView {
+    use leptos_router::hooks::use_query_map;
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let chosen = move |action: &str| param("action").as_deref() == Some(action);
+    view! {
         <form method="get" class="filters" aria-label="Search">
             <label for="c-q">"Name"</label>
             <input
@@ -127,65 +160,28 @@ fn CurrentCertificates() -> impl IntoView {
             <label for="c-action">"Next action"</label>
             <select id="c-action" name="action">
                 <option value="">"Any"</option>
-                <option
-                    value="reissue"
-                    selected=move || param("action").as_deref() == Some("reissue")
-                >
+                <option value="reissue" selected=move || chosen("reissue")>
                     "Reissue due"
                 </option>
-                <option value="renew" selected=move || param("action").as_deref() == Some("renew")>
+                <option value="renew" selected=move || chosen("renew")>
                     "Renew due"
                 </option>
-                <option value="dcv" selected=move || param("action").as_deref() == Some("dcv")>
+                <option value="dcv" selected=move || chosen("dcv")>
                     "DCV lapsing"
                 </option>
             </select>
             <button type="submit" class="secondary">
                 "Search"
             </button>
-            <a
-                class="button secondary"
-                id="certificates-csv"
-                rel="external"
-                download
-                href=move || format!("/certificates.csv?{}", filters())
-            >
+            <a class="button secondary" id="certificates-csv" rel="external" download href=csv>
                 "Export CSV"
             </a>
         </form>
-        <Suspense fallback=|| {
-            view! { <p class="muted">"Loading…"</p> }
-        }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => {
-                        view! {
-                            <WeekChart weeks=page.weeks />
-                            <CertificateTable rows=page.rows />
-                            {page
-                                .next
-                                .map(|after| {
-                                    view! {
-                                        <p>
-                                            <a href=format!(
-                                                "/certificates?{}&after={after}",
-                                                filters(),
-                                            )>"More certificates"</a>
-                                        </p>
-                                    }
-                                })}
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }
 
 #[component]
-fn CertificateTable(rows: Vec<super::model::CurrentCertificate>) -> impl IntoView {
+fn CertificateTable(rows: Vec<CurrentCertificate>) -> impl IntoView {
     if rows.is_empty() {
         return view! {
             <p class="muted" id="certificates-empty">
@@ -207,78 +203,43 @@ fn CertificateTable(rows: Vec<super::model::CurrentCertificate>) -> impl IntoVie
                 </tr>
             </thead>
             <tbody>
-                {rows
-                    .into_iter()
-                    .map(|c| {
-                        let action = c.next_action;
-                        let class = match action {
-                            super::model::NextAction::Renew => "next-renew",
-                            super::model::NextAction::Reissue => "next-reissue",
-                            super::model::NextAction::Dcv => "next-dcv",
-                            super::model::NextAction::None => "next-none",
-                        };
-                        let key = c.serial.clone();
-                        view! {
-                            <tr data-serial=key class=class>
-                                <td>
-                                    <a href=format!(
-                                        "/requests/{}",
-                                        c.request_id,
-                                    )>{c.common_name}</a>
-                                </td>
-                                <td>
-                                    <code>{c.serial}</code>
-                                </td>
-                                <td>{c.requester}</td>
-                                <td>{format!("{} ({} days)", c.valid_till, c.days_left)}</td>
-                                <td>
-                                    {match (c.order_valid_till, c.order_days_left) {
-                                        (Some(till), Some(days)) => format!("{till} ({days} days)"),
-                                        _ => "–".to_owned(),
-                                    }}
-                                </td>
-                                <td>
-                                    {match action {
-                                        super::model::NextAction::None => {
-                                            view! { <span>{action.label()}</span> }.into_any()
-                                        }
-                                        super::model::NextAction::Reissue => {
-                                            view! {
-                                                <a href=format!(
-                                                    "/requests/{}/reissue",
-                                                    c.request_id,
-                                                )>{action.label()}</a>
-                                            }
-                                                .into_any()
-                                        }
-                                        super::model::NextAction::Renew => {
-                                            view! {
-                                                <a href=format!(
-                                                    "/requests/{}#renew",
-                                                    c.request_id,
-                                                )>{action.label()}</a>
-                                            }
-                                                .into_any()
-                                        }
-                                        super::model::NextAction::Dcv => {
-                                            view! {
-                                                <a href=format!(
-                                                    "/requests/{}#dcv",
-                                                    c.request_id,
-                                                )>{action.label()}</a>
-                                            }
-                                                .into_any()
-                                        }
-                                    }}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
+                {rows.into_iter().map(|c| view! { <CurrentCertificateLine c /> }).collect_view()}
             </tbody>
         </table>
     }
     .into_any()
+}
+
+/// One current certificate: its name (to its request), serial, requester, end, the order's
+/// end, and what is due next (a link to where it is done).
+#[component]
+fn CurrentCertificateLine(c: CurrentCertificate) -> impl IntoView {
+    let action = c.next_action;
+    let order_ends = match (c.order_valid_till, c.order_days_left) {
+        (Some(till), Some(days)) => format!("{till} ({days} days)"),
+        _ => "–".to_owned(),
+    };
+    // The view takes its children before its attributes: the serial is copied for the row first.
+    let key = c.serial.clone();
+    view! {
+        <tr data-serial=key class=format!("next-{}", action.as_str())>
+            <td>
+                <a href=format!("/requests/{}", c.request_id)>{c.common_name}</a>
+            </td>
+            <td>
+                <code>{c.serial}</code>
+            </td>
+            <td>{c.requester}</td>
+            <td>{format!("{} ({} days)", c.valid_till, c.days_left)}</td>
+            <td>{order_ends}</td>
+            <td>
+                {match action.page(c.request_id) {
+                    Some(href) => view! { <a href=href>{action.label()}</a> }.into_any(),
+                    None => view! { <span>{action.label()}</span> }.into_any(),
+                }}
+            </td>
+        </tr>
+    }
 }
 
 /// Stacked bars, one per week: certificates whose order runs on (reissue) and those whose order
