@@ -11,7 +11,9 @@ use crate::features::dcv::model::DcvPanel;
 use crate::features::dcv::views::{DcvActions, DcvSection};
 use crate::features::forwarding::api::RetryForwarding;
 use crate::features::requests::api::{CancelRequest, load_request};
-use crate::features::requests::model::{DigicertState, RequestDetail, RequestEvent, RequestStatus};
+use crate::features::requests::model::{
+    DigicertState, RequestDetail, RequestEvent, RequestStatus, RequestSummary,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -99,27 +101,7 @@ fn Detail(
     };
     view! {
         <Title text=format!("Request {}", s.id) />
-        <p>
-            <a href="/requests">"← My requests"</a>
-        </p>
-        <div class="page-head">
-            <h1>{format!("Request {}: {}", s.id, s.title)}</h1>
-            <span class=format!("status status-{}", s.status.as_str()) id="request-status">
-                {s.status.label()}
-            </span>
-        </div>
-        <p class="muted">
-            {format!(
-                "{} · requested by {} · submitted {}",
-                s.product.display_name(),
-                detail.requester,
-                s.submitted_at,
-            )}
-        </p>
-        <p id="price">
-            "Estimated price: "<strong>{detail.price.clone()}</strong>
-            <span class="muted">" (DigiCert's estimate when the request was submitted)"</span>
-        </p>
+        <Heading summary=s.clone() requester=detail.requester.clone() price=detail.price.clone() />
         <AlertLine message=move || cancel_error().map(|e| e.to_string()) />
         <RequestActions
             id=s.id
@@ -177,6 +159,34 @@ fn Detail(
                 {detail.payload}
             </pre>
         </section>
+    }
+}
+
+/// The request's number, name and status; its product, requester and submission; the price.
+#[component]
+fn Heading(summary: RequestSummary, requester: String, price: String) -> impl IntoView {
+    let s = summary;
+    view! {
+        <p>
+            <a href="/requests">"← My requests"</a>
+        </p>
+        <div class="page-head">
+            <h1>{format!("Request {}: {}", s.id, s.title)}</h1>
+            <span class=format!("status status-{}", s.status.as_str()) id="request-status">
+                {s.status.label()}
+            </span>
+        </div>
+        <p class="muted">
+            {format!(
+                "{} · requested by {requester} · submitted {}",
+                s.product.display_name(),
+                s.submitted_at,
+            )}
+        </p>
+        <p id="price">
+            "Estimated price: "<strong>{price}</strong>
+            <span class="muted">" (DigiCert's estimate when the request was submitted)"</span>
+        </p>
     }
 }
 
