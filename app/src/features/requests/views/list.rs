@@ -1,5 +1,5 @@
 use super::super::api::my_requests;
-use super::super::model::FormKind;
+use super::super::model::{FormKind, RequestSummary};
 use crate::components::{ErrorPanel, Guarded, NextPageLink, resource};
 use crate::features::auth::Role;
 use leptos::prelude::*;
@@ -74,45 +74,7 @@ pub fn MyRequestsPage() -> impl IntoView {
                         }
                         Ok(page) => {
                             view! {
-                                <table class="requests">
-                                    <thead>
-                                        <tr>
-                                            <th>"#"</th>
-                                            <th>"Product"</th>
-                                            <th>"Name"</th>
-                                            <th>"Status"</th>
-                                            <th>"Submitted"</th>
-                                            <th>"Updated"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {page
-                                            .rows
-                                            .into_iter()
-                                            .map(|r| {
-                                                view! {
-                                                    <tr>
-                                                        <td>
-                                                            <a href=format!("/requests/{}", r.id)>{r.id}</a>
-                                                        </td>
-                                                        <td>{r.product.display_name()}</td>
-                                                        <td>
-                                                            <a href=format!("/requests/{}", r.id)>{r.title}</a>
-                                                        </td>
-                                                        <td>
-                                                            <span class=format!(
-                                                                "status status-{}",
-                                                                r.status.as_str(),
-                                                            )>{r.status.label()}</span>
-                                                        </td>
-                                                        <td>{r.submitted_at}</td>
-                                                        <td>{r.updated_at}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
+                                <MyRequestsTable rows=page.rows />
                                 <NextPageLink
                                     href=page.next.map(|id| format!("/requests?before={id}"))
                                     label="Older requests"
@@ -125,5 +87,49 @@ pub fn MyRequestsPage() -> impl IntoView {
                 })}
             </Suspense>
         </Guarded>
+    }
+}
+
+#[component]
+fn MyRequestsTable(rows: Vec<RequestSummary>) -> impl IntoView {
+    view! {
+        <table class="requests">
+            <thead>
+                <tr>
+                    <th>"#"</th>
+                    <th>"Product"</th>
+                    <th>"Name"</th>
+                    <th>"Status"</th>
+                    <th>"Submitted"</th>
+                    <th>"Updated"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|r| {
+                        view! {
+                            <tr>
+                                <td>
+                                    <a href=format!("/requests/{}", r.id)>{r.id}</a>
+                                </td>
+                                <td>{r.product.display_name()}</td>
+                                <td>
+                                    <a href=format!("/requests/{}", r.id)>{r.title}</a>
+                                </td>
+                                <td>
+                                    <span class=format!(
+                                        "status status-{}",
+                                        r.status.as_str(),
+                                    )>{r.status.label()}</span>
+                                </td>
+                                <td>{r.submitted_at}</td>
+                                <td>{r.updated_at}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
