@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
 use crate::features::requests::model::RequestStatus;
+use crate::features::requests::views::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -259,7 +260,7 @@ fn HistoryLine(row: HistoryRow) -> impl IntoView {
             </td>
             <td>{r.product.display_name()}</td>
             <td>
-                <span class=format!("status status-{}", r.status.as_str())>{r.status.label()}</span>
+                <StatusBadge status=r.status />
             </td>
             <td>{r.requester}</td>
             <td>{r.approver.unwrap_or_default()}</td>

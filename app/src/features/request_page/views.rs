@@ -14,6 +14,7 @@ use crate::features::requests::api::{CancelRequest, load_request};
 use crate::features::requests::model::{
     DigicertState, RequestDetail, RequestEvent, RequestStatus, RequestSummary,
 };
+use crate::features::requests::views::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -172,9 +173,7 @@ fn Heading(summary: RequestSummary, requester: String, price: String) -> impl In
         </p>
         <div class="page-head">
             <h1>{format!("Request {}: {}", s.id, s.title)}</h1>
-            <span class=format!("status status-{}", s.status.as_str()) id="request-status">
-                {s.status.label()}
-            </span>
+            <StatusBadge status=s.status id="request-status" />
         </div>
         <p class="muted">
             {format!(

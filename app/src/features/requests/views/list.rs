@@ -1,5 +1,5 @@
 use super::super::api::my_requests;
-use super::super::model::{FormKind, RequestSummary};
+use super::super::model::{FormKind, RequestStatus, RequestSummary};
 use crate::components::{ErrorPanel, Guarded, NextPageLink, resource};
 use crate::features::auth::Role;
 use leptos::prelude::*;
@@ -118,10 +118,7 @@ fn MyRequestsTable(rows: Vec<RequestSummary>) -> impl IntoView {
                                     <a href=format!("/requests/{}", r.id)>{r.title}</a>
                                 </td>
                                 <td>
-                                    <span class=format!(
-                                        "status status-{}",
-                                        r.status.as_str(),
-                                    )>{r.status.label()}</span>
+                                    <StatusBadge status=r.status />
                                 </td>
                                 <td>{r.submitted_at}</td>
                                 <td>{r.updated_at}</td>
@@ -131,5 +128,18 @@ fn MyRequestsTable(rows: Vec<RequestSummary>) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// A request's status as a coloured label.
+#[component]
+pub fn StatusBadge(
+    status: RequestStatus,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <span class=format!("status status-{}", status.as_str()) id=id>
+            {status.label()}
+        </span>
     }
 }

@@ -5,4 +5,4 @@ mod form;
 mod list;
 
 pub use form::RequestFormPage;
-pub use list::{MyRequestsPage, NewRequestPage};
+pub use list::{MyRequestsPage, NewRequestPage, StatusBadge};
