@@ -87,11 +87,7 @@ async fn duplicate(State(inner): Shared, Path(id): Path<String>, body: Bytes) ->
     }
     let today = today();
     let mut orders = inner.orders.lock().expect("orders");
-    let Some(order_id) = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| orders.by_id.contains_key(id))
-    else {
+    let Some(order_id) = orders.known(&id) else {
         return order_not_found();
     };
     let certificate_id = 3_000_001 + orders.by_certificate_id.len() as i64;

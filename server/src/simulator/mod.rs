@@ -220,6 +220,15 @@ pub(crate) struct Orders {
     pub revoke_requests: Vec<RevokeRequest>,
 }
 
+impl Orders {
+    /// The order a path names (`{id}`), when the simulator holds it.
+    pub fn known(&self, id: &str) -> Option<i64> {
+        id.parse::<i64>()
+            .ok()
+            .filter(|id| self.by_id.contains_key(id))
+    }
+}
+
 pub(crate) struct Inner {
     pub keys: Vec<(String, KeyRole)>,
     pub limits: Vec<Window>,

@@ -90,11 +90,7 @@ async fn reissue(State(inner): Shared, Path(id): Path<String>, body: Bytes) -> R
     let issuance = *inner.issuance.lock().expect("issuance");
     let today = today();
     let mut orders = inner.orders.lock().expect("orders");
-    let Some(order_id) = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| orders.by_id.contains_key(id))
-    else {
+    let Some(order_id) = orders.known(&id) else {
         return order_not_found();
     };
     orders.reissued += 1;

@@ -291,11 +291,7 @@ async fn revoke_order(State(inner): Shared, Path(id): Path<String>, bytes: Bytes
     };
     super::handlers::advance(&inner);
     let mut orders = inner.orders.lock().expect("orders");
-    let Some(order_id) = id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| orders.by_id.contains_key(id))
-    else {
+    let Some(order_id) = orders.known(&id) else {
         return order_not_found();
     };
     let needs_approval = *inner.revocations_need_approval.lock().expect("revocations");
