@@ -137,11 +137,14 @@ pub fn FieldError(
 
 /// A message in the alert style (an action's error, say), shown while `message` holds one.
 #[component]
-pub fn AlertLine(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+pub fn AlertLine(
+    #[prop(into)] message: Signal<Option<String>>,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
     move || {
         message.get().map(|message| {
             view! {
-                <p class="alert" role="alert">
+                <p class="alert" role="alert" id=id>
                     {message}
                 </p>
             }

@@ -3,7 +3,9 @@
 
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
 use super::model::{ApprovalQueue, PendingRequest};
-use crate::components::{ErrorPanel, Guarded, Json, NextPageLink, OrganizationSelect, resource};
+use crate::components::{
+    AlertLine, ErrorPanel, Guarded, Json, NextPageLink, OrganizationSelect, resource,
+};
 use crate::error::AppError;
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
@@ -162,16 +164,10 @@ fn DecisionOutcome(
             .unwrap_or_default()
     };
     view! {
-        {move || {
-            problem()
-                .map(|e| {
-                    view! {
-                        <p class="alert" role="alert" id="decision-error">
-                            {e.to_string()}
-                        </p>
-                    }
-                })
-        }}
+        <AlertLine
+            message=Signal::derive(move || problem().map(|e| e.to_string()))
+            id="decision-error"
+        />
         {move || {
             let skipped = skipped();
             (!skipped.is_empty())

@@ -198,15 +198,7 @@ fn ChangeItem(change: ChangeView, actions: ChangeActions) -> impl IntoView {
                         </p>
                     }
                 })}
-            {change
-                .error
-                .map(|e| {
-                    view! {
-                        <p class="alert" role="alert">
-                            {e}
-                        </p>
-                    }
-                })}
+            <AlertLine message=change.error.clone() />
             {change
                 .can_decide
                 .then(|| view! { <ChangeDecision id decide=actions.decide return_to="request" /> })}

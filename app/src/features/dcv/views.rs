@@ -2,7 +2,7 @@
 
 use super::api::{ChangeDcvMethod, CheckDcv, PublishDcvDemo, load_domains};
 use super::model::{DcvName, DcvPanel, describe};
-use crate::components::{ChoiceOptions, ErrorPanel, Guarded, resource};
+use crate::components::{AlertLine, ChoiceOptions, ErrorPanel, Guarded, resource};
 use crate::features::auth::Role;
 use crate::features::digicert::dcv::EMAIL_DCV_ENDS;
 use crate::features::digicert::payload::DcvMethod;
@@ -258,16 +258,7 @@ fn Outcome(actions: DcvActions) -> impl IntoView {
                     }
                 })
         }}
-        {move || {
-            error()
-                .map(|e| {
-                    view! {
-                        <p class="alert" role="alert" id="dcv-error">
-                            {e.to_string()}
-                        </p>
-                    }
-                })
-        }}
+        <AlertLine message=Signal::derive(move || error().map(|e| e.to_string())) id="dcv-error" />
     }
 }
 

@@ -63,16 +63,10 @@ fn UserList() -> impl IntoView {
     view! {
         <h1>"Users"</h1>
         <TemporaryPasswordBanner create reset=actions.reset />
-        {move || {
-            problem()
-                .map(|e| {
-                    view! {
-                        <p class="alert" role="alert" id="users-error">
-                            {e.to_string()}
-                        </p>
-                    }
-                })
-        }}
+        <AlertLine
+            message=Signal::derive(move || problem().map(|e| e.to_string()))
+            id="users-error"
+        />
         <form method="get" class="filters" aria-label="Search users">
             <label for="u-q">"Search"</label>
             <input id="u-q" name="q" type="search" placeholder="name or email" prop:value=search />

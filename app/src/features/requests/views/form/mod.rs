@@ -8,7 +8,7 @@ use super::super::api::{
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
 use super::super::options::{Choice, CustomFieldChoice, OrderOptions, OrganizationChoice};
-use crate::components::{Alert, ChoiceOptions, Guarded, NotFound, resource};
+use crate::components::{Alert, AlertLine, ChoiceOptions, Guarded, NotFound, resource};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
 use crate::features::csr::{self, CsrReport};
@@ -318,6 +318,25 @@ impl LiveCheck {
         }
     }
 
+    /// A field was left. Leaving it for a button (submit, "Fill from CSR") only marks it visited:
+    /// a message shown then could move the button away from the click.
+    fn left(self, ev: &leptos::ev::FocusEvent) {
+        if !moving_to_button(ev) {
+            self.recheck(field_name(ev));
+        } else if let Some(name) = field_name(ev) {
+            self.touched.update(|t| {
+                t.insert(name);
+            });
+        }
+    }
+
+    /// A value changed. A choice (select, radio, checkbox) counts at once: the price follows it.
+    fn changed(self, ev: &leptos::ev::Event) {
+        if is_choice(ev) {
+            self.recheck(field_name(ev));
+        }
+    }
+
     /// Judges the form again after `field` (when named) was left or changed.
     fn recheck(self, field: Option<String>) {
         if let Some(name) = field {
@@ -428,7 +447,6 @@ fn OrderForm(
         submitted,
         price,
         price_key,
-        touched,
         ..
     } = live;
     Effect::new(move |_| {
@@ -438,7 +456,6 @@ fn OrderForm(
         }
     });
     let shown = shown_errors(submit, local_errors);
-    let recheck = move |field: Option<String>| live.recheck(field);
 
     let is_tls = kind.is_tls();
     let (ev, private) = initial.with_value(|i| (i.needs_ev_approver(), i.is_private()));
@@ -449,49 +466,20 @@ fn OrderForm(
     });
 
     view! {
-        {options_error
-            .map(|error| {
-                view! {
-                    <p class="alert" role="alert">
-                        {error.to_string()}
-                    </p>
-                }
-            })}
-        {move || {
-            shown
-                .get()
-                .filter(|e| !e.message.is_empty())
-                .map(|e| {
-                    view! {
-                        <p class="alert" role="alert" id="form-message">
-                            {e.message}
-                        </p>
-                    }
-                })
-        }}
+        <AlertLine message=options_error.map(|error| error.to_string()) />
+        <AlertLine
+            message=Signal::derive(move || {
+                shown.get().map(|e| e.message).filter(|message| !message.is_empty())
+            })
+            id="form-message"
+        />
         <ActionForm
             action=submit
             node_ref=form_ref
             attr:class="order-form"
             attr:novalidate=true
-            on:focusout=move |ev| {
-                if moving_to_button(&ev) {
-                    if let Some(name) = field_name(&ev) {
-                        touched
-                            .update(|t| {
-                                t.insert(name);
-                            });
-                    }
-                } else {
-                    recheck(field_name(&ev));
-                }
-            }
-            // A choice (select, radio, checkbox) counts at once: the price follows it.
-            on:change=move |ev| {
-                if is_choice(&ev) {
-                    recheck(field_name(&ev));
-                }
-            }
+            on:focusout=move |ev| live.left(&ev)
+            on:change=move |ev| live.changed(&ev)
         >
             <ProductInputs kind />
             {is_tls.then(|| view! { <DomainsFieldset typed /> })}
