@@ -190,6 +190,30 @@ pub fn OrganizationSelect(
     }
 }
 
+/// [`OrganizationSelect`] for a list whose page brings the organizations with its rows: while the
+/// page loads, the chosen organization alone; then every one.
+#[component]
+pub fn LoadedOrganizationSelect<T>(
+    id: &'static str,
+    #[prop(into)] selected: Signal<String>,
+    page: Resource<Result<T, AppError>, Json>,
+    organizations: fn(T) -> Vec<crate::features::requests::options::Choice>,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    view! {
+        <Suspense fallback=move || {
+            view! { <OrganizationSelect id organizations=Vec::new() selected=selected.get() /> }
+        }>
+            {move || Suspend::new(async move {
+                let organizations = page.await.map(organizations).unwrap_or_default();
+                view! { <OrganizationSelect id organizations selected=selected.get() /> }
+            })}
+        </Suspense>
+    }
+}
+
 /// A select's options, the one whose id is `selected` chosen.
 #[component]
 pub fn ChoiceOptions(

@@ -4,7 +4,7 @@
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
 use super::model::{ApprovalQueue, PendingRequest};
 use crate::components::{
-    AlertLine, ErrorPanel, Guarded, Json, NextPageLink, OrganizationSelect, resource,
+    AlertLine, ErrorPanel, Guarded, Json, LoadedOrganizationSelect, NextPageLink, resource,
 };
 use crate::error::AppError;
 use crate::features::auth::Role;
@@ -116,26 +116,12 @@ fn QueueFilters(queue: Loaded) -> impl IntoView {
                 prop:value=move || param("requester").unwrap_or_default()
             />
             <label for="q-organization">"Organization"</label>
-            <Suspense fallback=move || {
-                view! {
-                    <OrganizationSelect
-                        id="q-organization"
-                        organizations=Vec::new()
-                        selected=param("organization").unwrap_or_default()
-                    />
-                }
-            }>
-                {move || Suspend::new(async move {
-                    let organizations = queue.await.map(|q| q.organizations).unwrap_or_default();
-                    view! {
-                        <OrganizationSelect
-                            id="q-organization"
-                            organizations
-                            selected=param("organization").unwrap_or_default()
-                        />
-                    }
-                })}
-            </Suspense>
+            <LoadedOrganizationSelect
+                id="q-organization"
+                selected=Signal::derive(move || param("organization").unwrap_or_default())
+                page=queue
+                organizations=|queue| queue.organizations
+            />
             <button type="submit" class="secondary">
                 "Filter"
             </button>

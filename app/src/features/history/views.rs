@@ -2,7 +2,9 @@
 
 use super::api::search_history;
 use super::model::{self, HistoryFilter, HistoryRow};
-use crate::components::{ErrorPanel, Guarded, Json, NextPageLink, OrganizationSelect, resource};
+use crate::components::{
+    ErrorPanel, Guarded, Json, LoadedOrganizationSelect, NextPageLink, resource,
+};
 use crate::error::AppError;
 use crate::features::auth::Role;
 use crate::features::digicert::products::ProductId;
@@ -157,7 +159,12 @@ fn Filters(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
                     .collect_view()}
             </select>
             <label for="h-organization">"Organization"</label>
-            <OrganizationFilter filter page />
+            <LoadedOrganizationSelect
+                id="h-organization"
+                selected=Signal::derive(move || filter.with(|f| f.organization.clone()))
+                page
+                organizations=|page| page.organizations
+            />
             <label for="h-from">"From"</label>
             <input id="h-from" name="from" type="date" prop:value=text(|f| &f.from) />
             <label for="h-to">"To"</label>
@@ -165,33 +172,6 @@ fn Filters(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
             <SortFilters filter />
             <button type="submit">"Search"</button>
         </form>
-    }
-}
-
-/// The organization filter: the one in force while the results load, then every choice.
-#[component]
-fn OrganizationFilter(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
-    view! {
-        <Suspense fallback=move || {
-            view! {
-                <OrganizationSelect
-                    id="h-organization"
-                    organizations=Vec::new()
-                    selected=filter.with(|f| f.organization.clone())
-                />
-            }
-        }>
-            {move || Suspend::new(async move {
-                let organizations = page.await.map(|p| p.organizations).unwrap_or_default();
-                view! {
-                    <OrganizationSelect
-                        id="h-organization"
-                        organizations
-                        selected=filter.with(|f| f.organization.clone())
-                    />
-                }
-            })}
-        </Suspense>
     }
 }
 
