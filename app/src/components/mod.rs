@@ -152,6 +152,11 @@ pub fn AlertLine(
     }
 }
 
+/// A filter from the page's address, unless it is missing or empty.
+pub fn query_param(query: Memo<leptos_router::params::ParamsMap>, name: &str) -> Option<String> {
+    query.read().get(name).filter(|v| !v.is_empty())
+}
+
 /// The link to a list's next page (keyset pagination: `href` carries the filters and where the
 /// page ended), shown only when there is one.
 #[component]

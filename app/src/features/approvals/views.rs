@@ -4,7 +4,8 @@
 use super::api::{ApproveMany, DecideRequest, load_approval_queue};
 use super::model::{ApprovalQueue, PendingRequest};
 use crate::components::{
-    AlertLine, ErrorPanel, Guarded, Json, LoadedOrganizationSelect, NextPageLink, resource,
+    AlertLine, ErrorPanel, Guarded, Json, LoadedOrganizationSelect, NextPageLink, query_param,
+    resource,
 };
 use crate::error::AppError;
 use crate::features::auth::Role;
@@ -13,7 +14,6 @@ use crate::features::requests::options::Choice;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use leptos_router::params::ParamsMap;
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -24,11 +24,6 @@ pub fn ApprovalsPage() -> impl IntoView {
             <crate::features::changes::views::ChangeQueue />
         </Guarded>
     }
-}
-
-/// A filter from the address, unless it is missing or empty.
-fn query_param(query: Memo<ParamsMap>, name: &str) -> Option<String> {
-    query.read().get(name).filter(|v| !v.is_empty())
 }
 
 /// The queue as loaded: one page of cards, with the organizations to filter by.

@@ -1,5 +1,5 @@
 use super::api::{AuditRow, search_audit};
-use crate::components::{ErrorPanel, Guarded, NextPageLink, resource};
+use crate::components::{ErrorPanel, Guarded, NextPageLink, query_param, resource};
 use crate::encoding::encode_query_value;
 use crate::features::auth::Role;
 use leptos::prelude::*;
@@ -14,7 +14,7 @@ const FILTERS: [&str; 4] = ["actor", "action", "from", "to"];
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
-    let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let param = move |k: &str| query_param(query, k);
     let page = resource(
         move || {
             (

@@ -99,7 +99,7 @@ fn CurrentCertificates() -> impl IntoView {
     use crate::components::{ErrorPanel, NextPageLink};
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = move |name: &str| crate::components::query_param(query, name);
     let page = resource(
         move || (param("q"), param("action"), param("after")),
         |(q, action, after)| load_certificates(q, action, after),
@@ -146,7 +146,7 @@ fn CurrentCertificates() -> impl IntoView {
 fn CertificateFilters(#[prop(into)] csv: Signal<String>) -> impl IntoView {
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = move |name: &str| crate::components::query_param(query, name);
     let chosen = move |action: &str| param("action").as_deref() == Some(action);
     view! {
         <form method="get" class="filters" aria-label="Search">
