@@ -29,18 +29,7 @@ pub async fn decide(
     decision: Decision,
     note: Option<&str>,
 ) -> Result<(), AppError> {
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if decision == Decision::Reject && note.is_none() {
-        return Err(AppError::Invalid(
-            FormErrors::new("Say why the request is rejected.")
-                .field("note", "A reason is required; the requester will see it."),
-        ));
-    }
-    if note.is_some_and(|n| n.chars().count() > 2000) {
-        return Err(AppError::Invalid(
-            FormErrors::new("The note is too long.").field("note", "At most 2000 characters."),
-        ));
-    }
+    let note = checked_note(decision, note)?;
     let mut tx = pool.begin().await?;
     let Some((requester_id, status)) = repo::status_for_update(&mut tx, id).await? else {
         return Err(AppError::NotFound);
@@ -49,22 +38,7 @@ pub async fn decide(
         return Err(AppError::Forbidden);
     }
     if status != RequestStatus::PendingApproval {
-        // A fresh statement: it sees the decision that was committed while this one waited.
-        let decider = sqlx::query!(
-            r#"select u.display_name as "decided_by?", r.decided_at
-                 from requests r left join users u on u.id = r.decided_by where r.id = $1"#,
-            id
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let who = match decider.map(|d| (d.decided_by, d.decided_at)) {
-            Some((Some(name), Some(at))) => format!(" by {name} at {}", format_time(at)),
-            _ => String::new(),
-        };
-        return Err(AppError::Conflict(format!(
-            "Request {id} was already decided{who}: it is {}.",
-            status.label().to_lowercase()
-        )));
+        return Err(already_decided(&mut tx, id, status).await?);
     }
     let to = match decision {
         Decision::Approve => RequestStatus::Approved,
@@ -104,6 +78,48 @@ pub async fn decide(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The decision's note, trimmed (`None` when blank): a rejection needs one, and none may run
+/// past 2000 characters.
+fn checked_note(decision: Decision, note: Option<&str>) -> Result<Option<&str>, AppError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if decision == Decision::Reject && note.is_none() {
+        return Err(AppError::Invalid(
+            FormErrors::new("Say why the request is rejected.")
+                .field("note", "A reason is required; the requester will see it."),
+        ));
+    }
+    if note.is_some_and(|n| n.chars().count() > 2000) {
+        return Err(AppError::Invalid(
+            FormErrors::new("The note is too long.").field("note", "At most 2000 characters."),
+        ));
+    }
+    Ok(note)
+}
+
+/// The conflict for a request that is no longer pending, naming who decided it and when.
+async fn already_decided(
+    tx: &mut sqlx::PgConnection,
+    id: i64,
+    status: RequestStatus,
+) -> Result<AppError, AppError> {
+    // A fresh statement: it sees the decision that was committed while this one waited.
+    let decider = sqlx::query!(
+        r#"select u.display_name as "decided_by?", r.decided_at
+                 from requests r left join users u on u.id = r.decided_by where r.id = $1"#,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let who = match decider.map(|d| (d.decided_by, d.decided_at)) {
+        Some((Some(name), Some(at))) => format!(" by {name} at {}", format_time(at)),
+        _ => String::new(),
+    };
+    Ok(AppError::Conflict(format!(
+        "Request {id} was already decided{who}: it is {}.",
+        status.label().to_lowercase()
+    )))
 }
 
 /// Approves several requests with one comment; each is decided on its own, so one that was
@@ -196,12 +212,29 @@ pub async fn queue(
         ("organization", &filter.organization),
         ("after", &filter.after),
     ])?;
-    let after = parse_cursor(&filter.after);
-    let product = Some(filter.product.trim()).filter(|p| !p.is_empty());
-    let requester = crate::server::search::contains_pattern(&filter.requester);
-    let organization: Option<i64> = filter.organization.trim().parse().ok();
-    // Only the filters in use are written into the statement (every value still bound):
-    // "$n is null or …" catch-alls leave PostgreSQL's cached generic plan guessing.
+    let rows: Vec<QueueRow> = queue_statement(filter, limit)
+        .build_query_as()
+        .fetch_all(pool)
+        .await?;
+    let (rows, more) = crate::server::search::one_page(rows, limit);
+    let next = more.then(|| rows.last().map(|row| cursor(row.submitted_at, row.id)));
+    Ok(ApprovalQueue {
+        rows: rows
+            .into_iter()
+            .map(|row| row.pending_request(viewer))
+            .collect(),
+        next: next.flatten(),
+        organizations: Vec::new(),
+    })
+}
+
+/// The queue's statement for `filter`, one row more than `limit` to tell whether a page follows.
+/// Only the filters in use are written into it (every value still bound): "$n is null or …"
+/// catch-alls leave PostgreSQL's cached generic plan guessing.
+fn queue_statement(
+    filter: &QueueFilter,
+    limit: i64,
+) -> sqlx::QueryBuilder<'static, sqlx::Postgres> {
     let mut query = sqlx::QueryBuilder::new(
         "select r.id, r.product, r.title, r.status, r.submitted_at, r.updated_at, r.requester_id,
                 u.display_name || ' <' || u.email || '>' as requester, r.organization_id,
@@ -210,14 +243,16 @@ pub async fn queue(
            from requests r join users u on u.id = r.requester_id
           where r.status = 'pending_approval'",
     );
-    if let Some((at, id)) = after {
+    if let Some((at, id)) = parse_cursor(&filter.after) {
         query.push(" and (r.submitted_at, r.id) > (");
         query.push_bind(at).push(", ").push_bind(id).push(")");
     }
-    if let Some(product) = product {
-        query.push(" and r.product = ").push_bind(product);
+    if let Some(product) = Some(filter.product.trim()).filter(|p| !p.is_empty()) {
+        query
+            .push(" and r.product = ")
+            .push_bind(product.to_owned());
     }
-    if let Some(pattern) = requester {
+    if let Some(pattern) = crate::server::search::contains_pattern(&filter.requester) {
         query
             .push(" and (u.email ilike ")
             .push_bind(pattern.clone());
@@ -226,7 +261,7 @@ pub async fn queue(
             .push_bind(pattern)
             .push(")");
     }
-    if let Some(organization) = organization {
+    if let Ok(organization) = filter.organization.trim().parse::<i64>() {
         query
             .push(" and r.organization_id = ")
             .push_bind(organization);
@@ -234,39 +269,32 @@ pub async fn queue(
     query
         .push(" order by r.submitted_at, r.id limit ")
         .push_bind(limit + 1);
-    let rows: Vec<QueueRow> = query.build_query_as().fetch_all(pool).await?;
-    let (rows, more) = crate::server::search::one_page(rows, limit);
-    let mut last = None;
-    let rows: Vec<PendingRequest> = rows
-        .into_iter()
-        .map(|row| {
-            last = Some(cursor(row.submitted_at, row.id));
-            PendingRequest {
-                summary: RequestSummary {
-                    id: row.id,
-                    product: row.product,
-                    title: row.title,
-                    status: row.status,
-                    submitted_at: format_time(row.submitted_at),
-                    updated_at: format_time(row.updated_at),
-                },
-                requester: row.requester,
-                organization_id: row.organization_id,
-                names: row.names,
-                csr: row.csr_summary.map(|c| csr_line(&c.0)),
-                comments: row.comments,
-                own: row.requester_id == viewer.id,
-                price: crate::features::digicert::pricing::describe(
-                    repo::stored_price(row.price_cents, row.price_currency).as_ref(),
-                ),
-            }
-        })
-        .collect();
-    Ok(ApprovalQueue {
-        rows,
-        next: if more { last } else { None },
-        organizations: Vec::new(),
-    })
+    query
+}
+
+impl QueueRow {
+    /// The card's data as `viewer` sees it (their own requests are marked).
+    fn pending_request(self, viewer: &CurrentUser) -> PendingRequest {
+        PendingRequest {
+            summary: RequestSummary {
+                id: self.id,
+                product: self.product,
+                title: self.title,
+                status: self.status,
+                submitted_at: format_time(self.submitted_at),
+                updated_at: format_time(self.updated_at),
+            },
+            requester: self.requester,
+            organization_id: self.organization_id,
+            names: self.names,
+            csr: self.csr_summary.map(|c| csr_line(&c.0)),
+            comments: self.comments,
+            own: self.requester_id == viewer.id,
+            price: crate::features::digicert::pricing::describe(
+                repo::stored_price(self.price_cents, self.price_currency).as_ref(),
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::model::{CurrentUser, Role};
 use crate::error::{AppError, ConstraintField};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 /// An active user as every page sees them.
@@ -206,19 +206,67 @@ pub async fn reserve_attempt(
     limit: u32,
 ) -> Result<Reservation, AppError> {
     let mut tx = pool.begin().await?;
+    lock_attempts(&mut tx, email, client_ip).await?;
+    let failures = recent_failures(&mut tx, email, client_ip, purpose, window_minutes).await?;
+    let limit = i64::from(limit);
+    if failures.account >= limit || failures.client >= limit {
+        audit_refusal(
+            &mut tx,
+            email,
+            client_ip,
+            purpose,
+            window_minutes,
+            &failures,
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Reservation::Refused(failures));
+    }
+    // clock_timestamp(): a later try must sort after this one even within one transaction time.
+    let attempt_id = sqlx::query_scalar!(
+        "insert into sign_in_attempts (email, client_ip, succeeded, purpose, at)
+         values ($1, $2, false, $3, clock_timestamp()) returning id",
+        email,
+        client_ip,
+        purpose as AttemptPurpose
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Reservation::Granted { attempt_id })
+}
+
+/// Queues this try behind the others for the same account, then the same address (always in
+/// that order, so two tries never wait on each other); the locks end with the transaction.
+async fn lock_attempts(
+    db: &mut PgConnection,
+    email: &str,
+    client_ip: &str,
+) -> Result<(), AppError> {
     sqlx::query!(
         "select from pg_advisory_xact_lock(hashtextextended('certdesk account ' || $1, 0))",
         email
     )
-    .execute(&mut *tx)
+    .execute(&mut *db)
     .await?;
     sqlx::query!(
         "select from pg_advisory_xact_lock(hashtextextended('certdesk client ' || $1, 0))",
         client_ip
     )
-    .execute(&mut *tx)
+    .execute(&mut *db)
     .await?;
-    let failures = sqlx::query_as!(
+    Ok(())
+}
+
+/// Failed tries within the window: the account's since its last success, and the address's.
+async fn recent_failures(
+    db: &mut PgConnection,
+    email: &str,
+    client_ip: &str,
+    purpose: AttemptPurpose,
+    window_minutes: u32,
+) -> Result<RecentFailures, AppError> {
+    Ok(sqlx::query_as!(
         RecentFailures,
         r#"select
            (select count(*) from sign_in_attempts a
@@ -235,50 +283,45 @@ pub async fn reserve_attempt(
         window_minutes as i32,
         purpose as AttemptPurpose
     )
-    .fetch_one(&mut *tx)
-    .await?;
-    let limit = i64::from(limit);
-    if failures.account >= limit || failures.client >= limit {
-        // Under the same locks, so concurrent refusals add one audit row per window, not one each.
-        if !audited_recently(
-            &mut *tx,
-            purpose.refusal_action(),
-            email,
-            client_ip,
-            window_minutes,
-        )
-        .await?
-        {
-            crate::server::audit::record(
-                &mut *tx,
-                crate::server::audit::AuditEvent {
-                    actor_id: None,
-                    action: purpose.refusal_action(),
-                    subject: Some(email),
-                    client_ip: Some(client_ip),
-                    details: serde_json::json!({
-                        "account_failures": failures.account,
-                        "client_failures": failures.client,
-                    }),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        return Ok(Reservation::Refused(failures));
-    }
-    // clock_timestamp(): a later try must sort after this one even within one transaction time.
-    let attempt_id = sqlx::query_scalar!(
-        "insert into sign_in_attempts (email, client_ip, succeeded, purpose, at)
-         values ($1, $2, false, $3, clock_timestamp()) returning id",
+    .fetch_one(db)
+    .await?)
+}
+
+/// An audit row for a refused try, unless one was written within the window.
+async fn audit_refusal(
+    db: &mut PgConnection,
+    email: &str,
+    client_ip: &str,
+    purpose: AttemptPurpose,
+    window_minutes: u32,
+    failures: &RecentFailures,
+) -> Result<(), AppError> {
+    // Under the same locks, so concurrent refusals add one audit row per window, not one each.
+    if !audited_recently(
+        &mut *db,
+        purpose.refusal_action(),
         email,
         client_ip,
-        purpose as AttemptPurpose
+        window_minutes,
     )
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Reservation::Granted { attempt_id })
+    .await?
+    {
+        crate::server::audit::record(
+            &mut *db,
+            crate::server::audit::AuditEvent {
+                actor_id: None,
+                action: purpose.refusal_action(),
+                subject: Some(email),
+                client_ip: Some(client_ip),
+                details: serde_json::json!({
+                    "account_failures": failures.account,
+                    "client_failures": failures.client,
+                }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The reserved attempt turned out right: it counts as a success (and resets the account count).

@@ -29,48 +29,15 @@ pub async fn authenticate(
     password: SecretString,
     client_ip: &str,
 ) -> Result<SignedIn, AppError> {
-    if typed_email.trim().is_empty() || password.expose_secret().is_empty() {
-        let mut form = FormErrors::new("Enter your email and password.").keep("email", typed_email);
-        if typed_email.trim().is_empty() {
-            form.add("email", "Enter your email address.");
-        }
-        if password.expose_secret().is_empty() {
-            form.add("password", "Enter your password.");
-        }
-        return Err(form.into());
-    }
-    let email = checked_sign_in_email(typed_email)?;
-    if !config.password_sign_in_allowed(&email) {
-        let provider = config
-            .oidc
-            .as_ref()
-            .map_or("single sign-on", |o| o.display_name.as_str());
-        return Err(FormErrors::new(format!(
-            "Passwords are turned off here: use \"Sign in with {provider}\"."
-        ))
-        .keep("email", typed_email)
-        .into());
-    }
-    let attempt = match reserve(pool, config, &email, client_ip, AttemptPurpose::SignIn).await? {
-        Some(attempt) => attempt,
-        None => {
-            return Err(AppError::TooManyRequests(format!(
-                "Too many failed sign-in attempts. Sign-in is paused for up to {} minutes; try again later.",
-                config.sign_in_window_minutes
-            )));
-        }
+    let email = sign_in_email(config, typed_email, &password)?;
+    let Some(attempt) = reserve(pool, config, &email, client_ip, AttemptPurpose::SignIn).await?
+    else {
+        return Err(AppError::TooManyRequests(format!(
+            "Too many failed sign-in attempts. Sign-in is paused for up to {} minutes; try again later.",
+            config.sign_in_window_minutes
+        )));
     };
-    let credentials = repo::find_credentials(pool, &email).await?;
-    let (hash, active) = match &credentials {
-        Some(c) => (c.password_hash.clone(), c.active),
-        None => (None, false),
-    };
-    let password_ok = verify_password(hash, password).await?;
-    let found = match (&credentials, password_ok && active) {
-        (Some(c), true) => repo::find_session_user(pool, c.id).await?,
-        _ => None,
-    };
-    let Some(found) = found else {
+    let Some(found) = active_holder_of(pool, &email, password).await? else {
         crate::server::metrics::metrics().sign_in_failures.inc();
         audit::record(
             pool,
@@ -104,6 +71,57 @@ pub async fn authenticate(
         user: found.user,
         session_epoch: found.session_epoch,
     })
+}
+
+/// The email to sign in with, once both fields are filled in, the email is well-formed and
+/// passwords may be used for it.
+fn sign_in_email(
+    config: &Config,
+    typed_email: &str,
+    password: &SecretString,
+) -> Result<String, AppError> {
+    if typed_email.trim().is_empty() || password.expose_secret().is_empty() {
+        let mut form = FormErrors::new("Enter your email and password.").keep("email", typed_email);
+        if typed_email.trim().is_empty() {
+            form.add("email", "Enter your email address.");
+        }
+        if password.expose_secret().is_empty() {
+            form.add("password", "Enter your password.");
+        }
+        return Err(form.into());
+    }
+    let email = checked_sign_in_email(typed_email)?;
+    if !config.password_sign_in_allowed(&email) {
+        let provider = config
+            .oidc
+            .as_ref()
+            .map_or("single sign-on", |o| o.display_name.as_str());
+        return Err(FormErrors::new(format!(
+            "Passwords are turned off here: use \"Sign in with {provider}\"."
+        ))
+        .keep("email", typed_email)
+        .into());
+    }
+    Ok(email)
+}
+
+/// The active account `email` names when `password` is its password. The hash is checked even
+/// when nobody has the email, so the answer takes as long either way.
+async fn active_holder_of(
+    pool: &PgPool,
+    email: &str,
+    password: SecretString,
+) -> Result<Option<repo::SessionUser>, AppError> {
+    let credentials = repo::find_credentials(pool, email).await?;
+    let (hash, active) = match &credentials {
+        Some(c) => (c.password_hash.clone(), c.active),
+        None => (None, false),
+    };
+    let password_ok = verify_password(hash, password).await?;
+    match (&credentials, password_ok && active) {
+        (Some(c), true) => repo::find_session_user(pool, c.id).await,
+        _ => Ok(None),
+    }
 }
 
 /// The typed email, normalised, once it is short and well-formed enough to look up. Nothing is

@@ -285,31 +285,41 @@ pub async fn current(
     let now = OffsetDateTime::now_utc();
     Ok((
         rows.into_iter()
-            .map(|r| {
-                let days_left = (r.not_after - now).whole_days();
-                let order_days_left = r.order_valid_till.map(|d| (d - now.date()).whole_days());
-                let dcv_days_left = r.dcv_expires_on.map(|d| (d - now.date()).whole_days());
-                CurrentCertificate {
-                    request_id: r.request_id,
-                    certificate_id: r.certificate_id,
-                    serial: r.serial_number,
-                    common_name: r.common_name,
-                    requester: r.requester,
-                    valid_till: r.not_after.date().to_string(),
-                    days_left,
-                    order_valid_till: r.order_valid_till.map(|d| d.to_string()),
-                    order_days_left,
-                    next_action: NextAction::of(
-                        days_left,
-                        order_days_left,
-                        renew_window_days,
-                        dcv_days_left,
-                    ),
-                }
-            })
+            .map(|r| r.current_certificate(now, renew_window_days))
             .collect(),
         next,
     ))
+}
+
+impl CurrentRow {
+    /// The line of the Certificates page: days left of the certificate and its order, and what
+    /// to do next.
+    fn current_certificate(
+        self,
+        now: OffsetDateTime,
+        renew_window_days: u32,
+    ) -> CurrentCertificate {
+        let days_left = (self.not_after - now).whole_days();
+        let order_days_left = self.order_valid_till.map(|d| (d - now.date()).whole_days());
+        let dcv_days_left = self.dcv_expires_on.map(|d| (d - now.date()).whole_days());
+        CurrentCertificate {
+            request_id: self.request_id,
+            certificate_id: self.certificate_id,
+            serial: self.serial_number,
+            common_name: self.common_name,
+            requester: self.requester,
+            valid_till: self.not_after.date().to_string(),
+            days_left,
+            order_valid_till: self.order_valid_till.map(|d| d.to_string()),
+            order_days_left,
+            next_action: NextAction::of(
+                days_left,
+                order_days_left,
+                renew_window_days,
+                dcv_days_left,
+            ),
+        }
+    }
 }
 
 pub const CSV_HEADER: [&str; 8] = [

@@ -276,8 +276,8 @@ struct EventRow {
     note: Option<String>,
 }
 
-/// A request with its timeline and its requester's id: two queries, whatever the timeline's
-/// length.
+/// A request with its timeline, its renewals, its certificates and its requester's id: four
+/// queries, whatever the timeline's length.
 pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetail)>, AppError> {
     let row = sqlx::query_as!(
         DetailRow,
@@ -298,6 +298,26 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
     let Some(row) = row else {
         return Ok(None);
     };
+    let related = Related {
+        events: timeline(pool, row.id).await?,
+        renewed_by: sqlx::query_scalar!(
+            "select id from requests where renewal_of_request_id = $1 order by id",
+            row.id
+        )
+        .fetch_all(pool)
+        .await?,
+        certificates: crate::features::certificates::repo::for_request(
+            pool,
+            row.id,
+            OffsetDateTime::now_utc(),
+        )
+        .await?,
+    };
+    Ok(Some((row.requester_id, row.into_detail(related))))
+}
+
+/// A request's timeline, oldest step first.
+async fn timeline(pool: &PgPool, request_id: i64) -> Result<Vec<RequestEvent>, AppError> {
     let events = sqlx::query_as!(
         EventRow,
         r#"select e.at, u.display_name as "actor?",
@@ -305,67 +325,71 @@ pub async fn detail(pool: &PgPool, id: i64) -> Result<Option<(Uuid, RequestDetai
                   e.to_status as "to_status: RequestStatus", e.note
              from request_events e left join users u on u.id = e.actor_id
             where e.request_id = $1 order by e.id"#,
-        row.id
+        request_id
     )
     .fetch_all(pool)
     .await?;
-    let summary = RequestSummary::from(SummaryRow {
-        id: row.id,
-        product: row.product,
-        title: row.title,
-        status: row.status,
-        submitted_at: row.submitted_at,
-        updated_at: row.updated_at,
-    });
-    let mut form = row.form.0;
-    form.csr = row.csr_pem.unwrap_or_default();
-    let product = summary.product;
-    let detail = RequestDetail {
-        can_cancel: summary.status == RequestStatus::PendingApproval,
-        digicert: row.digicert_order_id.map(|order_id| DigicertState {
-            order_id,
-            status: row.digicert_status,
-            certificate_id: row.certificate_id,
-            expires_at: row.expires_at.map(format_time),
-        }),
-        forward_error: row.forward_error.as_ref().map(describe_refusal),
-        can_retry: summary.status == RequestStatus::ForwardFailed,
-        can_decide: summary.status == RequestStatus::PendingApproval,
-        endpoint: format!("POST order/certificate/{}", product.name_id()),
-        price: describe_price(stored_price(row.price_cents, row.price_currency).as_ref()),
-        order_valid_till: row.order_valid_till.map(|d| d.to_string()),
-        renewal_of: row.renewal_of_request_id,
-        renewed_by: sqlx::query_scalar!(
-            "select id from requests where renewal_of_request_id = $1 order by id",
-            row.id
-        )
-        .fetch_all(pool)
-        .await?,
-        // Narrowed by the service, which knows who looks and the renewal window.
-        can_renew: summary.status == RequestStatus::Issued,
-        certificates: crate::features::certificates::repo::for_request(
-            pool,
-            row.id,
-            OffsetDateTime::now_utc(),
-        )
-        .await?,
-        payload: serde_json::to_string_pretty(&row.payload).unwrap_or_default(),
-        summary,
-        requester: row.requester,
-        form,
-        csr: row.csr_summary.map(|c| c.0),
-        events: events
-            .into_iter()
-            .map(|event| RequestEvent {
-                at: format_time(event.at),
-                actor: event.actor,
-                from_status: event.from_status,
-                to_status: event.to_status,
-                note: event.note,
-            })
-            .collect(),
-    };
-    Ok(Some((row.requester_id, detail)))
+    Ok(events
+        .into_iter()
+        .map(|event| RequestEvent {
+            at: format_time(event.at),
+            actor: event.actor,
+            from_status: event.from_status,
+            to_status: event.to_status,
+            note: event.note,
+        })
+        .collect())
+}
+
+/// What the request page shows beside the request's own row.
+struct Related {
+    events: Vec<RequestEvent>,
+    renewed_by: Vec<i64>,
+    certificates: Vec<crate::features::certificates::model::CertificateSummary>,
+}
+
+impl DetailRow {
+    /// The request page's data: the row, what it may do next, and `related`.
+    fn into_detail(self, related: Related) -> RequestDetail {
+        let row = self;
+        let summary = RequestSummary::from(SummaryRow {
+            id: row.id,
+            product: row.product,
+            title: row.title,
+            status: row.status,
+            submitted_at: row.submitted_at,
+            updated_at: row.updated_at,
+        });
+        let mut form = row.form.0;
+        form.csr = row.csr_pem.unwrap_or_default();
+        let product = summary.product;
+        RequestDetail {
+            can_cancel: summary.status == RequestStatus::PendingApproval,
+            digicert: row.digicert_order_id.map(|order_id| DigicertState {
+                order_id,
+                status: row.digicert_status,
+                certificate_id: row.certificate_id,
+                expires_at: row.expires_at.map(format_time),
+            }),
+            forward_error: row.forward_error.as_ref().map(describe_refusal),
+            can_retry: summary.status == RequestStatus::ForwardFailed,
+            can_decide: summary.status == RequestStatus::PendingApproval,
+            endpoint: format!("POST order/certificate/{}", product.name_id()),
+            price: describe_price(stored_price(row.price_cents, row.price_currency).as_ref()),
+            order_valid_till: row.order_valid_till.map(|d| d.to_string()),
+            renewal_of: row.renewal_of_request_id,
+            renewed_by: related.renewed_by,
+            // Narrowed by the service, which knows who looks and the renewal window.
+            can_renew: summary.status == RequestStatus::Issued,
+            certificates: related.certificates,
+            payload: serde_json::to_string_pretty(&row.payload).unwrap_or_default(),
+            summary,
+            requester: row.requester,
+            form,
+            csr: row.csr_summary.map(|c| c.0),
+            events: related.events,
+        }
+    }
 }
 
 /// Links renewal `id` to the request whose DigiCert order it renews, when certdesk placed it.

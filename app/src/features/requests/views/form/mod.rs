@@ -8,7 +8,7 @@ use super::super::api::{
 };
 use super::super::model::{CsrCheck, FormKind, RequestForm, name_difference, prepare};
 use super::super::options::{Choice, CustomFieldChoice, OrderOptions, OrganizationChoice};
-use crate::components::{Alert, AlertLine, ChoiceOptions, Guarded, NotFound, resource};
+use crate::components::{Alert, AlertLine, ChoiceOptions, Guarded, Json, NotFound, resource};
 use crate::error::{AppError, FormErrors};
 use crate::features::auth::Role;
 use crate::features::csr::{self, CsrReport};
@@ -83,42 +83,13 @@ fn KindForm(kind: FormKind) -> impl IntoView {
     let product = Signal::derive(move || query.read().get("product").unwrap_or_default());
     let type_hint =
         Signal::derive(move || query.read().get("type_hint").unwrap_or_else(|| "ov".into()));
-    let copy_of = move || {
-        query
-            .read()
-            .get("copy")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
-
     let submit = ServerAction::<SubmitRequest>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = submit.value().get() {
-            navigate(&format!("/requests/{id}"), Default::default());
-        }
-    });
-
+    open_request_once_submitted(submit);
     let options = resource(
         move || (kind.slug().to_owned(), product.get(), type_hint.get()),
         |(kind, product, type_hint)| load_order_options(kind, product, type_hint),
     );
-    let renew_of = move || {
-        query
-            .read()
-            .get("renew")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
-    // A copy starts from an earlier request; a renewal from the order it renews.
-    let copied = resource(
-        move || (copy_of(), renew_of()),
-        |(copy, renew)| async move {
-            match (renew, copy) {
-                (Some(id), _) => renewal_form(id).await.map(Some),
-                (None, Some(id)) => copied_form(id).await.map(Some),
-                (None, None) => Ok(None),
-            }
-        },
-    );
+    let copied = copied_or_renewed();
 
     view! {
         <Title text=format!("New request: {}", kind.title()) />
@@ -137,15 +108,9 @@ fn KindForm(kind: FormKind) -> impl IntoView {
                     Ok(form) => (form, None),
                     Err(error) => (None, Some(error)),
                 };
-                let kept = submit
-                    .value()
-                    .get_untracked()
-                    .and_then(|r| r.err())
-                    .and_then(|e| e.form().map(|f| f.kept.clone()))
-                    .filter(|k| !k.is_empty());
                 let initial = starting_form(
                     kind,
-                    kept,
+                    kept_after_refusal(submit),
                     copied,
                     product.get_untracked(),
                     type_hint.get_untracked(),
@@ -163,6 +128,43 @@ fn KindForm(kind: FormKind) -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// Once the request is submitted, its page opens.
+fn open_request_once_submitted(submit: ServerAction<SubmitRequest>) {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = submit.value().get() {
+            navigate(&format!("/requests/{id}"), Default::default());
+        }
+    });
+}
+
+/// The earlier request a form starts from: the order it renews (`?renew=`), else the request it
+/// copies (`?copy=`), else none.
+fn copied_or_renewed() -> Resource<Result<Option<RequestForm>, AppError>, Json> {
+    let query = use_query_map();
+    let id_param = move |name: &str| query.read().get(name).and_then(|id| id.parse::<i64>().ok());
+    resource(
+        move || (id_param("copy"), id_param("renew")),
+        |(copy, renew)| async move {
+            match (renew, copy) {
+                (Some(id), _) => renewal_form(id).await.map(Some),
+                (None, Some(id)) => copied_form(id).await.map(Some),
+                (None, None) => Ok(None),
+            }
+        },
+    )
+}
+
+/// What a refused submission typed, to start the form from again (none when nothing was kept).
+fn kept_after_refusal(submit: ServerAction<SubmitRequest>) -> Option<BTreeMap<String, String>> {
+    submit
+        .value()
+        .get_untracked()
+        .and_then(|r| r.err())
+        .and_then(|e| e.form().map(|f| f.kept.clone()))
+        .filter(|k| !k.is_empty())
 }
 
 /// The form a page starts from: what a failed plain-form post typed, else a copy (or renewal)
@@ -201,85 +203,96 @@ fn ProductChooser(
     product: Signal<String>,
     type_hint: Signal<String>,
 ) -> impl IntoView {
-    let navigate = use_navigate();
-    let go = move |key: &str, value: String| {
-        navigate(
-            &format!("/requests/new/{}?{key}={value}", kind.slug()),
-            Default::default(),
-        );
-    };
     match kind {
         FormKind::SslByType => {
-            let go = go.clone();
+            let choices = FormKind::TYPE_HINTS
+                .into_iter()
+                .map(|hint| (hint.as_str(), type_hint_label(hint)))
+                .collect();
             view! {
-                <form method="get" class="chooser">
-                    <label for="type-choice">"Certificate type"</label>
-                    <select
-                        id="type-choice"
-                        name="type_hint"
-                        on:change=move |ev| go("type_hint", event_target_value(&ev))
-                    >
-                        {FormKind::TYPE_HINTS
-                            .into_iter()
-                            .map(|hint| {
-                                let label = match hint {
-                                    TypeHint::Ov => "Organization validated (ov)",
-                                    TypeHint::Ev => "Extended validation (ev)",
-                                    TypeHint::Grid => "Grid computing (grid)",
-                                    TypeHint::Private => "Private CA (private)",
-                                };
-                                view! {
-                                    <option
-                                        value=hint.as_str()
-                                        selected=move || type_hint.get() == hint.as_str()
-                                    >
-                                        {label}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                    <noscript>
-                        <button type="submit" class="secondary">
-                            "Show this form"
-                        </button>
-                    </noscript>
-                </form>
+                <Chooser
+                    kind
+                    name="type_hint"
+                    id="type-choice"
+                    label="Certificate type"
+                    choices
+                    current=type_hint
+                />
             }
             .into_any()
         }
-        FormKind::MultiYear => view! {
-            <form method="get" class="chooser">
-                <label for="product-choice">"Product"</label>
-                <select
-                    id="product-choice"
+        FormKind::MultiYear => {
+            let choices = kind
+                .products()
+                .into_iter()
+                .map(|p| (p.name_id(), p.display_name()))
+                .collect();
+            view! {
+                <Chooser
+                    kind
                     name="product"
-                    on:change=move |ev| go("product", event_target_value(&ev))
-                >
-                    {kind
-                        .products()
-                        .into_iter()
-                        .map(|p| {
-                            view! {
-                                <option
-                                    value=p.name_id()
-                                    selected=move || product.get() == p.name_id()
-                                >
-                                    {p.display_name()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-                <noscript>
-                    <button type="submit" class="secondary">
-                        "Show this form"
-                    </button>
-                </noscript>
-            </form>
+                    id="product-choice"
+                    label="Product"
+                    choices
+                    current=product
+                />
+            }
+            .into_any()
         }
-        .into_any(),
         _ => ().into_any(),
+    }
+}
+
+fn type_hint_label(hint: TypeHint) -> &'static str {
+    match hint {
+        TypeHint::Ov => "Organization validated (ov)",
+        TypeHint::Ev => "Extended validation (ev)",
+        TypeHint::Grid => "Grid computing (grid)",
+        TypeHint::Private => "Private CA (private)",
+    }
+}
+
+/// One `select` in a GET form: with JavaScript a change opens the form for the choice at once,
+/// without it the button under `noscript` does.
+#[component]
+fn Chooser(
+    kind: FormKind,
+    /// The query parameter the choice goes in.
+    name: &'static str,
+    id: &'static str,
+    label: &'static str,
+    /// Value and label of each option.
+    choices: Vec<(&'static str, &'static str)>,
+    current: Signal<String>,
+) -> impl IntoView {
+    let navigate = use_navigate();
+    let go = move |value: String| {
+        navigate(
+            &format!("/requests/new/{}?{name}={value}", kind.slug()),
+            Default::default(),
+        );
+    };
+    view! {
+        <form method="get" class="chooser">
+            <label for=id>{label}</label>
+            <select id=id name=name on:change=move |ev| go(event_target_value(&ev))>
+                {choices
+                    .into_iter()
+                    .map(|(value, label)| {
+                        view! {
+                            <option value=value selected=move || current.get() == value>
+                                {label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <noscript>
+                <button type="submit" class="secondary">
+                    "Show this form"
+                </button>
+            </noscript>
+        </form>
     }
 }
 
