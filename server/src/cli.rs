@@ -144,75 +144,78 @@ async fn run_with_config(command: Command) -> anyhow::Result<()> {
                     password_stdin: _,
                 },
         } => {
-            let password = read_password_line()?;
-            with_database(&config, |urls| async move {
-                let pool = startup::connect(urls.owner.as_ref().unwrap_or(&urls.portal)).await?;
-                startup::prepare_database(&pool).await?;
-                let input = NewUserInput {
-                    email,
-                    display_name: name,
-                    roles,
-                    password,
-                };
-                match create_user(&pool, input, None).await {
-                    Ok(id) => {
-                        println!("created user {id}");
-                        Ok(())
-                    }
-                    Err(err) => match err.form() {
-                        Some(form) => {
-                            let problems: Vec<String> = form
-                                .fields
-                                .iter()
-                                .map(|(field, msgs)| {
-                                    format!("{}: {}", flag_for(field), msgs.join(" "))
-                                })
-                                .collect();
-                            bail!("user not created\n  {}", problems.join("\n  "))
-                        }
-                        None => bail!("user not created: {err}"),
-                    },
-                }
-            })
-            .await
+            let input = NewUserInput {
+                email,
+                display_name: name,
+                roles,
+                password: read_password_line()?,
+            };
+            with_database(&config, |urls| add_user(urls, input)).await
         }
         Command::Db {
             action: DbAction::Grant { role },
-        } => {
-            let Some(url) = config
-                .migration_database_url
-                .as_ref()
-                .or(config.database_url.as_ref())
-            else {
-                bail!("set DATABASE_URL (or CERTDESK_MIGRATION_DATABASE_URL) to the schema owner");
-            };
-            let owner = startup::connect(url).await?;
-            startup::prepare_database(&owner).await?;
-            startup::grant_portal_role(&owner, &role).await?;
-            println!("granted {role} what the portal needs (and nothing it does not)");
-            Ok(())
-        }
-        Command::Db { action } => {
-            if config.database_url.is_some() {
-                bail!("DATABASE_URL is set; the private cluster is used only without it");
-            }
-            match action {
-                DbAction::Start => {
-                    let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
-                    println!("{}", cluster.database_url().expose_secret());
-                }
-                DbAction::Stop => {
-                    EmbeddedPostgres::new(&config.data_dir, EMBEDDED_PORT)?.stop(true)?
-                }
-                DbAction::PortalUrl => {
-                    let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
-                    println!("{}", cluster.portal_url()?.expose_secret());
-                }
-                DbAction::Grant { .. } => unreachable!("answered above"),
-            }
-            Ok(())
-        }
+        } => grant(&config, &role).await,
+        Command::Db { action } => private_cluster(&config, action).await,
     }
+}
+
+/// `certdesk user add`: the account, or each problem with the flag it came from.
+async fn add_user(urls: startup::DatabaseUrls, input: NewUserInput) -> anyhow::Result<()> {
+    let pool = startup::connect(urls.owner.as_ref().unwrap_or(&urls.portal)).await?;
+    startup::prepare_database(&pool).await?;
+    match create_user(&pool, input, None).await {
+        Ok(id) => {
+            println!("created user {id}");
+            Ok(())
+        }
+        Err(err) => match err.form() {
+            Some(form) => {
+                let problems: Vec<String> = form
+                    .fields
+                    .iter()
+                    .map(|(field, msgs)| format!("{}: {}", flag_for(field), msgs.join(" ")))
+                    .collect();
+                bail!("user not created\n  {}", problems.join("\n  "))
+            }
+            None => bail!("user not created: {err}"),
+        },
+    }
+}
+
+/// `certdesk db grant ROLE`: run by the schema's owner.
+async fn grant(config: &Config, role: &str) -> anyhow::Result<()> {
+    let Some(url) = config
+        .migration_database_url
+        .as_ref()
+        .or(config.database_url.as_ref())
+    else {
+        bail!("set DATABASE_URL (or CERTDESK_MIGRATION_DATABASE_URL) to the schema owner");
+    };
+    let owner = startup::connect(url).await?;
+    startup::prepare_database(&owner).await?;
+    startup::grant_portal_role(&owner, role).await?;
+    println!("granted {role} what the portal needs (and nothing it does not)");
+    Ok(())
+}
+
+/// `certdesk db start | stop | portal-url`: the private cluster in the data directory.
+async fn private_cluster(config: &Config, action: DbAction) -> anyhow::Result<()> {
+    if config.database_url.is_some() {
+        bail!("DATABASE_URL is set; the private cluster is used only without it");
+    }
+    match action {
+        DbAction::Start => {
+            let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
+            println!("{}", cluster.database_url().expose_secret());
+        }
+        DbAction::Stop => EmbeddedPostgres::new(&config.data_dir, EMBEDDED_PORT)?.stop(true)?,
+        DbAction::PortalUrl => {
+            let cluster = EmbeddedPostgres::start(&config.data_dir, EMBEDDED_PORT).await?;
+            println!("{}", cluster.portal_url()?.expose_secret());
+        }
+        DbAction::Grant { .. } => unreachable!("answered by `grant`"),
+    }
+    Ok(())
 }
 
 /// The command-line flag a form field came from, for error messages.

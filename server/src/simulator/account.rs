@@ -141,40 +141,13 @@ impl Account {
                 approvers: vec![],
             },
         ];
-        let containers = vec![
-            Container {
-                id: 5,
-                name: "Example Corp".into(),
-                public_id: Some("c5-example".into()),
-                description: Some("Top-level division".into()),
-                parent_id: None,
-                is_active: true,
-            },
-            Container {
-                id: 6,
-                name: "Example Labs".into(),
-                public_id: Some("c6-labs".into()),
-                description: Some("Research division".into()),
-                parent_id: Some(5),
-                is_active: true,
-            },
-        ];
         let users = [&jill, &chris, &ada]
-            .iter()
-            .map(|a| DigicertUser {
-                id: a.user_id,
-                username: a.email.clone(),
-                first_name: a.first_name.clone(),
-                last_name: a.last_name.clone(),
-                email: a.email.clone(),
-                job_title: a.job_title.clone(),
-                telephone: a.telephone.clone(),
-                status: Some("active".into()),
-            })
+            .into_iter()
+            .map(digicert_user)
             .collect();
         Account {
             organizations,
-            containers,
+            containers: seeded_containers(),
             users,
         }
     }
@@ -285,5 +258,41 @@ pub fn product_info(product: ProductId) -> ProductInfo {
         },
         server_platforms: server_platforms(),
         csr_required: Some(!signing),
+    }
+}
+
+/// The account's two divisions, the second under the first.
+fn seeded_containers() -> Vec<Container> {
+    vec![
+        Container {
+            id: 5,
+            name: "Example Corp".into(),
+            public_id: Some("c5-example".into()),
+            description: Some("Top-level division".into()),
+            parent_id: None,
+            is_active: true,
+        },
+        Container {
+            id: 6,
+            name: "Example Labs".into(),
+            public_id: Some("c6-labs".into()),
+            description: Some("Research division".into()),
+            parent_id: Some(5),
+            is_active: true,
+        },
+    ]
+}
+
+/// The account user behind an approver.
+fn digicert_user(a: &PotentialApprover) -> DigicertUser {
+    DigicertUser {
+        id: a.user_id,
+        username: a.email.clone(),
+        first_name: a.first_name.clone(),
+        last_name: a.last_name.clone(),
+        email: a.email.clone(),
+        job_title: a.job_title.clone(),
+        telephone: a.telephone.clone(),
+        status: Some("active".into()),
     }
 }

@@ -498,49 +498,8 @@ impl Worker {
             Err(err) => return self.wait(job, Some(&err)).await,
         };
         match order_progress(&info.status) {
-            OrderProgress::Pending => {
-                sqlx::query!(
-                    "update requests set digicert_status = $2 where id = $1",
-                    id,
-                    &info.status
-                )
-                .execute(&self.pool)
-                .await?;
-                // DigiCert advises asking for the DCV check while an order is pending; a failure
-                // here is only a missed nudge, the order is looked at again either way.
-                match dcv::follow_pending(&self.pool, &self.client, id, order_id).await {
-                    // Issued on that check: collect it on the next turn, not after the recheck.
-                    Ok(true) => self.wait_for(job, Duration::ZERO, None).await,
-                    Ok(false) => self.wait(job, None).await,
-                    Err(err) => {
-                        tracing::info!(request_id = id, error = %err, "DCV check of a pending order failed");
-                        self.wait(job, None).await
-                    }
-                }
-            }
-            OrderProgress::Failed => {
-                let to = if matches!(info.status.as_str(), "canceled" | "cancelled") {
-                    RequestStatus::Cancelled
-                } else {
-                    RequestStatus::Rejected
-                };
-                let mut tx = self.pool.begin().await?;
-                sqlx::query!(
-                    "update requests set digicert_status = $2 where id = $1",
-                    id,
-                    &info.status
-                )
-                .execute(&mut *tx)
-                .await?;
-                let note = format!("DigiCert marked the order {}.", info.status);
-                repo::transition(&mut tx, id, RequestStatus::Forwarded, to, None, Some(&note))
-                    .await?;
-                sqlx::query!("delete from forward_jobs where request_id = $1", id)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Step::Failed)
-            }
+            OrderProgress::Pending => self.still_pending(job, order_id, &info.status).await,
+            OrderProgress::Failed => self.ended_at_digicert(id, &info.status).await,
             OrderProgress::Issued => {
                 let Some(certificate_id) = info.certificate.id else {
                     return self.wait(job, None).await;
@@ -557,6 +516,59 @@ impl Worker {
                 self.deliver(job, &delivery, &pem).await
             }
         }
+    }
+
+    /// The order waits at DigiCert (for DCV, mostly): its status is noted, DigiCert is asked to
+    /// check DCV, and the order is looked at again later.
+    async fn still_pending(
+        &self,
+        job: &Job,
+        order_id: i64,
+        digicert_status: &str,
+    ) -> Result<Step, AppError> {
+        let id = job.request_id;
+        sqlx::query!(
+            "update requests set digicert_status = $2 where id = $1",
+            id,
+            digicert_status
+        )
+        .execute(&self.pool)
+        .await?;
+        // DigiCert advises asking for the DCV check while an order is pending; a failure
+        // here is only a missed nudge, the order is looked at again either way.
+        match dcv::follow_pending(&self.pool, &self.client, id, order_id).await {
+            // Issued on that check: collect it on the next turn, not after the recheck.
+            Ok(true) => self.wait_for(job, Duration::ZERO, None).await,
+            Ok(false) => self.wait(job, None).await,
+            Err(err) => {
+                tracing::info!(request_id = id, error = %err, "DCV check of a pending order failed");
+                self.wait(job, None).await
+            }
+        }
+    }
+
+    /// DigiCert rejected or cancelled the order: the request says so and is no longer followed.
+    async fn ended_at_digicert(&self, id: i64, digicert_status: &str) -> Result<Step, AppError> {
+        let to = if matches!(digicert_status, "canceled" | "cancelled") {
+            RequestStatus::Cancelled
+        } else {
+            RequestStatus::Rejected
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query!(
+            "update requests set digicert_status = $2 where id = $1",
+            id,
+            digicert_status
+        )
+        .execute(&mut *tx)
+        .await?;
+        let note = format!("DigiCert marked the order {digicert_status}.");
+        repo::transition(&mut tx, id, RequestStatus::Forwarded, to, None, Some(&note)).await?;
+        sqlx::query!("delete from forward_jobs where request_id = $1", id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Step::Failed)
     }
 
     /// Checks the issued bundle against the request and hands it to the requester; a bundle that

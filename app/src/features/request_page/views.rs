@@ -115,16 +115,7 @@ fn Detail(
             retry
         />
         <Renewals of=detail.renewal_of renewed_by=detail.renewed_by.clone() />
-        {detail
-            .can_decide
-            .then(|| {
-                view! {
-                    <section class="card pending" id="decide">
-                        <h2>"Your decision"</h2>
-                        <DecisionForms id=s.id decide on_request_page=true />
-                    </section>
-                }
-            })}
+        {detail.can_decide.then(|| view! { <YourDecision id=s.id decide /> })}
         {detail
             .forward_error
             .map(|error| {
@@ -143,21 +134,44 @@ fn Detail(
         <Timeline events=detail.events />
         {detail.csr.map(|csr| view! { <CsrSummary csr /> })}
         {(!detail.form.comments.is_empty())
-            .then(|| {
-                view! {
-                    <section>
-                        <h2>"Comments for the approver"</h2>
-                        <p class="prewrap">{detail.form.comments.clone()}</p>
-                    </section>
-                }
-            })}
+            .then(|| view! { <ApproverComments comments=detail.form.comments.clone() /> })}
+        <OrderPayload endpoint=detail.endpoint payload=detail.payload />
+    }
+}
+
+/// Approve or reject, for an approver looking at someone else's pending request.
+#[component]
+fn YourDecision(id: i64, decide: ServerAction<DecideRequest>) -> impl IntoView {
+    view! {
+        <section class="card pending" id="decide">
+            <h2>"Your decision"</h2>
+            <DecisionForms id decide on_request_page=true />
+        </section>
+    }
+}
+
+/// What the requester wrote for the approver.
+#[component]
+fn ApproverComments(comments: String) -> impl IntoView {
+    view! {
+        <section>
+            <h2>"Comments for the approver"</h2>
+            <p class="prewrap">{comments}</p>
+        </section>
+    }
+}
+
+/// The endpoint and JSON body approval sends to DigiCert.
+#[component]
+fn OrderPayload(endpoint: String, payload: String) -> impl IntoView {
+    view! {
         <section>
             <h2>"What approval sends to DigiCert"</h2>
             <p class="muted">
-                <code>{detail.endpoint}</code>
+                <code>{endpoint}</code>
             </p>
             <pre class="json" id="payload">
-                {detail.payload}
+                {payload}
             </pre>
         </section>
     }

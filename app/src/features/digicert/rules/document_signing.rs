@@ -1,6 +1,7 @@
 //! The rules of document signing orders: subject, provisioning and token shipping.
 
 use super::*;
+use crate::features::digicert::payload::{ShipInfo, Subject};
 
 pub(super) fn check_document_signing(
     f: &mut Findings,
@@ -21,12 +22,26 @@ pub(super) fn check_document_signing(
         );
     }
     let method = body.cs_provisioning_method;
-    let csr = body
-        .certificate
-        .csr
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
+    check_signing_csr(f, method, body.certificate.csr.as_deref());
+    if !(1..=MAX_ORDER_YEARS).contains(&body.validity_years) {
+        f.invalid("validity_years", "Choose 1, 2 or 3 years.");
+    }
+    check_ship_info(f, body.ship_info.as_ref(), method);
+    check_subject(f, &body.subject);
+    check_organization(f, &body.organization);
+    f.optional_text("comments", body.comments.as_deref(), "comment", 2000);
+    check_common_tail(
+        f,
+        body.container.map(|c| c.id),
+        &body.custom_fields,
+        body.alternative_order_id.as_deref(),
+    );
+}
+
+/// A CSR is needed when the certificate goes by email to the person's own HSM; one that is given
+/// must look like a PEM request.
+fn check_signing_csr(f: &mut Findings, method: Option<ProvisioningMethod>, csr: Option<&str>) {
+    let csr = csr.map(str::trim).filter(|c| !c.is_empty());
     match (method, csr) {
         (Some(ProvisioningMethod::Email), None) => f.required(
             "certificate.csr",
@@ -39,10 +54,11 @@ pub(super) fn check_document_signing(
         ),
         _ => {}
     }
-    if !(1..=MAX_ORDER_YEARS).contains(&body.validity_years) {
-        f.invalid("validity_years", "Choose 1, 2 or 3 years.");
-    }
-    match (&body.ship_info, method) {
+}
+
+/// A shipped token needs an address; an address that is given is checked field by field.
+fn check_ship_info(f: &mut Findings, ship: Option<&ShipInfo>, method: Option<ProvisioningMethod>) {
+    match (ship, method) {
         (None, Some(ProvisioningMethod::ShipToken)) => {
             f.required("ship_info", "Enter the address the token is shipped to.")
         }
@@ -62,7 +78,10 @@ pub(super) fn check_document_signing(
         }
         (None, _) => {}
     }
-    let subject = &body.subject;
+}
+
+/// The person the certificate names.
+fn check_subject(f: &mut Findings, subject: &Subject) {
     f.text("subject.name", &subject.name, "subject's full name", 128);
     f.text(
         "subject.job_title",
@@ -77,14 +96,6 @@ pub(super) fn check_document_signing(
         32,
     );
     f.email("subject.email", &subject.email);
-    check_organization(f, &body.organization);
-    f.optional_text("comments", body.comments.as_deref(), "comment", 2000);
-    check_common_tail(
-        f,
-        body.container.map(|c| c.id),
-        &body.custom_fields,
-        body.alternative_order_id.as_deref(),
-    );
 }
 
 #[cfg(test)]
