@@ -114,6 +114,16 @@ enum Target {
     Order,
 }
 
+impl Target {
+    /// The certificate a revoke request names; `None` for the whole order.
+    fn certificate_id(self) -> Option<i64> {
+        match self {
+            Target::Certificate(id) => Some(id),
+            Target::Order => None,
+        }
+    }
+}
+
 fn revoke_now(order: &mut SimOrder, target: Target, why: &str) {
     let ids: Vec<i64> = match target {
         Target::Certificate(id) => vec![id],
@@ -153,49 +163,11 @@ fn place(
             "Use unspecified, key_compromise, affiliation_changed, superseded or cessation_of_operation.",
         );
     };
-    let order = orders.by_id.get_mut(&order_id).expect("present");
-    if order.status == "reissue_pending" {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "reissue_pending",
-            "A certificate whose order has a reissue pending cannot be revoked.",
-        );
-    }
-    let already = match target {
-        Target::Certificate(id) => order.revoked.contains_key(&id),
-        Target::Order => order.status == "revoked",
-    };
-    let target_id = match target {
-        Target::Certificate(id) => Some(id),
-        Target::Order => None,
-    };
-    let pending = orders
-        .revoke_requests
-        .iter()
-        .any(|r| r.status == "pending" && r.order_id == order_id && r.certificate_id == target_id);
-    if pending {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "revoke_request_pending",
-            "A revoke request for this certificate already waits for approval.",
-        );
-    }
-    let order = orders.by_id.get_mut(&order_id).expect("present");
-    if already {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "already_revoked",
-            "This certificate is already revoked.",
-        );
-    }
-    if !matches!(order.status.as_str(), "issued" | "revoked") {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_order_status",
-            &format!("An order that is {} has nothing to revoke.", order.status),
-        );
+    if let Some(refused) = refusal(orders, order_id, target) {
+        return refused;
     }
     if body.skip_approval.unwrap_or(false) && !needs_approval {
+        let order = orders.by_id.get_mut(&order_id).expect("present");
         revoke_now(order, target, why);
         return StatusCode::NO_CONTENT.into_response();
     }
@@ -203,10 +175,7 @@ fn place(
     let request = RevokeRequest {
         id,
         order_id,
-        certificate_id: match target {
-            Target::Certificate(id) => Some(id),
-            Target::Order => None,
-        },
+        certificate_id: target.certificate_id(),
         reason: why.into(),
         comments: body.comments.unwrap_or_default(),
         status: "pending".into(),
@@ -218,6 +187,50 @@ fn place(
     });
     orders.revoke_requests.push(request);
     (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+/// DigiCert's answer when `target` cannot be revoked now: a reissue is pending, a revoke request
+/// for it already waits, it is revoked already, or the order has nothing issued.
+fn refusal(orders: &Orders, order_id: i64, target: Target) -> Option<Response> {
+    let order = orders.by_id.get(&order_id).expect("present");
+    if order.status == "reissue_pending" {
+        return Some(api_error(
+            StatusCode::BAD_REQUEST,
+            "reissue_pending",
+            "A certificate whose order has a reissue pending cannot be revoked.",
+        ));
+    }
+    let pending = orders.revoke_requests.iter().any(|r| {
+        r.status == "pending"
+            && r.order_id == order_id
+            && r.certificate_id == target.certificate_id()
+    });
+    if pending {
+        return Some(api_error(
+            StatusCode::BAD_REQUEST,
+            "revoke_request_pending",
+            "A revoke request for this certificate already waits for approval.",
+        ));
+    }
+    let already = match target {
+        Target::Certificate(id) => order.revoked.contains_key(&id),
+        Target::Order => order.status == "revoked",
+    };
+    if already {
+        return Some(api_error(
+            StatusCode::BAD_REQUEST,
+            "already_revoked",
+            "This certificate is already revoked.",
+        ));
+    }
+    if !matches!(order.status.as_str(), "issued" | "revoked") {
+        return Some(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_order_status",
+            &format!("An order that is {} has nothing to revoke.", order.status),
+        ));
+    }
+    None
 }
 
 /// An empty body is all defaults; anything else must be JSON.

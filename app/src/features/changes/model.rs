@@ -176,6 +176,45 @@ pub struct ChangeView {
     pub can_cancel: bool,
 }
 
+impl ChangeView {
+    /// "asked by … on …", after the kind and status.
+    pub fn asked_line(&self) -> String {
+        format!(" · asked by {} on {}", self.requested_by, self.requested_at)
+    }
+
+    /// A reissue's or duplicate's key, and whether it is a new one.
+    pub fn key_line(&self) -> Option<String> {
+        let which = if self.new_key {
+            " (a new key)"
+        } else {
+            " (the current key)"
+        };
+        self.key.as_ref().map(|key| format!("Key: {key}{which}"))
+    }
+
+    /// A revocation's target and reason.
+    pub fn revocation_line(&self) -> Option<String> {
+        let target = match &self.target_serial {
+            Some(serial) => format!("Certificate {serial}"),
+            None => "The whole order".into(),
+        };
+        self.reason
+            .map(|reason| format!("{target} — reason: {}", reason.short()))
+    }
+
+    /// Who decided, with their note.
+    pub fn decided_line(&self) -> Option<String> {
+        let note = self
+            .decision_note
+            .as_ref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
+        self.decided_by
+            .as_ref()
+            .map(|by| format!("Decided by {by}{note}"))
+    }
+}
+
 /// A certificate a revocation may name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevocableCertificate {
@@ -262,6 +301,70 @@ mod tests {
         assert_eq!(changes.added, vec!["shop.example.com"]);
         assert_eq!(changes.removed, vec!["example.com"]);
         assert_eq!(changes.kept, vec!["www.example.com"]);
+    }
+
+    fn change(kind: ChangeKind) -> ChangeView {
+        ChangeView {
+            id: 1,
+            kind,
+            status: ChangeStatus::PendingApproval,
+            requested_by: "Ana Lopez".into(),
+            requested_at: "2026-11-30 09:00 UTC".into(),
+            names: None,
+            key: None,
+            new_key: false,
+            target_serial: None,
+            reason: None,
+            comment: String::new(),
+            decided_by: None,
+            decision_note: None,
+            policy: None,
+            error: None,
+            can_decide: false,
+            can_cancel: false,
+        }
+    }
+
+    #[test]
+    fn a_change_says_its_key_target_and_decider_in_words() {
+        let mut reissue = change(ChangeKind::Reissue);
+        assert_eq!(
+            reissue.asked_line(),
+            " · asked by Ana Lopez on 2026-11-30 09:00 UTC"
+        );
+        assert_eq!(reissue.key_line(), None);
+        reissue.key = Some("RSA 2048 bits".into());
+        assert_eq!(
+            reissue.key_line().as_deref(),
+            Some("Key: RSA 2048 bits (the current key)")
+        );
+        reissue.new_key = true;
+        assert_eq!(
+            reissue.key_line().as_deref(),
+            Some("Key: RSA 2048 bits (a new key)")
+        );
+        assert_eq!(reissue.revocation_line(), None);
+        assert_eq!(reissue.decided_line(), None);
+
+        let mut revoke = change(ChangeKind::Revoke);
+        revoke.reason = Some(RevocationReason::ALL[0]);
+        let short = RevocationReason::ALL[0].short();
+        assert_eq!(
+            revoke.revocation_line(),
+            Some(format!("The whole order — reason: {short}"))
+        );
+        revoke.target_serial = Some("0A01".into());
+        assert_eq!(
+            revoke.revocation_line(),
+            Some(format!("Certificate 0A01 — reason: {short}"))
+        );
+        revoke.decided_by = Some("Bo Chen".into());
+        assert_eq!(revoke.decided_line().as_deref(), Some("Decided by Bo Chen"));
+        revoke.decision_note = Some("key leaked".into());
+        assert_eq!(
+            revoke.decided_line().as_deref(),
+            Some("Decided by Bo Chen: key leaked")
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::features::requests::model::RequestStatus;
 use crate::features::requests::names::{split_names, to_ascii};
 use crate::server::audit::{self, AuditEvent};
 use crate::server::format_time;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::Date;
 
 /// At most this many names on a reissued certificate, the common name included.
@@ -322,16 +322,10 @@ pub async fn ask_new_certificate(
             .keep("csr", csr_text)
             .into());
     }
-    let same_names = NameChanges::between(&current.names(), &names).same_names();
-    let order = repo::order(&mut *tx, request_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let policy_name = reissue_policy_name(order.product.name_id());
-    let policy = (kind == ChangeKind::Reissue
-        && same_names
-        && repo::policy_enabled(&mut *tx, &policy_name).await?)
-        .then_some(policy_name.as_str());
     let previous = current.names();
+    let same_names = NameChanges::between(&previous, &names).same_names();
+    let policy = standing_policy(&mut tx, request_id, kind, same_names).await?;
+    let policy = policy.as_deref();
     let change = NewChange {
         request_id,
         kind,
@@ -370,6 +364,23 @@ pub async fn ask_new_certificate(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The product's standing policy when it lets this change go without an approver: only a
+/// reissue that keeps the names, and only while the policy is turned on.
+async fn standing_policy(
+    db: &mut PgConnection,
+    request_id: i64,
+    kind: ChangeKind,
+    same_names: bool,
+) -> Result<Option<String>, AppError> {
+    let order = repo::order(&mut *db, request_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = reissue_policy_name(order.product.name_id());
+    let applies =
+        kind == ChangeKind::Reissue && same_names && repo::policy_enabled(&mut *db, &name).await?;
+    Ok(applies.then_some(name))
 }
 
 /// Why the order cannot be revoked now, if it cannot (DigiCert refuses while a reissue is

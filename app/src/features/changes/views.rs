@@ -147,57 +147,17 @@ fn ChangeItem(change: ChangeView, actions: ChangeActions) -> impl IntoView {
                     "status status-change-{}",
                     change.status.as_str(),
                 )>{change.status.label()}</span>
-                <span class="muted">
-                    {format!(" · asked by {} on {}", change.requested_by, change.requested_at)}
-                </span>
+                <span class="muted">{change.asked_line()}</span>
             </p>
-            {change.names.map(|names| view! { <NameDiff names /> })}
-            {change
-                .key
-                .map(|key| {
-                    view! {
-                        <p class="muted">
-                            {format!(
-                                "Key: {key}{}",
-                                if change.new_key { " (a new key)" } else { " (the current key)" },
-                            )}
-                        </p>
-                    }
-                })}
+            {change.names.clone().map(|names| view! { <NameDiff names /> })}
+            {change.key_line().map(|key| view! { <p class="muted">{key}</p> })}
             {(change.kind != ChangeKind::Revoke)
                 .then(|| view! { <p class="muted">"Price: included in the order."</p> })}
-            {change
-                .reason
-                .map(|reason| {
-                    view! {
-                        <p>
-                            {format!(
-                                "{} — reason: {}",
-                                change
-                                    .target_serial
-                                    .clone()
-                                    .map(|s| format!("Certificate {s}"))
-                                    .unwrap_or_else(|| "The whole order".into()),
-                                reason.short(),
-                            )}
-                        </p>
-                    }
-                })}
+            {change.revocation_line().map(|line| view! { <p>{line}</p> })}
             {(!change.comment.is_empty())
                 .then(|| view! { <p class="prewrap">{change.comment.clone()}</p> })}
-            {change.policy.map(|p| view! { <p class="muted">{p}</p> })}
-            {change
-                .decided_by
-                .map(|by| {
-                    view! {
-                        <p class="muted">
-                            {format!(
-                                "Decided by {by}{}",
-                                change.decision_note.map(|n| format!(": {n}")).unwrap_or_default(),
-                            )}
-                        </p>
-                    }
-                })}
+            {change.policy.clone().map(|p| view! { <p class="muted">{p}</p> })}
+            {change.decided_line().map(|line| view! { <p class="muted">{line}</p> })}
             <AlertLine message=change.error.clone() />
             {change
                 .can_decide

@@ -171,17 +171,9 @@ pub async fn reset_password(
     Ok(TemporaryPassword { email, password })
 }
 
-/// The signed-in person replaces their password (required after a reset). Wrong current
-/// passwords are throttled like sign-ins and audited; success ends the person's other sessions
-/// and answers the new session epoch for this one.
-pub async fn change_password(
-    pool: &PgPool,
-    config: &Config,
-    user: &CurrentUser,
-    current: SecretString,
-    new: SecretString,
-    client_ip: &str,
-) -> Result<i32, AppError> {
+/// What is wrong with the new password (too long, too weak, the current one again); checked
+/// before the current password so the person hears everything at once.
+fn new_password_problems(current: &SecretString, new: &SecretString) -> FormErrors {
     let mut form = FormErrors::new("The password was not changed.");
     if new.expose_secret().len() > MAX_PASSWORD_BYTES {
         form.add("new_password", "At most 1024 characters.");
@@ -194,6 +186,21 @@ pub async fn change_password(
             "Choose a password different from the current one.",
         );
     }
+    form
+}
+
+/// The signed-in person replaces their password (required after a reset). Wrong current
+/// passwords are throttled like sign-ins and audited; success ends the person's other sessions
+/// and answers the new session epoch for this one.
+pub async fn change_password(
+    pool: &PgPool,
+    config: &Config,
+    user: &CurrentUser,
+    current: SecretString,
+    new: SecretString,
+    client_ip: &str,
+) -> Result<i32, AppError> {
+    let mut form = new_password_problems(&current, &new);
     let Some(hash) = repo::password_hash(pool, user.id).await? else {
         // A single sign-on account has no certdesk password to change.
         return Err(FormErrors::new(
@@ -256,6 +263,25 @@ mod tests {
     use super::*;
     use crate::features::auth::repo::find_active_user;
     use crate::test_support::user;
+
+    #[test]
+    fn a_new_password_that_is_the_current_one_or_too_long_is_refused_with_every_reason() {
+        let secret = |text: &str| SecretString::from(text.to_owned());
+        let current = secret("an old and long passphrase");
+        let fine = new_password_problems(&current, &secret("correct horse battery staple 42"));
+        assert!(fine.is_empty(), "{fine:?}");
+        let same = new_password_problems(&current, &current.clone());
+        assert!(
+            same.for_field("new_password")
+                .is_some_and(|m| m.contains("different from the current one")),
+            "{same:?}"
+        );
+        let long = new_password_problems(&current, &secret(&"x".repeat(MAX_PASSWORD_BYTES + 1)));
+        assert_eq!(
+            long.for_field("new_password").as_deref(),
+            Some("At most 1024 characters.")
+        );
+    }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn the_last_active_admin_stays(pool: PgPool) {
