@@ -319,19 +319,7 @@ async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!("certdesk is serving http://{}", listener.local_addr()?);
     let metrics_server = match config.metrics_listen {
-        Some(address) => {
-            let metrics_listener = TcpListener::bind(address)
-                .await
-                .with_context(|| format!("cannot listen for metrics on {address}"))?;
-            tracing::info!(
-                "metrics on http://{}/metrics",
-                metrics_listener.local_addr()?
-            );
-            let router = crate::observability::metrics_router(state.clone());
-            Some(tokio::spawn(async move {
-                axum::serve(metrics_listener, router).await
-            }))
-        }
+        Some(address) => Some(serve_metrics(address, &state).await?),
         None => None,
     };
     let cleanup = startup::spawn_cleanup(pool.clone());
@@ -358,6 +346,25 @@ async fn serve(config: Config, urls: startup::DatabaseUrls) -> anyhow::Result<()
     pool.close().await;
     tracing::info!("certdesk stopped");
     Ok(())
+}
+
+/// The metrics on their own listener (`CERTDESK_METRICS_LISTEN`), for a scraper inside the
+/// company network; answers the task serving them.
+async fn serve_metrics(
+    address: std::net::SocketAddr,
+    state: &app::server::AppState,
+) -> anyhow::Result<tokio::task::JoinHandle<std::io::Result<()>>> {
+    let metrics_listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen for metrics on {address}"))?;
+    tracing::info!(
+        "metrics on http://{}/metrics",
+        metrics_listener.local_addr()?
+    );
+    let router = crate::observability::metrics_router(state.clone());
+    Ok(tokio::spawn(async move {
+        axum::serve(metrics_listener, router).await
+    }))
 }
 
 async fn shutdown_signal() {

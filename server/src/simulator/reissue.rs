@@ -7,7 +7,7 @@
 
 use super::ca::CsrProblem;
 use super::handlers::{api_error, chain_entries, order_not_found, schedule, today};
-use super::{Inner, PastCertificate};
+use super::{Inner, PastCertificate, SimOrder};
 use app::features::digicert::rules::max_public_cert_days;
 use axum::{
     Json, Router,
@@ -20,7 +20,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 type Shared = State<Arc<Inner>>;
 
@@ -79,6 +79,35 @@ pub(super) fn parse_body(body: &[u8]) -> Result<ReissueBody, Response> {
     )
 }
 
+/// DigiCert's answer when `order` cannot be reissued today: a reissue is already pending, the
+/// order is not issued, or its term has ended.
+fn reissue_refusal(order: &SimOrder, today: Date) -> Option<Response> {
+    match order.status.as_str() {
+        "issued" => {}
+        "reissue_pending" => {
+            return Some(api_error(
+                StatusCode::BAD_REQUEST,
+                "reissue_pending",
+                "A reissue of this order is already pending.",
+            ));
+        }
+        other => {
+            return Some(api_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_order_status",
+                &format!("An order that is {other} cannot be reissued."),
+            ));
+        }
+    }
+    (order.order_valid_till < today).then(|| {
+        api_error(
+            StatusCode::BAD_REQUEST,
+            "order_expired",
+            "The order has ended; place a new order or renew it.",
+        )
+    })
+}
+
 async fn reissue(State(inner): Shared, Path(id): Path<String>, body: Bytes) -> Response {
     let body = match parse_body(&body) {
         Ok(body) => body,
@@ -96,29 +125,8 @@ async fn reissue(State(inner): Shared, Path(id): Path<String>, body: Bytes) -> R
     orders.reissued += 1;
     let certificate_id = 2_000_000 + orders.reissued;
     let order = orders.by_id.get_mut(&order_id).expect("present");
-    match order.status.as_str() {
-        "issued" => {}
-        "reissue_pending" => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                "reissue_pending",
-                "A reissue of this order is already pending.",
-            );
-        }
-        other => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_order_status",
-                &format!("An order that is {other} cannot be reissued."),
-            );
-        }
-    }
-    if order.order_valid_till < today {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "order_expired",
-            "The order has ended; place a new order or renew it.",
-        );
+    if let Some(refused) = reissue_refusal(order, today) {
+        return refused;
     }
     let names: Vec<String> = body
         .certificate

@@ -404,6 +404,34 @@ async fn revoke_refusal(pool: &PgPool, order: &OrderRow) -> Result<Option<String
     Ok(None)
 }
 
+/// The revocation's reason, once the form holds one of the listed reasons, a comment of allowed
+/// length and (when one is named) a certificate of this order.
+fn checked_revocation(
+    revocable: &[repo::CertificateRow],
+    certificate_id: Option<i64>,
+    reason: &str,
+    comment: &str,
+) -> Result<RevocationReason, AppError> {
+    let mut errors = FormErrors::new("Some fields need your attention.");
+    let reason = RevocationReason::parse(reason);
+    if reason.is_none() {
+        errors.add("reason", "Choose one of the reasons listed.");
+    }
+    errors.limit_length("comment", comment, MAX_COMMENT);
+    if let Some(id) = certificate_id
+        && !revocable.iter().any(|c| c.id == id)
+    {
+        errors.add(
+            "certificate",
+            "That certificate is not one of this order's current or superseded certificates.",
+        );
+    }
+    match reason {
+        Some(reason) if errors.is_empty() => Ok(reason),
+        _ => Err(errors.keep("comment", comment).into()),
+    }
+}
+
 /// Asks for a revocation of one certificate (`certificate_id`) or the whole order (`None`).
 /// keyCompromise goes at once when the admins' standing policy says so.
 #[allow(clippy::too_many_arguments)]
@@ -417,25 +445,8 @@ pub async fn ask_revocation(
     client_ip: &str,
 ) -> Result<i64, AppError> {
     let order = visible_order(pool, viewer, request_id).await?;
-    let mut errors = FormErrors::new("Some fields need your attention.");
-    let reason = RevocationReason::parse(reason);
-    if reason.is_none() {
-        errors.add("reason", "Choose one of the reasons listed.");
-    }
-    errors.limit_length("comment", comment, MAX_COMMENT);
     let revocable = repo::revocable(pool, request_id).await?;
-    if let Some(id) = certificate_id
-        && !revocable.iter().any(|c| c.id == id)
-    {
-        errors.add(
-            "certificate",
-            "That certificate is not one of this order's current or superseded certificates.",
-        );
-    }
-    if !errors.is_empty() {
-        return Err(errors.keep("comment", comment).into());
-    }
-    let reason = reason.expect("checked above");
+    let reason = checked_revocation(&revocable, certificate_id, reason, comment)?;
     if let Some(why) = revoke_refusal(pool, &order).await? {
         return Err(AppError::Conflict(why));
     }
@@ -709,6 +720,47 @@ mod tests {
 
     fn current() -> Vec<String> {
         vec!["www.example.com".into(), "example.com".into()]
+    }
+
+    #[test]
+    fn a_revocation_needs_a_listed_reason_a_short_comment_and_a_certificate_of_the_order() {
+        use crate::features::certificates::model::{CertificateKind, CertificateStatus};
+        let revocable = [repo::CertificateRow {
+            id: 7,
+            kind: CertificateKind::First,
+            status: CertificateStatus::Issued,
+            serial_number: "0A01".into(),
+            digicert_certificate_id: Some(1),
+            not_after: time::OffsetDateTime::UNIX_EPOCH,
+        }];
+        let reason = RevocationReason::KeyCompromise;
+        assert_eq!(
+            checked_revocation(&revocable, Some(7), reason.as_str(), "leaked").ok(),
+            Some(reason)
+        );
+        assert_eq!(
+            checked_revocation(&revocable, None, reason.as_str(), "").ok(),
+            Some(reason)
+        );
+        let refused = |certificate, reason: &str, comment: &str| match checked_revocation(
+            &revocable,
+            certificate,
+            reason,
+            comment,
+        ) {
+            Err(AppError::Invalid(form)) => form,
+            other => panic!("expected a form error, got {other:?}"),
+        };
+        let form = refused(Some(8), "privilege_withdrawn", "kept");
+        assert!(form.for_field("reason").is_some());
+        assert!(form.for_field("certificate").is_some());
+        assert_eq!(form.kept.get("comment").map(String::as_str), Some("kept"));
+        let long = "x".repeat(MAX_COMMENT + 1);
+        assert!(
+            refused(None, reason.as_str(), &long)
+                .for_field("comment")
+                .is_some()
+        );
     }
 
     #[test]
