@@ -72,97 +72,78 @@ pub fn App() -> impl IntoView {
             <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
                 <TopBar />
                 <main id="main">
-                    <Routes fallback=NotFound>
-                        <Route
-                            path=path!("/")
-                            view={Lazy::<pages::Dashboard>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route path=path!("/sign-in") view=pages::SignIn ssr=SsrMode::Async />
-                        <Route
-                            path=path!("/requests/new")
-                            view={Lazy::<pages::NewRequest>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/requests/new/:kind")
-                            view={Lazy::<pages::RequestForm>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/requests/:id")
-                            view={Lazy::<pages::Request>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/requests/:id/reissue")
-                            view={Lazy::<pages::Reissue>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/requests/:id/duplicate")
-                            view={Lazy::<pages::Duplicate>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/requests")
-                            view={Lazy::<pages::MyRequests>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/approvals")
-                            view={Lazy::<pages::Approvals>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/history")
-                            view={Lazy::<pages::History>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/domains")
-                            view={Lazy::<pages::Domains>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/certificates")
-                            view={Lazy::<pages::Certificates>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/users")
-                            view={Lazy::<pages::Users>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/audit")
-                            view={Lazy::<pages::Audit>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/admin/policies")
-                            view={Lazy::<pages::Policies>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/admin/mail")
-                            view={Lazy::<pages::Mail>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/account")
-                            view={Lazy::<pages::Account>::new()}
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/account/password")
-                            view={Lazy::<pages::ChangePassword>::new()}
-                            ssr=SsrMode::Async
-                        />
-                    </Routes>
+                    <PageRoutes />
                 </main>
             </div>
         </Router>
+    }
+}
+
+/// Every page's address. All but the sign-in page load lazily: each is a split point of the
+/// browser bundle (see `pages`), and the server renders each once its data is ready.
+#[component]
+fn PageRoutes() -> impl IntoView {
+    view! {
+        <Routes fallback=NotFound>
+            <Route path=path!("/") view={Lazy::<pages::Dashboard>::new()} ssr=SsrMode::Async />
+            <Route path=path!("/sign-in") view=pages::SignIn ssr=SsrMode::Async />
+            <Route
+                path=path!("/requests/new")
+                view={Lazy::<pages::NewRequest>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route
+                path=path!("/requests/new/:kind")
+                view={Lazy::<pages::RequestForm>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route
+                path=path!("/requests/:id")
+                view={Lazy::<pages::Request>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route
+                path=path!("/requests/:id/reissue")
+                view={Lazy::<pages::Reissue>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route
+                path=path!("/requests/:id/duplicate")
+                view={Lazy::<pages::Duplicate>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route
+                path=path!("/requests")
+                view={Lazy::<pages::MyRequests>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route
+                path=path!("/approvals")
+                view={Lazy::<pages::Approvals>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route path=path!("/history") view={Lazy::<pages::History>::new()} ssr=SsrMode::Async />
+            <Route path=path!("/domains") view={Lazy::<pages::Domains>::new()} ssr=SsrMode::Async />
+            <Route
+                path=path!("/certificates")
+                view={Lazy::<pages::Certificates>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route path=path!("/users") view={Lazy::<pages::Users>::new()} ssr=SsrMode::Async />
+            <Route path=path!("/audit") view={Lazy::<pages::Audit>::new()} ssr=SsrMode::Async />
+            <Route
+                path=path!("/admin/policies")
+                view={Lazy::<pages::Policies>::new()}
+                ssr=SsrMode::Async
+            />
+            <Route path=path!("/admin/mail") view={Lazy::<pages::Mail>::new()} ssr=SsrMode::Async />
+            <Route path=path!("/account") view={Lazy::<pages::Account>::new()} ssr=SsrMode::Async />
+            <Route
+                path=path!("/account/password")
+                view={Lazy::<pages::ChangePassword>::new()}
+                ssr=SsrMode::Async
+            />
+        </Routes>
     }
 }
 

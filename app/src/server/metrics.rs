@@ -90,6 +90,18 @@ impl Metrics {
             outbox_depth: Gauge::default(),
             registry: Registry::default(),
         };
+        metrics.register_traffic(&mut registry);
+        metrics.register_work(&mut registry);
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
+
+    /// What certdesk answers and what it asks DigiCert: requests, their time, the rate budget's
+    /// waits and failed sign-ins.
+    fn register_traffic(&self, registry: &mut Registry) {
+        let metrics = self;
         registry.register(
             "http_requests",
             "HTTP requests by route, method and status",
@@ -125,6 +137,11 @@ impl Metrics {
             "Failed sign-ins (wrong password, unknown or locked account)",
             metrics.sign_in_failures.clone(),
         );
+    }
+
+    /// What waits for people and for the outboxes: mails, the approval queues and jobs.
+    fn register_work(&self, registry: &mut Registry) {
+        let metrics = self;
         registry.register(
             "mails_sent",
             "Mails handed to the SMTP server",
@@ -155,10 +172,6 @@ impl Metrics {
             "Everything still to be sent to DigiCert or a mail server",
             metrics.outbox_depth.clone(),
         );
-        Metrics {
-            registry,
-            ..metrics
-        }
     }
 
     /// The Prometheus text exposition of everything registered.

@@ -67,9 +67,14 @@ pub fn one_page<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, bool) {
     (rows, more)
 }
 
+/// The last row shown when another page follows: the row the next page's cursor starts after.
+pub fn continues_after<T>(rows: &[T], more: bool) -> Option<&T> {
+    rows.last().filter(|_| more)
+}
+
 #[cfg(test)]
 mod page_tests {
-    use super::one_page;
+    use super::{continues_after, one_page};
 
     #[test]
     fn the_extra_row_says_more_follows_and_is_not_shown() {
@@ -77,5 +82,12 @@ mod page_tests {
         assert_eq!(one_page(vec![1, 2], 2), (vec![1, 2], false));
         assert_eq!(one_page(Vec::<i32>::new(), 2), (vec![], false));
         assert_eq!(one_page(vec![1], 0), (vec![], true));
+    }
+
+    #[test]
+    fn the_next_page_starts_after_the_last_row_only_when_one_follows() {
+        assert_eq!(continues_after(&[1, 2], true), Some(&2));
+        assert_eq!(continues_after(&[1, 2], false), None);
+        assert_eq!(continues_after::<i32>(&[], true), None);
     }
 }

@@ -385,17 +385,7 @@ async fn pending_ids_file(pool: &PgPool, work_dir: &Path) -> anyhow::Result<Path
 }
 
 async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Round> {
-    let seeding = Instant::now();
-    let (pool, url) = fresh_database(&args.database_url, "certdesk_bench").await?;
-    let seeded = seed::seed(&pool, size, CSR).await?;
-    eprintln!(
-        "   seeded {} requests ({} pending) in {:.1} s",
-        seeded.requests,
-        seeded.pending,
-        seeding.elapsed().as_secs_f64()
-    );
-    // Start every round from a quiet database: the seed's WAL written out, statistics fresh.
-    sqlx::query("checkpoint").execute(&pool).await?;
+    let (pool, url, seeded) = seeded_database(args, size).await?;
     // No workers: approvals pile up as jobs; forwarding is measured on its own, at DigiCert's pace.
     let log = format!("server-{size}.log");
     let (server, base) = serve(args, &url, sim_url, 0, &log).await?;
@@ -417,23 +407,7 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
         &admin_cookie,
         None,
     )?;
-    // The same queries without HTTP, sessions or rendering, on the same (unwritten) data.
-    eprintln!("   bare SQL");
-    let approver = CurrentUser {
-        id: seeded.approver_id,
-        email: seed::APPROVER.into(),
-        display_name: "bench approver".into(),
-        roles: vec![Role::Approver],
-        must_change_password: false,
-    };
-    let approvals_sql =
-        sql::approvals_queue(&pool, approver, args.page_clients, args.duration).await?;
-    let history_filter = HistoryFilter {
-        q: search.clone(),
-        ..HistoryFilter::default()
-    };
-    let history_sql =
-        sql::history_search(&pool, history_filter, args.page_clients, args.duration).await?;
+    let (approvals_sql, history_sql) = bare_sql(args, &pool, &seeded, &search).await?;
     let submit = wrk(
         args,
         "submit",
@@ -466,6 +440,51 @@ async fn round(args: &BenchArgs, size: i64, sim_url: &str) -> anyhow::Result<Rou
         csv,
         peak_memory,
     })
+}
+
+/// A fresh database holding `size` requests, written out to disk so every round starts quiet.
+async fn seeded_database(
+    args: &BenchArgs,
+    size: i64,
+) -> anyhow::Result<(PgPool, String, seed::Seeded)> {
+    let seeding = Instant::now();
+    let (pool, url) = fresh_database(&args.database_url, "certdesk_bench").await?;
+    let seeded = seed::seed(&pool, size, CSR).await?;
+    eprintln!(
+        "   seeded {} requests ({} pending) in {:.1} s",
+        seeded.requests,
+        seeded.pending,
+        seeding.elapsed().as_secs_f64()
+    );
+    // Start every round from a quiet database: the seed's WAL written out, statistics fresh.
+    sqlx::query("checkpoint").execute(&pool).await?;
+    Ok((pool, url, seeded))
+}
+
+/// The queries behind (a) and (b) without HTTP, sessions or rendering, on the same (unwritten)
+/// data and with as many clients as the pages had.
+async fn bare_sql(
+    args: &BenchArgs,
+    pool: &PgPool,
+    seeded: &seed::Seeded,
+    search: &str,
+) -> anyhow::Result<(Latencies, Latencies)> {
+    eprintln!("   bare SQL");
+    let approver = CurrentUser {
+        id: seeded.approver_id,
+        email: seed::APPROVER.into(),
+        display_name: "bench approver".into(),
+        roles: vec![Role::Approver],
+        must_change_password: false,
+    };
+    let approvals = sql::approvals_queue(pool, approver, args.page_clients, args.duration).await?;
+    let history_filter = HistoryFilter {
+        q: search.to_owned(),
+        ..HistoryFilter::default()
+    };
+    let history =
+        sql::history_search(pool, history_filter, args.page_clients, args.duration).await?;
+    Ok((approvals, history))
 }
 
 /// Exports the newest ~100k rows (a date filter, as an admin would choose) three times, watching
@@ -541,57 +560,10 @@ async fn drain(args: &BenchArgs) -> anyhow::Result<Drain> {
     let requester = sign_in(&base, seed::REQUESTER).await?;
     let approver = sign_in(&base, seed::APPROVER).await?;
     let http = reqwest::Client::new();
-    let body = submit_body();
-    let mut ids = Vec::new();
-    for _ in 0..args.drain {
-        let res = http
-            .post(format!("{base}/api/requests/submit"))
-            .header("sec-fetch-site", "same-origin")
-            .header("cookie", &requester)
-            .header("accept", "application/json")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.clone())
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            bail!("submitting answered {}", res.status());
-        }
-        ids.push(res.json::<i64>().await?);
-    }
+    let ids = submit_many(&http, &base, &requester, args.drain).await?;
     let started = Instant::now();
-    for chunk in ids.chunks(100) {
-        let mut form: Vec<(String, String)> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (format!("ids[{i}]"), id.to_string()))
-            .collect();
-        form.push(("comment".into(), "Benchmark".into()));
-        let res = http
-            .post(format!("{base}/api/approvals/approve_many"))
-            .header("sec-fetch-site", "same-origin")
-            .header("cookie", &approver)
-            .header("accept", "application/json")
-            .form(&form)
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            bail!("bulk approval answered {}", res.status());
-        }
-    }
-    let deadline = started + Duration::from_secs(30 * 60);
-    loop {
-        let issued: i64 =
-            sqlx::query_scalar("select count(*) from requests where status = 'issued'")
-                .fetch_one(&pool)
-                .await?;
-        if issued >= i64::from(args.drain) {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("only {issued} of {} issued after 30 minutes", args.drain);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    approve_all(&http, &base, &approver, &ids).await?;
+    wait_until_issued(&pool, args.drain).await?;
     let elapsed = started.elapsed();
     let stats: certdesk::simulator::Stats = http
         .get(format!("{sim_url}/__simulator/stats"))
@@ -607,6 +579,80 @@ async fn drain(args: &BenchArgs) -> anyhow::Result<Drain> {
         requests: stats.counters.requests,
         duplicates: stats.duplicated_alternative_ids.len(),
     })
+}
+
+/// Submits `count` Basic OV requests as `requester`, answering their ids.
+async fn submit_many(
+    http: &reqwest::Client,
+    base: &str,
+    requester: &str,
+    count: u32,
+) -> anyhow::Result<Vec<i64>> {
+    let body = submit_body();
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        let res = http
+            .post(format!("{base}/api/requests/submit"))
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", requester)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("submitting answered {}", res.status());
+        }
+        ids.push(res.json::<i64>().await?);
+    }
+    Ok(ids)
+}
+
+/// Approves `ids` as `approver`, a hundred per bulk approval as the approvals page sends them.
+async fn approve_all(
+    http: &reqwest::Client,
+    base: &str,
+    approver: &str,
+    ids: &[i64],
+) -> anyhow::Result<()> {
+    for chunk in ids.chunks(100) {
+        let mut form: Vec<(String, String)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (format!("ids[{i}]"), id.to_string()))
+            .collect();
+        form.push(("comment".into(), "Benchmark".into()));
+        let res = http
+            .post(format!("{base}/api/approvals/approve_many"))
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", approver)
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("bulk approval answered {}", res.status());
+        }
+    }
+    Ok(())
+}
+
+/// Waits (at most 30 minutes) until `count` requests are issued.
+async fn wait_until_issued(pool: &PgPool, count: u32) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30 * 60);
+    loop {
+        let issued: i64 =
+            sqlx::query_scalar("select count(*) from requests where status = 'issued'")
+                .fetch_one(pool)
+                .await?;
+        if issued >= i64::from(count) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("only {issued} of {count} issued after 30 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn mb(bytes: u64) -> String {

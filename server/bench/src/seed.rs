@@ -24,6 +24,20 @@ pub struct Seeded {
 
 /// Creates the benchmark's users and `requests` requests in an empty, migrated database.
 pub async fn seed(pool: &PgPool, requests: i64, csr_pem: &str) -> anyhow::Result<Seeded> {
+    let approver_id = seed_users(pool).await?;
+    let pending = (requests / 100).max(60).min(requests);
+    seed_requests(pool, requests, pending, csr_pem).await?;
+    sqlx::query("vacuum analyze").execute(pool).await?;
+    Ok(Seeded {
+        approver_id,
+        requests,
+        pending,
+    })
+}
+
+/// The admin, approver and requester the benchmark signs in as (answering the approver's id),
+/// and the company's other staff.
+async fn seed_users(pool: &PgPool) -> anyhow::Result<Uuid> {
     let mut ids = Vec::new();
     for (email, roles) in [
         (ADMIN, vec!["admin"]),
@@ -44,7 +58,6 @@ pub async fn seed(pool: &PgPool, requests: i64, csr_pem: &str) -> anyhow::Result
         .map_err(|err| anyhow::anyhow!("creating {email} failed: {err}"))?;
         ids.push(id);
     }
-    let approver_id = ids[1];
     // Everyone else shares one password hash: nobody signs in as them.
     sqlx::query(
         "insert into users (email, display_name, password_hash, roles)
@@ -63,15 +76,24 @@ pub async fn seed(pool: &PgPool, requests: i64, csr_pem: &str) -> anyhow::Result
     .bind(APPROVERS)
     .execute(pool)
     .await?;
+    Ok(ids[1])
+}
 
-    // Finished requests are written as they end up; the state machine's triggers (which only
-    // let new rows start pending) are off for the seeding transaction alone.
-    let pending = (requests / 100).max(60).min(requests);
+/// `requests` requests, the newest `pending` of them waiting for approval and the rest finished,
+/// each with its first event, in one transaction.
+async fn seed_requests(
+    pool: &PgPool,
+    requests: i64,
+    pending: i64,
+    csr_pem: &str,
+) -> anyhow::Result<()> {
     // What the forms store about the CSR: its report, without the PEM (kept in its own column).
     let mut csr_summary = app::features::csr::inspect(csr_pem.as_bytes());
     csr_summary.pem = None;
     let csr_summary = serde_json::to_value(&csr_summary)?;
     let mut tx = pool.begin().await?;
+    // Finished requests are written as they end up; the state machine's triggers (which only
+    // let new rows start pending) are off for the seeding transaction alone.
     sqlx::query("alter table requests disable trigger requests_start")
         .execute(&mut *tx)
         .await?;
@@ -98,12 +120,7 @@ pub async fn seed(pool: &PgPool, requests: i64, csr_pem: &str) -> anyhow::Result
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    sqlx::query("vacuum analyze").execute(pool).await?;
-    Ok(Seeded {
-        approver_id,
-        requests,
-        pending,
-    })
+    Ok(())
 }
 
 const SERVICES: [&str; 20] = [

@@ -328,7 +328,8 @@ async fn without_smtp_mail_is_kept_for_the_admins_mail_page() {
         .json()
         .await
         .unwrap();
-    let first = &mail[0];
+    let first = &mail["mails"][0];
+    assert_eq!(mail["older"], serde_json::Value::Null);
     assert_eq!(first["kind"], "approval_waiting");
     assert_eq!(first["state"], "Kept (no SMTP server configured)");
     assert!(first["text_body"].as_str().unwrap().contains("/requests/"));

@@ -217,13 +217,14 @@ pub async fn queue(
         .fetch_all(pool)
         .await?;
     let (rows, more) = crate::server::search::one_page(rows, limit);
-    let next = more.then(|| rows.last().map(|row| cursor(row.submitted_at, row.id)));
+    let next = crate::server::search::continues_after(&rows, more)
+        .map(|row| cursor(row.submitted_at, row.id));
     Ok(ApprovalQueue {
         rows: rows
             .into_iter()
             .map(|row| row.pending_request(viewer))
             .collect(),
-        next: next.flatten(),
+        next,
         organizations: Vec::new(),
     })
 }

@@ -90,6 +90,6 @@ pub async fn search_audit(
             details: row.details.to_string(),
         })
         .collect();
-    let before = more.then(|| rows.last().map(|r| r.id)).flatten();
+    let before = crate::server::search::continues_after(&rows, more).map(|r| r.id);
     Ok(AuditPage { rows, before })
 }

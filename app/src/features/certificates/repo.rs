@@ -278,9 +278,7 @@ pub async fn current(
     .fetch_all(pool)
     .await?;
     let (rows, more) = crate::server::search::one_page(rows, limit);
-    let next = more
-        .then(|| rows.last())
-        .flatten()
+    let next = crate::server::search::continues_after(&rows, more)
         .map(|r| format!("{}~{}", r.not_after.unix_timestamp(), r.certificate_id));
     let now = OffsetDateTime::now_utc();
     Ok((

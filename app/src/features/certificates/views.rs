@@ -242,12 +242,14 @@ fn CurrentCertificateLine(c: CurrentCertificate) -> impl IntoView {
     }
 }
 
+/// A week's bar in the chart: its width, and the chart's height without the axis labels.
+const BAR: f64 = 20.0;
+const HEIGHT: f64 = 120.0;
+
 /// Stacked bars, one per week: certificates whose order runs on (reissue) and those whose order
 /// ends with them (renew). Plain SVG, so it shows without JavaScript and prints.
 #[component]
 fn WeekChart(weeks: Vec<super::model::WeekBar>) -> impl IntoView {
-    const BAR: f64 = 20.0;
-    const HEIGHT: f64 = 120.0;
     let most = weeks
         .iter()
         .map(|w| w.reissue + w.renew)
@@ -271,44 +273,7 @@ fn WeekChart(weeks: Vec<super::model::WeekBar>) -> impl IntoView {
                 {weeks
                     .into_iter()
                     .enumerate()
-                    .map(|(i, w)| {
-                        let x = i as f64 * BAR + 2.0;
-                        let renew_h = w.renew as f64 / most * HEIGHT;
-                        let reissue_h = w.reissue as f64 / most * HEIGHT;
-                        let title = format!(
-                            "Week of {}: {} to reissue, {} to renew",
-                            w.week,
-                            w.reissue,
-                            w.renew,
-                        );
-                        view! {
-                            <g>
-                                <title>{title}</title>
-                                <rect
-                                    class="bar-reissue"
-                                    x=x
-                                    y=HEIGHT - reissue_h
-                                    width=BAR - 4.0
-                                    height=reissue_h
-                                />
-                                <rect
-                                    class="bar-renew"
-                                    x=x
-                                    y=HEIGHT - reissue_h - renew_h
-                                    width=BAR - 4.0
-                                    height=renew_h
-                                />
-                                {(i % 4 == 0)
-                                    .then(|| {
-                                        view! {
-                                            <text x=x y=HEIGHT + 12.0 class="axis">
-                                                {w.week[5..].to_owned()}
-                                            </text>
-                                        }
-                                    })}
-                            </g>
-                        }
-                    })
+                    .map(|(i, week)| view! { <WeekColumn index=i week most /> })
                     .collect_view()}
             </svg>
             <figcaption>
@@ -316,5 +281,43 @@ fn WeekChart(weeks: Vec<super::model::WeekBar>) -> impl IntoView {
                 " (the order runs on), "<span class="key-renew">"renew"</span>" (the order ends)."
             </figcaption>
         </figure>
+    }
+}
+
+/// One week's stacked bar, scaled so the busiest week (`most` certificates) fills the height;
+/// every fourth week is labelled with its date.
+#[component]
+fn WeekColumn(index: usize, week: super::model::WeekBar, most: f64) -> impl IntoView {
+    let x = index as f64 * BAR + 2.0;
+    let renew_h = week.renew as f64 / most * HEIGHT;
+    let reissue_h = week.reissue as f64 / most * HEIGHT;
+    let title = format!(
+        "Week of {}: {} to reissue, {} to renew",
+        week.week, week.reissue, week.renew,
+    );
+    // "2026-12-07" is labelled "12-07".
+    let axis = index
+        .is_multiple_of(4)
+        .then(|| week.week.get(5..).unwrap_or(&week.week).to_owned());
+    view! {
+        <g>
+            <title>{title}</title>
+            <rect class="bar-reissue" x=x y=HEIGHT - reissue_h width=BAR - 4.0 height=reissue_h />
+            <rect
+                class="bar-renew"
+                x=x
+                y=HEIGHT - reissue_h - renew_h
+                width=BAR - 4.0
+                height=renew_h
+            />
+            {axis
+                .map(|day| {
+                    view! {
+                        <text x=x y=HEIGHT + 12.0 class="axis">
+                            {day}
+                        </text>
+                    }
+                })}
+        </g>
     }
 }

@@ -234,6 +234,25 @@ fn check_new_certificate(
                 },
             ));
     }
+    let names = checked_names(kind, names_text, current, &mut errors);
+    if !errors.is_empty() {
+        errors = errors.keep("names", names_text);
+        if !report.private_key_refused {
+            errors = errors.keep("csr", csr_text);
+        }
+        return Err(errors);
+    }
+    Ok((report.pem.unwrap_or_else(|| csr_text.to_owned()), names))
+}
+
+/// The new certificate's names, in ASCII and without repeats: those typed, or the current ones
+/// when none are. Their problems go into `errors`.
+fn checked_names(
+    kind: ChangeKind,
+    names_text: &str,
+    current: &[String],
+    errors: &mut FormErrors,
+) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let typed = if names_text.trim().is_empty() {
         current.to_vec()
@@ -262,14 +281,7 @@ fn check_new_certificate(
     if errors.is_empty() && names.is_empty() {
         errors.add("names", "Name at least one domain.");
     }
-    if !errors.is_empty() {
-        errors = errors.keep("names", names_text);
-        if !report.private_key_refused {
-            errors = errors.keep("csr", csr_text);
-        }
-        return Err(errors);
-    }
-    Ok((report.pem.unwrap_or_else(|| csr_text.to_owned()), names))
+    names
 }
 
 /// Whether the CSR carries the same public key as the certificate.
@@ -313,18 +325,11 @@ pub async fn ask_new_certificate(
         .ok_or_else(|| AppError::Conflict("The order has no current certificate.".into()))?;
     let new_key = !same_key(&csr_pem, &current.leaf_pem);
     if kind == ChangeKind::Duplicate && !new_key {
-        return Err(FormErrors::new("A duplicate needs another key.")
-            .field(
-                "csr",
-                "This CSR carries the current certificate's key; a duplicate is for another key.",
-            )
-            .keep("names", names_text)
-            .keep("csr", csr_text)
-            .into());
+        return Err(duplicate_of_the_same_key(csr_text, names_text));
     }
     let previous = current.names();
-    let same_names = NameChanges::between(&previous, &names).same_names();
-    let policy = standing_policy(&mut tx, request_id, kind, same_names).await?;
+    let changes = NameChanges::between(&previous, &names);
+    let policy = standing_policy(&mut tx, request_id, kind, changes.same_names()).await?;
     let policy = policy.as_deref();
     let change = NewChange {
         request_id,
@@ -347,7 +352,6 @@ pub async fn ask_new_certificate(
                 .into(),
         )
     })?;
-    let changes = NameChanges::between(&previous, &names);
     audit::record(
         &mut *tx,
         AuditEvent {
@@ -364,6 +368,18 @@ pub async fn ask_new_certificate(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A duplicate asked for with the current certificate's key, what the person typed kept.
+fn duplicate_of_the_same_key(csr_text: &str, names_text: &str) -> AppError {
+    FormErrors::new("A duplicate needs another key.")
+        .field(
+            "csr",
+            "This CSR carries the current certificate's key; a duplicate is for another key.",
+        )
+        .keep("names", names_text)
+        .keep("csr", csr_text)
+        .into()
 }
 
 /// The product's standing policy when it lets this change go without an approver: only a

@@ -6,7 +6,8 @@ use super::api::{
     load_new_certificate_context, load_policies,
 };
 use super::model::{
-    ChangeKind, ChangeView, ChangesPanel, NameChanges, NewCertificateContext, RevocationReason,
+    ChangeKind, ChangeView, ChangesPanel, NameChanges, NewCertificateContext, QueuedChange,
+    RevocationReason,
 };
 use crate::components::{AlertLine, ErrorPanel, FieldError, Guarded, resource, use_request_id};
 use crate::error::AppError;
@@ -138,27 +139,32 @@ fn Panel(request_id: i64, panel: ChangesPanel, actions: ChangeActions) -> impl I
 #[component]
 fn ChangeItem(change: ChangeView, actions: ChangeActions) -> impl IntoView {
     let id = change.id;
+    let class = format!("change change-{}", change.status.as_str());
+    let status_class = format!("status status-change-{}", change.status.as_str());
+    let (asked, key, revocation, decided) = (
+        change.asked_line(),
+        change.key_line(),
+        change.revocation_line(),
+        change.decided_line(),
+    );
+    let comment = (!change.comment.is_empty()).then_some(change.comment);
     view! {
-        <li class=format!("change change-{}", change.status.as_str()) data-change=id>
+        <li class=class data-change=id>
             <p>
                 <strong>{change.kind.label()}</strong>
                 " · "
-                <span class=format!(
-                    "status status-change-{}",
-                    change.status.as_str(),
-                )>{change.status.label()}</span>
-                <span class="muted">{change.asked_line()}</span>
+                <span class=status_class>{change.status.label()}</span>
+                <span class="muted">{asked}</span>
             </p>
-            {change.names.clone().map(|names| view! { <NameDiff names /> })}
-            {change.key_line().map(|key| view! { <p class="muted">{key}</p> })}
+            {change.names.map(|names| view! { <NameDiff names /> })}
+            {key.map(|key| view! { <p class="muted">{key}</p> })}
             {(change.kind != ChangeKind::Revoke)
                 .then(|| view! { <p class="muted">"Price: included in the order."</p> })}
-            {change.revocation_line().map(|line| view! { <p>{line}</p> })}
-            {(!change.comment.is_empty())
-                .then(|| view! { <p class="prewrap">{change.comment.clone()}</p> })}
-            {change.policy.clone().map(|p| view! { <p class="muted">{p}</p> })}
-            {change.decided_line().map(|line| view! { <p class="muted">{line}</p> })}
-            <AlertLine message=change.error.clone() />
+            {revocation.map(|line| view! { <p>{line}</p> })}
+            {comment.map(|comment| view! { <p class="prewrap">{comment}</p> })}
+            {change.policy.map(|p| view! { <p class="muted">{p}</p> })}
+            {decided.map(|line| view! { <p class="muted">{line}</p> })}
+            <AlertLine message=change.error />
             {change
                 .can_decide
                 .then(|| view! { <ChangeDecision id decide=actions.decide return_to="request" /> })}
@@ -479,42 +485,7 @@ pub fn ChangeQueue() -> impl IntoView {
                                     <tbody>
                                         {rows
                                             .into_iter()
-                                            .map(|c| {
-                                                view! {
-                                                    <tr data-change=c.id>
-                                                        <td>
-                                                            <a href=format!(
-                                                                "/requests/{}",
-                                                                c.request_id,
-                                                            )>{format!("#{} {}", c.request_id, c.title)}</a>
-                                                        </td>
-                                                        <td>
-                                                            <strong>{c.kind.label()}</strong>
-                                                            <br />
-                                                            {c.summary}
-                                                        </td>
-                                                        <td>
-                                                            {c.requested_by}<br />
-                                                            <span class="muted">{c.requested_at}</span>
-                                                        </td>
-                                                        <td>
-                                                            {if c.can_decide {
-                                                                view! {
-                                                                    <ChangeDecision id=c.id decide return_to="approvals" />
-                                                                }
-                                                                    .into_any()
-                                                            } else {
-                                                                view! {
-                                                                    <span class="muted">
-                                                                        "Asked by you or on your order: another approver decides."
-                                                                    </span>
-                                                                }
-                                                                    .into_any()
-                                                            }}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
+                                            .map(|change| view! { <QueuedChangeRow change decide /> })
                                             .collect_view()}
                                     </tbody>
                                 </table>
@@ -526,6 +497,41 @@ pub fn ChangeQueue() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// One waiting change in the approvers' table, with its decision forms unless the approver
+/// asked for it or owns the order.
+#[component]
+fn QueuedChangeRow(change: QueuedChange, decide: ServerAction<DecideChange>) -> impl IntoView {
+    let c = change;
+    view! {
+        <tr data-change=c.id>
+            <td>
+                <a href=format!(
+                    "/requests/{}",
+                    c.request_id,
+                )>{format!("#{} {}", c.request_id, c.title)}</a>
+            </td>
+            <td>
+                <strong>{c.kind.label()}</strong>
+                <br />
+                {c.summary}
+            </td>
+            <td>{c.requested_by}<br /> <span class="muted">{c.requested_at}</span></td>
+            <td>
+                {if c.can_decide {
+                    view! { <ChangeDecision id=c.id decide return_to="approvals" /> }.into_any()
+                } else {
+                    view! {
+                        <span class="muted">
+                            "Asked by you or on your order: another approver decides."
+                        </span>
+                    }
+                        .into_any()
+                }}
+            </td>
+        </tr>
     }
 }
 

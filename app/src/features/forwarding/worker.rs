@@ -370,19 +370,9 @@ impl Worker {
         )
         .await?;
         // Follow the order from now on (this worker keeps the job when it delivers at once).
-        let owned = sqlx::query!(
-            "update forward_jobs set kind = 'track', attempts = 0, next_attempt_at = now(),
-                    lease_owner = case when $3 then lease_owner end,
-                    lease_until = case when $3 then lease_until end, last_error = null
-              where request_id = $1 and lease_owner = $2",
-            id,
-            &self.settings.owner,
-            issued_at_once.is_some()
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let owned = self
+            .track_from_now(&mut tx, id, issued_at_once.is_some())
+            .await?;
         if !owned {
             return Ok(Step::Abandoned);
         }
@@ -398,6 +388,29 @@ impl Worker {
                 .await;
         }
         Ok(Step::Placed)
+    }
+
+    /// Turns the job into following the placed order, at once; `keep_lease` keeps it with this
+    /// worker. False when another worker holds the job now.
+    async fn track_from_now(
+        &self,
+        db: &mut sqlx::PgConnection,
+        id: i64,
+        keep_lease: bool,
+    ) -> Result<bool, AppError> {
+        Ok(sqlx::query!(
+            "update forward_jobs set kind = 'track', attempts = 0, next_attempt_at = now(),
+                    lease_owner = case when $3 then lease_owner end,
+                    lease_until = case when $3 then lease_until end, last_error = null
+              where request_id = $1 and lease_owner = $2",
+            id,
+            &self.settings.owner,
+            keep_lease
+        )
+        .execute(db)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// Hands over the certificate of an order DigiCert issued as it was placed; the job, now

@@ -126,37 +126,15 @@ fn Filters(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
             <input id="h-approver" name="approver" type="search" prop:value=text(|f| &f.approver) />
             <label for="h-product">"Product"</label>
             <select id="h-product" name="product">
-                <option value="">"Any"</option>
-                {ProductId::ALL
-                    .into_iter()
-                    .map(|p| {
-                        view! {
-                            <option
-                                value=p.name_id()
-                                selected=move || filter.with(|f| f.product == p.name_id())
-                            >
-                                {p.display_name()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
+                {any_or(
+                    filter,
+                    |f| &f.product,
+                    ProductId::ALL.map(|p| (p.name_id(), p.display_name())),
+                )}
             </select>
             <label for="h-status">"Status"</label>
             <select id="h-status" name="status">
-                <option value="">"Any"</option>
-                {RequestStatus::ALL
-                    .into_iter()
-                    .map(|s| {
-                        view! {
-                            <option
-                                value=s.as_str()
-                                selected=move || filter.with(|f| f.status == s.as_str())
-                            >
-                                {s.label()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
+                {any_or(filter, |f| &f.status, RequestStatus::ALL.map(|s| (s.as_str(), s.label())))}
             </select>
             <label for="h-organization">"Organization"</label>
             <LoadedOrganizationSelect
@@ -172,6 +150,29 @@ fn Filters(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
             <SortFilters filter />
             <button type="submit">"Search"</button>
         </form>
+    }
+}
+
+/// A select's options: "Any", then each `(value, label)` of `choices`, the one the filter's
+/// `field` holds selected.
+fn any_or<const N: usize>(
+    filter: Memo<HistoryFilter>,
+    field: fn(&HistoryFilter) -> &String,
+    choices: [(&'static str, &'static str); N],
+) -> impl IntoView {
+    let options = choices
+        .into_iter()
+        .map(|(value, label)| {
+            view! {
+                <option value=value selected=move || filter.with(|f| field(f) == value)>
+                    {label}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <option value="">"Any"</option>
+        {options}
     }
 }
 

@@ -1,6 +1,6 @@
 //! Mail server functions: the admins' Mail page and everyone's mail switches.
 
-use super::model::{MailView, Preference};
+use super::model::{OutboxPage, Preference};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -8,39 +8,25 @@ pub const MAIL_PAGE_SIZE: i64 = 50;
 
 /// Admins: the newest mails of the outbox with their state; `before` continues a page.
 #[server(prefix = "/api", endpoint = "mail/outbox")]
-pub async fn load_mail(before: Option<i64>) -> Result<Vec<MailView>, AppError> {
+pub async fn load_mail(before: Option<i64>) -> Result<OutboxPage, AppError> {
     use crate::features::auth::Role;
-    use crate::server::format_time;
+    use crate::server::search::{continues_after, one_page};
     use crate::server::{context, require_role};
 
     let state = context::state()?;
     require_role(&state, Role::Admin).await?;
     let smtp = state.config.smtp_url.is_some();
     let portal = state.config.portal_url();
-    let rows = super::repo::recent(&state.pool, before, MAIL_PAGE_SIZE).await?;
-    Ok(rows
-        .into_iter()
-        .map(|m| MailView {
-            id: m.id,
-            kind: m.kind,
-            to: m.to_address,
-            subject: m.subject,
-            text_body: super::sender::render(&m.text_body, &portal),
-            created_at: format_time(m.created_at),
-            state: match (m.sent_at, smtp) {
-                (Some(at), _) => format!("Sent {}", format_time(at)),
-                (None, false) => "Kept (no SMTP server configured)".into(),
-                (None, true) => match m.last_error {
-                    Some(error) => format!(
-                        "Not sent yet ({} attempts; next {}): {error}",
-                        m.attempts,
-                        format_time(m.next_attempt_at)
-                    ),
-                    None => "Waiting to be sent".into(),
-                },
-            },
-        })
-        .collect())
+    let rows = super::repo::recent(&state.pool, before, MAIL_PAGE_SIZE + 1).await?;
+    let (rows, more) = one_page(rows, MAIL_PAGE_SIZE);
+    let older = continues_after(&rows, more).map(|m| m.id);
+    Ok(OutboxPage {
+        mails: rows
+            .into_iter()
+            .map(|m| m.into_view(smtp, &portal))
+            .collect(),
+        older,
+    })
 }
 
 /// The signed-in person's mail switches.

@@ -92,6 +92,14 @@ pub struct MailView {
     pub state: String,
 }
 
+/// A page of the outbox, newest first; `older` is the id the next page starts before, when
+/// older mail follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxPage {
+    pub mails: Vec<MailView>,
+    pub older: Option<i64>,
+}
+
 /// A person's mail switches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preference {

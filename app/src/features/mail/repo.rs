@@ -148,6 +148,35 @@ pub struct StoredMail {
     pub last_error: Option<String>,
 }
 
+impl StoredMail {
+    /// The mail as the admins' Mail page shows it: the portal's address filled in and its
+    /// state in words (with `smtp` false nothing is sent, so it is kept).
+    pub fn into_view(self, smtp: bool, portal: &str) -> super::model::MailView {
+        use crate::server::format_time;
+        let state = match (self.sent_at, smtp) {
+            (Some(at), _) => format!("Sent {}", format_time(at)),
+            (None, false) => "Kept (no SMTP server configured)".into(),
+            (None, true) => match self.last_error {
+                Some(error) => format!(
+                    "Not sent yet ({} attempts; next {}): {error}",
+                    self.attempts,
+                    format_time(self.next_attempt_at)
+                ),
+                None => "Waiting to be sent".into(),
+            },
+        };
+        super::model::MailView {
+            id: self.id,
+            kind: self.kind,
+            to: self.to_address,
+            subject: self.subject,
+            text_body: super::sender::render(&self.text_body, portal),
+            created_at: format_time(self.created_at),
+            state,
+        }
+    }
+}
+
 /// The newest mails, `limit` at a time before id `before` (keyset).
 pub async fn recent(
     pool: &PgPool,

@@ -1,7 +1,7 @@
 //! The Account page's mail switches and the admins' Mail page.
 
 use super::api::{SetMailPreference, load_mail, load_preferences};
-use crate::components::{AlertLine, ErrorPanel, Guarded, resource};
+use crate::components::{AlertLine, ErrorPanel, Guarded, NextPageLink, resource};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -93,46 +93,22 @@ pub fn MailPage() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     match mail.await {
-                        Ok(rows) if rows.is_empty() => {
+                        Ok(page) if page.mails.is_empty() => {
                             view! { <p class="muted">"No mail yet."</p> }.into_any()
                         }
-                        Ok(rows) => {
-                            let next = (rows.len() as i64 == super::api::MAIL_PAGE_SIZE)
-                                .then(|| rows.last().map(|m| m.id))
-                                .flatten();
+                        Ok(page) => {
+                            let older = page
+                                .older
+                                .map(|before| format!("/admin/mail?before={before}"));
                             view! {
                                 <ol class="mail-list" id="mail-list">
-                                    {rows
+                                    {page
+                                        .mails
                                         .into_iter()
-                                        .map(|m| {
-                                            view! {
-                                                <li data-mail=m.id data-kind=m.kind.as_str()>
-                                                    <details>
-                                                        <summary>
-                                                            <strong>{m.subject}</strong>
-                                                            " → "
-                                                            {m.to}
-                                                            <span class="muted">
-                                                                {format!(" · {} · {}", m.created_at, m.state)}
-                                                            </span>
-                                                        </summary>
-                                                        <pre class="prewrap">{m.text_body}</pre>
-                                                    </details>
-                                                </li>
-                                            }
-                                        })
+                                        .map(|mail| view! { <MailItem mail /> })
                                         .collect_view()}
                                 </ol>
-                                {next
-                                    .map(|before| {
-                                        view! {
-                                            <p>
-                                                <a href=format!(
-                                                    "/admin/mail?before={before}",
-                                                )>"Older mail"</a>
-                                            </p>
-                                        }
-                                    })}
+                                <NextPageLink href=older label="Older mail" />
                             }
                                 .into_any()
                         }
@@ -141,5 +117,25 @@ pub fn MailPage() -> impl IntoView {
                 })}
             </Suspense>
         </Guarded>
+    }
+}
+
+/// One mail of the outbox: subject, recipient and state, its text folded away.
+#[component]
+fn MailItem(mail: super::model::MailView) -> impl IntoView {
+    view! {
+        <li data-mail=mail.id data-kind=mail.kind.as_str()>
+            <details>
+                <summary>
+                    <strong>{mail.subject}</strong>
+                    " → "
+                    {mail.to}
+                    <span class="muted">
+                        {format!(" · {} · {}", mail.created_at, mail.state)}
+                    </span>
+                </summary>
+                <pre class="prewrap">{mail.text_body}</pre>
+            </details>
+        </li>
     }
 }

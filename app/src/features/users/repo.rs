@@ -51,9 +51,7 @@ pub async fn list_users(
             single_sign_on: row.single_sign_on,
         })
         .collect();
-    let next_after = more
-        .then(|| users.last().map(|u| u.email.clone()))
-        .flatten();
+    let next_after = crate::server::search::continues_after(&users, more).map(|u| u.email.clone());
     Ok(UserPage { users, next_after })
 }
 

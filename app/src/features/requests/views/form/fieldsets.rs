@@ -131,36 +131,7 @@ pub(super) fn ValidityFieldset() -> impl IntoView {
                     .filter(|y| !y.is_empty())
                     .unwrap_or_else(|| vec![1, 2, 3])
             />
-            <Field
-                errors=ctx.errors
-                name="cert_days"
-                label="Certificate validity (days)"
-                hint=max_days
-                    .map(|d| {
-                        format!(
-                            "Public certificates issued today last at most {d} days. Leave empty for the longest allowed.",
-                        )
-                    })
-                    .unwrap_or_default()
-            >
-                <input
-                    id="f-cert_days"
-                    name="form[cert_days]"
-                    type="number"
-                    min="1"
-                    inputmode="numeric"
-                    value=ctx.value(|f| &f.cert_days)
-                />
-                <label class="inline" for="f-cert_end">
-                    "or it ends on"
-                </label>
-                <input
-                    id="f-cert_end"
-                    name="form[cert_end]"
-                    type="date"
-                    value=ctx.value(|f| &f.cert_end)
-                />
-            </Field>
+            <CertificateValidity max_days />
             <div class="checks">
                 <label>
                     <input
@@ -193,6 +164,40 @@ pub(super) fn ValidityFieldset() -> impl IntoView {
                 />
             </Field>
         </fieldset>
+    }
+}
+
+/// The first certificate's validity, in days or as an end date; `max_days` is today's limit.
+#[component]
+fn CertificateValidity(max_days: Option<u32>) -> impl IntoView {
+    let ctx = expect_context::<FormContext>();
+    let hint = max_days
+        .map(|d| {
+            format!(
+                "Public certificates issued today last at most {d} days. Leave empty for the longest allowed.",
+            )
+        })
+        .unwrap_or_default();
+    view! {
+        <Field errors=ctx.errors name="cert_days" label="Certificate validity (days)" hint>
+            <input
+                id="f-cert_days"
+                name="form[cert_days]"
+                type="number"
+                min="1"
+                inputmode="numeric"
+                value=ctx.value(|f| &f.cert_days)
+            />
+            <label class="inline" for="f-cert_end">
+                "or it ends on"
+            </label>
+            <input
+                id="f-cert_end"
+                name="form[cert_end]"
+                type="date"
+                value=ctx.value(|f| &f.cert_end)
+            />
+        </Field>
     }
 }
 
@@ -579,38 +584,11 @@ pub(super) fn OrderValidity(initial: RequestForm, errors: Shown, years: Vec<u32>
         <div class="field" data-field="order_validity">
             <span class="label">"Order validity"</span>
             <div class="validity">
-                <label>
-                    <input
-                        type="radio"
-                        name="form[order_validity]"
-                        value="years"
-                        checked=checked("years")
-                    />
-                    " Years "
-                </label>
+                <ValidityRadio value="years" label=" Years " checked=checked("years") />
                 <select id="f-order_years" name="form[order_years]" aria-label="Years">
-                    {years
-                        .into_iter()
-                        .map(|y| {
-                            let value = y.to_string();
-                            let selected = initial.order_years == value;
-                            view! {
-                                <option value=value selected=selected>
-                                    {y}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
+                    {year_options(years, &initial.order_years)}
                 </select>
-                <label>
-                    <input
-                        type="radio"
-                        name="form[order_validity]"
-                        value="days"
-                        checked=checked("days")
-                    />
-                    " Days "
-                </label>
+                <ValidityRadio value="days" label=" Days " checked=checked("days") />
                 <input
                     id="f-order_days"
                     name="form[order_days]"
@@ -620,15 +598,7 @@ pub(super) fn OrderValidity(initial: RequestForm, errors: Shown, years: Vec<u32>
                     aria-label="Days"
                     value=initial.order_days.clone()
                 />
-                <label>
-                    <input
-                        type="radio"
-                        name="form[order_validity]"
-                        value="date"
-                        checked=checked("date")
-                    />
-                    " Ends on "
-                </label>
+                <ValidityRadio value="date" label=" Ends on " checked=checked("date") />
                 <input
                     id="f-order_end"
                     name="form[order_end]"
@@ -641,4 +611,31 @@ pub(super) fn OrderValidity(initial: RequestForm, errors: Shown, years: Vec<u32>
             <FieldMessage errors field="order_validity" />
         </div>
     }
+}
+
+/// One of the order validity's three ways: years, days or an end date.
+#[component]
+fn ValidityRadio(value: &'static str, label: &'static str, checked: bool) -> impl IntoView {
+    view! {
+        <label>
+            <input type="radio" name="form[order_validity]" value=value checked=checked />
+            {label}
+        </label>
+    }
+}
+
+/// The plan lengths the account offers, `selected` (as the form holds it) chosen.
+fn year_options(years: Vec<u32>, selected: &str) -> impl IntoView {
+    years
+        .into_iter()
+        .map(|y| {
+            let value = y.to_string();
+            let chosen = selected == value;
+            view! {
+                <option value=value selected=chosen>
+                    {y}
+                </option>
+            }
+        })
+        .collect_view()
 }

@@ -437,6 +437,28 @@ fn shown_errors(
     })
 }
 
+/// The checks run while the person fills the form in; once the server has answered a submit,
+/// its answer is what the form shows.
+fn live_checks(
+    form_ref: NodeRef<leptos::html::Form>,
+    options: StoredValue<Option<OrderOptions>>,
+    submit: ServerAction<SubmitRequest>,
+) -> LiveCheck {
+    let live = LiveCheck::new(form_ref, options);
+    let LiveCheck {
+        local_errors,
+        submitted,
+        ..
+    } = live;
+    Effect::new(move |_| {
+        if submit.value().get().is_some() {
+            submitted.set(true);
+            local_errors.set(None);
+        }
+    });
+    live
+}
+
 #[component]
 fn OrderForm(
     kind: FormKind,
@@ -454,21 +476,11 @@ fn OrderForm(
     let key_refused = RwSignal::new(false);
 
     let form_ref = NodeRef::<leptos::html::Form>::new();
-    let live = LiveCheck::new(form_ref, options);
+    let live = live_checks(form_ref, options, submit);
     let LiveCheck {
-        local_errors,
-        submitted,
-        price,
-        price_key,
-        ..
+        price, price_key, ..
     } = live;
-    Effect::new(move |_| {
-        if submit.value().get().is_some() {
-            submitted.set(true);
-            local_errors.set(None);
-        }
-    });
-    let shown = shown_errors(submit, local_errors);
+    let shown = shown_errors(submit, live.local_errors);
 
     let is_tls = kind.is_tls();
     let (ev, private) = initial.with_value(|i| (i.needs_ev_approver(), i.is_private()));
