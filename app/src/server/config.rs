@@ -153,21 +153,11 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let listen = socket_address(
-            "CERTDESK_LISTEN",
-            get("CERTDESK_LISTEN")
-                .as_deref()
-                .unwrap_or("127.0.0.1:3000"),
-            "127.0.0.1:3000",
-        )?;
-        let public_origin = get("CERTDESK_PUBLIC_URL")
-            .map(|text| public_origin(&text))
-            .transpose()?;
-        let cookie_secure = cookie_secure(
-            get("CERTDESK_COOKIE_SECURE").as_deref(),
-            public_origin.as_deref(),
+        let Exposure {
             listen,
-        )?;
+            public_origin,
+            cookie_secure,
+        } = Exposure::from_lookup(&get)?;
         let digicert_api_key = get("DIGICERT_API_KEY").map(SecretString::from);
         let demo_allow_public = parse_flag(&get, "CERTDESK_DEMO_ALLOW_PUBLIC", false)?;
         if digicert_api_key.is_none() {
@@ -183,14 +173,11 @@ impl Config {
                 .unwrap_or("127.0.0.1:0"),
             "127.0.0.1:8443",
         )?;
-        let oidc = OidcSettings::from_lookup(&get, public_origin.as_deref())?;
-        let local_sign_in = parse_flag(&get, "CERTDESK_LOCAL_SIGN_IN", true)?;
-        if !local_sign_in && oidc.is_none() {
-            return Err(NOBODY_COULD_SIGN_IN.into());
-        }
-        let break_glass_admin = get("CERTDESK_BREAK_GLASS_ADMIN")
-            .map(|text| break_glass_admin(&text))
-            .transpose()?;
+        let SignInSettings {
+            oidc,
+            local_sign_in,
+            break_glass_admin,
+        } = SignInSettings::from_lookup(&get, public_origin.as_deref())?;
         Ok(Config {
             oidc,
             local_sign_in,
@@ -282,6 +269,68 @@ fn check_smtp_url(text: &str) -> Result<(), String> {
 }
 
 /// The socket address `name` holds; the error shows an `example`.
+/// Where the portal listens, the address people use, and whether its cookies are `Secure`:
+/// read together because each depends on the ones before.
+struct Exposure {
+    listen: SocketAddr,
+    public_origin: Option<String>,
+    cookie_secure: bool,
+}
+
+impl Exposure {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Exposure, String> {
+        let listen = socket_address(
+            "CERTDESK_LISTEN",
+            get("CERTDESK_LISTEN")
+                .as_deref()
+                .unwrap_or("127.0.0.1:3000"),
+            "127.0.0.1:3000",
+        )?;
+        let public_origin = get("CERTDESK_PUBLIC_URL")
+            .map(|text| public_origin(&text))
+            .transpose()?;
+        let cookie_secure = cookie_secure(
+            get("CERTDESK_COOKIE_SECURE").as_deref(),
+            public_origin.as_deref(),
+            listen,
+        )?;
+        Ok(Exposure {
+            listen,
+            public_origin,
+            cookie_secure,
+        })
+    }
+}
+
+/// How people sign in: single sign-on, passwords, or passwords for one break-glass admin only.
+/// Refused when nobody could sign in at all.
+struct SignInSettings {
+    oidc: Option<OidcSettings>,
+    local_sign_in: bool,
+    break_glass_admin: Option<String>,
+}
+
+impl SignInSettings {
+    fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        public_origin: Option<&str>,
+    ) -> Result<SignInSettings, String> {
+        let oidc = OidcSettings::from_lookup(get, public_origin)?;
+        let local_sign_in = parse_flag(get, "CERTDESK_LOCAL_SIGN_IN", true)?;
+        if !local_sign_in && oidc.is_none() {
+            return Err(NOBODY_COULD_SIGN_IN.into());
+        }
+        let break_glass_admin = get("CERTDESK_BREAK_GLASS_ADMIN")
+            .map(|text| break_glass_admin(&text))
+            .transpose()?;
+        Ok(SignInSettings {
+            oidc,
+            local_sign_in,
+            break_glass_admin,
+        })
+    }
+}
+
 fn socket_address(name: &str, text: &str, example: &str) -> Result<SocketAddr, String> {
     text.parse()
         .map_err(|_| format!("{name}={text:?} is not an address such as {example}"))

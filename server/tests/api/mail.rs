@@ -338,6 +338,58 @@ async fn without_smtp_mail_is_kept_for_the_admins_mail_page() {
     assert!(page.contains("Approval needed"), "{page}");
 }
 
+#[tokio::test]
+async fn the_mail_page_offers_older_mail_only_when_there_is_some() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.signed_in(&["admin"]).await;
+    let outbox = |before: Option<i64>| {
+        let before = before.map(|id| id.to_string());
+        let (app, admin) = (&app, &admin);
+        async move {
+            let form: Vec<(&str, &str)> = before.iter().map(|id| ("before", id.as_str())).collect();
+            let page: serde_json::Value = app
+                .call(admin, "/api/mail/outbox", &form)
+                .await
+                .json()
+                .await
+                .unwrap();
+            page
+        }
+    };
+    let queue = |count: i64, first: i64| {
+        sqlx::query(
+            "insert into mail_outbox (kind, to_address, subject, text_body, html_body, event_key)
+             select 'issued', 'ada@example.com', 'Mail ' || n, 'Body', '<p>Body</p>', 'paging-' || n
+               from generate_series($2::bigint, $2 + $1 - 1) n",
+        )
+        .bind(count)
+        .bind(first)
+        .execute(&app.pool)
+    };
+    // Exactly one page: nothing older to offer.
+    queue(50, 1).await.unwrap();
+    let page = outbox(None).await;
+    assert_eq!(page["mails"].as_array().unwrap().len(), 50);
+    assert_eq!(page["older"], serde_json::Value::Null);
+    // One more: the first page ends at its 50th mail and the next holds the oldest alone.
+    queue(1, 51).await.unwrap();
+    let page = outbox(None).await;
+    let mails = page["mails"].as_array().unwrap();
+    assert_eq!(mails.len(), 50);
+    assert_eq!(mails[0]["subject"], "Mail 51");
+    let older = page["older"].as_i64().expect("a link to older mail");
+    assert_eq!(Some(older), mails[49]["id"].as_i64());
+    let rest = outbox(Some(older)).await;
+    assert_eq!(rest["mails"].as_array().unwrap().len(), 1);
+    assert!(rest["mails"][0]["id"].as_i64().unwrap() < older);
+    assert_eq!(rest["older"], serde_json::Value::Null);
+    let html = app.page(&admin, "/admin/mail").await;
+    assert!(
+        html.contains(&format!("/admin/mail?before={older}")),
+        "{html}"
+    );
+}
+
 #[derive(sqlx::FromRow)]
 struct Queued {
     kind: String,

@@ -504,24 +504,24 @@ pub fn ChangeQueue() -> impl IntoView {
 /// asked for it or owns the order.
 #[component]
 fn QueuedChangeRow(change: QueuedChange, decide: ServerAction<DecideChange>) -> impl IntoView {
-    let c = change;
     view! {
-        <tr data-change=c.id>
+        <tr data-change=change.id>
             <td>
                 <a href=format!(
                     "/requests/{}",
-                    c.request_id,
-                )>{format!("#{} {}", c.request_id, c.title)}</a>
+                    change.request_id,
+                )>{format!("#{} {}", change.request_id, change.title)}</a>
             </td>
             <td>
-                <strong>{c.kind.label()}</strong>
+                <strong>{change.kind.label()}</strong>
                 <br />
-                {c.summary}
+                {change.summary}
             </td>
-            <td>{c.requested_by}<br /> <span class="muted">{c.requested_at}</span></td>
+            <td>{change.requested_by}<br /> <span class="muted">{change.requested_at}</span></td>
             <td>
-                {if c.can_decide {
-                    view! { <ChangeDecision id=c.id decide return_to="approvals" /> }.into_any()
+                {if change.can_decide {
+                    view! { <ChangeDecision id=change.id decide return_to="approvals" /> }
+                        .into_any()
                 } else {
                     view! {
                         <span class="muted">
