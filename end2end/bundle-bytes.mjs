@@ -1,10 +1,12 @@
 // What the browser fetches to show a page: the benchmark (server/bench) runs this against a
-// release server and weighs the files it lists. Each page opens in a fresh browser (empty cache),
-// signed in as the given person, and counts once hydrated.
+// release server. Each page opens in a fresh browser (empty cache), signed in as the given
+// person, and counts once hydrated: every file from /pkg/, with the bytes of its body as sent
+// (compressed, when the server compressed it) and its Content-Encoding.
 //
 //   node end2end/bundle-bytes.mjs BASE_URL PASSWORD PATH[@EMAIL] ...
 //
-// Prints one JSON array: [{ "page": PATH, "files": ["/pkg/certdesk.wasm", ...] }, ...].
+// Prints one JSON array:
+// [{ "page": PATH, "files": [{ "path": "/pkg/certdesk.wasm", "encoding": "br", "bytes": 230591 }, ...] }, ...]
 import { chromium } from '@playwright/test';
 
 const [base, password, ...pages] = process.argv.slice(2);
@@ -29,6 +31,17 @@ async function signIn(context, email) {
   await page.close();
 }
 
+// A file's body as it came over the wire, and how it was encoded.
+async function weigh(path, request) {
+  const response = await request.response();
+  const sizes = await request.sizes();
+  return {
+    path,
+    encoding: response?.headers()['content-encoding'] ?? null,
+    bytes: sizes.responseBodySize,
+  };
+}
+
 const measured = [];
 try {
   for (const spec of pages) {
@@ -42,15 +55,17 @@ try {
     const session = await context.newCDPSession(page);
     await session.send('Network.enable');
     await session.send('Network.setCacheDisabled', { cacheDisabled: true });
-    const files = new Set();
-    page.on('response', (response) => {
-      const url = new URL(response.url());
-      if (url.pathname.startsWith('/pkg/')) files.add(url.pathname);
+    const fetched = [];
+    page.on('requestfinished', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/pkg/')) fetched.push(weigh(url.pathname, request));
     });
     await page.goto(`${base}${path}`);
     await page.locator('.app[data-hydrated="true"]').waitFor();
     await page.waitForLoadState('networkidle');
-    measured.push({ page: path, files: [...files].sort() });
+    const files = await Promise.all(fetched);
+    files.sort((a, b) => a.path.localeCompare(b.path));
+    measured.push({ page: path, files });
     await context.close();
   }
 } finally {

@@ -15,6 +15,7 @@ export RUSTFLAGS="--cfg erase_components"
 # SQL is checked against the committed query data (.sqlx/), not a live database.
 export SQLX_OFFLINE=true
 cargo leptos build --release --split
+bash scripts/compress-site.sh
 say "building the load-test program"
 cargo build --release -p certdesk-bench
 

@@ -12,5 +12,6 @@ export RUSTFLAGS="--cfg erase_components"
 # SQL is checked against the committed query data (.sqlx/), not a live database.
 export SQLX_OFFLINE=true
 cargo leptos build --release --split
+bash scripts/compress-site.sh
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 exec target/release/certdesk serve

@@ -22,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use std::{sync::Arc, time::Duration};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeader;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
@@ -209,6 +210,23 @@ pub async fn warn_if_privileged(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The browser bundle under `/pkg`. A release build leaves a brotli and a gzip copy beside each
+/// file (`scripts/compress-site.sh`); browsers that accept one get it. `no-cache` lets browsers
+/// keep the files but ask (`If-Modified-Since`, answered 304) whether a release replaced them,
+/// since their names stay the same from one release to the next.
+fn bundle_files(
+    site_root: &str,
+) -> SetResponseHeader<tower_http::services::ServeDir, axum::http::HeaderValue> {
+    let files = tower_http::services::ServeDir::new(std::path::Path::new(site_root).join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    SetResponseHeader::overriding(
+        files,
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-cache"),
+    )
+}
+
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     let env = match std::env::var("LEPTOS_ENV").as_deref() {
         Ok("DEV") | Ok("dev") => Env::DEV,
@@ -306,6 +324,7 @@ pub fn router(state: AppState) -> Router {
         .route("/history.csv", get(export_history))
         .route("/auth/oidc/start", get(sso::routes::start))
         .route("/auth/oidc/callback", get(sso::routes::callback))
+        .nest_service("/pkg", bundle_files(&state.config.site_root))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,9 +1,8 @@
-//! What the browser loads: the release wasm split into the shell and a chunk per page, and the
-//! bytes a first visit to a page fetches, weighed as a server compressing with brotli would send
-//! them. A real browser (`end2end/bundle-bytes.mjs`) lists the files; this weighs them.
+//! What the browser loads: the release wasm split into the shell and a chunk per page (weighed
+//! as stored and as brotli sends it), and the bytes a first visit to a page fetches as the
+//! server sent them, measured by a real browser (`end2end/bundle-bytes.mjs`).
 
 use anyhow::{Context, bail};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -103,20 +102,54 @@ pub fn data_bytes(path: &Path) -> anyhow::Result<u64> {
     Ok(total)
 }
 
-/// A first visit: the page, who looks (`None`: signed out), and what it fetched from `/pkg/`.
+/// A first visit: the page and what it fetched from `/pkg/`.
 pub struct PageLoad {
     pub page: String,
     pub files: usize,
-    pub weight: Weight,
+    /// The files' bodies as the server sent them.
+    pub sent: u64,
+    /// The same files as stored.
+    pub raw: u64,
+    /// Files sent without brotli or gzip.
+    pub uncompressed: usize,
 }
 
 #[derive(serde::Deserialize)]
 struct Listed {
     page: String,
-    files: Vec<String>,
+    files: Vec<Fetched>,
 }
 
-/// Opens each `(path, person)` in Chromium against `base` and weighs what it fetched.
+/// One file a page fetched: its path, how it was encoded, and its body's bytes as sent.
+#[derive(serde::Deserialize)]
+struct Fetched {
+    path: String,
+    encoding: Option<String>,
+    bytes: u64,
+}
+
+impl Fetched {
+    fn compressed(&self) -> bool {
+        matches!(self.encoding.as_deref(), Some("br" | "gzip"))
+    }
+}
+
+/// What a page's first visit fetched, added up; `raw` is a file's size as stored.
+fn page_load(visit: Listed, raw: impl Fn(&str) -> anyhow::Result<u64>) -> anyhow::Result<PageLoad> {
+    let mut stored = 0;
+    for file in &visit.files {
+        stored += raw(file.path.trim_start_matches('/'))?;
+    }
+    Ok(PageLoad {
+        files: visit.files.len(),
+        sent: visit.files.iter().map(|f| f.bytes).sum(),
+        raw: stored,
+        uncompressed: visit.files.iter().filter(|f| !f.compressed()).count(),
+        page: visit.page,
+    })
+}
+
+/// Opens each `(path, person)` in Chromium against `base` and adds up what it fetched.
 pub fn first_visits(
     base: &str,
     password: &str,
@@ -142,24 +175,15 @@ pub fn first_visits(
     }
     let listed: Vec<Listed> =
         serde_json::from_slice(&out.stdout).context("bundle-bytes.mjs printed no JSON list")?;
-    let mut weights = BTreeMap::new();
+    let stored = |relative: &str| -> anyhow::Result<u64> {
+        let path = site_root.join(relative);
+        Ok(std::fs::metadata(&path)
+            .with_context(|| format!("no file at {}", path.display()))?
+            .len())
+    };
     listed
         .into_iter()
-        .map(|visit| {
-            let mut weight = Weight::default();
-            for file in &visit.files {
-                let relative = file.trim_start_matches('/');
-                if !weights.contains_key(relative) {
-                    weights.insert(relative.to_owned(), weigh(&site_root.join(relative))?);
-                }
-                weight = weight + weights[relative];
-            }
-            Ok(PageLoad {
-                page: visit.page,
-                files: visit.files.len(),
-                weight,
-            })
-        })
+        .map(|visit| page_load(visit, stored))
         .collect()
 }
 
@@ -193,6 +217,33 @@ mod tests {
         assert_eq!(weighed.shell_data, 4000);
         assert!(weighed.shell.brotli < 100, "repeated bytes compress");
         assert_eq!(weighed.groups_without_data, ["split_order_pages_1.wasm"]);
+    }
+
+    #[test]
+    fn a_visit_adds_up_the_bytes_sent_and_counts_what_went_uncompressed() {
+        let listed: Listed = serde_json::from_str(
+            r#"{"page": "/", "files": [
+                {"path": "/pkg/certdesk.wasm", "encoding": "br", "bytes": 200},
+                {"path": "/pkg/certdesk.js", "encoding": "gzip", "bytes": 30},
+                {"path": "/pkg/chunk_1.wasm", "encoding": null, "bytes": 50}]}"#,
+        )
+        .unwrap();
+        let load = page_load(listed, |path| {
+            Ok(match path {
+                "pkg/certdesk.wasm" => 700,
+                "pkg/certdesk.js" => 90,
+                _ => 50,
+            })
+        })
+        .unwrap();
+        assert_eq!((load.files, load.sent, load.raw), (3, 280, 840));
+        assert_eq!(load.uncompressed, 1);
+        let missing = page_load(
+            serde_json::from_str(r#"{"page": "/", "files": [{"path": "/pkg/x.wasm", "encoding": "br", "bytes": 1}]}"#)
+                .unwrap(),
+            |_| anyhow::bail!("no file"),
+        );
+        assert!(missing.is_err());
     }
 
     #[test]

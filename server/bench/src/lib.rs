@@ -885,15 +885,19 @@ fn browser_rows(browser: &Browser) -> Vec<Vec<String>> {
         ),
     ];
     for visit in &browser.first_visits {
+        let uncompressed = match visit.uncompressed {
+            0 => String::new(),
+            n => format!(", {n} sent uncompressed"),
+        };
         rows.push(row(
             format!("first visit: {}", visit.page),
             format!(
-                "{} brotli in {} files, {} raw (<= 300 KB)",
-                kb(visit.weight.brotli),
+                "{} sent in {} files{uncompressed}, {} raw (<= 300 KB)",
+                kb(visit.sent),
                 visit.files,
-                kb(visit.weight.raw)
+                kb(visit.raw)
             ),
-            verdict(visit.weight.brotli <= 300 * 1024),
+            verdict(visit.sent <= 300 * 1024),
         ));
     }
     rows

@@ -277,6 +277,9 @@ const ROUTES: &[(&str, [u16; 4])] = &[
     ("/auth/oidc/start", [404, 404, 404, 404]),
     ("/auth/oidc/callback?code=x&state=y", [404, 404, 404, 404]),
     ("/healthz", [200, 200, 200, 200]),
+    // The browser bundle: the sign-in page needs it before anyone has signed in.
+    ("/pkg/certdesk.css", [200, 200, 200, 200]),
+    ("/pkg/no-such-file.wasm", [404, 404, 404, 404]),
     // Only with the operators' token (and then not through a session).
     ("/metrics", [404, 404, 404, 404]),
 ];

@@ -141,3 +141,55 @@ async fn favicon_is_served() {
     // Served from the site root that cargo-leptos fills; the tests run after that build.
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn the_bundle_is_sent_compressed_when_the_browser_accepts_it_and_revalidated() {
+    let site = std::env::temp_dir().join(format!("certdesk-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/app.wasm"), b"\0asm the module").unwrap();
+    std::fs::write(site.join("pkg/app.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(site.join("pkg/app.wasm.gz"), b"gzip bytes").unwrap();
+    std::fs::write(site.join("pkg/plain.js"), b"export {}").unwrap();
+    let app = crate::helpers::spawn_app_with(&[("LEPTOS_SITE_ROOT", site.to_str().unwrap())]).await;
+    let get = |path: &'static str, encodings: &'static str| {
+        client()
+            .get(app.url(path))
+            .header("accept-encoding", encodings)
+            .send()
+    };
+
+    let br = get("/pkg/app.wasm", "gzip, deflate, br, zstd")
+        .await
+        .unwrap();
+    assert_eq!(br.status(), 200);
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["content-type"], "application/wasm");
+    assert_eq!(br.headers()["cache-control"], "no-cache");
+    let modified = br.headers()["last-modified"].clone();
+    assert_eq!(br.bytes().await.unwrap(), "brotli bytes");
+
+    let gzip = get("/pkg/app.wasm", "gzip").await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    assert_eq!(gzip.bytes().await.unwrap(), "gzip bytes");
+
+    let raw = get("/pkg/app.wasm", "identity").await.unwrap();
+    assert!(raw.headers().get("content-encoding").is_none());
+    assert_eq!(raw.bytes().await.unwrap(), "\0asm the module");
+
+    // Without a compressed copy the file goes as it is.
+    let plain = get("/pkg/plain.js", "br").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.unwrap(), "export {}");
+
+    // A browser holding the file asks whether it changed and gets no body back.
+    let again = client()
+        .get(app.url("/pkg/app.wasm"))
+        .header("accept-encoding", "br")
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(get("/pkg/missing.wasm", "br").await.unwrap().status(), 404);
+    std::fs::remove_dir_all(&site).unwrap();
+}
