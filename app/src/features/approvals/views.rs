@@ -218,9 +218,10 @@ fn PendingCard(
     index: usize,
     decide: ServerAction<DecideRequest>,
 ) -> impl IntoView {
-    let s = row.summary.clone();
+    let s = row.summary;
     let id = s.id;
     let names = row.names.join(", ");
+    let comments = (!row.comments.is_empty()).then_some(row.comments);
     view! {
         <li class="card pending" id=format!("request-{id}")>
             <div class="page-head">
@@ -248,7 +249,7 @@ fn PendingCard(
                 <dt>"Names"</dt>
                 <dd>{names}</dd>
                 <dt>"Estimated price"</dt>
-                <dd class="price">{row.price.clone()}</dd>
+                <dd class="price">{row.price}</dd>
                 {row
                     .csr
                     .map(|csr| {
@@ -257,11 +258,11 @@ fn PendingCard(
                             <dd>{csr}</dd>
                         }
                     })}
-                {(!row.comments.is_empty())
-                    .then(|| {
+                {comments
+                    .map(|comments| {
                         view! {
                             <dt>"Comments"</dt>
-                            <dd class="prewrap">{row.comments.clone()}</dd>
+                            <dd class="prewrap">{comments}</dd>
                         }
                     })}
             </dl>

@@ -242,8 +242,9 @@ fn CurrentCertificateLine(c: CurrentCertificate) -> impl IntoView {
     }
 }
 
-/// A week's bar in the chart: its width, and the chart's height without the axis labels.
+/// The width of a week's bar in the chart.
 const BAR: f64 = 20.0;
+/// The chart's height without the axis labels.
 const HEIGHT: f64 = 120.0;
 
 /// Stacked bars, one per week: certificates whose order runs on (reissue) and those whose order

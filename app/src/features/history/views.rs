@@ -126,7 +126,7 @@ fn Filters(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
             <input id="h-approver" name="approver" type="search" prop:value=text(|f| &f.approver) />
             <label for="h-product">"Product"</label>
             <select id="h-product" name="product">
-                {any_or(
+                {filter_options(
                     filter,
                     |f| &f.product,
                     ProductId::ALL.map(|p| (p.name_id(), p.display_name())),
@@ -134,7 +134,11 @@ fn Filters(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
             </select>
             <label for="h-status">"Status"</label>
             <select id="h-status" name="status">
-                {any_or(filter, |f| &f.status, RequestStatus::ALL.map(|s| (s.as_str(), s.label())))}
+                {filter_options(
+                    filter,
+                    |f| &f.status,
+                    RequestStatus::ALL.map(|s| (s.as_str(), s.label())),
+                )}
             </select>
             <label for="h-organization">"Organization"</label>
             <LoadedOrganizationSelect
@@ -155,7 +159,7 @@ fn Filters(filter: Memo<HistoryFilter>, page: Results) -> impl IntoView {
 
 /// A select's options: "Any", then each `(value, label)` of `choices`, the one the filter's
 /// `field` holds selected.
-fn any_or<const N: usize>(
+fn filter_options<const N: usize>(
     filter: Memo<HistoryFilter>,
     field: fn(&HistoryFilter) -> &String,
     choices: [(&'static str, &'static str); N],
