@@ -268,7 +268,6 @@ fn check_smtp_url(text: &str) -> Result<(), String> {
     }
 }
 
-/// The socket address `name` holds; the error shows an `example`.
 /// Where the portal listens, the address people use, and whether its cookies are `Secure`:
 /// read together because each depends on the ones before.
 struct Exposure {
@@ -331,6 +330,7 @@ impl SignInSettings {
     }
 }
 
+/// The socket address `name` holds; the error shows an `example`.
 fn socket_address(name: &str, text: &str, example: &str) -> Result<SocketAddr, String> {
     text.parse()
         .map_err(|_| format!("{name}={text:?} is not an address such as {example}"))
