@@ -17,10 +17,11 @@ use axum::{
 };
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgPool, postgres::PgPoolOptions};
-use std::{sync::Arc, time::Duration};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeader;
 use tower_http::timeout::TimeoutLayer;
@@ -299,8 +300,18 @@ pub async fn build_state(
     })
 }
 
+/// The pages' routes, worked out once per process. Leptos works them out by running the app with
+/// resource loading switched off for the whole process (`leptos_server`'s
+/// `SuppressResourceLoad`): a page rendering anywhere else in the process at that moment waits
+/// forever for its data, and its request ends in the 503 of the request timeout. A process that
+/// builds a second router while the first serves (every HTTP test does) must not do that again.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let idle = time::Duration::minutes(i64::from(state.config.session_idle_minutes));
     let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
         .with_name("certdesk_session")

@@ -206,6 +206,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 /// Starts an app on an existing database, as a restart (or a second instance) would. In a
 /// setting's value `{address}` stands for the app's own address (as `CERTDESK_PUBLIC_URL` needs).
 pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
+    show_warnings_in_test_output();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut env: HashMap<String, String> = HashMap::from([
@@ -245,6 +246,19 @@ pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
         app_pool,
         sim,
     }
+}
+
+/// The apps' warnings and errors go to the output of the test whose runtime logged them, which
+/// the test harness shows when that test fails: a failure explains itself (a database error, a
+/// timeout) instead of leaving only the assertion. `CERTDESK_TEST_LOG` (a `RUST_LOG`-style
+/// filter) shows more, e.g. `warn,tower_http=debug` for every request and its latency.
+fn show_warnings_in_test_output() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CERTDESK_TEST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(filter)
+        .try_init();
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -316,16 +330,19 @@ impl TestApp {
         client
     }
 
-    /// A page's HTML as `client` gets it.
+    /// A page's HTML as `client` gets it; anything but 200 fails the test with what came instead.
     pub async fn page(&self, client: &Client, path: &str) -> String {
-        client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        let res = client.get(self.url(path)).send().await.unwrap();
+        let status = res.status();
+        let location = res.headers().get("location").cloned();
+        let body = res.text().await.unwrap();
+        assert_eq!(
+            status,
+            200,
+            "{path} answered {status} (location {location:?}): {}",
+            body.chars().take(600).collect::<String>()
+        );
+        body
     }
 
     /// A request's status as the database holds it.
