@@ -1,7 +1,7 @@
 //! Starts the real certdesk router on port 0 against a fresh database of its own.
 
 use app::features::auth::service::{NewUserInput, create_user};
-use app::server::Config;
+use app::server::{AppState, Config};
 use certdesk::simulator::{SimSettings, Simulator};
 use certdesk::startup::{self, DigicertTarget, with_database_name};
 use reqwest::{Client, redirect::Policy};
@@ -25,6 +25,8 @@ pub struct TestApp {
     pub app_pool: PgPool,
     /// The DigiCert simulator this app talks to.
     pub sim: TestSim,
+    /// The app's state, as its router got it.
+    pub state: AppState,
 }
 
 /// How long one HTTP test may run before the watchdog ends the run.
@@ -233,7 +235,7 @@ pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
     // The forwarding workers run as in production (CERTDESK_WORKERS, default one).
     startup::spawn_workers(&state, state.config.workers);
     let header_timeout = Duration::from_secs(u64::from(state.config.header_timeout_seconds));
-    let router = startup::router(state);
+    let router = startup::router(state.clone());
     tokio::spawn(startup::serve(
         listener,
         router,
@@ -245,6 +247,7 @@ pub async fn spawn_app_on(pool: PgPool, settings: &[(&str, &str)]) -> TestApp {
         pool,
         app_pool,
         sim,
+        state,
     }
 }
 

@@ -1,4 +1,5 @@
 use crate::helpers::{client, spawn_app};
+use std::time::Duration;
 
 #[tokio::test]
 async fn visitors_are_sent_to_sign_in_with_the_page_they_wanted() {
@@ -107,6 +108,38 @@ async fn a_page_sends_each_resources_data_once() {
             "{path}"
         );
     }
+}
+
+/// Leptos works out the page routes by running the app with resource loading switched off for
+/// the whole process. Routers built in the same process while a portal serves (a second instance
+/// or a restart in a test) must not leave that portal's pages waiting for their data.
+#[tokio::test]
+async fn building_routers_does_not_stall_the_pages_being_rendered() {
+    const ROUTERS: usize = 300;
+    let app = spawn_app().await;
+    let ada = app.signed_in(&["requester", "approver"]).await;
+    // Built on a thread of their own, so they are built while pages render.
+    let state = app.state.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let builder = std::thread::spawn(move || {
+        let _inside = runtime.enter();
+        for _ in 0..ROUTERS {
+            drop(certdesk::startup::router(state.clone()));
+        }
+    });
+    let mut pages = 0;
+    while !builder.is_finished() || pages == 0 {
+        for path in ["/", "/requests", "/approvals"] {
+            let page = tokio::time::timeout(Duration::from_secs(10), app.page(&ada, path)).await;
+            assert!(
+                page.is_ok(),
+                "{path} waited over 10 s while routers were built"
+            );
+            pages += 1;
+        }
+    }
+    builder.join().unwrap();
+    println!("{pages} pages rendered while {ROUTERS} routers were built");
 }
 
 #[tokio::test]
