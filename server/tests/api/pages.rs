@@ -14,14 +14,7 @@ async fn visitors_are_sent_to_sign_in_with_the_page_they_wanted() {
 #[tokio::test]
 async fn sign_in_page_has_labelled_fields_and_a_button() {
     let app = spawn_app().await;
-    let page = client()
-        .get(app.url("/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client(), "/sign-in").await;
     assert!(page.contains(r#"<label for="email">Email</label>"#));
     assert!(page.contains(r#"<label for="password">Password</label>"#));
     assert!(page.contains("Sign in"));
@@ -53,14 +46,7 @@ async fn navigation_shows_each_role_only_its_pages() {
     ];
     for (roles, shown, hidden) in cases {
         let client = app.signed_in(roles).await;
-        let page = client
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app.page(&client, "/").await;
         let nav = page
             .split("<nav")
             .nth(1)
@@ -155,14 +141,7 @@ async fn unknown_pages_answer_404() {
 async fn dashboard_lists_recent_activity() {
     let app = spawn_app().await;
     let client = app.signed_in(&["requester"]).await;
-    let page = client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&client, "/").await;
     assert!(page.contains("Welcome"));
     assert!(page.contains("sign in"), "the sign-in just made is listed");
 }
